@@ -1,0 +1,86 @@
+"""Reads the contract files (the one place that opens them), parsed once and cached."""
+
+from __future__ import annotations
+
+import json
+import string
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+ID_BASE = "https://ollama-conformance.invalid/"
+
+
+def _read_json(relative: str) -> Any:
+    return json.loads(resources.files(__package__).joinpath(relative).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def index() -> dict[str, Any]:
+    """contracts/index.json, parsed."""
+    return dict(_read_json("index.json"))
+
+
+def operations() -> list[str]:
+    return list(index()["operations"])
+
+
+def operation(endpoint: str) -> dict[str, Any]:
+    """The index entry of `endpoint` ("POST /api/chat"); KeyError names the known ones."""
+    ops = index()["operations"]
+    if endpoint not in ops:
+        raise KeyError(f"unknown endpoint {endpoint!r}; known endpoints: {', '.join(ops)}")
+    return dict(ops[endpoint])
+
+
+@lru_cache(maxsize=None)
+def schema(path: str) -> dict[str, Any]:
+    """A schema document by its path under schemas/ ("native/chat.response.json")."""
+    return dict(_read_json("schemas/" + path))
+
+
+@lru_cache(maxsize=None)
+def errors_catalog() -> dict[str, Any]:
+    return dict(_read_json("errors.json"))
+
+
+def message_status(key: str) -> int:
+    return int(errors_catalog()["messages"][key]["status"])
+
+
+def message(key: str, **values: Any) -> str:
+    """The text of error `key` with its placeholders filled ({x} as is, {x:q} Go-quoted)."""
+    return _GoFormatter().format(errors_catalog()["messages"][key]["text"], **values)
+
+
+def go_quote(value: Any) -> str:
+    """Go's %q of a string: double quotes, backslash escapes, non-ASCII kept."""
+    out = ['"']
+    for ch in str(value):
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+class _GoFormatter(string.Formatter):
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec == "q":
+            return go_quote(value)
+        return super().format_field(value, format_spec)
+
+
+@lru_cache(maxsize=None)
+def key_order(path: str) -> tuple[str, ...]:
+    """The property order of a response object schema: Ollama's (Go struct) key order."""
+    return tuple(schema(path).get("properties", {}))

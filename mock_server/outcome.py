@@ -1,0 +1,63 @@
+"""What a handler answers, before it becomes HTTP: one body, or a stream of records.
+
+Handlers return these instead of Starlette responses so that the /v1 layers can translate a
+native answer (as Ollama's middlewares do), faults can alter it, and `wire` alone decides how
+bytes reach the socket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+NATIVE_JSON = "application/json; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One stream record: a native NDJSON object, or the JSON data of one SSE event."""
+
+    body: dict[str, Any]
+    delay: float = 0.0  # seconds to wait before sending; 0 = goes out with its neighbours
+    event: str | None = None  # SSE `event:` name (/v1/responses, /v1/messages); None for NDJSON
+
+
+@dataclass(frozen=True)
+class Raw:
+    """Bytes sent exactly as given (SSE `data: [DONE]`, or an injected malformed line)."""
+
+    data: bytes
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class Cut:
+    """The connection is dropped here (fault injection)."""
+
+    delay: float = 0.0
+
+
+StreamItem = Union[Chunk, Raw, Cut]
+
+
+@dataclass(frozen=True)
+class Single:
+    """One complete body. `body` None means an empty body; a str is sent as text."""
+
+    body: Any
+    status: int = 200
+    content_type: str | None = NATIVE_JSON
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A streamed answer (HTTP 200). `framing` is "ndjson" or "sse"."""
+
+    items: list[StreamItem]
+    framing: str = "ndjson"
+    content_type: str = "application/x-ndjson"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Outcome = Union[Single, Stream]
