@@ -17,8 +17,16 @@ def _read_json(relative: str) -> Any:
 
 @lru_cache(maxsize=None)
 def index() -> dict[str, Any]:
-    """contracts/index.json, parsed."""
-    return dict(_read_json("index.json"))
+    """contracts/index.json, parsed, with the version variants of variants/*.json merged in."""
+    data = dict(_read_json("index.json"))
+    folder = resources.files(__package__).joinpath("variants")
+    if folder.is_dir():
+        for item in sorted(folder.iterdir(), key=lambda f: f.name):
+            if item.name.endswith(".json"):
+                for endpoint, variants in json.loads(item.read_text(encoding="utf-8")).items():
+                    if not endpoint.startswith("$"):
+                        data["operations"][endpoint]["variants"].extend(variants)
+    return data
 
 
 def operations() -> list[str]:

@@ -61,3 +61,13 @@ class Stream:
 
 
 Outcome = Union[Single, Stream]
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """The HTTP side of a request, for handlers that need more than the body."""
+
+    endpoint: str  # the route the client called, as in contracts/index.json ("POST /v1/chat/completions")
+    api: str  # "native", "openai" or "anthropic": which error envelope applies
+    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
+    path_params: dict[str, str] = field(default_factory=dict)
