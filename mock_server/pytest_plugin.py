@@ -1,0 +1,1 @@
+"""pytest plugin of the mock (fixture ollama_mock): being written."""
