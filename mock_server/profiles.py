@@ -3,11 +3,31 @@
 A Profile is data: each field names one behaviour that changed across Ollama releases (gap
 numbers from compat-gaps.md). Handlers and /v1 layers read the flags; profile files in
 profiles/*.json set them. The defaults are current Ollama (v0.32.15).
+
+    profiles.names() -> ["ollama-0.12.9", "ollama-0.32", ...]
+    profiles.load("ollama-0.5.11") -> Profile      (ProfileError: one line, valid names)
+    profiles.load_file(path) -> Profile            (a profile file outside the package)
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .settings import SettingsError
+
+DEFAULT = "ollama-0.32"
+_DIR = Path(__file__).with_name("profiles")
+# Keys a profile file may carry besides the Profile fields: documentation only.
+_DOC_KEYS = ("changes",)
+
+
+class ProfileError(SettingsError):
+    """An unknown profile name or a bad profile file (message: one line)."""
 
 
 @dataclass(frozen=True)
@@ -47,3 +67,80 @@ class Profile:
     thinking: bool = True
     # gaps (compat-gaps.md row numbers) this profile reproduces beyond the default ones
     gaps: tuple[int, ...] = field(default_factory=tuple)
+    # gaps current Ollama has that this profile does not show (openai-strict: 15, 19, 28, 30)
+    fixed_gaps: tuple[int, ...] = field(default_factory=tuple)
+    # every gap the conformance suite should report against this profile
+    expected_gaps: tuple[int, ...] = field(default_factory=tuple)
+
+
+# Allowed values of the string flags: a profile file with another value is rejected.
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "v1_stream_framing": ("current", "legacy"),
+    "v1_stream_tool_finish_reason": ("tool_calls", "stop"),
+    "v1_reasoning_field": ("reasoning", "reasoning_content"),
+    "v1_midstream_error": ("empty_chunk", "error_event"),
+    "v1_error_types": ("by_status", "api_error"),
+    "native_tool_call_index": ("always", "omitempty", "none"),
+    "stream_tool_calls": ("parsed", "as_text"),
+}
+_GAP_FIELDS = ("gaps", "fixed_gaps", "expected_gaps")
+
+
+def names() -> list[str]:
+    """Every built-in profile name, sorted."""
+    return sorted(p.stem for p in _DIR.glob("*.json"))
+
+
+@lru_cache(maxsize=None)
+def load(name: str = DEFAULT) -> Profile:
+    """The built-in profile `name` (profiles/<name>.json)."""
+    path = _DIR / f"{name}.json"
+    if not name or "/" in name or not path.is_file():
+        raise ProfileError(f"unknown profile {name!r} (valid profiles: {', '.join(names())})")
+    return load_file(path)
+
+
+def load_file(path: str | Path) -> Profile:
+    """A Profile from a JSON file; a bad file raises ProfileError naming the file and the key."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ProfileError(f"{path}: cannot read profile: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProfileError(f"{path}: a profile is a JSON object")
+    return from_dict(data, source=str(path))
+
+
+def from_dict(data: dict[str, Any], *, source: str = "<profile>") -> Profile:
+    """A Profile from a dict of Profile fields (plus documentation keys)."""
+    fields = {f.name: f for f in dataclasses.fields(Profile)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _DOC_KEYS:
+            continue
+        if key not in fields:
+            valid = ", ".join(sorted([*fields, *_DOC_KEYS]))
+            raise ProfileError(f"{source}: unknown key {key!r} (valid keys: {valid})")
+        values[key] = _checked(source, key, value, fields[key].default)
+    return Profile(**values)
+
+
+def _checked(source: str, key: str, value: Any, default: Any) -> Any:
+    if key in _GAP_FIELDS:
+        if not isinstance(value, list) or not all(isinstance(g, int) and not isinstance(g, bool) for g in value):
+            raise ProfileError(f"{source}: {key!r} must be a list of gap numbers, got {value!r}")
+        return tuple(sorted(set(value)))
+    if key in _CHOICES and value not in _CHOICES[key]:
+        raise ProfileError(f"{source}: {key} has value {value!r} (valid: {', '.join(_CHOICES[key])})")
+    if type(value) is not type(default):
+        raise ProfileError(f"{source}: {key} must be {type(default).__name__}, got {value!r}")
+    return value
+
+
+def changes(name: str) -> list[dict[str, Any]]:
+    """The documented behaviour changes of a profile file ([{"gap", "flag", "behaviour"}])."""
+    path = _DIR / f"{name}.json"
+    load(name)  # validates the name
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return list(data.get("changes", []))

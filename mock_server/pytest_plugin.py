@@ -1,1 +1,179 @@
-"""pytest plugin of the mock (fixture ollama_mock): being written."""
+"""pytest plugin (entry point `ollama_mock`): the mock Ollama as fixtures for any project.
+
+    def test_agent(ollama_mock):
+        ollama_mock.scenario.add(match={"message": "weather"},
+                                 respond={"tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris"}}]})
+        run_my_agent()                     # ollama.chat(...) / openai.OpenAI() reach the mock
+        ollama_mock.journal.assert_called("/api/chat", times=2)
+
+`ollama_mock`: one server per session, reset before each test (journal, rules added by tests,
+sequence counters, fault sequence); OLLAMA_HOST, OPENAI_BASE_URL (and OPENAI_API_KEY when unset)
+point at it for the test. `ollama_mock_isolated`: a server of its own for one test, configured
+by `@pytest.mark.ollama_mock(profile=..., scenario=..., ...)`; `ollama_mock_factory(**settings)`
+starts as many as a test needs. Errors raised in the server thread fail the test that caused
+them (at its teardown, or at once with `ollama_mock.check()`).
+
+ini options: ollama_mock_profile, ollama_mock_scenario, ollama_mock_validate (self-check).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+_MARKER = "ollama_mock(**settings): settings of the ollama_mock_isolated server (profile, scenario, strict, seed, fault_rate, virtual_time, ...)"
+
+
+class MockServerError(AssertionError):
+    """Something went wrong inside the mock server thread while a test used it."""
+
+
+class OllamaMock:
+    """A running mock: its URLs, scenario, journal and reset."""
+
+    def __init__(self, base_url: str, state: Any, ext: Any) -> None:
+        self.base_url = base_url
+        self.openai_base_url = base_url + "/v1"
+        self.state = state
+        self._ext = ext
+
+    @property
+    def scenario(self) -> Any:
+        """The scenario (`.add(match=..., respond=...)`, `.rules`, `.strict`)."""
+        return self._ext.scenario
+
+    @property
+    def journal(self) -> Any:
+        """The request journal (`.requests(path)`, `.assert_called(...)`, `.last()`)."""
+        return self._ext.journal
+
+    @property
+    def profile(self) -> Any:
+        return self.state.profile
+
+    def requests(self, path: str | None = None, **filters: Any) -> list[Any]:
+        return self._ext.journal.requests(path, **filters)
+
+    def reset(self) -> None:
+        self._ext.reset()
+        self.state.violations.clear()
+
+    def load_scenario(self, path: str) -> None:
+        """Append the rules of a scenario file (they go at the next reset)."""
+        from ollama_conformance.mock_server.scenarios import Scenario
+
+        self._ext.scenario.extend(Scenario.load(path))
+
+    def check(self) -> None:
+        """Raise MockServerError now if the server thread hit an error (or emitted a bad body)."""
+        errors = self._ext.take_errors()
+        violations = list(self.state.violations)
+        self.state.violations.clear()
+        lines = [f"server error: {e}" for e in errors]
+        lines += [f"contract violation on {v.get('endpoint')}: {v.get('messages') or v.get('violation')}" for v in violations]
+        if lines:
+            raise MockServerError("the ollama mock reported problems during this test:\n  " + "\n  ".join(lines))
+
+    @staticmethod
+    def fault(kind: str, **params: Any) -> dict[str, str]:
+        """Headers asking for a fault: `fault("midstream_error", after=2)`."""
+        text = ";".join([kind, *(f"{k}={v}" for k, v in params.items())])
+        return {"X-Ollama-Mock-Fault": text}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("ollama_mock_profile", "profile of the session ollama_mock server", default="ollama-0.32")
+    parser.addini("ollama_mock_scenario", "scenario file loaded by the session ollama_mock server", default="")
+    parser.addini("ollama_mock_validate", "self-check every body the mock emits (true/false)", default="false")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", _MARKER)
+
+
+@contextlib.contextmanager
+def _started(**settings: Any) -> Iterator[OllamaMock]:
+    from ollama_conformance.mock_server import extensions, testing
+    from ollama_conformance.mock_server.settings import Settings
+
+    with testing.running(Settings(**settings)) as running:
+        ext = extensions.for_state(running.state)
+        if ext is None:  # pragma: no cover - create_app always installs the extensions
+            raise MockServerError("the mock's CI extensions are not installed")
+        yield OllamaMock(running.base_url, running.state, ext)
+
+
+@pytest.fixture(scope="session")
+def ollama_mock_settings(pytestconfig: pytest.Config) -> dict[str, Any]:
+    """Settings of the session server (override this fixture to change them)."""
+    settings: dict[str, Any] = {"profile": pytestconfig.getini("ollama_mock_profile") or "ollama-0.32"}
+    scenario = pytestconfig.getini("ollama_mock_scenario")
+    if scenario:
+        settings["scenario"] = str(pytestconfig.rootpath / scenario)
+    settings["validate_emitted"] = str(pytestconfig.getini("ollama_mock_validate")).lower() in ("1", "true", "yes")
+    return settings
+
+
+@pytest.fixture(scope="session")
+def _ollama_mock_session(ollama_mock_settings: dict[str, Any]) -> Iterator[OllamaMock]:
+    with _started(**ollama_mock_settings) as mock:
+        yield mock
+
+
+@pytest.fixture
+def ollama_mock(_ollama_mock_session: OllamaMock, monkeypatch: pytest.MonkeyPatch) -> Iterator[OllamaMock]:
+    """The session's mock, reset for this test, with OLLAMA_HOST / OPENAI_BASE_URL pointing at it."""
+    mock = _ollama_mock_session
+    mock.reset()
+    _point_clients(mock, monkeypatch)
+    yield mock
+    mock.check()
+
+
+@pytest.fixture
+def ollama_mock_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., OllamaMock]]:
+    """`factory(profile=..., scenario=..., **settings)`: a new server for this test only.
+
+    The last one started is where OLLAMA_HOST / OPENAI_BASE_URL point.
+    """
+    with contextlib.ExitStack() as stack:
+        started: list[OllamaMock] = []
+
+        def factory(**settings: Any) -> OllamaMock:
+            mock = stack.enter_context(_started(**settings))
+            _point_clients(mock, monkeypatch)
+            started.append(mock)
+            return mock
+
+        yield factory
+        for mock in started:
+            mock.check()
+
+
+@pytest.fixture
+def ollama_mock_isolated(request: pytest.FixtureRequest, ollama_mock_factory: Callable[..., OllamaMock]) -> OllamaMock:
+    """A server of this test's own, configured by @pytest.mark.ollama_mock(...)."""
+    marker = request.node.get_closest_marker("ollama_mock")
+    settings = dict(marker.kwargs) if marker else {}
+    return ollama_mock_factory(**settings)
+
+
+def _point_clients(mock: OllamaMock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the official clients at `mock`: env for new clients, and ollama's default client."""
+    monkeypatch.setenv("OLLAMA_HOST", mock.base_url)
+    monkeypatch.setenv("OPENAI_BASE_URL", mock.openai_base_url)
+    if not os.environ.get("OPENAI_API_KEY"):
+        monkeypatch.setenv("OPENAI_API_KEY", "ollama")  # openai.OpenAI() refuses to start without one
+    ollama = sys.modules.get("ollama")
+    default = getattr(ollama, "_client", None) if ollama is not None else None
+    inner = getattr(default, "_client", None)
+    if inner is not None and hasattr(inner, "base_url"):
+        # ollama.chat(...) uses a client built at import time: repoint it for this test.
+        import httpx
+
+        monkeypatch.setattr(inner, "base_url", httpx.URL(mock.base_url))

@@ -1,1 +1,1 @@
-"""placeholder"""
+"""The conformance suite (pytest checks in `conformance/`) and its harness (`harness/`)."""

@@ -1,0 +1,344 @@
+"""create_app(settings): the mock's one route table, its route adapters and its access guard.
+
+The table is built from contracts/index.json (the index is the source of the routes); each path
+gets one dispatcher that picks the adapter by method and answers gin's 405 itself. The router's
+default answers gin's 404 and trailing-slash redirects. `_Guard` is Ollama's CORS and Host-header
+middleware, and stamps X-Ollama-Mock-Profile on every response.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import weakref
+from typing import Any, Callable
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route
+
+from ollama_conformance import contracts
+
+from . import decode
+from .errors import OllamaError, envelope
+from .handlers import resolve
+from .outcome import Outcome, RequestInfo, Single, Stream
+from .settings import Settings
+from .state import State
+from .wire import DELIBERATE, WireResponse, dumps, plain
+
+log = logging.getLogger("ollama_conformance.mock_server")
+LIVE_STATES: weakref.WeakSet[State] = weakref.WeakSet()  # every mock's State, for the test self-check
+ASGIApp = Callable[..., Any]
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """A new mock (its own State) as a Starlette app."""
+    settings = settings or Settings()
+    state = State(settings)
+    _install_extensions(state, settings)
+    routes = [*_api_routes(state), *_mock_routes(state)]
+    app = Starlette(routes=routes, middleware=[Middleware(_Guard, state=state)])
+    app.router.redirect_slashes = False
+    app.router.default = _NotFound([(r.path_regex, r.endpoint.methods) for r in routes])
+    app.state.mock = state
+    LIVE_STATES.add(state)
+    return app
+
+
+def _install_extensions(state: State, settings: Settings) -> None:
+    try:
+        from . import extensions
+    except ImportError:
+        return  # the CI features are not installed in this build
+    extensions.install(state, settings)
+
+
+def _api_routes(state: State) -> list[Route]:
+    by_path: dict[str, dict[str, ASGIApp]] = {}
+    for endpoint in contracts.operations():
+        method, path = endpoint.split(" ", 1)
+        operation = contracts.operation(endpoint)
+        adapter = _Adapter(state, endpoint, operation)
+        methods = by_path.setdefault(path, {})
+        methods[method] = adapter
+        if method == "GET" and operation.get("head"):
+            methods["HEAD"] = adapter
+    return [Route(path, _Dispatch(methods)) for path, methods in by_path.items()]
+
+
+def _mock_routes(state: State) -> list[Route]:
+    async def info(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        profile = state.profile
+        from . import __version__
+
+        body = {"mock": "ollama-conformance", "version": __version__, "profile": profile.name,
+                "profile_version": profile.version, "gaps": list(profile.gaps)}
+        await plain(send, 200, "application/json; charset=utf-8", dumps(body))
+
+    routes = [Route("/_mock/info", _Dispatch({"GET": info}))]
+    for extra in state.extra_routes:  # extensions add Route objects or (path, {method: asgi_app})
+        routes.append(extra if isinstance(extra, Route) else Route(extra[0], _Dispatch(dict(extra[1]))))
+    return routes
+
+
+class _Dispatch:
+    """All methods of one path: the adapter for the method, else gin's 405."""
+
+    def __init__(self, methods: dict[str, ASGIApp]) -> None:
+        self.methods = methods
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        handler = self.methods.get(scope["method"])
+        if handler is None:
+            await plain(send, 405, "text/plain", b"405 method not allowed")
+            return
+        await handler(scope, receive, send)
+
+
+class _NotFound:
+    """gin's answer for a path no route has: a trailing-slash redirect, else 404."""
+
+    def __init__(self, table: list[tuple[re.Pattern[str], Any]]) -> None:
+        self.table = table
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path, method = scope.get("path", ""), scope.get("method", "GET")
+        if scope["type"] != "http":
+            return
+        if len(path) > 1 and path.endswith("/") and self._has(path.rstrip("/") or "/", method):
+            await _redirect(send, method, path.rstrip("/") or "/")
+            return
+        await plain(send, 404, "text/plain", b"404 page not found")
+
+    def _has(self, path: str, method: str) -> bool:
+        return any(regex.match(path) and method in methods for regex, methods in self.table)
+
+
+async def _redirect(send: Any, method: str, location: str) -> None:
+    status = 301 if method == "GET" else 307
+    body = f'<a href="{location}">Moved Permanently</a>.\n\n'.encode() if method == "GET" else b""
+    headers = [(b"location", location.encode())]
+    if body:
+        headers.append((b"content-type", b"text/html; charset=utf-8"))
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _Adapter:
+    """One route: read and decode the body, run interceptors, the handler and transformers, and
+    render the outcome; OllamaError -> the API's envelope; any other exception -> 500, logged."""
+
+    def __init__(self, state: State, endpoint: str, operation: dict[str, Any]) -> None:
+        self.state, self.endpoint = state, endpoint
+        self.api = str(operation.get("api", "native"))
+        self.handler, self.convention, _ = resolve(endpoint)
+        self.envelope = (operation.get("errors") or {}).get("envelope", self.api)
+        self.stream_checked = operation.get("stream") is not None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        self.state.in_flight += 1
+        try:
+            await self._answer(scope, receive, send)
+        finally:
+            self.state.in_flight -= 1
+
+    async def _answer(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        body: Any = None
+        info = RequestInfo(self.endpoint, self.api, _headers(scope), dict(scope.get("path_params", {})))
+        try:
+            raw = await decode.read_body(scope, receive, self.state.settings.max_body_bytes) \
+                if self.convention in ("body", "post_blob", "form") else b""
+            body = await self._body(scope, raw)
+            outcome = self._run(info, body, raw)
+        except OllamaError as exc:
+            outcome = self._error(exc, decoding=body is None)
+        except Exception as exc:  # a bug in a handler: answer 500 and keep serving
+            log.exception("unexpected error in %s", self.endpoint)
+            outcome = self._error(OllamaError(500, str(exc) or type(exc).__name__), decoding=False)
+        self._journal(scope, info, body, outcome)
+        checker = self._checker(body) if self.state.settings.validate_emitted else None
+        await WireResponse(outcome, self.api, self.state.settings.virtual_time, checker)(scope, receive, send)
+
+    async def _body(self, scope: dict[str, Any], raw: bytes) -> Any:
+        if self.convention == "body":
+            return decode.decode_body(self.endpoint, self.api, raw)
+        if self.convention == "form":
+            return await decode.parse_form(scope, raw)
+        return {}
+
+    def _run(self, info: RequestInfo, body: Any, raw: bytes) -> Outcome:
+        outcome: Outcome | None = None
+        for intercept in self.state.interceptors:
+            outcome = intercept(info, body)
+            if outcome is not None:
+                break
+        if outcome is None:
+            outcome = self._call(info, body, raw)
+        for transform in self.state.transformers:
+            outcome = transform(info, outcome)
+        return outcome
+
+    def _call(self, info: RequestInfo, body: Any, raw: bytes) -> Outcome:
+        state, kind = self.state, self.convention
+        if kind == "info":
+            return self.handler(state, info)  # type: ignore[no-any-return]
+        if kind == "head_blob":
+            return self.handler(state, info.path_params.get("digest", ""), info)  # type: ignore[no-any-return]
+        if kind == "post_blob":
+            return self.handler(state, info.path_params.get("digest", ""), raw, info)  # type: ignore[no-any-return]
+        return self.handler(state, body, info)  # type: ignore[no-any-return]
+
+    def _error(self, exc: OllamaError, decoding: bool) -> Single:
+        headers = dict(exc.headers)
+        content_type = headers.pop("Content-Type", None) or headers.pop("content-type", None)
+        if content_type is None:
+            # /v1 compat writers send plain application/json; decode errors (middleware) and
+            # native c.JSON errors carry the charset (reference §0.3)
+            content_type = "application/json" if self.api != "native" and not decoding else "application/json; charset=utf-8"
+        if self.envelope == "none":
+            return Single(None, status=exc.status, content_type=None, headers=headers)
+        return Single(envelope(self.envelope, exc.status, exc.message), exc.status, content_type, headers)
+
+    def _journal(self, scope: dict[str, Any], info: RequestInfo, body: Any, outcome: Outcome) -> None:
+        journal = self.state.journal
+        if journal is None:
+            return
+        status = outcome.status if isinstance(outcome, Single) else 200
+        query = scope.get("query_string", b"").decode("latin-1")
+        journal.record({"method": scope["method"], "path": scope["path"], "query": query, "endpoint": self.endpoint,
+                        "headers": info.headers, "body": body, "status": status})
+
+    def _checker(self, request: Any) -> Callable[[Outcome, bytes], None]:
+        endpoint, state = self.endpoint, self.state
+
+        def check(outcome: Outcome, data: bytes) -> None:
+            if any(k.lower() == DELIBERATE for k in outcome.headers):
+                return
+            found = _violations(endpoint, outcome, data, request)
+            if found:
+                state.violations.append({"endpoint": endpoint, "messages": found, "excerpt": data[:400].decode("utf-8", "replace")})
+
+        return check
+
+
+def _violations(endpoint: str, outcome: Outcome, data: bytes, request: Any) -> list[str]:
+    """What the contracts reject in an emitted body or stream ([] when contracts cannot check yet)."""
+    import json
+
+    validate = getattr(contracts, "validate", None)
+    validate_stream = getattr(contracts, "validate_stream", None)
+    if isinstance(outcome, Stream):
+        if validate_stream is None:
+            return []
+        found = validate_stream(endpoint, data, request=request if isinstance(request, dict) else None)
+    else:
+        if validate is None or not data or outcome.content_type is None or "json" not in outcome.content_type:
+            return []
+        found = validate(endpoint, "response" if outcome.status < 400 else "error", json.loads(data))
+    return [f"{getattr(v, 'instance_path', '$')}: {getattr(v, 'message', v)}" for v in found]
+
+
+def _headers(scope: dict[str, Any]) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+
+# --- Ollama's CORS and Host-header middlewares (reference §0.1) ----------------------------------
+
+_DEFAULT_ORIGINS = tuple(
+    f"{scheme}://{host}{port}" for host in ("localhost", "127.0.0.1", "0.0.0.0")
+    for scheme in ("http", "https") for port in ("", ":*")
+) + ("app://*", "file://*", "tauri://*", "vscode-webview://*", "vscode-file://*")
+_ALLOW_HEADERS = b"Authorization, Content-Type, User-Agent, Accept, X-Requested-With, OpenAI-Beta, " \
+    b"x-stainless-arch, x-stainless-async, x-stainless-lang, x-stainless-os, x-stainless-package-version, " \
+    b"x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout"
+_ALLOW_METHODS = b"GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"
+
+
+class _Guard:
+    """CORS first (bad Origin -> 403, preflight -> 204), then the Host guard (loopback binds only)."""
+
+    def __init__(self, app: ASGIApp, state: State) -> None:
+        self.app = app
+        self.profile = state.profile.name.encode()
+        origins = (*state.settings.origins, *_DEFAULT_ORIGINS)
+        self.any_origin = "*" in origins
+        self.origins = [_origin_pattern(o) for o in origins]
+        self.guard_hosts = _is_loopback(state.settings.host)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = origin = b""
+        for key, value in scope.get("headers", []):
+            if key == b"host":
+                host = value
+            elif key == b"origin":
+                origin = value
+        extra = [(b"x-ollama-mock-profile", self.profile)]
+        if origin and origin not in (b"http://" + host, b"https://" + host):
+            if not self._origin_ok(origin.decode("latin-1")):
+                await plain(send, 403, None, b"", extra)
+                return
+            extra += [(b"access-control-allow-origin", b"*" if self.any_origin else origin), (b"vary", b"Origin")]
+            if scope["method"] == "OPTIONS":
+                extra += [(b"access-control-allow-methods", _ALLOW_METHODS), (b"access-control-allow-headers", _ALLOW_HEADERS),
+                          (b"access-control-max-age", b"43200")]
+                await plain(send, 204, None, b"", extra)
+                return
+        if self.guard_hosts:
+            if not _host_ok(host.decode("latin-1")):
+                await plain(send, 403, None, b"", extra)
+                return
+            if scope["method"] == "OPTIONS":
+                await plain(send, 204, None, b"", extra)
+                return
+        await self.app(scope, receive, _stamped(send, extra))
+
+    def _origin_ok(self, origin: str) -> bool:
+        return self.any_origin or any(p.fullmatch(origin) for p in self.origins)
+
+
+def _stamped(send: Any, extra: list[tuple[bytes, bytes]]) -> Any:
+    async def stamped(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return stamped
+
+
+def _origin_pattern(origin: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(part) for part in origin.split("*")))
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_ok(host_header: str) -> bool:
+    import ipaddress
+    import socket
+
+    host = host_header.lower()
+    if host.startswith("["):
+        host = host[1:].split("]", 1)[0]
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    try:
+        ip = ipaddress.ip_address(host)
+        return ip.is_loopback or ip.is_private or ip.is_unspecified
+    except ValueError:
+        pass
+    if host in ("", "localhost") or host == socket.gethostname().lower():
+        return True
+    return host.endswith((".localhost", ".local", ".internal"))

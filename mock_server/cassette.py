@@ -1,0 +1,145 @@
+"""Cassettes: recorded exchanges with a real Ollama, one JSON file each, in a directory.
+
+    {"version": 1, "endpoint": "POST /api/chat",
+     "request":  {"method": "POST", "path": "/api/chat", "query": "", "body": {...}},
+     "response": {"status": 200, "content_type": "application/x-ndjson", "headers": {...},
+                  "stream": true, "records": [{"t": 0.012, "data": "{...}\n"}, ...]},
+     "violations": ["$.message.role: ..."]}
+
+Non-stream answers keep the body text in "body" instead of "records". Stream records keep
+the line (NDJSON) or event (SSE) boundaries and the seconds since the answer started ("t").
+Files are written atomically (temp file + os.replace): an interrupted recording never leaves a
+half-written file. Matching key (replay): method + path + canonical JSON body (sorted keys,
+message roles lower-cased, volatile request fields dropped: VOLATILE_REQUEST_FIELDS).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+VERSION = 1
+VOLATILE_REQUEST_FIELDS = ("keep_alive",)  # changes nothing in what the model says
+KEPT_HEADERS = ("retry-after", "cache-control")
+
+
+class CassetteError(ValueError):
+    """A cassette directory or file that cannot be used (one line naming the file)."""
+
+
+@dataclass
+class Exchange:
+    method: str
+    path: str
+    query: str = ""
+    body: Any = None  # request body: parsed JSON, or text, or None
+    status: int = 200
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    stream: bool = False
+    text: str = ""  # non-stream response body
+    records: list[tuple[float, str]] = field(default_factory=list)  # (seconds, raw record)
+    violations: list[str] = field(default_factory=list)
+    endpoint: str | None = None
+
+    def key(self) -> str:
+        return request_key(self.method, self.path, self.body)
+
+    def to_json(self) -> dict[str, Any]:
+        response: dict[str, Any] = {"status": self.status, "content_type": self.content_type,
+                                    "headers": self.headers, "stream": self.stream}
+        if self.stream:
+            response["records"] = [{"t": round(t, 4), "data": d} for t, d in self.records]
+        else:
+            response["body"] = self.text
+        return {"version": VERSION, "endpoint": self.endpoint,
+                "request": {"method": self.method, "path": self.path, "query": self.query, "body": self.body},
+                "response": response, "violations": self.violations}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Exchange:
+        req, resp = data["request"], data["response"]
+        return cls(
+            method=str(req["method"]).upper(), path=str(req["path"]), query=str(req.get("query", "")),
+            body=req.get("body"), status=int(resp["status"]), content_type=resp.get("content_type"),
+            headers=dict(resp.get("headers", {})), stream=bool(resp.get("stream", False)),
+            text=str(resp.get("body", "")),
+            records=[(float(r["t"]), str(r["data"])) for r in resp.get("records", [])],
+            violations=list(data.get("violations", [])), endpoint=data.get("endpoint"),
+        )
+
+
+def request_key(method: str, path: str, body: Any) -> str:
+    """What a replayed request must equal: method, path and canonical body."""
+    return f"{method.upper()} {path} {json.dumps(_canonical(body), sort_keys=True, separators=(',', ':'))}"
+
+
+def _canonical(body: Any) -> Any:
+    if not isinstance(body, dict):
+        return body
+    out = {k: v for k, v in body.items() if k not in VOLATILE_REQUEST_FIELDS}
+    if isinstance(out.get("messages"), list):
+        out["messages"] = [
+            {**m, "role": m["role"].lower()} if isinstance(m, dict) and isinstance(m.get("role"), str) else m
+            for m in out["messages"]
+        ]
+    return out
+
+
+class Writer:
+    """Writes exchanges as NNNN-<method>-<path>.json files, atomically, numbering on from the
+    files already in the directory."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.dir = Path(directory)
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CassetteError(f"--cassette {str(directory)!r}: cannot create directory: {exc.strerror or exc}") from None
+        self._lock = threading.Lock()
+        self._next = len(list(self.dir.glob("*.json")))
+
+    def write(self, exchange: Exchange) -> Path:
+        with self._lock:
+            number = self._next
+            self._next += 1
+        slug = re.sub(r"[^a-z0-9]+", "-", exchange.path.lower()).strip("-") or "root"
+        path = self.dir / f"{number:04d}-{exchange.method.lower()}-{slug}.json"
+        write_atomic(path, json.dumps(exchange.to_json(), indent=1, ensure_ascii=False) + "\n")
+        return path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """`text` into `path`: a temp file in the same directory, fsynced, then os.replace."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def read_all(directory: str | Path) -> list[Exchange]:
+    """Every exchange in `directory`, in file-name (= recording) order."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise CassetteError(f"--cassette {str(directory)!r}: not a directory")
+    out = []
+    for path in sorted(root.glob("*.json")):
+        try:
+            out.append(Exchange.from_json(json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CassetteError(f"{path}: not a cassette file ({type(exc).__name__}: {exc})") from None
+    return out

@@ -1,0 +1,181 @@
+"""`ollama-mock`: serve the mock (and dispatch `record` / `proxy` to the CI features).
+
+    ollama-mock serve [--host H] [--port P] [--clock RFC3339] [--models FILE] [--profile NAME] ...
+
+Honours OLLAMA_HOST (as Ollama parses it), OLLAMA_ORIGINS and OLLAMA_KEEP_ALIVE. Prints one ready
+line with the URL once it accepts connections; SIGINT/SIGTERM stop it cleanly (exit 0).
+Every user error is one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Any, TextIO
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_STARTUP = 3  # could not listen (address in use, permission)
+COMMANDS = ("serve", "record", "proxy")
+
+
+class UsageError(Exception):
+    """A bad command line (argparse's message, kept to one line)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse would print usage and exit; we want one line
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))
+
+
+def run(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    command = next((a for a in argv if not a.startswith("-")), None)
+    try:
+        args = build_parser(command).parse_args(argv)
+    except UsageError as exc:
+        print(str(exc).splitlines()[0], file=err)
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    if args.command is None:
+        print(f"ollama-mock: choose a command: {', '.join(COMMANDS)} (e.g. ollama-mock serve)", file=err)
+        return EXIT_USAGE
+    if args.command == "serve":
+        return serve(args, out, err)
+    module = _optional(args.command)
+    if module is None:
+        print(f"ollama-mock {args.command}: not available in this build (mock_server.{args.command} is missing)", file=err)
+        return EXIT_USAGE
+    return int(module.run(args))
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    parser = _Parser(prog="ollama-mock", description="A deterministic fake Ollama server.")
+    commands = parser.add_subparsers(dest="command", metavar="{serve,record,proxy}", parser_class=_Parser)
+    add_serve_arguments(commands.add_parser("serve", help="serve the mock Ollama API"))
+    for name in ("record", "proxy"):
+        sub = commands.add_parser(name, help=f"{name} traffic (CI features)")
+        module = _optional(name) if name == command else None  # imported only when asked for
+        if module is not None and hasattr(module, "add_arguments"):
+            module.add_arguments(sub)
+    return parser
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add("--host", help="address to bind (default: OLLAMA_HOST, else 127.0.0.1)")
+    add("--port", type=_port, help="port to bind; 0 picks a free one (default: OLLAMA_HOST's, else 11434)")
+    add("--clock", metavar="RFC3339", help="freeze the clock at this instant (deterministic timestamps)")
+    add("--models", metavar="FILE", help="JSON catalogue replacing the built-in models")
+    add("--profile", default="ollama-0.32", help="Ollama version profile (default: ollama-0.32)")
+    add("--scenario", metavar="FILE", help="YAML/JSON scenario rules")
+    add("--seed", type=int, help="seed for reproducible faults and text")
+    add("--fault-rate", type=_rate, default=0.0, help="share of requests that get a random fault (0..1)")
+    add("--cassette", metavar="FILE", help="replay recorded exchanges from this cassette")
+    add("--strict", action="store_true", help="answer an error when no scenario rule matches")
+    add("--virtual-time", action="store_true", help="report stream delays without sleeping")
+    add("--validate-emitted", action="store_true", help="self-check every emitted body against the contracts")
+    add("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 0 to 65535")
+    return int(text)
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 0 to 1")
+    return value
+
+
+def serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Build the app, bind, print the ready line, serve until SIGINT/SIGTERM."""
+    from .settings import from_env
+
+    try:
+        settings = from_env(
+            host=args.host, port=args.port, clock=args.clock, models_file=args.models, profile=args.profile,
+            scenario=args.scenario, seed=args.seed, fault_rate=args.fault_rate, cassette=args.cassette,
+            strict=args.strict or None, virtual_time=args.virtual_time or None,
+            validate_emitted=args.validate_emitted or None, log_level=args.log_level,
+        )
+        from .app import create_app
+
+        app = create_app(settings)
+    except Exception as exc:  # bad settings, catalogue, profile or scenario: one line, no traceback
+        print(f"ollama-mock: {_one_line(exc)}", file=err)
+        return EXIT_USAGE
+    try:
+        sock = _bind(settings.host, settings.port)
+    except OSError as exc:
+        print(f"ollama-mock: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=err)
+        return EXIT_STARTUP
+    return _run_server(app, sock, settings.log_level, out)
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    return (text.splitlines() or [type(exc).__name__])[0]
+
+
+def _bind(host: str, port: int) -> Any:
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _run_server(app: Any, sock: Any, log_level: str, out: TextIO) -> int:
+    import asyncio
+    import signal
+
+    import uvicorn
+
+    # uvicorn re-raises a caught signal after its graceful shutdown; with these handlers in place
+    # that re-raise is harmless, so SIGINT/SIGTERM end with exit status 0.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
+    config = uvicorn.Config(app, log_level=log_level, lifespan="off", access_log=False, timeout_graceful_shutdown=3)
+    server = uvicorn.Server(config)
+
+    async def main() -> None:
+        task = asyncio.ensure_future(server.serve(sockets=[sock]))
+        while not server.started and not task.done():
+            await asyncio.sleep(0.005)
+        if server.started:
+            host, port = sock.getsockname()[:2]
+            shown = f"[{host}]" if ":" in host else host
+            print(f"ollama-mock listening on http://{shown}:{port}", file=out, flush=True)
+        await task
+
+    asyncio.run(main())
+    return EXIT_OK
+
+
+def _optional(name: str) -> Any:
+    try:
+        return importlib.import_module(f"{__package__}.{name}")
+    except ImportError:
+        return None

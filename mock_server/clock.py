@@ -1,0 +1,75 @@
+"""Time for the mock: a real or fixed clock, and Go-style RFC 3339 formatting.
+
+Ollama writes `created_at` in UTC with "Z" and up to 9 fractional digits (trailing zeros
+trimmed), and `modified_at` / `expires_at` in the server's local zone with a numeric offset.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+
+class ClockError(ValueError):
+    """A --clock value that is not an RFC 3339 instant."""
+
+
+class Clock:
+    """`now()` in UTC; frozen at `fixed` when given (then every timestamp is reproducible)."""
+
+    def __init__(self, fixed: datetime | None = None) -> None:
+        self.fixed = fixed
+
+    @classmethod
+    def from_setting(cls, value: str | None) -> Clock:
+        return cls(parse_rfc3339(value) if value else None)
+
+    def now(self) -> datetime:
+        return self.fixed if self.fixed is not None else datetime.now(timezone.utc)
+
+    def local_zone(self) -> timezone:
+        """The zone `modified_at` / `expires_at` are written in (UTC under a fixed clock)."""
+        if self.fixed is not None:
+            return timezone.utc
+        offset = datetime.now().astimezone().utcoffset() or timedelta(0)
+        return timezone(offset)
+
+
+def parse_rfc3339(value: str) -> datetime:
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(_trim_fraction(text))
+    except ValueError:
+        raise ClockError(f"--clock has value {value!r}: not an RFC 3339 time such as 2026-01-02T03:04:05Z") from None
+    if parsed.tzinfo is None:
+        raise ClockError(f"--clock has value {value!r}: add a zone, e.g. Z or +02:00")
+    return parsed.astimezone(timezone.utc)
+
+
+def _trim_fraction(text: str) -> str:
+    # Python < 3.11 accepts only 3 or 6 fractional digits; Go allows up to 9.
+    if "." not in text:
+        return text
+    head, _, tail = text.partition(".")
+    count = len(tail) - len(tail.lstrip("0123456789"))
+    digits, zone = tail[:count], tail[count:]
+    return f"{head}.{(digits + '000000')[:6]}{zone}"
+
+
+def format_utc(moment: datetime) -> str:
+    """Go's time.RFC3339Nano in UTC: "2026-08-21T17:02:11.512309Z"."""
+    return _format(moment.astimezone(timezone.utc))[:-6] + "Z"
+
+
+def format_local(moment: datetime, zone: timezone) -> str:
+    """Go's time.RFC3339Nano in `zone`: "2025-05-10T08:06:48.639712-07:00" ("Z" for UTC)."""
+    text = _format(moment.astimezone(zone))
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _format(moment: datetime) -> str:
+    base = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    frac = f"{moment.microsecond:06d}".rstrip("0")
+    offset = moment.strftime("%z") or "+0000"
+    return f"{base}{'.' + frac if frac else ''}{offset[:3]}:{offset[3:]}"

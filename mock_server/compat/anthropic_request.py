@@ -1,0 +1,262 @@
+"""/v1/messages (Anthropic) request -> native /api/chat body (reference §3.6).
+
+Checks in Ollama's order (model, max_tokens, messages), then converts the system prompt, content
+blocks (text, image, tool_use, tool_result, thinking), tools and the thinking settings.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .. import errors
+from .common import go_json, obj
+from .mapping import is_base64
+
+_WEB_SEARCH = {
+    "type": "function",
+    "function": {
+        "name": "web_search",
+        "description": "Search the web for current information. Use this to find up-to-date information about any topic.",
+        "parameters": {
+            "type": "object",
+            "required": ["query"],
+            "properties": {
+                "query": {"type": "string", "description": "The search query to look up on the web"}
+            },
+        },
+    },
+}
+
+
+def validate(body: dict[str, Any]) -> None:
+    if not body.get("model"):
+        raise errors.OllamaError.of("model_required")
+    max_tokens = body.get("max_tokens")
+    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens <= 0:
+        raise errors.OllamaError.of("anthropic_max_tokens")
+    if not body.get("messages"):
+        raise errors.OllamaError.of("anthropic_messages_required")
+
+
+def to_native(body: dict[str, Any], capabilities: list[str] | None) -> dict[str, Any]:
+    """The native chat body; `capabilities` of the model (None when unknown) relax thinking."""
+    validate(body)
+    messages = _system(body.get("system"))
+    for message in body["messages"]:
+        messages.extend(_convert(message))
+    options: dict[str, Any] = {"num_predict": body["max_tokens"]}
+    for source, target in (("temperature", "temperature"), ("top_p", "top_p"), ("top_k", "top_k")):
+        if body.get(source) is not None:
+            options[target] = body[source]
+    if body.get("stop_sequences"):
+        options["stop"] = list(body["stop_sequences"])
+    native: dict[str, Any] = {
+        "model": body["model"],
+        "messages": messages,
+        "stream": body.get("stream") is True,
+    }
+    native["options"] = options
+    tools = _tools(body.get("tools") or [])
+    if tools:
+        native["tools"] = tools
+    think = _think(body)
+    # a model without thinking is silently relaxed on this API (no 400)
+    if think is not None and not (
+        think is not False and capabilities is not None and "thinking" not in capabilities
+    ):
+        native["think"] = think
+    return native
+
+
+def _system(system: Any) -> list[dict[str, Any]]:
+    if isinstance(system, str):
+        return [{"role": "system", "content": system}] if system else []
+    if isinstance(system, list):
+        text = "".join(
+            block["text"]
+            for block in system
+            if isinstance(block, dict) and block.get("type") == "text" and isinstance(block.get("text"), str)
+        )
+        return [{"role": "system", "content": text}] if text else []
+    return []
+
+
+def _convert(message: Any) -> list[dict[str, Any]]:
+    if not isinstance(message, dict):
+        raise errors.OllamaError(
+            400, f"json: cannot unmarshal {_kind(message)} into Go value of type anthropic.MessageParam"
+        )
+    role = str(message.get("role") or "").lower()
+    blocks = message.get("content")
+    if isinstance(blocks, str):
+        blocks = [{"type": "text", "text": blocks}]
+    text, images, calls, thinking, results = "", [], [], "", []
+    if blocks is not None and not isinstance(blocks, list):
+        raise errors.OllamaError(
+            400, f"json: cannot unmarshal {_kind(blocks)} into Go value of type []anthropic.ContentBlock"
+        )
+    for block in blocks or []:
+        if not isinstance(block, dict):
+            raise errors.OllamaError(
+                400, f"json: cannot unmarshal {_kind(block)} into Go value of type anthropic.ContentBlock"
+            )
+        kind = block.get("type")
+        if kind == "text" and isinstance(block.get("text"), str):
+            text += block["text"]
+        elif kind == "image":
+            images.append(_image(block.get("source")))
+        elif kind in ("tool_use", "server_tool_use"):
+            calls.append(_tool_use(block, strict=kind == "tool_use"))
+        elif kind in ("tool_result", "web_search_tool_result"):
+            results.append(_tool_result(block))
+        elif kind == "thinking" and isinstance(block.get("thinking"), str):
+            thinking = block["thinking"]
+    out = results if role == "user" else []
+    if text or images or calls or thinking:
+        native: dict[str, Any] = {"role": role, "content": text}
+        if thinking:
+            native["thinking"] = thinking
+        if images:
+            native["images"] = images
+        if calls:
+            native["tool_calls"] = calls
+        out = out + [native]
+    return out if role == "user" else out + results
+
+
+def _image(source: Any) -> str:
+    if not isinstance(source, dict):
+        raise errors.OllamaError(400, "invalid image source")
+    if source.get("type") != "base64":
+        raise errors.OllamaError(
+            400, f"invalid image source type: {source.get('type') or ''}. Only base64 images are supported."
+        )
+    data = source.get("data") or ""
+    if not is_base64(str(data)):
+        raise errors.OllamaError(
+            400, f"invalid base64 image data: illegal base64 data at input byte {_bad_byte(str(data))}"
+        )
+    return str(data)
+
+
+def _bad_byte(data: str) -> int:
+    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+    for index, char in enumerate(data):
+        if char not in alphabet:
+            return index
+    return len(data) - len(data) % 4
+
+
+def _tool_use(block: dict[str, Any], strict: bool) -> dict[str, Any]:
+    if strict and not block.get("id"):
+        raise errors.OllamaError(400, "tool_use block missing required 'id' field")
+    if strict and not block.get("name"):
+        raise errors.OllamaError(400, "tool_use block missing required 'name' field")
+    arguments = block.get("input") if isinstance(block.get("input"), dict) else {}
+    call: dict[str, Any] = {}
+    if block.get("id"):
+        call["id"] = block["id"]
+    call["function"] = {"name": str(block.get("name") or ""), "arguments": arguments}
+    return call
+
+
+def _tool_result(block: dict[str, Any]) -> dict[str, Any]:
+    content = block.get("content")
+    text, images = "", []
+    if isinstance(content, str):
+        text = content
+    elif isinstance(content, list):
+        for part in content:
+            if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
+                text += part["text"]
+            elif isinstance(part, dict) and part.get("type") == "image":
+                if not isinstance(part.get("source"), dict):
+                    raise errors.OllamaError(400, "invalid tool_result image source")
+                images.append(_image(part["source"]))
+    elif isinstance(content, dict):
+        text = go_json(content)
+    message: dict[str, Any] = {"role": "tool", "content": text}
+    if images:
+        message["images"] = images
+    if block.get("tool_use_id"):
+        message["tool_call_id"] = block["tool_use_id"]
+    return message
+
+
+def _tools(tools: list[Any]) -> list[dict[str, Any]]:
+    builtin = any(isinstance(t, dict) and str(t.get("type") or "").startswith("web_search") for t in tools)
+    out: list[dict[str, Any]] = []
+    for tool in tools:
+        if not isinstance(tool, dict):
+            continue
+        if str(tool.get("type") or "").startswith("web_search"):
+            out.append(json.loads(json.dumps(_WEB_SEARCH)))
+            continue
+        if builtin and tool.get("name") == "web_search":
+            continue  # a custom tool named like the built-in one is dropped
+        out.append(_custom_tool(tool))
+    return out
+
+
+def _custom_tool(tool: dict[str, Any]) -> dict[str, Any]:
+    schema = tool.get("input_schema")
+    name = str(tool.get("name") or "")
+    if schema is not None and not isinstance(schema, dict):
+        detail = f"json: cannot unmarshal {_kind(schema)} into Go value of type api.ToolFunctionParameters"
+        raise errors.OllamaError(400, f"invalid input_schema for tool {json.dumps(name)}: {detail}")
+    function: dict[str, Any] = {"name": name}
+    if tool.get("description"):
+        function["description"] = tool["description"]
+    function["parameters"] = schema or {"type": "object", "properties": {}}
+    return {"type": "function", "function": function}
+
+
+def _think(body: dict[str, Any]) -> Any:
+    thinking = obj(body.get("thinking"))
+    if thinking.get("type") == "enabled":
+        return True
+    if thinking.get("type") == "disabled":
+        return False
+    config = obj(body.get("output_config"))
+    effort = str(config.get("effort") or "").strip().lower()
+    effort = "high" if effort == "xhigh" else effort
+    return effort if effort in ("low", "medium", "high", "max") else None
+
+
+def estimate_tokens(body: dict[str, Any]) -> int:
+    """Ollama's len/4 estimate of the input, used when the first record has no prompt count."""
+    total = _length(body.get("system"))
+    for message in body.get("messages") or []:
+        if isinstance(message, dict):
+            total += len(str(message.get("role") or "")) + _length(message.get("content"))
+    for tool in body.get("tools") or []:
+        if isinstance(tool, dict):
+            total += len(str(tool.get("name") or "")) + len(str(tool.get("description") or ""))
+            total += len(go_json(tool["input_schema"])) if tool.get("input_schema") is not None else 0
+    tokens = total // 4
+    return 1 if tokens == 0 and (body.get("messages") or body.get("system") is not None) else tokens
+
+
+def _length(content: Any) -> int:
+    if content is None:
+        return 0
+    if isinstance(content, str):
+        return len(content.encode("utf-8"))
+    if isinstance(content, list):
+        return sum(_block_length(block) for block in content if isinstance(block, dict))
+    return len(go_json(content).encode("utf-8"))
+
+
+def _block_length(block: dict[str, Any]) -> int:
+    total = len(str(block.get("text") or "").encode("utf-8")) + len(
+        str(block.get("thinking") or "").encode("utf-8")
+    )
+    if block.get("type") in ("tool_use", "tool_result"):
+        total += len(go_json(block).encode("utf-8"))
+    return total
+
+
+def _kind(value: Any) -> str:
+    kinds = {bool: "bool", str: "string", int: "number", float: "number", list: "array", dict: "object"}
+    return kinds.get(type(value), "null" if value is None else "value")

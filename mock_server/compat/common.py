@@ -1,0 +1,215 @@
+"""Helpers shared by the /v1 and Anthropic layers: native calls, timestamps, profile flags.
+
+The layers behave like Ollama's middlewares: they build a native body, call the native handler
+and translate what it answers. These helpers keep that plumbing in one place.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from .. import errors
+from ..outcome import Chunk, Outcome, RequestInfo, Single, Stream, StreamItem
+from ..profiles import Profile
+
+JSON = "application/json"
+DELIBERATE = "X-Ollama-Mock-Deliberate"
+
+_NATIVE = {
+    "chat": ("handlers.chat", "run_chat"),
+    "generate": ("handlers.generate", "run_generate"),
+    "embed": ("handlers.embed", "run_embed"),
+}
+
+
+def profile(state: Any) -> Profile:
+    """The state's version profile (current Ollama when the state has none)."""
+    value = getattr(state, "profile", None)
+    return value if isinstance(value, Profile) else Profile()
+
+
+def call_native(kind: str, state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
+    """Run the native handler `kind` (chat, generate, embed); its errors pass through unchanged."""
+    import importlib
+
+    module_name, function_name = _NATIVE[kind]
+    module = importlib.import_module(f"{__package__.rsplit('.', 1)[0]}.{module_name}")
+    result: Outcome = getattr(module, function_name)(state, body, info)
+    return result
+
+
+def native_items(result: Outcome) -> list[StreamItem]:
+    """The native answer as stream items: a single body becomes one record."""
+    if isinstance(result, Stream):
+        return list(result.items)
+    if result.status >= 400:
+        raise errors.OllamaError(result.status, _error_text(result.body))
+    return [Chunk(body=dict(result.body or {}))]
+
+
+def native_single(result: Outcome) -> dict[str, Any]:
+    """The native answer as one final record (a stream is folded like Ollama's non-stream path)."""
+    if isinstance(result, Single):
+        if result.status >= 400:
+            raise errors.OllamaError(result.status, _error_text(result.body))
+        return dict(result.body or {})
+    return fold_chat([item.body for item in result.items if isinstance(item, Chunk)])
+
+
+def fold_chat(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Concatenate streamed native records into one final record (content, thinking, calls)."""
+    if not records:
+        return {}
+    for record in records:
+        if "error" in record:
+            raise errors.OllamaError(500, str(record["error"]))
+    final = dict(records[-1])
+    if "message" in final:
+        message = dict(final["message"])
+        message["content"] = "".join(r.get("message", {}).get("content", "") for r in records)
+        thinking = "".join(r.get("message", {}).get("thinking", "") for r in records)
+        calls = [c for r in records for c in r.get("message", {}).get("tool_calls", [])]
+        _set_or_drop(message, "thinking", thinking)
+        _set_or_drop(message, "tool_calls", calls)
+        final["message"] = message
+    elif "response" in final:
+        final["response"] = "".join(r.get("response", "") for r in records)
+    return final
+
+
+def _set_or_drop(target: dict[str, Any], key: str, value: Any) -> None:
+    if value:
+        target[key] = value
+    else:
+        target.pop(key, None)
+
+
+def _error_text(body: Any) -> str:
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return str(body["error"])
+    return str(body)
+
+
+_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
+
+
+def unix(stamp: Any, fallback: int = 0) -> int:
+    """Unix seconds of an RFC 3339 time (Go writes up to 9 fractional digits and a Z)."""
+    if not isinstance(stamp, str):
+        return fallback
+    match = _STAMP.match(stamp)
+    if not match:
+        return fallback
+    zone = match.group(3) or "Z"
+    parsed = datetime.fromisoformat(match.group(1) + ("+00:00" if zone == "Z" else zone))
+    return int(parsed.timestamp())
+
+
+def now_unix(state: Any) -> int:
+    """The mock clock's time in unix seconds (the real time when the state has no clock)."""
+    clock = getattr(state, "clock", None)
+    moment = clock.now() if clock is not None else datetime.now(timezone.utc)
+    return int(moment.timestamp())
+
+
+def usage_counts(record: dict[str, Any]) -> tuple[int, int]:
+    """(prompt tokens, completion tokens) of a native final record."""
+    return int(record.get("prompt_eval_count", 0) or 0), int(record.get("eval_count", 0) or 0)
+
+
+def marked(headers: dict[str, str], flags: set[str]) -> dict[str, str]:
+    """Outcome headers, with the deliberate-deviation marker when a profile flag changed the output."""
+    out = dict(headers)
+    if flags:
+        out[DELIBERATE] = ",".join(sorted(flags))
+    return out
+
+
+def openai_errors(run: Callable[..., Outcome]) -> Callable[..., Outcome]:
+    """Give every /v1 error the type `api_error` under the v1_error_types="api_error" profile (gap 31).
+
+    Ollama before v0.18.0 did this; the core's envelope maps types by status, so the layer answers
+    the error body itself in that case and marks it deliberate.
+    """
+
+    @functools.wraps(run)
+    def wrapper(state: Any, *args: Any) -> Outcome:
+        try:
+            return run(state, *args)
+        except errors.OllamaError as error:
+            if profile(state).v1_error_types != "api_error":
+                raise
+            body = {"error": {"message": error.message, "type": "api_error", "param": None, "code": None}}
+            changed = {"v1_error_types"} if error.status in (400, 404) else set()
+            headers = marked(dict(error.headers), changed)
+            return Single(body=body, status=error.status, content_type=JSON, headers=headers)
+
+    return wrapper
+
+
+def go_json(value: Any) -> str:
+    """Compact JSON as Go's json.Marshal writes it (used for tool-call argument strings)."""
+    import json
+
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escaped)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def openai_tool_calls(native_calls: list[dict[str, Any]], with_index: bool = True) -> list[dict[str, Any]]:
+    """Native tool calls -> OpenAI ones: arguments as a JSON string, index from function.index."""
+    calls = []
+    for call in native_calls:
+        function = call.get("function") or {}
+        out: dict[str, Any] = {"id": call.get("id") or ""}
+        if with_index:
+            out["index"] = int(function.get("index") or 0)
+        out["type"] = "function"
+        out["function"] = {
+            "name": function.get("name") or "",
+            "arguments": go_json(function.get("arguments") or {}),
+        }
+        calls.append(out)
+    return calls
+
+
+def reasoning_field(prof: Profile, marks: set[str]) -> str:
+    """`reasoning` (Ollama) or, under a profile, `reasoning_content` (gap 28)."""
+    if prof.v1_reasoning_field != "reasoning":
+        marks.add("v1_reasoning_field")
+    return prof.v1_reasoning_field
+
+
+class go_decode:  # noqa: N801 - used as a context manager, named like the Go step it mimics
+    """Turn a request of an unexpected shape into Go's 400 decode error instead of a 500.
+
+    The layers read nested fields assuming the documented shapes; where Go's decoder would have
+    refused the body (a number where an object belongs), Python raises AttributeError/TypeError.
+    """
+
+    def __init__(self, go_struct: str) -> None:
+        self.go_struct = go_struct
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        if (
+            kind is not None
+            and issubclass(kind, (AttributeError, TypeError, ValueError))
+            and not issubclass(kind, errors.OllamaError)
+        ):
+            raise errors.OllamaError(
+                400, f"json: cannot unmarshal value into Go value of type {self.go_struct}"
+            ) from None
+        return None
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else {} (optional request objects)."""
+    return value if isinstance(value, dict) else {}

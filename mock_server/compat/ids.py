@@ -1,0 +1,47 @@
+"""Deterministic ids for the /v1 and Anthropic layers.
+
+Ollama draws these at random (`chatcmpl-<0..998>`, `resp_<0..999998>`, `msg_<24 hex>`); the mock
+derives them from a digest of the request so that the same request gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+
+def digest(body: Any, salt: str = "") -> bytes:
+    """A stable digest of a request body (key order does not matter)."""
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((salt + "\x00" + text).encode("utf-8")).digest()
+
+
+def number(body: Any, below: int, salt: str = "") -> int:
+    """A number in [0, below) derived from the request."""
+    return int.from_bytes(digest(body, salt)[:8], "big") % below
+
+
+def hex_id(body: Any, length: int, salt: str = "") -> str:
+    """`length` lowercase hex characters derived from the request."""
+    return digest(body, salt).hex()[:length]
+
+
+def chat_id(body: Any) -> str:
+    return f"chatcmpl-{number(body, 999, 'chat')}"
+
+
+def completion_id(body: Any) -> str:
+    return f"cmpl-{number(body, 999, 'completion')}"
+
+
+def response_id(body: Any) -> str:
+    return f"resp_{number(body, 999999, 'responses')}"
+
+
+def responses_message_id(body: Any) -> str:
+    return f"msg_{number(body, 999999, 'responses-message')}"
+
+
+def anthropic_message_id(body: Any) -> str:
+    return "msg_" + hex_id(body, 24, "anthropic")

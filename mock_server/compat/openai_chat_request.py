@@ -1,0 +1,228 @@
+"""/v1/chat/completions request -> native /api/chat body (reference §3.1).
+
+Validation follows Ollama's middleware: `messages` must be non-empty, each message is converted in
+order (content parts, data-URL images, tool-call arguments parsed from their JSON string), then the
+sampling options and the reasoning effort are mapped.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from .. import errors
+from ..profiles import Profile
+from .mapping import go_type, image_from_url, stop_list, think_from_effort
+
+_PASSED_OPTIONS = ("seed", "frequency_penalty", "presence_penalty")
+_PASSED_FIELDS = ("logprobs", "top_logprobs", "_debug_render_only")
+
+
+def to_native(body: dict[str, Any], prof: Profile) -> dict[str, Any]:
+    """The native chat body for an OpenAI chat request; raises OllamaError (400) like Ollama."""
+    raw_messages = body.get("messages")
+    if not isinstance(raw_messages, list) or not raw_messages:
+        raise errors.OllamaError.of("v1_messages_too_short")
+    native: dict[str, Any] = {
+        "model": body.get("model") or "",
+        "messages": convert_messages(raw_messages),
+        "stream": body.get("stream") is True,
+        "options": _options(body),
+    }
+    _map_format(body.get("response_format"), native)
+    reasoning = body.get("reasoning")
+    effort = reasoning.get("effort") if isinstance(reasoning, dict) and reasoning.get("effort") else None
+    is_set, think = think_from_effort(effort if effort is not None else body.get("reasoning_effort"))
+    if is_set:
+        native["think"] = think
+    tools = body.get("tools")
+    if tools is not None and not isinstance(tools, list):
+        raise errors.OllamaError(
+            400,
+            f"json: cannot unmarshal {_json_kind(tools)} into Go struct field ChatCompletionRequest.tools of type []api.Tool",
+        )
+    if tools:
+        native["tools"] = tools
+    for field in _PASSED_FIELDS:
+        if field in body and body[field] is not None:
+            native[field] = body[field]
+    if prof.v1_tool_choice_honoured and body.get("tool_choice") is not None:
+        native["_tool_choice"] = body["tool_choice"]
+    return native
+
+
+def _options(body: dict[str, Any]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if body.get("max_tokens") is not None:
+        options["num_predict"] = body["max_tokens"]
+    # Ollama overrides the model's own defaults with 1.0 when these are absent (gap 34).
+    options["temperature"] = body["temperature"] if body.get("temperature") is not None else 1.0
+    options["top_p"] = body["top_p"] if body.get("top_p") is not None else 1.0
+    for key in _PASSED_OPTIONS:
+        if body.get(key) is not None:
+            options[key] = body[key]
+    stops = stop_list(body.get("stop"))
+    if stops is not None:
+        options["stop"] = stops
+    return options
+
+
+def _map_format(response_format: Any, native: dict[str, Any]) -> None:
+    if not isinstance(response_format, dict):
+        return
+    kind = str(response_format.get("type") or "").strip().lower()
+    if kind == "json_object":
+        native["format"] = "json"
+    elif kind == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema")
+        if schema is not None:
+            native["format"] = schema
+
+
+def convert_messages(raw_messages: list[Any]) -> list[dict[str, Any]]:
+    """Each OpenAI message becomes one native message (or one per content part)."""
+    out: list[dict[str, Any]] = []
+    for position, msg in enumerate(raw_messages):
+        if not isinstance(msg, dict):
+            raise errors.OllamaError(
+                400, f"json: cannot unmarshal {_json_kind(msg)} into Go value of type openai.Message"
+            )
+        out.extend(_convert_one(msg, raw_messages[:position]))
+    return out
+
+
+def _convert_one(msg: dict[str, Any], earlier: list[Any]) -> list[dict[str, Any]]:
+    role = str(msg.get("role") or "").lower()
+    tool_name = _tool_name(msg, role, earlier)
+    content = msg.get("content")
+    raw_calls = msg.get("tool_calls")
+    if isinstance(content, str):
+        return [_message(role, content, msg, tool_name, _tool_calls(raw_calls))]
+    if isinstance(content, list):
+        parts = [_part(role, part) for part in content]
+        if parts and raw_calls:
+            parts[-1]["tool_calls"] = _tool_calls(raw_calls)
+            if tool_name:
+                parts[-1]["tool_name"] = tool_name
+            if msg.get("reasoning"):
+                parts[-1]["thinking"] = msg["reasoning"]
+        return [_tidy(p) for p in parts]
+    if raw_calls is None:
+        # content is optional only when tool calls are present
+        raise errors.OllamaError.of("v1_invalid_message_content", go_type=go_type(content))
+    return [_message(role, "", msg, tool_name, _tool_calls(raw_calls))]
+
+
+def _message(
+    role: str, content: str, msg: dict[str, Any], tool_name: str, calls: list[Any]
+) -> dict[str, Any]:
+    native: dict[str, Any] = {"role": role, "content": content}
+    if msg.get("reasoning"):
+        native["thinking"] = msg["reasoning"]
+    if calls:
+        native["tool_calls"] = calls
+    if tool_name:
+        native["tool_name"] = tool_name
+    if msg.get("tool_call_id"):
+        native["tool_call_id"] = msg["tool_call_id"]
+    return native
+
+
+def _tidy(message: dict[str, Any]) -> dict[str, Any]:
+    """Native key order: role, content, thinking, images, tool_calls, tool_name."""
+    order = ("role", "content", "thinking", "images", "tool_calls", "tool_name", "tool_call_id")
+    return {key: message[key] for key in order if key in message}
+
+
+def _tool_name(msg: dict[str, Any], role: str, earlier_messages: list[Any]) -> str:
+    if role != "tool":
+        return ""
+    if msg.get("name"):
+        return str(msg["name"])
+    call_id = msg.get("tool_call_id")
+    if not call_id:
+        return ""
+    # the latest earlier assistant tool call with that id names the tool
+    for earlier in reversed(earlier_messages):
+        if isinstance(earlier, dict) and str(earlier.get("role", "")).lower() == "assistant":
+            for call in earlier.get("tool_calls") or []:
+                if isinstance(call, dict) and call.get("id") == call_id:
+                    return str((call.get("function") or {}).get("name") or "")
+    return ""
+
+
+def _tool_calls(raw_calls: Any) -> list[dict[str, Any]]:
+    calls = []
+    for call in raw_calls or []:
+        function = (call or {}).get("function") or {}
+        arguments = function.get("arguments", "")
+        if not isinstance(arguments, str):
+            raise errors.OllamaError(
+                400,
+                f"json: cannot unmarshal {_json_kind(arguments)} into Go struct field "
+                "ToolCall.messages.tool_calls.function.arguments of type string",
+            )
+        try:
+            parsed = json.loads(arguments)
+        except ValueError:
+            raise errors.OllamaError.of("v1_invalid_tool_call_arguments") from None
+        if parsed is not None and not isinstance(parsed, dict):
+            raise errors.OllamaError.of("v1_invalid_tool_call_arguments")
+        native: dict[str, Any] = {}
+        if call.get("id"):
+            native["id"] = call["id"]
+        native["function"] = {"name": function.get("name") or "", "arguments": parsed or {}}
+        calls.append(native)
+    return calls
+
+
+def _part(role: str, part: Any) -> dict[str, Any]:
+    if not isinstance(part, dict):
+        raise errors.OllamaError.of("v1_invalid_message_format")
+    kind = part.get("type")
+    if kind == "text" and isinstance(part.get("text"), str):
+        return {"role": role, "content": part["text"]}
+    if kind == "image_url":
+        return {"role": role, "content": "", "images": [image_from_url(_image_url(part))]}
+    if kind == "input_audio":
+        return {"role": role, "content": "", "images": [_audio(part.get("input_audio"))]}
+    raise errors.OllamaError.of("v1_invalid_message_format")
+
+
+def _image_url(part: dict[str, Any]) -> str:
+    value = part.get("image_url")
+    url = value.get("url") if isinstance(value, dict) else value
+    if not isinstance(url, str):
+        raise errors.OllamaError.of("v1_invalid_message_format")
+    return url
+
+
+def _audio(value: Any) -> str:
+    if not isinstance(value, dict):
+        raise errors.OllamaError(400, "invalid input_audio format")
+    data = value.get("data")
+    if not isinstance(data, str) or not data:
+        raise errors.OllamaError(400, "invalid input_audio format: missing data")
+    try:
+        base64.b64decode(data.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError) as error:
+        raise errors.OllamaError(
+            400, f"invalid input_audio base64 data: {_go_base64_error(data, error)}"
+        ) from None
+    return data
+
+
+def _go_base64_error(data: str, error: Exception) -> str:
+    """Go's base64 error text: `illegal base64 data at input byte N`."""
+    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+    for index, char in enumerate(data):
+        if char not in alphabet:
+            return f"illegal base64 data at input byte {index}"
+    return f"illegal base64 data at input byte {len(data) - len(data) % 4}"
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {bool: "bool", str: "string", int: "number", float: "number", list: "array", dict: "object"}
+    return kinds.get(type(value), "null" if value is None else "value")

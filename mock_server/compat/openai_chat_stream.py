@@ -1,0 +1,206 @@
+"""Native chat records -> /v1/chat/completions SSE chunks (reference §2.4).
+
+Current framing (>= v0.32.6): role on the first chunk only, one shared `created`, reasoning split
+from content, a separate finish chunk with `delta: {}`, an optional usage chunk, then `[DONE]`.
+Legacy framing (profile v1_stream_framing="legacy", <= v0.32.5): role on every delta, finish_reason
+on the chunk made from the native done record, `created` per chunk, usage chunk copied from the
+last chunk.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import errors
+from ..outcome import Chunk, Cut, Outcome, Raw, Stream, StreamItem
+from ..profiles import Profile
+from .common import marked, native_items, openai_tool_calls, reasoning_field, unix
+from .sse import DONE, sse
+
+
+class ChatStreamer:
+    """Translates one native chat outcome into the SSE Stream of a /v1 chat completion."""
+
+    def __init__(self, request_id: str, prof: Profile, include_usage: bool) -> None:
+        self.request_id = request_id
+        self.prof = prof
+        self.include_usage = include_usage
+        self.legacy = prof.v1_stream_framing == "legacy"
+        self.marks: set[str] = {"v1_stream_framing"} if self.legacy else set()
+        self.items: list[StreamItem] = []
+        self.created: int | None = None
+        self.sent_any = False
+        self.tool_sent = False
+        self.last: dict[str, Any] | None = None
+
+    def translate(self, result: Outcome) -> Stream:
+        for item in native_items(result):
+            if not self._feed(item):
+                break
+        return sse(self.items, marked({}, self.marks))
+
+    def _feed(self, item: StreamItem) -> bool:
+        """Handle one native item; False once the stream is over."""
+        if isinstance(item, (Raw, Cut)):
+            self.items.append(item)
+            return isinstance(item, Raw)
+        record = item.body
+        if "error" in record:
+            self._error(str(record["error"]), item.delay)
+            return False
+        created = unix(record.get("created_at"))
+        if self.created is None:
+            self.created = created
+        sent = self._content_chunks(record, item.delay, created)
+        if record.get("done"):
+            self._finish(record, created, 0.0 if sent else item.delay)
+            return False
+        return True
+
+    def _chunk(self, delta: dict[str, Any], reason: str | None, created: int, **extra: Any) -> dict[str, Any]:
+        choice: dict[str, Any] = {"index": 0, "delta": delta, "finish_reason": reason}
+        choice.update(extra)
+        when = created if self.legacy else (self.created or created)
+        return {
+            "id": self.request_id,
+            "object": "chat.completion.chunk",
+            "created": when,
+            "model": self.model,
+            "system_fingerprint": "fp_ollama",
+            "choices": [choice],
+        }
+
+    @property
+    def model(self) -> str:
+        return str((self.last or {}).get("model", ""))
+
+    def _emit(self, chunk: dict[str, Any], delay: float) -> None:
+        self.items.append(Chunk(body=chunk, delay=delay))
+        self.sent_any = True
+
+    def _content_chunks(self, record: dict[str, Any], delay: float, created: int) -> bool:
+        """Emit the chunks of one native record; False when it produced none."""
+        self.last = record
+        deltas = self._deltas(record.get("message") or {})
+        done = bool(record.get("done"))
+        if done and not self.legacy and not _has_output(record):
+            # an empty metrics-only trailer sends nothing, unless nothing was sent at all
+            deltas = [] if self.sent_any else [{"content": ""}]
+        elif done and self.legacy and not deltas:
+            deltas = [{"content": ""}]
+        logprobs = {"logprobs": {"content": record["logprobs"]}} if record.get("logprobs") else {}
+        for position, delta in enumerate(deltas):
+            reason = (
+                self._legacy_reason(record)
+                if (self.legacy and done and position == len(deltas) - 1)
+                else None
+            )
+            self._emit(
+                self._chunk(self._with_role(delta), reason, created, **(logprobs if position == 0 else {})),
+                delay if position == 0 else 0.0,
+            )
+        return bool(deltas)
+
+    def _with_role(self, delta: dict[str, Any]) -> dict[str, Any]:
+        if self.legacy or not self.sent_any:
+            out: dict[str, Any] = {"role": "assistant"}
+            if self.legacy and "content" not in delta:
+                out["content"] = ""
+            out.update(delta)
+            return out
+        return delta
+
+    def _deltas(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        thinking = message.get("thinking") or ""
+        content = message.get("content") or ""
+        calls = openai_tool_calls(message.get("tool_calls") or [], with_index=self.prof.v1_stream_tool_index)
+        if calls:
+            self.tool_sent = True
+            if not self.prof.v1_stream_tool_index:
+                self.marks.add("v1_stream_tool_index")
+        field = reasoning_field(self.prof, self.marks) if thinking else ""
+        main: dict[str, Any] = {"content": content}
+        if calls and self.prof.v1_content_null_with_tool_calls:
+            main["content"] = None
+            self.marks.add("v1_content_null_with_tool_calls")
+        if calls:
+            main["tool_calls"] = calls
+        if thinking and (content or calls):
+            return [{field: thinking}, main]
+        if thinking:
+            return [{"content": content, field: thinking}]
+        return [main]
+
+    def _finish(self, record: dict[str, Any], created: int, delay: float) -> None:
+        if not self.legacy:
+            reason = self._current_reason(record.get("done_reason") or "stop")
+            self._emit(self._chunk({}, reason, created), delay)
+        if self.include_usage:
+            self._usage(record, created)
+        self.items.append(DONE)
+
+    def _current_reason(self, reason: str) -> str:
+        if self.tool_sent and reason == "stop":
+            if self.prof.v1_stream_tool_finish_reason == "tool_calls":
+                return "tool_calls"
+            self.marks.add("v1_stream_tool_finish_reason")
+        if self.tool_sent and reason == "length" and not self.prof.v1_length_beats_tool_calls:
+            self.marks.add("v1_length_beats_tool_calls")
+            return "tool_calls"
+        return reason
+
+    def _legacy_reason(self, record: dict[str, Any]) -> str | None:
+        reason = record.get("done_reason") or ""
+        if not reason:
+            return None
+        # before v0.32.6 a sent tool call forced tool_calls, even over length (gap 6)
+        if self.tool_sent and self.prof.v1_stream_tool_finish_reason == "tool_calls":
+            return "tool_calls"
+        if self.tool_sent:
+            self.marks.add("v1_stream_tool_finish_reason")
+        return str(reason)
+
+    def _usage(self, record: dict[str, Any], created: int) -> None:
+        if not self.prof.v1_usage_chunk:
+            self.marks.add("v1_usage_chunk")
+            return
+        prompt, completion = int(record.get("prompt_eval_count") or 0), int(record.get("eval_count") or 0)
+        chunk = self._chunk({}, None, created)
+        if self.legacy:
+            chunk = dict(self.items_last_chunk() or chunk)
+        chunk["choices"] = []
+        chunk["usage"] = {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
+        self._emit(chunk, 0.0)
+
+    def items_last_chunk(self) -> dict[str, Any] | None:
+        for item in reversed(self.items):
+            if isinstance(item, Chunk):
+                return item.body
+        return None
+
+    def _error(self, message: str, delay: float) -> None:
+        if not self.sent_any:
+            # nothing sent yet: a plain HTTP error, as Ollama answers before the first chunk
+            raise errors.OllamaError(500, message)
+        if self.prof.v1_midstream_error == "error_event":
+            self.marks.add("v1_midstream_error")
+            body = {"error": {"message": message, "type": "api_error", "param": None, "code": None}}
+            self.items.append(Chunk(body=body, delay=delay))
+            return
+        chunk = self._chunk({"content": ""}, None, self.created or 0)
+        chunk["model"] = ""
+        self.items.append(Chunk(body=chunk, delay=delay))
+
+
+def _has_output(record: dict[str, Any]) -> bool:
+    message = record.get("message") or {}
+    return bool(
+        message.get("content")
+        or message.get("thinking")
+        or message.get("tool_calls")
+        or record.get("logprobs")
+    )

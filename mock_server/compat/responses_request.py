@@ -1,0 +1,215 @@
+"""/v1/responses request -> native /api/chat body (reference §3.5).
+
+Input items become native messages in order: messages (text parts concatenated, data-URL images),
+function calls merged into the preceding assistant message, function call outputs as tool
+messages, reasoning carried to the next assistant message. Namespace tools are flattened.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .. import errors
+from ..profiles import Profile
+from .common import obj
+from .mapping import image_from_url, think_from_effort
+
+
+def to_native(body: dict[str, Any], prof: Profile) -> dict[str, Any]:
+    messages: list[dict[str, Any]] = []
+    if body.get("instructions"):
+        messages.append({"role": "system", "content": str(body["instructions"])})
+    messages.extend(_input_messages(body.get("input")))
+    options: dict[str, Any] = {
+        "temperature": body["temperature"] if body.get("temperature") is not None else 1.0
+    }
+    if body.get("top_p") is not None:
+        options["top_p"] = body["top_p"]
+    if body.get("max_output_tokens") is not None:
+        options["num_predict"] = body["max_output_tokens"]
+    native: dict[str, Any] = {
+        "model": body.get("model") or "",
+        "messages": messages,
+        "stream": body.get("stream") is True,
+    }
+    native["options"] = options
+    reasoning = obj(body.get("reasoning"))
+    is_set, think = think_from_effort(reasoning.get("effort"))
+    if is_set:
+        native["think"] = think
+    tools = native_tools(body.get("tools") or [])
+    if tools:
+        native["tools"] = tools
+    text_format = (body.get("text") or {}).get("format") if isinstance(body.get("text"), dict) else None
+    if (
+        isinstance(text_format, dict)
+        and text_format.get("type") == "json_schema"
+        and text_format.get("schema") is not None
+    ):
+        native["format"] = text_format["schema"]
+    if prof.v1_tool_choice_honoured and body.get("tool_choice") is not None:
+        native["_tool_choice"] = _chat_tool_choice(body["tool_choice"])
+    return native
+
+
+def native_tools(tools: list[Any]) -> list[dict[str, Any]]:
+    """Responses tools -> native tools; a namespace's functions become `ns.<name>`."""
+    out: list[dict[str, Any]] = []
+    for tool in tools:
+        if not isinstance(tool, dict):
+            continue
+        if tool.get("type") == "namespace":
+            for inner in tool.get("tools") or []:
+                if isinstance(inner, dict):
+                    out.append(_function(inner, prefix=f"{tool.get('name', '')}."))
+        elif tool.get("type") == "function":
+            out.append(_function(tool))
+    return out
+
+
+def _function(tool: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    function: dict[str, Any] = {"name": prefix + str(tool.get("name") or "")}
+    if tool.get("description"):
+        function["description"] = tool["description"]
+    function["parameters"] = tool.get("parameters") or {"type": "object", "properties": {}}
+    return {"type": "function", "function": function}
+
+
+def _chat_tool_choice(choice: Any) -> Any:
+    if isinstance(choice, dict) and choice.get("type") == "function" and "name" in choice:
+        return {"type": "function", "function": {"name": choice["name"]}}
+    return choice
+
+
+def _input_messages(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [{"role": "user", "content": value}] if value else []
+    if not isinstance(value, list):
+        kind = "number" if isinstance(value, (int, float)) and not isinstance(value, bool) else _kind(value)
+        raise errors.OllamaError(
+            400,
+            f"input must be a string or array: json: cannot unmarshal {kind} into Go value of type []json.RawMessage",
+        )
+    return _items(value)
+
+
+def _items(items: list[Any]) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+    pending_thinking = ""
+    for index, item in enumerate(items):
+        kind = _item_type(index, item)
+        if kind == "reasoning":
+            pending_thinking = str(item.get("encrypted_content") or "")
+        elif kind == "message":
+            message = _message(index, item)
+            if message["role"] == "assistant" and pending_thinking:
+                message["thinking"], pending_thinking = pending_thinking, ""
+            messages.append(message)
+        elif kind == "function_call":
+            pending_thinking = _merge_call(messages, _call(item), pending_thinking)
+        elif kind == "function_call_output":
+            messages.append(_tool_output(index, item))
+    if pending_thinking:
+        messages.append({"role": "assistant", "content": "", "thinking": pending_thinking})
+    return messages
+
+
+def _item_type(index: int, item: Any) -> str:
+    if not isinstance(item, dict):
+        raise errors.OllamaError(
+            400, f"input[{index}]: json: cannot unmarshal {_kind(item)} into Go value of type struct"
+        )
+    kind = item.get("type") or ("message" if item.get("role") else "")
+    if kind in ("message", "function_call", "function_call_output", "reasoning", "web_search_call"):
+        return str(kind)
+    if not kind:
+        raise errors.OllamaError.of("responses_item_missing_type", i=index)
+    raise errors.OllamaError.of("responses_unknown_item", i=index, type=kind)
+
+
+def _message(index: int, item: dict[str, Any]) -> dict[str, Any]:
+    content = item.get("content")
+    text, images = "", list[str]()
+    if isinstance(content, str):
+        text = content
+    elif isinstance(content, list):
+        text, images = _parts(f"input[{index}]: content", content)
+    elif content is not None:
+        raise errors.OllamaError(400, f"input[{index}]: content must be a string or array")
+    message: dict[str, Any] = {"role": str(item.get("role") or ""), "content": text}
+    if images:
+        message["images"] = images
+    return message
+
+
+def _parts(where: str, parts: list[Any]) -> tuple[str, list[str]]:
+    text, images = "", []
+    for position, part in enumerate(parts):
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind in ("input_text", "output_text"):
+            text += str(part.get("text") or "")
+        elif kind == "input_image":
+            if part.get("image_url"):
+                images.append(image_from_url(str(part["image_url"])))
+        elif kind == "input_file":
+            raise errors.OllamaError.of("responses_file_inputs")
+        else:
+            raise errors.OllamaError(400, f"{where}[{position}]: unknown content type: {kind or ''}")
+    return text, images
+
+
+def _call(item: dict[str, Any]) -> dict[str, Any]:
+    raw = item.get("arguments") or ""
+    arguments: Any = {}
+    if raw:
+        try:
+            arguments = json.loads(raw)
+        except (TypeError, ValueError) as error:
+            raise errors.OllamaError.of("responses_bad_call_arguments", err=_go_json_error(error)) from None
+        if not isinstance(arguments, dict):
+            raise errors.OllamaError.of("responses_bad_call_arguments", err="arguments must be a JSON object")
+    call: dict[str, Any] = {}
+    if item.get("call_id"):
+        call["id"] = item["call_id"]
+    call["function"] = {"name": str(item.get("name") or ""), "arguments": arguments}
+    return call
+
+
+def _merge_call(messages: list[dict[str, Any]], call: dict[str, Any], thinking: str) -> str:
+    """Attach a call to the preceding assistant message (or a new one); returns the pending thinking."""
+    if messages and messages[-1]["role"] == "assistant":
+        target = messages[-1]
+    else:
+        target = {"role": "assistant", "content": ""}
+        messages.append(target)
+    target.setdefault("tool_calls", []).append(call)
+    if thinking:
+        target["thinking"] = thinking
+    return ""
+
+
+def _tool_output(index: int, item: dict[str, Any]) -> dict[str, Any]:
+    output = item.get("output")
+    images: list[str] = []
+    if isinstance(output, list):
+        output, images = _parts(f"input[{index}]: output", output)
+    message: dict[str, Any] = {"role": "tool", "content": output if isinstance(output, str) else ""}
+    if images:
+        message["images"] = images
+    if item.get("call_id"):
+        message["tool_call_id"] = item["call_id"]
+    return message
+
+
+def _go_json_error(error: Exception) -> str:
+    if isinstance(error, json.JSONDecodeError) and error.pos >= len(error.doc):
+        return "unexpected end of JSON input"
+    return "invalid character in JSON input"
+
+
+def _kind(value: Any) -> str:
+    kinds = {bool: "bool", str: "string", int: "number", float: "number", list: "array", dict: "object"}
+    return kinds.get(type(value), "null" if value is None else "value")

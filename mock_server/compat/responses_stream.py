@@ -1,0 +1,192 @@
+"""Native chat records -> /v1/responses SSE events (reference §2.6).
+
+Event order: response.created, response.in_progress, then per output item its added / delta /
+done events, then response.completed. Payloads are Go maps (keys sorted), each with `type` and
+a `sequence_number` from 0. A mid-stream error ends the stream silently (§4.2).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import errors
+from ..outcome import Chunk, Cut, Outcome, Raw, Stream, StreamItem
+from ..profiles import Profile
+from . import ids
+from .common import marked, native_items, openai_tool_calls
+from .openai_responses import function_item, message_item, reasoning_item, response_object, usage
+from .sse import sse
+
+
+def sort_deep(value: Any) -> Any:
+    """Go marshals maps with sorted keys, at every level."""
+    if isinstance(value, dict):
+        return {key: sort_deep(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [sort_deep(item) for item in value]
+    return value
+
+
+class ResponsesStreamer:
+    def __init__(self, body: dict[str, Any], prof: Profile, now: int, marks: set[str]) -> None:
+        self.body, self.prof, self.now, self.marks = body, prof, now, marks
+        self.item_id = ids.responses_message_id(body)
+        self.reasoning_id = f"rs_{ids.number(body, 999999, 'responses-reasoning')}"
+        self.items: list[StreamItem] = []
+        self.sequence = 0
+        self.output_index = 0
+        self.delay = 0.0
+        self.text = ""
+        self.thinking = ""
+        self.content_started = self.reasoning_started = self.reasoning_done = self.calls_sent = False
+        self.call_items: list[dict[str, Any]] = []
+
+    def translate(self, result: Outcome) -> Stream:
+        for item in native_items(result):
+            if isinstance(item, (Raw, Cut)):
+                self.items.append(item)
+                if isinstance(item, Cut):
+                    break
+                continue
+            if "error" in item.body:
+                if not self.items:
+                    raise errors.OllamaError(500, str(item.body["error"]))
+                break  # Ollama closes the stream silently
+            self.delay = item.delay
+            if self._process(item.body):
+                break
+        return sse(self.items, marked({}, self.marks))
+
+    def _event(self, kind: str, data: dict[str, Any]) -> None:
+        data["type"] = kind
+        data["sequence_number"] = self.sequence
+        self.sequence += 1
+        self.items.append(Chunk(body=sort_deep(data), event=kind, delay=self.delay))
+        self.delay = 0.0
+
+    def _response(self, status: str, output: list[Any], usage_value: Any) -> dict[str, Any]:
+        return response_object(self.body, self.prof, status, output, usage_value, self.now, None)
+
+    def _process(self, record: dict[str, Any]) -> bool:
+        message = record.get("message") or {}
+        if self.sequence == 0:
+            self._event("response.created", {"response": self._response("in_progress", [], None)})
+            self._event("response.in_progress", {"response": self._response("in_progress", [], None)})
+        if message.get("thinking"):
+            self._thinking(message["thinking"])
+        if message.get("tool_calls"):
+            self._tool_calls(message["tool_calls"])
+            self.calls_sent = True
+        elif not self.calls_sent and message.get("content"):
+            self._text(message["content"])
+        if record.get("done"):
+            self._completion(record)
+            return True
+        return False
+
+    def _thinking(self, thinking: str) -> None:
+        if not self.reasoning_started:
+            self.reasoning_started = True
+            item = {"id": self.reasoning_id, "type": "reasoning", "summary": []}
+            self._event("response.output_item.added", {"output_index": self.output_index, "item": item})
+        self.thinking += thinking
+        delta = {
+            "item_id": self.reasoning_id,
+            "output_index": self.output_index,
+            "summary_index": 0,
+            "delta": thinking,
+        }
+        self._event("response.reasoning_summary_text.delta", delta)
+
+    def _finish_reasoning(self) -> None:
+        if not self.reasoning_started or self.reasoning_done:
+            return
+        self.reasoning_done = True
+        done = {
+            "item_id": self.reasoning_id,
+            "output_index": self.output_index,
+            "summary_index": 0,
+            "text": self.thinking,
+        }
+        self._event("response.reasoning_summary_text.done", done)
+        item = reasoning_item(self.reasoning_id, self.thinking)
+        self._event("response.output_item.done", {"output_index": self.output_index, "item": item})
+        self.output_index += 1
+
+    def _tool_calls(self, native_calls: list[dict[str, Any]]) -> None:
+        self._finish_reasoning()
+        base = ids.number(self.body, 999999, f"responses-fc-{len(self.call_items)}")
+        for offset, call in enumerate(openai_tool_calls(native_calls)):
+            item_id, index = f"fc_{base}_{offset}", self.output_index + offset
+            arguments = call["function"]["arguments"]
+            self.call_items.append(function_item(item_id, call, "completed"))
+            self._event(
+                "response.output_item.added",
+                {"output_index": index, "item": function_item(item_id, call, "in_progress", "")},
+            )
+            if arguments:
+                self._event(
+                    "response.function_call_arguments.delta",
+                    {"item_id": item_id, "output_index": index, "delta": arguments},
+                )
+            self._event(
+                "response.function_call_arguments.done",
+                {"item_id": item_id, "output_index": index, "arguments": arguments},
+            )
+            self._event(
+                "response.output_item.done",
+                {"output_index": index, "item": function_item(item_id, call, "completed")},
+            )
+
+    def _text(self, content: str) -> None:
+        self._finish_reasoning()
+        if not self.content_started:
+            self.content_started = True
+            item = {
+                "id": self.item_id,
+                "type": "message",
+                "status": "in_progress",
+                "role": "assistant",
+                "content": [],
+            }
+            self._event("response.output_item.added", {"output_index": self.output_index, "item": item})
+            part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+            added = {
+                "item_id": self.item_id,
+                "output_index": self.output_index,
+                "content_index": 0,
+                "part": part,
+            }
+            self._event("response.content_part.added", added)
+        self.text += content
+        delta = {
+            "item_id": self.item_id,
+            "output_index": self.output_index,
+            "content_index": 0,
+            "delta": content,
+            "logprobs": [],
+        }
+        self._event("response.output_text.delta", delta)
+
+    def _completion(self, record: dict[str, Any]) -> None:
+        self._finish_reasoning()
+        if not self.calls_sent and self.content_started:
+            where = {"item_id": self.item_id, "output_index": self.output_index, "content_index": 0}
+            self._event("response.output_text.done", {**where, "text": self.text, "logprobs": []})
+            part = {"type": "output_text", "text": self.text, "annotations": [], "logprobs": []}
+            self._event("response.content_part.done", {**where, "part": part})
+            item = message_item(self.item_id, self.text, "completed")
+            self._event("response.output_item.done", {"output_index": self.output_index, "item": item})
+        response = self._response("completed", self._final_output(), usage(record))
+        response["completed_at"] = self.now
+        self._event("response.completed", {"response": response})
+
+    def _final_output(self) -> list[dict[str, Any]]:
+        output: list[dict[str, Any]] = []
+        if self.reasoning_started:
+            output.append(reasoning_item(self.reasoning_id, self.thinking))
+        if self.call_items:
+            output.extend(self.call_items)
+        elif self.content_started:
+            output.append(message_item(self.item_id, self.text, "completed"))
+        return output

@@ -1,0 +1,13 @@
+"""SSE building blocks: the `[DONE]` terminator and the Stream outcome of a /v1 answer."""
+
+from __future__ import annotations
+
+from ..outcome import Raw, Stream, StreamItem
+
+EVENT_STREAM = "text/event-stream"
+DONE = Raw(b"data: [DONE]\n\n")
+
+
+def sse(items: list[StreamItem], headers: dict[str, str] | None = None) -> Stream:
+    """A text/event-stream outcome; wire frames each Chunk as `event:`/`data:` lines."""
+    return Stream(items=items, framing="sse", content_type=EVENT_STREAM, headers=dict(headers or {}))

@@ -1,0 +1,253 @@
+"""The CI features, installed into a mock's State by `create_app` (`install(state, settings)`).
+
+- a journal of every request (`GET /_mock/requests`, `POST /_mock/reset`);
+- scenario rules (`--scenario FILE`, `--strict`; `POST /_mock/scenario` adds rules over HTTP);
+- faults from the X-Ollama-Mock-Fault header, a scenario rule, or `--seed` + `--fault-rate`;
+- replay of a cassette (`--cassette DIR`).
+
+`for_settings(settings)` / `for_state(state)` give the installed `Extensions` (the pytest plugin
+uses it to reset in-process, well under a millisecond).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+import weakref
+from dataclasses import replace
+from typing import Any
+
+from . import faults, request_mark
+from .journal import Journal
+from .outcome import Outcome, Raw, RequestInfo, Single, Stream
+from .scenarios import Scenario
+
+log = logging.getLogger("ollama_conformance.mock_server")
+RULE_HEADER = "X-Ollama-Mock-Rule"
+FAULT_HEADER = "X-Ollama-Mock-Fault-Applied"
+# Requests that seeded faults may hit: generation and embeddings (never /_mock, tags, version...).
+_ELIGIBLE = (
+    "POST /api/chat", "POST /api/generate", "POST /api/embed", "POST /api/embeddings",
+    "POST /v1/chat/completions", "POST /v1/completions", "POST /v1/embeddings",
+    "POST /v1/responses", "POST /v1/messages",
+)
+_NATIVE_STREAMING = ("POST /api/chat", "POST /api/generate")
+_BY_SETTINGS: dict[int, Extensions] = {}
+_BY_STATE: weakref.WeakKeyDictionary[Any, Extensions] = weakref.WeakKeyDictionary()
+
+
+class _Journal(Journal):
+    """The journal, plus what the hooks learnt about the request (rule, fault)."""
+
+    def record(self, entry: dict[str, Any]) -> None:
+        mark = request_mark.current()
+        if mark is not None:
+            entry.setdefault("rule", mark.rule)
+            if mark.fault is not None:
+                entry.setdefault("fault", f"{mark.fault.describe()} ({mark.fault_source})")
+        super().record(entry)
+
+
+class Extensions:
+    """Everything `install` added to one State."""
+
+    def __init__(self, state: Any, settings: Any) -> None:
+        self.state, self.settings = state, settings
+        self.journal = _Journal()
+        self.scenario = Scenario(strict=bool(getattr(settings, "strict", False)))
+        self.file_rules = 0  # rules loaded from --scenario stay across resets
+        self.schedule: faults.Schedule | None = None
+        self.replayer: Any = None
+        self.errors: list[str] = []
+        self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        """Journal, test-added rules, sequence counters, fault sequence, recorded errors."""
+        self.journal.clear()
+        self.scenario.clear(keep=self.file_rules)
+        if self.schedule is not None:
+            self.schedule.reset()
+        if self.replayer is not None:
+            self.replayer.reset()
+        with self._lock:
+            self.errors.clear()
+
+    def take_errors(self) -> list[str]:
+        """Errors raised in the server thread since the last call (and forget them)."""
+        with self._lock:
+            found, self.errors[:] = list(self.errors), []
+        return found
+
+    def note_error(self, text: str) -> None:
+        with self._lock:
+            self.errors.append(text)
+
+    # -- hooks ---------------------------------------------------------------------------------
+    def intercept(self, info: RequestInfo, body: Any) -> Outcome | None:
+        """Before the handler: open the request's Mark, answer status faults and replays."""
+        mark = request_mark.begin(info.endpoint)
+        mark.extra["ext"] = self
+        try:
+            fault = self._fault_for(info, body)
+        except faults.FaultError as exc:
+            return _bad_fault(info, str(exc))
+        if fault is not None:
+            mark.fault, mark.fault_source = fault
+            if fault[0].kind == "status":
+                return faults.error_outcome(fault[0], info, body)
+        if self.replayer is not None:
+            return self.replayer.answer(info, body)
+        return None
+
+    def transform(self, info: RequestInfo, outcome: Outcome) -> Outcome:
+        """After the handler: inject the request's mid-stream fault; label rule and fault."""
+        mark = request_mark.current()
+        if mark is None:
+            return outcome
+        extra: dict[str, str] = {}
+        if mark.rule:
+            extra[RULE_HEADER] = mark.rule
+        fault = mark.fault
+        if fault is not None and fault.kind != "status":
+            extra[FAULT_HEADER] = fault.describe()
+            outcome = self._inject(fault, info, outcome)
+        if not extra:
+            return outcome
+        return replace(outcome, headers={**outcome.headers, **extra})
+
+    def _inject(self, fault: faults.Fault, info: RequestInfo, outcome: Outcome) -> Outcome:
+        delay = fault.ms / 1000.0 if fault.kind == "latency" else fault.seconds if fault.kind == "stall" else 0.0
+        if isinstance(outcome, Single) and delay and outcome.status < 400:
+            return self._delayed_single(info, outcome, delay)
+        return faults.apply(fault, outcome, info, self.state.profile)
+
+    def _delayed_single(self, info: RequestInfo, outcome: Single, delay: float) -> Outcome:
+        """A single body sent after `delay`: the wire paces Stream items, so wrap it in one."""
+        from .wire import single_body
+
+        if getattr(self.settings, "validate_emitted", False):
+            self._self_check(info, outcome)
+        data = single_body(outcome, info.api)
+        headers = {**outcome.headers, faults.DELIBERATE: "fault-latency (body checked before pacing)"}
+        return Stream(items=[Raw(data, delay=delay)], framing="ndjson",
+                      content_type=outcome.content_type or "application/json", headers=headers)
+
+    def _self_check(self, info: RequestInfo, outcome: Single) -> None:
+        if faults.DELIBERATE in outcome.headers or not isinstance(outcome.body, (dict, list)):
+            return
+        from ollama_conformance import contracts
+
+        try:
+            found = contracts.validate(info.endpoint, "response", outcome.body)
+        except KeyError:
+            return
+        if found:
+            messages = [f"{getattr(v, 'instance_path', '$')}: {getattr(v, 'message', v)}" for v in found]
+            self.state.violations.append({"endpoint": info.endpoint, "messages": messages, "excerpt": str(outcome.body)[:400]})
+
+    def _fault_for(self, info: RequestInfo, body: Any) -> tuple[faults.Fault, str] | None:
+        header = info.headers.get(faults.HEADER)
+        if header:
+            return faults.parse(header), "header"
+        if self.schedule is not None and info.endpoint in _ELIGIBLE:
+            stream = _streams(info.endpoint, body)
+            picked = self.schedule.next(stream)
+            if picked is not None:
+                return picked, "seed"
+        return None
+
+
+def _streams(endpoint: str, body: Any) -> bool:
+    default = endpoint in _NATIVE_STREAMING
+    value = body.get("stream", default) if isinstance(body, dict) else default
+    return value is not False and value is not None
+
+
+def _bad_fault(info: RequestInfo, problem: str) -> Single:
+    from .errors import envelope
+
+    message = f"ollama-mock: bad {faults.HEADER} header: {problem}"
+    return Single(envelope(info.api, 400, message), status=400, headers={faults.DELIBERATE: "fault-bad-header"})
+
+
+def install(state: Any, settings: Any) -> Extensions:
+    """Wire journal, scenarios, faults and replay into `state` (called by create_app)."""
+    ext = Extensions(state, settings)
+    state.journal = ext.journal
+    if getattr(settings, "scenario", None):
+        loaded = Scenario.load(settings.scenario, strict=True if settings.strict else None, warn=False)
+        for message in loaded.overlaps():
+            print(f"ollama-mock: warning: {message}", file=sys.stderr)
+        ext.scenario.rules.extend(loaded.rules)
+        ext.scenario.strict = loaded.strict
+        ext.file_rules = len(loaded.rules)
+    state.responders.insert(0, _guarded(ext, ext.scenario.responder))
+    seed, rate = getattr(settings, "seed", None), float(getattr(settings, "fault_rate", 0.0) or 0.0)
+    if rate > 0:
+        ext.schedule = faults.Schedule(seed if seed is not None else 0, rate)
+    if getattr(settings, "cassette", None):
+        from .replay import Replayer
+
+        extra = getattr(settings, "extra", {}) or {}
+        keep = bool(extra.get("keep_timing", False)) or os.environ.get("OLLAMA_MOCK_KEEP_TIMING") == "1"
+        ext.replayer = Replayer(settings.cassette, keep_timing=keep)
+    state.interceptors.insert(0, _guarded(ext, ext.intercept))
+    state.transformers.append(_guarded(ext, ext.transform))
+    from .mock_routes import routes
+
+    state.extra_routes.extend(routes(ext))
+    _ErrorTap.attach()
+    _BY_SETTINGS[id(settings)] = ext
+    _BY_STATE[state] = ext
+    return ext
+
+
+def for_settings(settings: Any) -> Extensions | None:
+    return _BY_SETTINGS.get(id(settings))
+
+
+def for_state(state: Any) -> Extensions | None:
+    return _BY_STATE.get(state)
+
+
+def _guarded(ext: Extensions, fn: Any) -> Any:
+    """`fn`, with any unexpected exception noted for the test that caused it, then re-raised."""
+    from .errors import OllamaError
+
+    def hook(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except OllamaError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - noted, then re-raised to the server
+            ext.note_error(f"{type(exc).__name__}: {exc} (in {getattr(fn, '__name__', fn)})")
+            raise
+
+    hook.__name__ = getattr(fn, "__name__", "hook")
+    return hook
+
+
+class _ErrorTap(logging.Handler):
+    """Server-side errors logged while a request runs go to that request's Extensions."""
+
+    _attached = False
+
+    @classmethod
+    def attach(cls) -> None:
+        if not cls._attached:
+            logging.getLogger("ollama_conformance.mock_server").addHandler(cls(level=logging.ERROR))
+            cls._attached = True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        mark = request_mark.current()
+        ext = mark.extra.get("ext") if mark is not None else None
+        if ext is None:
+            return
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            text = f"{text}: {type(exc).__name__}: {exc}"
+        ext.note_error(f"{time.strftime('%H:%M:%S')} {mark.endpoint}: {text}")

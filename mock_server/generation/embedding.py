@@ -1,0 +1,61 @@
+"""Deterministic embedding vectors: the same text always maps to the same vector.
+
+A text's vector is the sum of its words' vectors plus a component of its own, so texts that
+share words are closer than unrelated ones (retrieval tests behave plausibly). /api/embed
+vectors are L2-normalised; the legacy /api/embeddings ones are not.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from functools import lru_cache
+
+from . import text
+
+MAX_WORDS = 128  # words that shape a vector; the rest only count as tokens
+
+
+@lru_cache(maxsize=8192)
+def _unit(model_key: str, token: str, dims: int) -> tuple[float, ...]:
+    r = text.rng(text.digest(model_key, token, dims), "embedding")
+    return tuple(r.gauss(0.0, 1.0) for _ in range(dims))
+
+
+def raw_vector(model_key: str, value: str, dims: int) -> list[float]:
+    """The unnormalised vector of `value` for a model (`model_key`: its normalised name)."""
+    acc = [0.35 * x for x in _unit(model_key, "\x00text:" + value, dims)]
+    for word in value.lower().split()[:MAX_WORDS]:
+        for i, x in enumerate(_unit(model_key, word.strip(".,;:!?\"'()"), dims)):
+            acc[i] += x
+    return acc
+
+
+def normalised(vector: list[float]) -> list[float]:
+    norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+    return [float(f"{x / norm:.8g}") for x in vector]
+
+
+def embed(model_key: str, value: str, dims: int, dimensions: int | None = None) -> list[float]:
+    """An L2-normalised vector; `dimensions` (0 < d < dims) cuts it and normalises again."""
+    vector = normalised(raw_vector(model_key, value, dims))
+    if dimensions is not None and 0 < dimensions < dims:
+        vector = normalised(vector[:dimensions])
+    return vector
+
+
+def legacy(model_key: str, value: str, dims: int) -> list[float]:
+    """/api/embeddings: float32 values widened to float64, not normalised."""
+    vector = normalised(raw_vector(model_key, value, dims))
+    scale = 4.0 + text.rng(text.digest(model_key, value), "scale").random() * 8.0
+    return [struct.unpack("f", struct.pack("f", x * scale))[0] for x in vector]
+
+
+def token_count(value: str) -> int:
+    """Tokens of an embedding input: its words plus the two special tokens."""
+    return text.count_tokens(value) + 2
+
+
+def truncate(value: str, limit: int) -> str:
+    """The input cut to `limit` tokens (special tokens included)."""
+    return " ".join(value.split()[: max(0, limit - 2)])

@@ -1,0 +1,35 @@
+"""Log probabilities for generated tokens (`logprobs` / `top_logprobs` requests).
+
+Each entry is Ollama's Logprob: {"token", "logprob", "bytes"?, "top_logprobs"?}; the chosen
+token is the most likely one, alternatives come from the word list with lower values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import text
+
+
+def entries(pieces: list[str], seed: bytes, top_n: int, offset: int = 0) -> list[dict[str, Any]]:
+    return [_entry(piece, seed, top_n, offset + i) for i, piece in enumerate(pieces)]
+
+
+def _entry(piece: str, seed: bytes, top_n: int, position: int) -> dict[str, Any]:
+    r = text.rng(seed, f"logprob-{position}")
+    best = -round(r.uniform(0.0001, 0.9), 6)
+    entry = _token(piece, best)
+    if top_n > 0:
+        alternatives = [
+            _token(" " + r.choice(text.WORDS), round(best - r.uniform(0.5, 4.0) * (k + 1), 6))
+            for k in range(top_n - 1)
+        ]
+        entry["top_logprobs"] = [_token(piece, best), *alternatives]
+    return entry
+
+
+def _token(token: str, logprob: float) -> dict[str, Any]:
+    out: dict[str, Any] = {"token": token, "logprob": logprob}
+    if token:
+        out["bytes"] = list(token.encode("utf-8"))
+    return out

@@ -1,0 +1,80 @@
+"""The six timing/count fields of a final generation record, consistent with what was produced.
+
+Durations are derived from the token counts and the request digest (a fixed per-request
+speed), so they are deterministic, non-zero, and add up: total >= load + prompt eval + eval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import text
+
+METRIC_KEYS = (
+    "total_duration",
+    "load_duration",
+    "prompt_eval_count",
+    "prompt_eval_duration",
+    "eval_count",
+    "eval_duration",
+)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    load_duration: int
+    prompt_eval_count: int
+    prompt_eval_duration: int
+    eval_count: int
+    eval_duration: int
+    overhead: int
+
+    @property
+    def total_duration(self) -> int:
+        return self.load_duration + self.prompt_eval_duration + self.eval_duration + self.overhead
+
+    def fields(self) -> dict[str, int]:
+        """The metrics in Ollama's key order, each left out when 0 (Go omitempty)."""
+        values = {key: int(getattr(self, key)) for key in METRIC_KEYS}
+        return {key: v for key, v in values.items() if v}
+
+
+def token_ns(seed: bytes) -> int:
+    """Nanoseconds per generated token for this request: about 40-60 tokens per second."""
+    return 16_000_000 + text.rng(seed, "speed").randint(0, 9_000_000)
+
+
+def compute(seed: bytes, load_ns: int, prompt_tokens: int, eval_tokens: int) -> Metrics:
+    r = text.rng(seed, "metrics")
+    prompt_tokens = max(1, prompt_tokens)
+    eval_tokens = max(1, eval_tokens)
+    return Metrics(
+        load_duration=max(1, int(load_ns)),
+        prompt_eval_count=prompt_tokens,
+        prompt_eval_duration=prompt_tokens * 900_000 + r.randint(1_000_000, 9_000_000),
+        eval_count=eval_tokens,
+        eval_duration=eval_tokens * token_ns(seed) + r.randint(100_000, 900_000),
+        overhead=r.randint(200_000, 2_000_000),
+    )
+
+
+def prompt_tokens_chat(messages: list[dict[str, Any]], system: str, tools: list[Any]) -> int:
+    """Prompt size of a chat: each message's words plus template overhead, tools included."""
+    count = text.count_tokens(system) + (4 if system else 0)
+    for msg in messages:
+        count += 4 + text.count_tokens(str(msg.get("content") or ""))
+        count += 256 * len(msg.get("images") or [])
+        for call in msg.get("tool_calls") or []:
+            count += 8 + text.count_tokens(str(call))
+    if tools:
+        count += 10 + sum(text.count_tokens(str(t)) for t in tools)
+    return count + 3
+
+
+def prompt_tokens_generate(prompt: str, system: str, suffix: str, context: list[int], raw: bool) -> int:
+    """Prompt size of a generate call: words of prompt/system/suffix, the context, the template."""
+    count = text.count_tokens(prompt) + text.count_tokens(suffix) + len(context)
+    if not raw:
+        count += 6 + text.count_tokens(system)
+    return count

@@ -1,0 +1,86 @@
+"""Steps generate and chat share: finding the model, capability checks, asking for a reply.
+
+Each step raises Ollama's error for its check; the handlers call them in Ollama's order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import OllamaError
+from ..reply import Reply, ReplyContext
+from . import request
+from .responder import default_responder
+
+
+def text_field(body: dict[str, Any], key: str) -> str:
+    """A string field as Go sees it: null or absent is ""."""
+    value = body.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def streaming(body: dict[str, Any]) -> bool:
+    return body.get("stream") is not False
+
+
+def lookup(state: Any, model: str, not_found_key: str) -> Any:
+    entry = state.models.get(model)
+    if entry is None:
+        raise OllamaError.of(not_found_key, model=model)
+    return entry
+
+
+def check_think(state: Any, body: dict[str, Any], model: str, capabilities: list[str]) -> None:
+    """400 when thinking is asked of a model without it (think false is always fine)."""
+    if (
+        state.profile.thinking
+        and request.think_requested(body.get("think"))
+        and "thinking" not in capabilities
+    ):
+        raise OllamaError.of("no_thinking", model=model)
+
+
+def check_capabilities(
+    entry: Any, model: str, kind: str, *, tools: bool = False, suffix: bool = False, images: bool = False
+) -> None:
+    """Scheduling-time capability errors, in Ollama's order."""
+    caps = entry.capabilities
+    if "completion" not in caps:
+        raise OllamaError.of("no_generate" if kind == "generate" else "no_chat", model=model)
+    if tools and "tools" not in caps:
+        raise OllamaError.of("no_tools", full_name=entry.full_name)
+    if suffix and "insert" not in caps:
+        raise OllamaError.of("no_insert", full_name=entry.full_name)
+    if images and "vision" not in caps:
+        raise OllamaError.of("no_vision", full_name=entry.full_name)
+
+
+def load(state: Any, entry: Any, body: dict[str, Any], options: dict[str, Any]) -> int:
+    """Load (or keep) the model; the load_duration in ns the store reports."""
+    num_ctx = options.get("num_ctx")
+    num_ctx = (
+        int(num_ctx)
+        if isinstance(num_ctx, (int, float)) and not isinstance(num_ctx, bool) and num_ctx > 0
+        else None
+    )
+    return int(state.models.load(entry, body.get("keep_alive"), num_ctx))
+
+
+def ask(state: Any, ctx: ReplyContext) -> Reply:
+    """The reply of the first responder that answers (scenarios first, the default last)."""
+    reply_for = getattr(state, "reply_for", None)
+    reply = reply_for(ctx) if reply_for is not None else default_responder(ctx)
+    if reply.error is not None:
+        status, message = reply.error
+        raise OllamaError(int(status), str(message))
+    return reply
+
+
+def keep_thinking(state: Any, body: dict[str, Any]) -> bool:
+    """Thinking text is shown unless think is false or the profile predates thinking."""
+    return bool(state.profile.thinking) and body.get("think") is not False
+
+
+def top_logprobs(body: dict[str, Any]) -> int:
+    value = body.get("top_logprobs")
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0

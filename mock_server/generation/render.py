@@ -1,0 +1,228 @@
+"""Reply -> native records: the NDJSON chunks of a stream, or the one object of stream:false.
+
+First the reply is "generated" under the request's limits (stop sequences, num_predict,
+thinking switched off), giving the pieces that are streamed one per record; then the pieces
+become generate or chat records in Ollama's key order, with the profile's tool-call shape.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from ..outcome import Chunk, Outcome, Single, Stream, StreamItem
+from ..profiles import Profile
+from ..reply import Reply, ToolCallPlan
+from . import logprobs as lp
+from . import metrics, text, tools
+
+DELIBERATE = "X-Ollama-Mock-Deliberate"
+
+
+@dataclass
+class Produced:
+    """What the model emitted: pieces (one per stream record) and why it stopped."""
+
+    thinking: list[str]
+    content: list[str]
+    calls: list[ToolCallPlan]
+    done_reason: str
+    eval_count: int
+
+
+@dataclass
+class Frame:
+    """Everything about the request that shapes the records, apart from the reply."""
+
+    kind: str  # "generate" or "chat"
+    model: str  # echoed as sent
+    seed: bytes
+    now: datetime
+    stream: bool
+    profile: Profile
+    options: dict[str, Any]
+    load_ns: int
+    prompt_tokens: int
+    keep_thinking: bool = True
+    context: list[int] | None = None  # generate only; None in raw mode
+    logprobs: bool = False
+    top_logprobs: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def produce(reply: Reply, frame: Frame, stops: list[str], budget: int | None) -> Produced:
+    """Apply stop sequences and the num_predict budget to a reply, cut into pieces."""
+    thinking = reply.thinking if frame.keep_thinking else ""
+    content, calls = reply.content, list(reply.tool_calls)
+    if frame.stream and calls and frame.profile.stream_tool_calls == "as_text":
+        content += ("\n" if content else "") + "\n".join(_call_text(c) for c in calls)
+        calls = []
+    content, stopped = text.cut_at_stop(content, stops)
+    if stopped:
+        calls = []
+    think_pieces, content_pieces = _split(thinking, reply.chunk_sizes), _split(content, reply.chunk_sizes)
+    done_reason = "stop" if stopped else reply.done_reason
+    if budget is not None:
+        think_pieces, content_pieces, calls, cut = _spend(budget, think_pieces, content_pieces, calls)
+        done_reason = "length" if cut else done_reason
+    used = len(think_pieces) + len(content_pieces) + sum(_call_tokens(c) for c in calls)
+    used = min(used, budget) if budget is not None else used
+    return Produced(think_pieces, content_pieces, calls, done_reason, used)
+
+
+def render(reply: Reply, frame: Frame, stops: list[str], budget: int | None) -> Outcome:
+    made = produce(reply, frame, stops, budget)
+    calls = [_native_call(c, i, frame) for i, c in enumerate(made.calls)]
+    if any("index" not in c["function"] for c in calls):
+        frame.headers[DELIBERATE] = f"native_tool_call_index={frame.profile.native_tool_call_index}"
+    stats = metrics.compute(frame.seed, frame.load_ns, frame.prompt_tokens, made.eval_count)
+    if not frame.stream:
+        return Single(_single(made, calls, stats, frame), headers=dict(frame.headers))
+    bodies = _stream_bodies(made, calls, stats, frame)
+    delays = reply.delays if isinstance(reply.delays, list) else [reply.delays]
+    items: list[StreamItem] = [
+        Chunk(b, float(delays[min(i, len(delays) - 1)]) if delays else 0.0) for i, b in enumerate(bodies)
+    ]
+    return Stream(items, headers=dict(frame.headers))
+
+
+def created_at(moment: datetime) -> str:
+    """RFC 3339 in UTC with Z and trailing zeros of the fraction trimmed, as Go prints it."""
+    stamp = moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    frac = f"{moment.microsecond:06d}".rstrip("0")
+    return stamp + ("." + frac if frac else "") + "Z"
+
+
+def load_record(kind: str, model: str, now: datetime, reason: str) -> Single:
+    """The one object of a load/unload request, whatever `stream` says."""
+    body: dict[str, Any] = {"model": model, "created_at": created_at(now)}
+    if kind == "chat":
+        body["message"] = {"role": "assistant", "content": ""}
+    else:
+        body["response"] = ""
+    body.update(done=True, done_reason=reason)
+    return Single(body)
+
+
+def _split(value: str, sizes: list[int] | None) -> list[str]:
+    if not value:
+        return []
+    return text.chunk_by_sizes(value, sizes) if sizes else text.tokens(value)
+
+
+def _spend(budget: int, think: list[str], content: list[str], calls: list[ToolCallPlan]) -> tuple:
+    """Keep what fits in `budget` tokens: thinking first, then text, then tool calls.
+
+    A call the budget runs out in is still reported (the parser had it) with "length", as
+    Ollama does; calls that never started are dropped.
+    """
+    cut = len(think) + len(content) > budget
+    think = think[:budget]
+    content = content[: max(0, budget - len(think))]
+    left = budget - len(think) - len(content)
+    kept = []
+    for call in calls:
+        if left <= 0:
+            cut = True
+            break
+        kept.append(call)
+        left -= _call_tokens(call)
+    return think, content, kept, cut or left < 0
+
+
+def _call_text(call: ToolCallPlan) -> str:
+    return json.dumps({"name": call.name, "arguments": call.arguments}, ensure_ascii=False)
+
+
+def _call_tokens(call: ToolCallPlan) -> int:
+    return text.count_tokens(_call_text(call)) + 2
+
+
+def _native_call(call: ToolCallPlan, index: int, frame: Frame) -> dict[str, Any]:
+    """A native ToolCall: {"id"?, "function": {"index"?, "name", "arguments"}} per the profile."""
+    fn: dict[str, Any] = {}
+    mode = frame.profile.native_tool_call_index
+    if mode == "always" or (mode == "omitempty" and index != 0):
+        fn["index"] = index
+    fn.update(name=call.name, arguments=call.arguments if isinstance(call.arguments, dict) else {})
+    out: dict[str, Any] = {}
+    if frame.profile.native_tool_call_ids:
+        out["id"] = call.id or tools.call_id(frame.seed, index)
+    out["function"] = fn
+    return out
+
+
+def _head(frame: Frame, step: int) -> dict[str, Any]:
+    moment = frame.now + timedelta(microseconds=step * metrics.token_ns(frame.seed) // 1000)
+    return {"model": frame.model, "created_at": created_at(moment)}
+
+
+def _stream_bodies(made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Frame) -> list[dict]:
+    bodies: list[dict[str, Any]] = []
+    for piece in made.thinking:
+        bodies.append(_record(frame, len(bodies), "", piece, [], False))
+    for piece in made.content:
+        body = _record(frame, len(bodies), piece, "", [], False)
+        if frame.logprobs:
+            body["logprobs"] = lp.entries([piece], frame.seed, frame.top_logprobs, len(bodies))
+        bodies.append(body)
+    for call in calls:
+        bodies.append(_record(frame, len(bodies), "", "", [call], False))
+    final = _record(frame, len(bodies), "", "", [], True)
+    bodies.append(_finish(final, made, stats, frame, calls if frame.kind == "generate" else []))
+    return bodies
+
+
+def _single(made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Frame) -> dict[str, Any]:
+    body = _record(
+        frame,
+        len(made.thinking) + len(made.content),
+        "".join(made.content),
+        "".join(made.thinking),
+        calls if frame.kind == "chat" else [],
+        True,
+    )
+    if frame.logprobs and frame.kind == "chat":
+        body["logprobs"] = lp.entries(made.content, frame.seed, frame.top_logprobs, len(made.thinking))
+    return _finish(body, made, stats, frame, calls if frame.kind == "generate" else [])
+
+
+def _record(
+    frame: Frame, step: int, content: str, thinking: str, calls: list[dict], done: bool
+) -> dict[str, Any]:
+    body = _head(frame, step)
+    if frame.kind == "chat":
+        message: dict[str, Any] = {"role": "assistant", "content": content}
+        if thinking:
+            message["thinking"] = thinking
+        if calls:
+            message["tool_calls"] = calls
+        body["message"] = message
+    else:
+        body["response"] = content
+        if thinking:
+            body["thinking"] = thinking
+    body["done"] = done
+    return body
+
+
+def _finish(body: dict, made: Produced, stats: metrics.Metrics, frame: Frame, gen_calls: list[dict]) -> dict:
+    """Final-record fields after `done`, in Ollama's order for the endpoint."""
+    if made.done_reason:
+        body["done_reason"] = made.done_reason
+    if frame.kind == "generate":
+        if frame.context is not None:
+            body["context"] = frame.context + text.token_ids(made.thinking + made.content)
+        body.update(stats.fields())
+        if gen_calls:
+            body["tool_calls"] = gen_calls
+        if frame.logprobs and not frame.stream:
+            body["logprobs"] = lp.entries(made.content, frame.seed, frame.top_logprobs, len(made.thinking))
+        return body
+    logs = body.pop("logprobs", None)
+    if logs is not None:
+        body["logprobs"] = logs
+    body.update(stats.fields())
+    return body

@@ -1,0 +1,203 @@
+"""Request checks shared by generate, chat and embed, each raising Ollama's exact error.
+
+The handlers call these in Ollama's check order (reference §4.3); each function checks one
+thing: top_logprobs range, the model reference, base64 images, think, option types, format.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ollama_conformance import contracts
+
+from .. import names
+from ..decode import parse_go_duration
+from ..errors import OllamaError
+
+_INT, _FLOAT, _BOOL, _ARRAY = "integer", "float32", "boolean", "array"
+OPTION_TYPES = {
+    **dict.fromkeys(
+        (
+            "num_ctx",
+            "num_batch",
+            "num_gpu",
+            "main_gpu",
+            "num_thread",
+            "draft_num_predict",
+            "num_keep",
+            "seed",
+            "num_predict",
+            "top_k",
+            "repeat_last_n",
+        ),
+        _INT,
+    ),
+    **dict.fromkeys(
+        (
+            "top_p",
+            "min_p",
+            "typical_p",
+            "temperature",
+            "repeat_penalty",
+            "presence_penalty",
+            "frequency_penalty",
+        ),
+        _FLOAT,
+    ),
+    "use_mmap": _BOOL,
+    "stop": _ARRAY,
+}
+_B64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
+def check_top_logprobs(body: dict[str, Any]) -> None:
+    value = body.get("top_logprobs")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not 0 <= value <= 20:
+        raise OllamaError.of("top_logprobs_range")
+
+
+def check_model_ref(model: str, empty_key: str) -> None:
+    """Empty name (`empty_key` differs per endpoint), :local+:cloud conflict, bad name."""
+    if model == "":
+        raise OllamaError.of(empty_key, model="")
+    if names.has_local_and_cloud(model):
+        raise OllamaError.of("local_and_cloud", model=model)
+    if not names.is_valid(model):
+        raise OllamaError.of("invalid_model_name")
+
+
+def check_images(images: Any) -> None:
+    """Go's base64.StdEncoding: 400 "illegal base64 data at input byte N" with Go's N."""
+    for image in images or []:
+        if isinstance(image, str):
+            offset = base64_error_offset(image.encode("utf-8"))
+            if offset is not None:
+                raise OllamaError.of("bad_base64", offset=offset)
+
+
+def base64_error_offset(src: bytes) -> int | None:
+    """Where Go's padded standard base64 decoder reports corrupt input, or None if valid."""
+    si = 0
+    while si < len(src):
+        si, offset = _quantum(src, si)
+        if offset is not None:
+            return offset
+    return None
+
+
+def _quantum(src: bytes, si: int) -> tuple[int, int | None]:
+    """Decode one 4-character group from `si`; (next index, error offset or None)."""
+    j = 0
+    while j < 4:
+        if si == len(src):
+            return si, (None if j == 0 else si - j)
+        ch = src[si]
+        si += 1
+        if ch in _B64:
+            j += 1
+            continue
+        if ch in b"\r\n":
+            continue
+        if ch != ord("=") or j < 2:
+            return si, si - 1
+        if j == 2:  # "==" expected: the second "=" must follow (newlines skipped)
+            si = _skip_newlines(src, si)
+            if si == len(src):
+                return si, len(src)
+            if src[si] != ord("="):
+                return si, si - 1
+            si += 1
+        si = _skip_newlines(src, si)
+        return si, (si if si < len(src) else None)
+    return si, None
+
+
+def _skip_newlines(src: bytes, si: int) -> int:
+    while si < len(src) and src[si] in b"\r\n":
+        si += 1
+    return si
+
+
+def think_requested(think: Any) -> bool:
+    """Did the request ask for thinking explicitly? (true or a level; false and absent do not)."""
+    return think is True or (isinstance(think, str) and think != "")
+
+
+def think_enabled(think: Any, capabilities: list[str], profile_thinking: bool) -> bool:
+    """Does the model think for this request? Absent think on a thinking model means yes."""
+    if not profile_thinking or "thinking" not in capabilities:
+        return False
+    return think is not False
+
+
+def think_level(think: Any) -> str:
+    return think if isinstance(think, str) and think in ("low", "medium", "high", "max") else "medium"
+
+
+def check_options(options: Any) -> dict[str, Any]:
+    """500 `option "<k>" must be of type <t>` for a known option of the wrong JSON type."""
+    if not isinstance(options, dict):
+        return {}
+    for key, value in options.items():
+        kind = OPTION_TYPES.get(key)
+        if kind is None or value is None:
+            continue
+        if not _option_ok(kind, value):
+            raise _option_error("option_type", key, kind)
+        if kind == _ARRAY and not all(isinstance(v, str) for v in value):
+            raise _option_error("option_string_array", key, kind)
+    return options
+
+
+def _option_error(message_key: str, option: str, kind: str) -> OllamaError:
+    # The placeholder is called {key}, which collides with the `key` parameter of
+    # OllamaError.of / contracts.message, so the text is filled in here.
+    text = contracts.errors_catalog()["messages"][message_key]["text"]
+    text = text.replace("{key:q}", contracts.go_quote(option)).replace("{type}", kind)
+    return OllamaError(contracts.message_status(message_key), text)
+
+
+def _option_ok(kind: str, value: Any) -> bool:
+    if kind in (_INT, _FLOAT):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == _BOOL:
+        return isinstance(value, bool)
+    return isinstance(value, list)
+
+
+def check_format(fmt: Any) -> None:
+    """500 invalid format unless absent, null, "", "json" or a JSON object."""
+    if fmt is None or fmt == "" or fmt == "json" or isinstance(fmt, dict):
+        return
+    raw = json.dumps(fmt, separators=(",", ":"), ensure_ascii=False)
+    raise OllamaError.of("invalid_format", raw=raw)
+
+
+def keep_alive_seconds(value: Any) -> float | None:
+    """keep_alive as seconds (number, or Go duration string); None when absent or unreadable."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return parse_go_duration(str(value))
+    except (OllamaError, ValueError):
+        return None
+
+
+def is_unload(body: dict[str, Any]) -> bool:
+    return keep_alive_seconds(body.get("keep_alive")) == 0.0
+
+
+def num_predict(options: dict[str, Any]) -> int | None:
+    """The token budget: None when unbounded (absent, -1, -2 or 0)."""
+    value = options.get("num_predict")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and int(value) > 0:
+        return int(value)
+    return None
+
+
+def stop_sequences(options: dict[str, Any]) -> list[str]:
+    stops = options.get("stop")
+    return [s for s in stops if isinstance(s, str) and s] if isinstance(stops, list) else []

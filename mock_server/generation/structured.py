@@ -1,0 +1,259 @@
+"""JSON values that satisfy a JSON Schema: structured outputs and tool-call arguments.
+
+Supported subset: type (string or list), const, enum, default, properties, required,
+minProperties, items (schema or tuple list), minItems/maxItems, uniqueItems, minimum/maximum,
+exclusiveMinimum/exclusiveMaximum (draft-4 booleans or draft-6+ numbers), multipleOf,
+minLength/maxLength, common string formats, anyOf/oneOf (first branch), allOf (merged),
+local $ref ("#/$defs/x", "#/definitions/x"). `pattern` is not honoured. Depth is bounded, so
+recursive schemas end.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import text
+
+MAX_DEPTH = 6
+Hint = Callable[[str, dict], Any]  # (property name, its schema) -> a value, or None for no idea
+
+_FORMATS = {
+    "date-time": "2026-01-15T10:30:00Z",
+    "date": "2026-01-15",
+    "time": "10:30:00Z",
+    "email": "alex@example.com",
+    "idn-email": "alex@example.com",
+    "uri": "https://example.com/item",
+    "uri-reference": "https://example.com/item",
+    "iri": "https://example.com/item",
+    "hostname": "example.com",
+    "ipv4": "192.168.1.20",
+    "ipv6": "2001:db8::20",
+    "uuid": "3f1b6c1e-8d2a-4c55-9a57-6f0e2b7d9c41",
+}
+
+
+@dataclass
+class Generator:
+    r: random.Random
+    root: dict
+    hint: Hint | None = None
+    all_properties: bool = True  # structured outputs fill every property; tool calls the required ones
+
+    def value(self, schema: Any, name: str = "", depth: int = 0) -> Any:
+        if not isinstance(schema, dict):
+            return self.r.choice(text.WORDS) if schema is not False else None
+        schema = self._resolve(schema, depth)
+        if "const" in schema:
+            return schema["const"]
+        if "default" in schema and not self.all_properties:
+            return schema["default"]
+        if isinstance(schema.get("enum"), list) and schema["enum"]:
+            return self.r.choice(schema["enum"])
+        for key in ("anyOf", "oneOf"):
+            if isinstance(schema.get(key), list) and schema[key]:
+                merged = {k: v for k, v in schema.items() if k != key}
+                return self.value({**merged, **self._resolve(schema[key][0], depth)}, name, depth + 1)
+        if self.hint is not None and name:
+            hinted = self.hint(name, schema)
+            if hinted is not None and _type_of(schema) in ("string", None) and isinstance(hinted, str):
+                return _fit_length(hinted, schema)
+        return self._typed(schema, _type_of(schema) or "string", name, depth)
+
+    def _resolve(self, schema: dict, depth: int) -> dict:
+        for _ in range(MAX_DEPTH):
+            ref = schema.get("$ref")
+            if not isinstance(ref, str) or not ref.startswith("#"):
+                break
+            target: Any = self.root
+            for part in ref.lstrip("#/").split("/") if ref != "#" else []:
+                target = (
+                    target.get(part.replace("~1", "/").replace("~0", "~"), {})
+                    if isinstance(target, dict)
+                    else {}
+                )
+            schema = {
+                **{k: v for k, v in schema.items() if k != "$ref"},
+                **(target if isinstance(target, dict) else {}),
+            }
+        if isinstance(schema.get("allOf"), list):
+            schema = _merge_all_of(
+                schema, [self._resolve(s, depth) for s in schema["allOf"] if isinstance(s, dict)]
+            )
+        return schema
+
+    def _typed(self, schema: dict, kind: str, name: str, depth: int) -> Any:
+        if kind == "object":
+            return self._object(schema, depth)
+        if kind == "array":
+            return self._array(schema, name, depth)
+        if kind == "integer":
+            return _integer(self.r, schema)
+        if kind == "number":
+            return _number(self.r, schema)
+        if kind == "boolean":
+            return self.r.random() < 0.5
+        if kind == "null":
+            return None
+        return self._string(schema)
+
+    def _object(self, schema: dict, depth: int) -> dict:
+        props = mapping(schema.get("properties"))
+        required = [k for k in schema.get("required") or [] if isinstance(k, str)]
+        wanted = list(required)
+        for key, sub in props.items():
+            optional_ok = self.all_properties or (isinstance(sub, dict) and "default" in sub)
+            if key not in wanted and optional_ok and depth < MAX_DEPTH:
+                wanted.append(key)
+        extra = [k for k in props if k not in wanted]
+        while len(wanted) < int(schema.get("minProperties") or 0) and extra:
+            wanted.append(extra.pop(0))
+        return {key: self.value(props.get(key, {"type": "string"}), key, depth + 1) for key in wanted}
+
+    def _array(self, schema: dict, name: str, depth: int) -> list:
+        items = schema.get("items", {})
+        low = int(schema.get("minItems") or 0)
+        high = schema.get("maxItems")
+        high = int(high) if isinstance(high, int) else max(low, 3)
+        if isinstance(items, list):  # tuple form: one value per position
+            return [self.value(s, name, depth + 1) for s in items][: max(high, low)]
+        count = low if depth >= MAX_DEPTH else self.r.randint(max(low, min(1, high)), max(low, min(high, 3)))
+        out: list = []
+        for _ in range(count * 8 + 8):
+            if len(out) == count:
+                break
+            item = self.value(items, name, depth + 1)
+            if not schema.get("uniqueItems") or not any(_same(item, o) for o in out):
+                out.append(item)
+        return out
+
+    def _string(self, schema: dict) -> str:
+        if schema.get("format") in _FORMATS:
+            return _FORMATS[schema["format"]]
+        return _fit_length(text.phrase(self.r, self.r.randint(1, 4)), schema)
+
+
+def generate(schema: Any, seed: bytes, hint: Hint | None = None, all_properties: bool = True) -> Any:
+    """A value valid against `schema`, the same for the same seed."""
+    root = schema if isinstance(schema, dict) else {}
+    return Generator(text.rng(seed, "structured"), root, hint, all_properties).value(schema)
+
+
+def _type_of(schema: dict) -> str | None:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kinds = [k for k in kind if isinstance(k, str)]
+        non_null = [k for k in kinds if k != "null"]
+        return (non_null or kinds)[0] if kinds else None
+    if isinstance(kind, str):
+        return kind
+    if "properties" in schema or "required" in schema:
+        return "object"
+    if "items" in schema:
+        return "array"
+    if any(k in schema for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")):
+        return "number"
+    return None
+
+
+def _merge_all_of(schema: dict, parts: list[dict]) -> dict:
+    merged = {k: v for k, v in schema.items() if k != "allOf"}
+    for part in parts:
+        for key, val in part.items():
+            if key == "properties" and isinstance(val, dict):
+                merged["properties"] = {**merged.get("properties", {}), **val}
+            elif key == "required" and isinstance(val, list):
+                merged["required"] = list(dict.fromkeys([*merged.get("required", []), *val]))
+            else:
+                merged.setdefault(key, val)
+    return merged
+
+
+def _bounds(schema: dict) -> tuple[float | None, bool, float | None, bool]:
+    """(low, low exclusive, high, high exclusive), for draft-4 and draft-6+ spellings."""
+    low, high = schema.get("minimum"), schema.get("maximum")
+    low_x = high_x = False
+    ex_min, ex_max = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+    if ex_min is True:
+        low_x = True
+    elif _num(ex_min) and (low is None or ex_min >= low):
+        low, low_x = ex_min, True
+    if ex_max is True:
+        high_x = True
+    elif _num(ex_max) and (high is None or ex_max <= high):
+        high, high_x = ex_max, True
+    return (low if _num(low) else None, low_x, high if _num(high) else None, high_x)
+
+
+def _num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _integer(r: random.Random, schema: dict) -> int:
+    low, low_x, high, high_x = _bounds(schema)
+    lo = None if low is None else (math.floor(low) + 1 if low_x else math.ceil(low))
+    hi = None if high is None else (math.ceil(high) - 1 if high_x else math.floor(high))
+    lo, hi = _span(lo, hi, 1, 100)
+    step = _step(schema)
+    if step is not None and float(step).is_integer():
+        step = int(step)
+        first, last = -(-lo // step), hi // step
+        if first <= last:
+            return r.randint(first, last) * step
+    return r.randint(lo, hi) if lo <= hi else lo
+
+
+def _number(r: random.Random, schema: dict) -> float | int:
+    low, low_x, high, high_x = _bounds(schema)
+    lo, hi = _span(low, high, 0.0, 100.0)
+    step = _step(schema)
+    if step is not None:
+        first, last = math.ceil(lo / step), math.floor(hi / step)
+        for k in (r.randint(first, last) if first <= last else first, first, last):
+            v = k * step
+            if _inside(v, low, low_x, high, high_x) and (v / step).is_integer():
+                return v
+    v = round(r.uniform(lo, hi), 2)
+    return v if _inside(v, low, low_x, high, high_x) else (lo + hi) / 2
+
+
+def _step(schema: dict) -> float | None:
+    step = schema.get("multipleOf")
+    return step if isinstance(step, (int, float)) and _num(step) and step > 0 else None
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _span(lo: Any, hi: Any, default_lo: Any, width: Any) -> tuple[Any, Any]:
+    if lo is None and hi is None:
+        return default_lo, default_lo + width
+    if lo is None:
+        return hi - width, hi
+    if hi is None:
+        return lo, lo + width
+    return lo, hi
+
+
+def _inside(v: float, low: Any, low_x: bool, high: Any, high_x: bool) -> bool:
+    if low is not None and (v < low or (low_x and v == low)):
+        return False
+    return not (high is not None and (v > high or (high_x and v == high)))
+
+
+def _fit_length(value: str, schema: dict) -> str:
+    low = int(schema.get("minLength") or 0)
+    high = schema.get("maxLength")
+    while len(value) < low:
+        value += " value"
+    return value[:high] if isinstance(high, int) and high >= 0 else value
+
+
+def _same(a: Any, b: Any) -> bool:
+    return bool(a == b) and isinstance(a, bool) == isinstance(b, bool)

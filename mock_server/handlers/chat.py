@@ -1,0 +1,92 @@
+"""POST /api/chat: checks in Ollama's order, then the reply rendered as native chat records.
+
+The /v1 chat, responses and Anthropic layers call `run_chat` with a translated native body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..generation import metrics, pipeline, render, request
+from ..generation.responder import seed_of
+from ..outcome import Outcome, RequestInfo
+from ..reply import ReplyContext
+
+
+def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
+    model = pipeline.text_field(body, "model")
+    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    for message in messages:
+        request.check_images(message.get("images"))
+    request.check_top_logprobs(body)
+    request.check_model_ref(model, "model_required")
+    entry = pipeline.lookup(state, model, "model_not_found")
+    if not messages and request.is_unload(body):
+        state.models.unload(entry)
+        return render.load_record("chat", model, state.clock.now(), "unload")
+    pipeline.check_think(state, body, model, entry.capabilities)
+    tools = [t for t in body.get("tools") or [] if t is not None]
+    images = any(m.get("images") for m in messages)
+    pipeline.check_capabilities(entry, model, "chat", tools=bool(tools), images=images)
+    options = request.check_options(body.get("options"))
+    load_ns = pipeline.load(state, entry, body, options)
+    if not messages:
+        return render.load_record("chat", model, state.clock.now(), "load")
+    request.check_format(body.get("format"))
+    reply = pipeline.ask(state, _context(body, info, model, messages, tools, entry.capabilities))
+    return render.render(
+        reply,
+        _frame(state, body, model, messages, tools, entry, options, load_ns),
+        request.stop_sequences(options),
+        request.num_predict(options),
+    )
+
+
+def _context(
+    body: dict[str, Any],
+    info: RequestInfo,
+    model: str,
+    messages: list[dict[str, Any]],
+    tools: list[Any],
+    capabilities: list[str],
+) -> ReplyContext:
+    users = [m for m in messages if m.get("role") == "user"]
+    return ReplyContext(
+        endpoint=info.endpoint,
+        model=model,
+        body=body,
+        messages=messages,
+        prompt=str(users[-1].get("content") or "") if users else "",
+        tools=tools,
+        has_tool_results=any(m.get("role") == "tool" for m in messages),
+        turn_index=max(0, len(users) - 1),
+        headers=dict(info.headers),
+        capabilities=list(capabilities),
+    )
+
+
+def _frame(
+    state: Any,
+    body: dict[str, Any],
+    model: str,
+    messages: list[dict[str, Any]],
+    tools: list[Any],
+    entry: Any,
+    options: dict[str, Any],
+    load_ns: int,
+) -> render.Frame:
+    system = entry.system if messages[0].get("role") != "system" else ""
+    return render.Frame(
+        kind="chat",
+        model=model,
+        seed=seed_of(body),
+        now=state.clock.now(),
+        stream=pipeline.streaming(body),
+        profile=state.profile,
+        options=options,
+        load_ns=load_ns,
+        prompt_tokens=metrics.prompt_tokens_chat(messages, system, tools),
+        keep_thinking=pipeline.keep_thinking(state, body),
+        logprobs=body.get("logprobs") is True,
+        top_logprobs=pipeline.top_logprobs(body),
+    )

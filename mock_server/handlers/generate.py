@@ -1,0 +1,91 @@
+"""POST /api/generate: checks in Ollama's order, then the reply rendered as generate records.
+
+The /v1/completions layer calls `run_generate` with a translated native body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import OllamaError
+from ..generation import metrics, pipeline, render, request, text
+from ..generation.responder import seed_of
+from ..outcome import Outcome, RequestInfo
+from ..reply import ReplyContext
+
+
+def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
+    model = pipeline.text_field(body, "model")
+    images = [i for i in body.get("images") or [] if i is not None]
+    request.check_images(images)
+    request.check_top_logprobs(body)
+    request.check_model_ref(model, "model_not_found")
+    entry = pipeline.lookup(state, model, "model_not_found")
+    prompt = pipeline.text_field(body, "prompt")
+    if prompt == "" and request.is_unload(body):
+        state.models.unload(entry)
+        return render.load_record("generate", model, state.clock.now(), "unload")
+    raw = body.get("raw") is True
+    if raw and (
+        pipeline.text_field(body, "template") or pipeline.text_field(body, "system") or body.get("context")
+    ):
+        raise OllamaError.of("raw_with_template")
+    pipeline.check_think(state, body, model, entry.capabilities)
+    suffix = pipeline.text_field(body, "suffix")
+    pipeline.check_capabilities(entry, model, "generate", suffix=bool(suffix), images=bool(images))
+    options = request.check_options(body.get("options"))
+    load_ns = pipeline.load(state, entry, body, options)
+    if prompt == "":
+        return render.load_record("generate", model, state.clock.now(), "load")
+    request.check_format(body.get("format"))
+    ctx = ReplyContext(
+        endpoint=info.endpoint,
+        model=model,
+        body=body,
+        messages=[],
+        prompt=prompt,
+        tools=[],
+        has_tool_results=False,
+        turn_index=0,
+        headers=dict(info.headers),
+        capabilities=list(entry.capabilities),
+    )
+    reply = pipeline.ask(state, ctx)
+    return render.render(
+        reply,
+        _frame(state, body, model, prompt, entry, options, load_ns, raw),
+        request.stop_sequences(options),
+        request.num_predict(options),
+    )
+
+
+def _frame(
+    state: Any,
+    body: dict[str, Any],
+    model: str,
+    prompt: str,
+    entry: Any,
+    options: dict[str, Any],
+    load_ns: int,
+    raw: bool,
+) -> render.Frame:
+    given = [
+        int(t) for t in body.get("context") or [] if isinstance(t, (int, float)) and not isinstance(t, bool)
+    ]
+    system = pipeline.text_field(body, "system") or entry.system
+    suffix = pipeline.text_field(body, "suffix")
+    return render.Frame(
+        kind="generate",
+        model=model,
+        seed=seed_of(body),
+        now=state.clock.now(),
+        stream=pipeline.streaming(body),
+        profile=state.profile,
+        options=options,
+        load_ns=load_ns,
+        prompt_tokens=metrics.prompt_tokens_generate(prompt, system, suffix, given, raw),
+        keep_thinking=pipeline.keep_thinking(state, body),
+        context=None if raw else given + text.token_ids(text.tokens(prompt)),
+        logprobs=body.get("logprobs") is True,
+        top_logprobs=pipeline.top_logprobs(body),
+    )

@@ -1,0 +1,203 @@
+"""Progress streams: POST /api/pull, /api/push, /api/create (reference §1.8, §1.15, §1.16, §2.3).
+
+Errors before the first line are plain HTTP errors; later ones are an in-band {"error": ...}
+line (HTTP 200). With "stream": false the answer is the last object, or the error with its
+status (500 when it has none), in `application/json` without charset (§0.3).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from typing import Any
+
+from .. import names
+from ..errors import OllamaError
+from ..outcome import Chunk, RequestInfo, Single, Stream
+from ..state import ModelEntry, State
+from .models import model_field
+
+PLAIN_JSON = "application/json"
+_QUANT_TYPES = ("q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q3_k_s", "q3_k_m", "q3_k_l",
+                "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m", "q6_k")
+
+
+def finish(records: list[dict[str, Any]], body: dict[str, Any]) -> Single | Stream:
+    """The records as a stream, or (stream false) the last one / the error it ends with."""
+    if body.get("stream", True) is not False:
+        return Stream([Chunk(record) for record in records])
+    last = records[-1]
+    if "error" in last:
+        return Single(last, status=500, content_type=PLAIN_JSON)
+    return Single(last, content_type=PLAIN_JSON)
+
+
+def _progress(status: str, digest: str = "", total: int = 0, completed: int = 0) -> dict[str, Any]:
+    record: dict[str, Any] = {"status": status}
+    if digest:
+        record["digest"] = digest
+    if total:
+        record["total"] = total
+    if completed:
+        record["completed"] = completed
+    return record
+
+
+def pull_records(state: State, requested: str) -> list[dict[str, Any]]:
+    """The pull lines for `requested`; installs the model from the fake registry when it is there."""
+    records = [_progress("pulling manifest")]
+    source = state.models.in_registry(requested)
+    if source is None:
+        return [*records, {"error": "pull model manifest: file does not exist"}]
+    present = state.models.get(requested) is not None
+    for _, digest, size in source.layers():
+        steps = (size,) if present else (0, size // 3, size)
+        records.extend(_progress(f"pulling {digest[7:19]}", digest, size, done) for done in steps)
+    records.extend([_progress("verifying sha256 digest"), _progress("writing manifest"), _progress("success")])
+    state.models.add(replace(source, name=names.display(requested), modified_at=state.clock.now()))
+    return records
+
+
+def run_pull(state: State, body: dict[str, Any], info: RequestInfo) -> Single | Stream:
+    requested = model_field(body)
+    if names.has_local_and_cloud(requested):
+        raise OllamaError.of("local_and_cloud", model=requested)
+    if not names.is_valid(requested):
+        raise OllamaError.of("invalid_model_name")
+    return finish(pull_records(state, requested), body)
+
+
+def run_push(state: State, body: dict[str, Any], info: RequestInfo) -> Single | Stream:
+    requested = model_field(body)
+    if not requested:
+        raise OllamaError.of("model_required")
+    records = [_progress("retrieving manifest")]
+    entry = state.models.get(requested) if names.is_valid(requested) else None
+    if entry is None:
+        parsed = names.parse(requested)
+        where = "/".join(parsed[:3]) + "/" + parsed.tag if parsed else requested
+        missing = f"/root/.ollama/models/manifests/{where}"
+        records += [_progress("couldn't retrieve manifest"), {"error": f"open {missing}: no such file or directory"}]
+        return finish(records, body)
+    for _, digest, size in entry.layers():
+        records.append(_progress(f"pushing {digest[7:19]}", digest, size, size))
+    records += [_progress("pushing manifest"), _progress("success")]
+    return finish(records, body)
+
+
+def run_create(state: State, body: dict[str, Any], info: RequestInfo) -> Single | Stream:
+    target = model_field(body)
+    files = _str_map(body.get("files"))
+    _check_before_stream(target, files, body)
+    base, records = _base_model(state, body, files)
+    if base is None:  # the source had to be pulled and could not be
+        return finish(records, body)
+    entry, changed = _derive(state, base, target, body)
+    if entry.details["quantization_level"] != base.details.get("quantization_level"):
+        records += _quantize_lines(base, entry)
+    for kind, digest, _ in entry.layers():
+        verb = "creating new" if kind in changed else "using existing"
+        records.append(_progress(f"{verb} layer {digest}"))
+    records += [_progress("writing manifest"), _progress("success")]
+    state.models.add(entry)
+    return finish(records, body)
+
+
+def _worker_error(key: str, **values: Any) -> OllamaError:
+    """An error of the create worker: the first stream item, so a plain HTTP error without charset."""
+    error = OllamaError.of(key, **values)
+    error.headers["Content-Type"] = PLAIN_JSON
+    return error
+
+
+def _str_map(value: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _check_before_stream(target: str, files: dict[str, str], body: dict[str, Any]) -> None:
+    for path, digest in files.items():
+        if path.startswith("/") or ".." in path.split("/"):
+            raise OllamaError.of("create_path_not_relative")
+        if not digest:
+            raise OllamaError.of("invalid_digest")
+    if body.get("draft_quantize") and not body.get("draft_files"):
+        raise OllamaError.of("draft_quantize_without_draft")
+    if not names.is_valid(target):
+        raise OllamaError.of("invalid_model_name")
+
+
+def _base_model(state: State, body: dict[str, Any], files: dict[str, str]) -> tuple[ModelEntry | None, list[dict[str, Any]]]:
+    """The model to build on, and the lines already due (a pull of `from`, GGUF parsing)."""
+    source = body.get("from") if isinstance(body.get("from"), str) else ""
+    if files:
+        return _from_files(state, files, body), [_progress("parsing GGUF")]
+    if not source:
+        raise _worker_error("create_neither_from_nor_files")
+    if not names.is_valid(source):
+        raise _worker_error("invalid_model_name")
+    base = state.models.get(source)
+    if base is not None:
+        return base, []
+    records = [r for r in pull_records(state, source) if r.get("status") != "success"]  # one success, at the end
+    return state.models.get(source), records
+
+
+def _from_files(state: State, files: dict[str, str], body: dict[str, Any]) -> ModelEntry:
+    if isinstance(body.get("adapters"), dict) and len(body["adapters"]) > 1:
+        raise _worker_error("create_one_adapter")
+    path, digest = next(iter(sorted(files.items())))
+    data = state.blobs.get(digest.replace("-", ":", 1))
+    if data is None:
+        raise OllamaError(500, f"open /root/.ollama/models/blobs/{digest.replace(':', '-')}: no such file or directory")
+    if not data.startswith(b"GGUF"):
+        raise _worker_error("create_not_gguf")
+    return ModelEntry(
+        name=path, digest=digest.split(":", 1)[-1], size=len(data),
+        details={"parent_model": "", "format": "gguf", "family": "llama", "families": ["llama"],
+                 "parameter_size": "1B", "quantization_level": "F16"},
+        model_info={"general.architecture": "llama", "llama.context_length": 4096, "llama.embedding_length": 2048},
+        capabilities=["completion"], template="{{ .Prompt }}", parameters={}, system="", license="",
+        modified_at=state.clock.now(),
+    )
+
+
+def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any]) -> tuple[ModelEntry, set[str]]:
+    """The new model and the kinds of the layers it adds (model, template, system, params, ...)."""
+    changes: dict[str, Any] = {}
+    for key in ("template", "system"):
+        if isinstance(body.get(key), str) and body[key]:
+            changes[key] = body[key]
+    if isinstance(body.get("parameters"), dict) and body["parameters"]:
+        changes["parameters"] = {**base.parameters, **body["parameters"]}
+    if isinstance(body.get("license"), (str, list)) and body["license"]:
+        lic = body["license"]
+        changes["license"] = lic if isinstance(lic, str) else "\n".join(map(str, lic))
+    if isinstance(body.get("messages"), list):
+        changes["messages"] = body["messages"]
+    details = dict(base.details, parent_model=base.name if base.name != target else "")
+    quantize = body.get("quantize") or body.get("quantization")
+    if isinstance(quantize, str) and quantize:
+        details["quantization_level"] = _quantize_level(base, quantize)
+    blob = json.dumps([base.digest, target, changes, details], sort_keys=True, default=str)
+    entry = replace(base, name=names.display(target), details=details, modified_at=state.clock.now(),
+                    digest=hashlib.sha256(blob.encode()).hexdigest(), **changes)
+    changed = {"params" if key == "parameters" else key for key in changes}
+    if details["quantization_level"] != base.details.get("quantization_level"):
+        changed.add("model")
+    return entry, changed
+
+
+def _quantize_lines(base: ModelEntry, entry: ModelEntry) -> list[dict[str, Any]]:
+    status = f"quantizing {base.details.get('quantization_level', 'F16')} model to {entry.details['quantization_level']}"
+    total = base.size
+    lines = [_progress(status, "0000000000000000000", total, done) for done in (total // 4, total // 2, total)]
+    return [*lines, _progress("verifying conversion")]
+
+
+def _quantize_level(base: ModelEntry, quantize: str) -> str:
+    if quantize.lower() not in _QUANT_TYPES:
+        raise OllamaError(400, f"unsupported quantization type {quantize}")
+    if str(base.details.get("quantization_level", "")).upper() not in ("F16", "F32"):
+        raise OllamaError(400, "quantization is only supported for F16 and F32 models")
+    return quantize.upper()

@@ -1,0 +1,252 @@
+"""The request journal: every request the mock answered, for tests to assert on.
+
+The core calls `journal.record(entry)` once per request with a dict (method, path, headers,
+body, status, ...); the CI extensions add the scenario rule that answered and the injected
+fault. Recording only stores the dict (cheap: it runs on every request); entries are parsed
+when a test asks for them.
+
+    journal.requests(path="/api/chat")[1].messages[-1]["tool_call_id"] == "call_1"
+    journal.assert_called(path="/api/chat", times=2)
+    journal.assert_called(path="/api/chat", body={"messages": [{"role": "tool"}]})
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_ENTRIES = 10_000  # bound the memory of a long-running mock; the oldest entries go first
+
+
+@dataclass
+class Entry:
+    """One journalled request."""
+
+    index: int
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None  # parsed JSON, or the text when it is not JSON, None when empty
+    status: int | None = None
+    endpoint: str | None = None
+    rule: str | None = None
+    fault: str | None = None
+    query: str = ""
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """The request's chat messages ([] when it has none)."""
+        msgs = self.body.get("messages") if isinstance(self.body, dict) else None
+        return list(msgs) if isinstance(msgs, list) else []
+
+    @property
+    def model(self) -> str | None:
+        return self.body.get("model") if isinstance(self.body, dict) else None
+
+    def tool_results(self) -> list[dict[str, Any]]:
+        """Tool-result messages (role "tool") of the request, in order."""
+        return [m for m in self.messages if isinstance(m, dict) and m.get("role") == "tool"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "endpoint": self.endpoint,
+            "headers": self.headers,
+            "body": self.body,
+            "status": self.status,
+            "rule": self.rule,
+            "fault": self.fault,
+        }
+
+
+class Journal:
+    """Thread-safe, bounded list of requests; `record` is what the core calls."""
+
+    def __init__(self, maxlen: int = MAX_ENTRIES) -> None:
+        self._raw: deque[dict[str, Any]] = deque(maxlen=maxlen)
+        self._lock = threading.Lock()
+        self._count = 0
+
+    def record(self, entry: dict[str, Any]) -> None:
+        """Store one request (called on the server's event loop, so: no parsing here)."""
+        with self._lock:
+            entry.setdefault("index", self._count)
+            self._count += 1
+            self._raw.append(entry)
+
+    def annotate_last(self, **fields: Any) -> None:
+        """Add fields to the newest entry (e.g. the status once it is known)."""
+        with self._lock:
+            if self._raw:
+                self._raw[-1].update(fields)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._raw.clear()
+            self._count = 0
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def entries(self) -> list[Entry]:
+        with self._lock:
+            raw = list(self._raw)
+        return [_entry(r) for r in raw]
+
+    def requests(
+        self,
+        path: str | None = None,
+        *,
+        method: str | None = None,
+        endpoint: str | None = None,
+        rule: str | None = None,
+        model: str | None = None,
+    ) -> list[Entry]:
+        """Entries in arrival order, filtered by every criterion given."""
+        out = []
+        for e in self.entries():
+            if path is not None and e.path != path:
+                continue
+            if method is not None and e.method != method.upper():
+                continue
+            if endpoint is not None and e.endpoint != endpoint:
+                continue
+            if rule is not None and e.rule != rule:
+                continue
+            if model is not None and e.model != model:
+                continue
+            out.append(e)
+        return out
+
+    def last(self, path: str | None = None) -> Entry:
+        found = self.requests(path)
+        if not found:
+            raise AssertionError(f"no request{' to ' + path if path else ''} was made; " + self._summary())
+        return found[-1]
+
+    def assert_called(
+        self,
+        path: str | None = None,
+        *,
+        method: str | None = None,
+        times: int | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> list[Entry]:
+        """Assert requests matching `path`/`method` (and containing `body`/`headers`) were made.
+
+        `body` is a partial document: dicts match when every given key matches, lists when every
+        given item matches some item. Returns the matching entries.
+        """
+        candidates = self.requests(path, method=method)
+        hits = [e for e in candidates if _wanted(e, body, headers)]
+        ok = len(hits) == times if times is not None else bool(hits)
+        if not ok:
+            want = f"{times} time(s)" if times is not None else "at least once"
+            raise AssertionError(
+                f"expected {method or 'any method'} {path or 'any path'} {want}"
+                + (f" with body containing {_short(body)}" if body is not None else "")
+                + (f" with headers {headers}" if headers else "")
+                + f", found {len(hits)}; "
+                + self._summary(candidates if candidates else None, body)
+            )
+        return hits
+
+    def assert_not_called(self, path: str, *, method: str | None = None) -> None:
+        found = self.requests(path, method=method)
+        if found:
+            raise AssertionError(f"expected no request to {path}, found {len(found)}; " + self._summary(found))
+
+    def _summary(self, entries: list[Entry] | None = None, body: Any = None) -> str:
+        entries = self.entries() if entries is None else entries
+        if not entries:
+            return "the journal is empty"
+        lines = ["requests made:"]
+        for e in entries[-10:]:
+            line = f"  #{e.index} {e.method} {e.path} -> {e.status} body={_short(e.body)}"
+            if body is not None:
+                diff = difference(e.body, body)
+                if diff:
+                    line += f"\n      first difference: {diff}"
+            lines.append(line)
+        return "\n".join(lines)
+
+
+def contains(actual: Any, expected: Any) -> bool:
+    """True when `expected` is a partial document of `actual` (see Journal.assert_called)."""
+    return difference(actual, expected) is None
+
+
+def difference(actual: Any, expected: Any, where: str = "$") -> str | None:
+    """The first place where `actual` does not contain `expected`, or None."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return f"{where}: expected an object, got {_short(actual)}"
+        for key, value in expected.items():
+            if key not in actual:
+                return f"{where}.{key}: missing (expected {_short(value)})"
+            sub = difference(actual[key], value, f"{where}.{key}")
+            if sub:
+                return sub
+        return None
+    if isinstance(expected, list):
+        if not isinstance(actual, list):
+            return f"{where}: expected an array, got {_short(actual)}"
+        for i, item in enumerate(expected):
+            if not any(difference(a, item) is None for a in actual):
+                return f"{where}: no item contains expected[{i}] = {_short(item)}"
+        return None
+    if actual != expected:
+        return f"{where}: expected {_short(expected)}, got {_short(actual)}"
+    return None
+
+
+def _wanted(e: Entry, body: Any, headers: dict[str, str] | None) -> bool:
+    if body is not None and not contains(e.body, body):
+        return False
+    for name, value in (headers or {}).items():
+        if e.headers.get(name.lower()) != value:
+            return False
+    return True
+
+
+def _entry(raw: dict[str, Any]) -> Entry:
+    headers = {str(k).lower(): str(v) for k, v in dict(raw.get("headers") or {}).items()}
+    return Entry(
+        index=int(raw.get("index", 0)),
+        method=str(raw.get("method", "")).upper(),
+        path=str(raw.get("path", "")),
+        headers=headers,
+        body=_body(raw.get("body")),
+        status=raw.get("status"),
+        endpoint=raw.get("endpoint"),
+        rule=raw.get("rule"),
+        fault=raw.get("fault"),
+        query=str(raw.get("query", "") or ""),
+    )
+
+
+def _body(body: Any) -> Any:
+    if isinstance(body, (bytes, bytearray)):
+        if not body:
+            return None
+        text = bytes(body).decode("utf-8", errors="replace")
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return body
+
+
+def _short(value: Any, limit: int = 200) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,69 @@
+"""The /_mock/ routes of the CI features (the prefix is reserved: Ollama has no such path).
+
+    GET    /_mock/requests[?path=/api/chat&method=POST]   the journal, oldest first
+    POST   /_mock/reset                                   journal, test rules, counters, fault sequence
+    GET    /_mock/scenario                                the rules, in match order
+    POST   /_mock/scenario                                add a rule, or {"rules": [...]}
+    DELETE /_mock/scenario                                drop the rules added at run time
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from .scenario_file import ScenarioError
+from .wire import dumps, plain
+
+JSON = "application/json; charset=utf-8"
+
+
+def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(path, {method: ASGI app}) pairs for State.extra_routes."""
+
+    async def requests(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        query = {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
+        found = ext.journal.requests(query.get("path"), method=query.get("method"), rule=query.get("rule"))
+        await plain(send, 200, JSON, dumps({"requests": [e.to_dict() for e in found]}))
+
+    async def reset(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await _body(receive)
+        ext.reset()
+        await plain(send, 200, JSON, dumps({"reset": True}))
+
+    async def scenario_get(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        rules = [{"name": r.name, "source": r.source, "calls": r.calls} for r in ext.scenario.rules]
+        await plain(send, 200, JSON, dumps({"strict": ext.scenario.strict, "rules": rules}))
+
+    async def scenario_post(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        try:
+            data = json.loads(await _body(receive) or b"null")
+            items = data.get("rules") if isinstance(data, dict) and "rules" in data else [data]
+            if not isinstance(items, list):
+                raise ScenarioError("'rules' must be a list of rules")
+            added = [ext.scenario.add(item).name for item in items]
+        except (ValueError, ScenarioError) as exc:
+            await plain(send, 400, JSON, dumps({"error": f"ollama-mock: {exc}"}))
+            return
+        await plain(send, 200, JSON, dumps({"added": added}))
+
+    async def scenario_delete(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await _body(receive)
+        ext.scenario.clear(keep=ext.file_rules)
+        await plain(send, 200, JSON, dumps({"rules": len(ext.scenario.rules)}))
+
+    return [
+        ("/_mock/requests", {"GET": requests}),
+        ("/_mock/reset", {"POST": reset}),
+        ("/_mock/scenario", {"GET": scenario_get, "POST": scenario_post, "DELETE": scenario_delete}),
+    ]
+
+
+async def _body(receive: Any) -> bytes:
+    parts = []
+    while True:
+        message = await receive()
+        parts.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(parts)

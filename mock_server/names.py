@@ -1,0 +1,90 @@
+"""Model names as Ollama parses them (reference §0.5): [host/][namespace/]model[:tag].
+
+Defaults are host registry.ollama.ai, namespace library, tag latest. The "shortest display"
+form drops the default host and namespace but always keeps the tag.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+DEFAULT_HOST = "registry.ollama.ai"
+DEFAULT_NAMESPACE = "library"
+DEFAULT_TAG = "latest"
+
+_PART = {
+    "host": re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:\-]{0,349}\Z"),
+    "namespace": re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-]{0,79}\Z"),
+    "model": re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,79}\Z"),
+    "tag": re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,79}\Z"),
+}
+
+
+class Name(NamedTuple):
+    host: str
+    namespace: str
+    model: str
+    tag: str
+
+    def display(self) -> str:
+        prefix = ""
+        if self.host != DEFAULT_HOST:
+            prefix = f"{self.host}/{self.namespace}/"
+        elif self.namespace != DEFAULT_NAMESPACE:
+            prefix = f"{self.namespace}/"
+        return f"{prefix}{self.model}:{self.tag}"
+
+    def full(self) -> str:
+        return f"{self.host}/{self.namespace}/{self.model}:{self.tag}"
+
+    def key(self) -> str:
+        """Lookup key: installed models match case-insensitively."""
+        return self.full().lower()
+
+
+def parse(text: str) -> Name | None:
+    """The parsed name, with defaults filled in; None when `text` is not a valid name."""
+    if not isinstance(text, str) or not text or text != text.strip():
+        return None
+    parts = text.split("/")
+    if len(parts) > 3:
+        return None
+    model, tag = _split_tag(parts[-1])
+    namespace = parts[-2] if len(parts) >= 2 else DEFAULT_NAMESPACE
+    host = parts[-3] if len(parts) == 3 else DEFAULT_HOST
+    name = Name(host, namespace, model, tag)
+    checks = (("host", host), ("namespace", namespace), ("model", model), ("tag", tag))
+    return name if all(_PART[kind].match(value) for kind, value in checks) else None
+
+
+def _split_tag(last: str) -> tuple[str, str]:
+    model, sep, tag = last.rpartition(":")
+    return (model, tag) if sep else (last, DEFAULT_TAG)
+
+
+def is_valid(text: str) -> bool:
+    return parse(text) is not None
+
+
+def display(text: str) -> str:
+    """Shortest display form ("llama3.2" -> "llama3.2:latest"); invalid names come back as given."""
+    name = parse(text)
+    return name.display() if name else text
+
+
+def full_name(text: str) -> str:
+    """Fully qualified form ("registry.ollama.ai/library/llama3.2:latest")."""
+    name = parse(text)
+    return name.full() if name else text
+
+
+def key(text: str) -> str | None:
+    name = parse(text)
+    return name.key() if name else None
+
+
+def has_local_and_cloud(text: str) -> bool:
+    """True for a name asking for both :local and :cloud (400 in Ollama)."""
+    lowered = text.lower()
+    return ":local" in lowered and (":cloud" in lowered or "-cloud" in lowered)

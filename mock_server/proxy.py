@@ -1,0 +1,221 @@
+"""A validating proxy in front of a live Ollama (`ollama-mock proxy --upstream URL`).
+
+Every request is passed to the upstream with httpx and the answer streamed back as it arrives
+(status, headers, bytes unchanged); once an exchange is complete, the request and the answer
+are validated against the contracts and violations are printed (one line each) and kept
+(`GET /_mock/violations`). `ollama-mock record` is this proxy plus a cassette writer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from typing import Any, Callable, TextIO
+
+from .cassette import Exchange
+
+HOP_HEADERS = {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "accept-encoding"}
+DROP_BACK = {"content-length", "transfer-encoding", "connection", "keep-alive", "content-encoding", "date", "server"}
+DEFAULT_PORT = 11435  # beside the upstream's 11434
+
+
+class ValidatingProxy:
+    """ASGI app: forwards to `upstream`, validates, calls `on_exchange(exchange)` when done."""
+
+    def __init__(self, upstream: str, *, on_exchange: Callable[[Exchange], None] | None = None,
+                 out: TextIO | None = None, timeout: float = 600.0) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.on_exchange = on_exchange
+        self.out = out if out is not None else sys.stderr
+        self.timeout = timeout
+        self.violations: list[dict[str, Any]] = []
+        self.exchanges = 0
+        self._client: Any = None
+        self._routes = _route_table()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        if scope["path"] == "/_mock/violations" and scope["method"] == "GET":
+            await _send_json(send, 200, {"exchanges": self.exchanges, "violations": self.violations})
+            return
+        body = await _read(receive)
+        await self._forward(scope, body, send)
+
+    async def _forward(self, scope: dict[str, Any], body: bytes, send: Any) -> None:
+        import httpx
+
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.timeout)
+        query = scope.get("query_string", b"").decode("latin-1")
+        url = self.upstream + scope["path"] + (f"?{query}" if query else "")
+        headers = [(k, v) for k, v in scope.get("headers", []) if k.decode("latin-1").lower() not in HOP_HEADERS]
+        ex = Exchange(method=scope["method"], path=scope["path"], query=query, body=_parse(body))
+        try:
+            request = self._client.build_request(scope["method"], url, headers=headers, content=body)
+            response = await self._client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            message = f"ollama-mock proxy: cannot reach upstream {self.upstream}: {exc or type(exc).__name__}"
+            print(message, file=self.out, flush=True)
+            await _send_json(send, 502, {"error": message})
+            return
+        try:
+            await self._relay(response, send, ex)
+        finally:
+            await response.aclose()
+        self._finish(ex)
+
+    async def _relay(self, response: Any, send: Any, ex: Exchange) -> None:
+        ex.status = response.status_code
+        ex.content_type = response.headers.get("content-type")
+        ex.headers = {k: v for k, v in response.headers.items() if k.lower() in ("retry-after", "cache-control")}
+        ex.stream = _is_stream(ex.content_type)
+        back = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items() if k.lower() not in DROP_BACK]
+        await send({"type": "http.response.start", "status": response.status_code, "headers": back})
+        splitter = _Records(b"\n\n" if (ex.content_type or "").startswith("text/event-stream") else b"\n")
+        start = time.monotonic()
+        async for data in response.aiter_raw():
+            await send({"type": "http.response.body", "body": data, "more_body": True})
+            if ex.stream:
+                ex.records.extend((time.monotonic() - start, r) for r in splitter.feed(data))
+            else:
+                splitter.buffer += data
+        await send({"type": "http.response.body", "body": b""})
+        if ex.stream:
+            rest = splitter.buffer.decode("utf-8", "replace")
+            if rest:
+                ex.records.append((time.monotonic() - start, rest))
+        else:
+            ex.text = splitter.buffer.decode("utf-8", "replace")
+
+    def _finish(self, ex: Exchange) -> None:
+        ex.endpoint = self._endpoint(ex.method, ex.path)
+        ex.violations = validate_exchange(ex) if ex.endpoint else []
+        self.exchanges += 1
+        for v in ex.violations:
+            self.violations.append({"endpoint": ex.endpoint, "violation": v})
+            print(f"ollama-mock: contract violation: {ex.endpoint}: {v}", file=self.out, flush=True)
+        if self.on_exchange is not None:
+            self.on_exchange(ex)
+
+    def _endpoint(self, method: str, path: str) -> str | None:
+        for regex, endpoint in self._routes:
+            if endpoint.startswith(method + " ") and regex.fullmatch(path):
+                return endpoint
+        return None
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+
+def validate_exchange(ex: Exchange) -> list[str]:
+    """Violations of the request and of the answer (body or whole stream), one line each."""
+    from ollama_conformance import contracts
+
+    assert ex.endpoint is not None
+    out: list[str] = []
+    if isinstance(ex.body, dict):
+        out += [f"request {_line(v)}" for v in contracts.validate(ex.endpoint, "request", ex.body)]
+    if ex.stream and ex.status < 400:
+        raw = "".join(d for _, d in ex.records)
+        request = ex.body if isinstance(ex.body, dict) else None
+        out += [f"stream {_line(v)}" for v in contracts.validate_stream(ex.endpoint, raw, request=request)]
+    elif ex.text and "json" in (ex.content_type or ""):
+        try:
+            doc = json.loads(ex.text)
+        except ValueError as exc:
+            return [*out, f"response is not JSON: {exc}"]
+        kind = "response" if ex.status < 400 else "error"
+        out += [f"{kind} {_line(v)}" for v in contracts.validate(ex.endpoint, kind, doc)]
+    return out
+
+
+def _line(v: Any) -> str:
+    return f"{getattr(v, 'instance_path', '$')}: {getattr(v, 'message', v)}"
+
+
+class _Records:
+    """Cuts a byte stream into records (lines or SSE events) as they complete."""
+
+    def __init__(self, separator: bytes) -> None:
+        self.sep, self.buffer = separator, b""
+
+    def feed(self, data: bytes) -> list[str]:
+        self.buffer += data
+        out = []
+        while (i := self.buffer.find(self.sep)) >= 0:
+            end = i + len(self.sep)
+            out.append(self.buffer[:end].decode("utf-8", "replace"))
+            self.buffer = self.buffer[end:]
+        return out
+
+
+def _route_table() -> list[tuple[re.Pattern[str], str]]:
+    from ollama_conformance import contracts
+
+    table = []
+    for endpoint in contracts.operations():
+        _, path = endpoint.split(" ", 1)
+        table.append((re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path))), endpoint))
+    return table
+
+
+def _is_stream(content_type: str | None) -> bool:
+    ct = (content_type or "").lower()
+    return ct.startswith("application/x-ndjson") or ct.startswith("text/event-stream")
+
+
+def _parse(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")
+
+
+async def _read(receive: Any) -> bytes:
+    parts = []
+    while True:
+        message = await receive()
+        parts.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(parts)
+
+
+async def _send_json(send: Any, status: int, body: Any) -> None:
+    data = json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(data)).encode())]})
+    await send({"type": "http.response.body", "body": data})
+
+
+# -- CLI ---------------------------------------------------------------------------------------
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--upstream", required=True, help="base URL of the live Ollama, e.g. http://127.0.0.1:11434")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; 0 = any free port)")
+
+
+def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """`ollama-mock proxy`: validate every exchange with the upstream, record nothing."""
+    from .serve_plain import serve
+
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    problem = check_upstream(args.upstream)
+    if problem:
+        print(problem, file=stderr)
+        return 2
+    app = ValidatingProxy(args.upstream, out=stderr)
+    return serve(app, args.host, args.port, "ollama-mock proxy listening on {url} (upstream " + args.upstream + ")", stdout, stderr)
+
+
+def check_upstream(url: str) -> str | None:
+    """One line when `url` is not an http(s) URL."""
+    if not re.match(r"^https?://[^/\s]+", url or ""):
+        return f"--upstream has value {url!r}: expected an http:// or https:// URL such as http://127.0.0.1:11434"
+    return None

@@ -1,0 +1,96 @@
+"""Reading scenario files (YAML or JSON) with the line of every value, for one-line errors.
+
+`read(path)` returns the parsed document and a map from a value's path (a tuple of keys and
+indexes) to its 1-based line, so that a validation error can say "scenario.yaml:12: ...".
+YAML is parsed with pyyaml, imported here only (the mock's start path never imports it
+unless a scenario file is given). JSON files are parsed by `json` (exact JSON semantics) and,
+since JSON is YAML, their lines come from the YAML composer when it can read them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+Lines = dict[tuple[Any, ...], int]
+
+
+class ScenarioError(ValueError):
+    """A scenario file or rule that cannot be used (message: one line, with file and line)."""
+
+
+def read(path: str | Path) -> tuple[Any, Lines]:
+    """The document in `path` and the line of each of its values."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read scenario file: {exc.strerror or exc}") from None
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            line = getattr(exc, "lineno", 0)
+            raise ScenarioError(f"{path}:{line}: invalid JSON: {getattr(exc, 'msg', exc)}") from None
+        return data, _lines_or_empty(text)
+    return _read_yaml(path, text)
+
+
+def _read_yaml(path: Path, text: str) -> tuple[Any, Lines]:
+    import yaml  # lazily: only scenario files need it
+
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        raise ScenarioError(f"{path}:{line}: invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    lines: Lines = {}
+    if node is not None:
+        _walk(node, (), lines)
+    return data, lines
+
+
+def _lines_or_empty(text: str) -> Lines:
+    try:
+        import yaml
+
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except Exception:  # noqa: BLE001 - line numbers are a nicety; JSON already parsed
+        return {}
+    lines: Lines = {}
+    if node is not None:
+        _walk(node, (), lines)
+    return lines
+
+
+def _walk(node: Any, path: tuple[Any, ...], lines: Lines) -> None:
+    import yaml
+
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            lines[(*path, key, "<key>")] = key_node.start_mark.line + 1
+            _walk(value_node, (*path, key), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, (*path, i), lines)
+
+
+def line_of(lines: Lines, path: tuple[Any, ...], *, key: bool = False) -> int:
+    """The line of `path` (of its key when `key`), else of its nearest parent; 0 if unknown."""
+    if key and (*path, "<key>") in lines:
+        return lines[(*path, "<key>")]
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get((), 0)

@@ -1,0 +1,94 @@
+"""The mock's configuration: one frozen dataclass, filled from flags, env or Python."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 11434
+# Gin has no body limit; Ollama's only cap is 20 MiB on zstd-decompressed /v1 bodies. We refuse
+# bodies above 64 MiB with 413 so a runaway client cannot exhaust the test machine (documented).
+DEFAULT_MAX_BODY = 64 * 1024 * 1024
+
+
+class SettingsError(ValueError):
+    """A setting has a value the mock cannot use (the message is one user-facing line)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    clock: str | None = None  # RFC 3339 instant: a fixed clock (deterministic timestamps)
+    models_file: str | None = None  # JSON catalogue replacing data/catalog.json
+    profile: str = "ollama-0.32"
+    scenario: str | None = None
+    seed: int | None = None
+    fault_rate: float = 0.0
+    cassette: str | None = None
+    strict: bool = False
+    virtual_time: bool = False  # report delays without sleeping
+    validate_emitted: bool = False  # self-check every emitted body against the contracts
+    origins: tuple[str, ...] = ()  # OLLAMA_ORIGINS, extra allowed CORS origins
+    keep_alive_default: float = 300.0  # OLLAMA_KEEP_ALIVE in seconds
+    max_body_bytes: int = DEFAULT_MAX_BODY
+    log_level: str = "warning"
+    extra: dict[str, Any] = field(default_factory=dict)  # room for extensions' own settings
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def from_env(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Settings from OLLAMA_HOST / OLLAMA_ORIGINS / OLLAMA_KEEP_ALIVE, then `overrides`."""
+    env = dict(os.environ) if env is None else env
+    host, port = parse_ollama_host(env.get("OLLAMA_HOST", ""))
+    origins = tuple(o.strip() for o in env.get("OLLAMA_ORIGINS", "").split(",") if o.strip())
+    values: dict[str, Any] = {"host": host, "port": port, "origins": origins}
+    if env.get("OLLAMA_KEEP_ALIVE"):
+        values["keep_alive_default"] = _env_keep_alive(env["OLLAMA_KEEP_ALIVE"])
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)
+
+
+def parse_ollama_host(raw: str) -> tuple[str, int]:
+    """OLLAMA_HOST as Ollama's envconfig.Host reads it.
+
+    host, host:port, scheme://host:port, ":port" (all interfaces), [v6]:port; http:// defaults
+    to port 80 and https:// to 443; a bad port falls back to the default, as in Ollama.
+    """
+    text = raw.strip().strip("\"'")
+    scheme, sep, rest = text.partition("://")
+    default_port = DEFAULT_PORT
+    if not sep:
+        rest = text
+    elif scheme in ("http", "https"):
+        default_port = 80 if scheme == "http" else 443
+    rest = rest.split("/", 1)[0]
+    host, port_text = _split_host_port(rest)
+    if port_text is None:
+        return host or DEFAULT_HOST, default_port
+    if not port_text.isdigit() or int(port_text) > 65535:
+        return host or "0.0.0.0", default_port
+    return host or "0.0.0.0", int(port_text)
+
+
+def _split_host_port(text: str) -> tuple[str, str | None]:
+    if text.startswith("["):  # [::1]:11434
+        host, _, tail = text[1:].partition("]")
+        return host, tail[1:] if tail.startswith(":") else None
+    if text.count(":") == 1:
+        host, port = text.split(":")
+        return host, port
+    return text, None
+
+
+def _env_keep_alive(raw: str) -> float:
+    from .decode import parse_go_duration  # lazy: decode is heavier than settings
+
+    try:
+        return float(raw) if raw.lstrip("-").replace(".", "", 1).isdigit() else parse_go_duration(raw)
+    except ValueError as exc:
+        raise SettingsError(f"OLLAMA_KEEP_ALIVE has value {raw!r}: {exc}") from None

@@ -1,0 +1,287 @@
+"""Everything the mock remembers: models (installed, in the fake registry, loaded), blobs, and
+the hooks the CI features install (responders, interceptors, transformers, journal).
+
+The model store is built from data/catalog.json, or from `--models FILE` in the same format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from importlib import resources
+from typing import Any, Callable
+
+from . import names
+from .clock import Clock, parse_rfc3339
+from .outcome import Outcome, RequestInfo
+from .profiles import Profile
+from .reply import Reply, ReplyContext, Responder
+from .settings import Settings, SettingsError
+
+FOREVER = timedelta(microseconds=(2**63 - 1) // 1000)  # Go's max Duration: expires ~ year 2318
+DEFAULT_NUM_CTX = 4096
+
+
+class CatalogError(SettingsError):
+    """A --models file that cannot be used (one line naming the file and the problem)."""
+
+
+@dataclass
+class ModelEntry:
+    name: str  # shortest display form, "llama3.2:latest"
+    digest: str  # 64 hex, no "sha256:" prefix
+    size: int
+    details: dict[str, Any]
+    model_info: dict[str, Any]
+    capabilities: list[str]
+    template: str
+    parameters: dict[str, Any]
+    system: str
+    license: str
+    modified_at: datetime
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def full_name(self) -> str:
+        return names.full_name(self.name)
+
+    @property
+    def architecture(self) -> str:
+        return str(self.model_info.get("general.architecture", self.details.get("family", "")))
+
+    @property
+    def context_length(self) -> int:
+        return int(self.model_info.get(f"{self.architecture}.context_length", DEFAULT_NUM_CTX))
+
+    @property
+    def embedding_length(self) -> int:
+        return int(self.model_info.get(f"{self.architecture}.embedding_length", 0))
+
+    def layers(self) -> list[tuple[str, str, int]]:
+        """(kind, "sha256:<hex>", size) per layer, as a pull or push shows them."""
+        extras = [("template", self.template), ("license", self.license), ("system", self.system)]
+        extras.append(("params", json.dumps(self.parameters, sort_keys=True) if self.parameters else ""))
+        small = [(kind, _digest(f"{kind}:{text}"), len(text.encode())) for kind, text in extras if text]
+        model_size = max(self.size - sum(size for _, _, size in small), 1)
+        weights = ":".join(str(self.details.get(k, "")) for k in ("family", "parameter_size", "quantization_level"))
+        return [("model", _digest(f"model:{weights}:{self.model_info.get('general.parameter_count')}"), model_size), *small]
+
+
+def _digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def entry_from_json(item: dict[str, Any]) -> ModelEntry:
+    """A catalogue item as a ModelEntry (KeyError/ValueError/TypeError on a bad item)."""
+    name = names.parse(str(item["name"]))
+    if name is None:
+        raise ValueError(f"model name {item['name']!r} is not a valid Ollama model name")
+    return ModelEntry(
+        name=name.display(),
+        digest=str(item.get("digest") or hashlib.sha256(name.full().encode()).hexdigest()),
+        size=int(item["size"]),
+        details=dict(item["details"]),
+        model_info=dict(item.get("model_info", {})),
+        capabilities=list(item.get("capabilities", ["completion"])),
+        template=str(item.get("template", "")),
+        parameters=dict(item.get("parameters", {})),
+        system=str(item.get("system", "")),
+        license=str(item.get("license", "")),
+        modified_at=parse_rfc3339(str(item["modified_at"])),
+        messages=list(item.get("messages", [])),
+    )
+
+
+def load_catalog(path: str | None) -> tuple[list[ModelEntry], list[ModelEntry]]:
+    """(installed, registry-only) entries from `path`, or the built-in catalogue."""
+    try:
+        if path is None:
+            text = resources.files(__package__).joinpath("data/catalog.json").read_text(encoding="utf-8")
+        else:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        items = json.loads(text)["models"]
+        pairs = [(bool(item.get("installed", True)), entry_from_json(item)) for item in items]
+    except OSError as exc:
+        raise CatalogError(f"--models file {path!r}: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise CatalogError(f"--models file {path!r}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CatalogError(
+            f"--models file {path!r}: {_catalog_problem(exc)}; expected {{\"models\": [{{\"name\", \"size\", "
+            f"\"details\", \"modified_at\", ...}}]}}"
+        ) from None
+    return [e for ok, e in pairs if ok], [e for ok, e in pairs if not ok]
+
+
+def _catalog_problem(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"missing key {exc.args[0]!r}"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+@dataclass
+class Loaded:
+    entry: ModelEntry
+    expires_at: datetime
+    context_length: int
+
+
+class ModelStore:
+    """Installed models by case-insensitive full name; the fake registry; loaded models."""
+
+    def __init__(self, installed: list[ModelEntry], registry: list[ModelEntry], clock: Clock,
+                 keep_alive_default: float = 300.0) -> None:
+        self._clock = clock
+        self._keep_alive_default = keep_alive_default
+        self._lock = threading.Lock()
+        self._models = {names.full_name(e.name).lower(): e for e in installed}
+        self._registry = {names.full_name(e.name).lower(): e for e in [*registry, *installed]}
+        self._loaded: dict[str, Loaded] = {}
+
+    def get(self, name: str) -> ModelEntry | None:
+        key = names.key(name) if isinstance(name, str) else None
+        return self._models.get(key) if key else None
+
+    def list(self) -> list[ModelEntry]:
+        return sorted(self._models.values(), key=lambda e: e.modified_at, reverse=True)
+
+    def in_registry(self, name: str) -> ModelEntry | None:
+        key = names.key(name)
+        return self._registry.get(key) if key else None
+
+    def add(self, entry: ModelEntry) -> None:
+        with self._lock:
+            self._models[names.full_name(entry.name).lower()] = entry
+            self._registry.setdefault(names.full_name(entry.name).lower(), entry)
+
+    def copy(self, source: ModelEntry, destination: str) -> ModelEntry:
+        entry = replace(source, name=names.display(destination), modified_at=self._clock.now())
+        self.add(entry)
+        return entry
+
+    def delete(self, entry: ModelEntry) -> None:
+        key = names.full_name(entry.name).lower()
+        with self._lock:
+            self._models.pop(key, None)
+            self._loaded.pop(key, None)
+
+    def load(self, entry: ModelEntry, keep_alive: Any = None, num_ctx: int | None = None) -> int:
+        """Mark `entry` loaded; the load_duration (ns) to report: seconds cold, milliseconds warm."""
+        key = names.full_name(entry.name).lower()
+        now = self._clock.now()
+        seconds = self._keep_alive_seconds(keep_alive)
+        with self._lock:
+            current = self._loaded.get(key)
+            warm = current is not None and current.expires_at > now
+            if seconds == 0:
+                self._loaded.pop(key, None)  # unloaded once the request is done
+            else:
+                expires = now + (FOREVER if seconds < 0 else timedelta(seconds=seconds))
+                context = num_ctx or min(entry.context_length, DEFAULT_NUM_CTX)
+                self._loaded[key] = Loaded(entry, expires, int(context))
+        seed = int(entry.digest[:8], 16)
+        return 7_000_000 + seed % 9_000_000 if warm else 1_200_000_000 + seed % 900_000_000
+
+    def unload(self, entry: ModelEntry) -> None:
+        with self._lock:
+            self._loaded.pop(names.full_name(entry.name).lower(), None)
+
+    def loaded(self) -> list[tuple[ModelEntry, datetime, int, int]]:
+        """(entry, expires_at, size_vram, context_length), latest expiry first, expired ones dropped."""
+        now = self._clock.now()
+        with self._lock:
+            for key in [k for k, v in self._loaded.items() if v.expires_at <= now]:
+                del self._loaded[key]
+            items = sorted(self._loaded.values(), key=lambda v: v.expires_at, reverse=True)
+        return [(v.entry, v.expires_at, v.entry.size, v.context_length) for v in items]
+
+    def _keep_alive_seconds(self, keep_alive: Any) -> float:
+        if keep_alive is None or isinstance(keep_alive, bool):
+            return self._keep_alive_default
+        if isinstance(keep_alive, (int, float)):
+            return float(keep_alive)
+        from .decode import parse_go_duration  # decode validated it already
+
+        return parse_go_duration(str(keep_alive))
+
+
+class Blobs:
+    """Uploaded blobs by "sha256:<hex>" (kept in memory: tests upload small files)."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, bytes] = {}
+
+    def has(self, digest: str) -> bool:
+        return digest in self._data
+
+    def put(self, digest: str, data: bytes) -> None:
+        self._data[digest] = data
+
+    def get(self, digest: str) -> bytes | None:
+        return self._data.get(digest)
+
+
+Interceptor = Callable[[RequestInfo, Any], "Outcome | None"]
+Transformer = Callable[[RequestInfo, Outcome], Outcome]
+
+
+class State:
+    """The mock's whole state; built once per app by create_app."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.clock = Clock.from_setting(settings.clock)
+        self.profile = load_profile(settings.profile)
+        installed, registry = load_catalog(settings.models_file)
+        self.models = ModelStore(installed, registry, self.clock, settings.keep_alive_default)
+        self.blobs = Blobs()
+        self.default_responder: Responder | None = _default_responder()
+        self.responders: list[Responder] = [self.default_responder] if self.default_responder else []
+        self.interceptors: list[Interceptor] = []
+        self.transformers: list[Transformer] = []
+        self.journal: Any = None
+        self.violations: list[dict[str, Any]] = []  # self-check findings (Settings.validate_emitted)
+        self.in_flight = 0  # requests being answered (tests wait for 0 before reading violations)
+        self.extra_routes: list[Any] = []  # Starlette routes added by extensions (/_mock/...)
+
+    def random(self, seed_key: str) -> random.Random:
+        """A Random seeded from --seed and `seed_key`: same seed, same sequence."""
+        return random.Random(f"{self.settings.seed}:{seed_key}")
+
+    def reply_for(self, ctx: ReplyContext) -> Reply:
+        """The first non-None answer of the responders; the default responder always goes last."""
+        ordered = [r for r in self.responders if r is not self.default_responder]
+        if self.default_responder is not None:
+            ordered.append(self.default_responder)
+        for responder in ordered:
+            reply = responder(ctx)
+            if reply is not None:
+                return reply
+        raise RuntimeError("no responder answered (generation.responder is not installed)")
+
+
+def load_profile(name: str) -> Profile:
+    try:
+        from . import profiles
+
+        loader = getattr(profiles, "load", None)
+    except ImportError:  # pragma: no cover - profiles.py ships with the package
+        loader = None
+    if loader is not None:
+        return loader(name)  # type: ignore[no-any-return]
+    if name == Profile().name:
+        return Profile()
+    raise SettingsError(f"--profile has value {name!r}; valid profiles: {Profile().name}")
+
+
+def _default_responder() -> Responder | None:
+    try:
+        from .generation.responder import default_responder
+    except ImportError:
+        return None
+    return default_responder  # type: ignore[no-any-return]

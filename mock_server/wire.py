@@ -1,0 +1,206 @@
+"""Outcomes to bytes on the socket: Go-style JSON, NDJSON / SSE framing, pacing, self-check.
+
+Speed matters: a stream whose items have no delay goes out as ONE ASGI body message; only items
+with a delay are sent one by one, on time (or, with virtual time, at once with the delays
+reported in a header). A client that disconnects stops a paced stream at its next step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, Callable
+
+from .outcome import Chunk, Cut, Outcome, Raw, Single, Stream, StreamItem
+
+Send = Callable[[dict[str, Any]], Any]
+Receive = Callable[[], Any]
+DELIBERATE = "x-ollama-mock-deliberate"
+_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                          "\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"})
+_NEEDS_ESCAPE = frozenset("<>&\u2028\u2029\u0085")
+log = logging.getLogger("ollama_conformance.mock_server")
+
+
+def dumps(value: Any) -> bytes:
+    """Compact JSON as Go's encoding/json writes it (HTML characters and U+2028/9 escaped)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    if not _NEEDS_ESCAPE.isdisjoint(text):
+        text = text.translate(_ESCAPES)
+    return text.encode("utf-8")
+
+
+def ordered(schema_path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """`body` with keys in the schema's (Go struct) order, empty x-omitempty fields dropped."""
+    order, omit = _order_of(schema_path)
+    out = {key: body[key] for key in order if key in body and not (key in omit and _empty(body[key]))}
+    out.update((k, v) for k, v in body.items() if k not in out and k not in order)
+    return out
+
+
+_ORDERS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
+
+
+def _order_of(schema_path: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    if schema_path not in _ORDERS:
+        from ollama_conformance import contracts
+
+        props = contracts.schema(schema_path).get("properties", {})
+        omit = frozenset(k for k, v in props.items() if isinstance(v, dict) and v.get("x-omitempty"))
+        _ORDERS[schema_path] = (tuple(props), omit)
+    return _ORDERS[schema_path]
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == 0 and not isinstance(value, bool) or value is False \
+        or (isinstance(value, (list, dict)) and not value)
+
+
+def encode_item(item: StreamItem, framing: str) -> bytes:
+    if isinstance(item, Raw):
+        return item.data
+    if isinstance(item, Chunk):
+        if framing == "sse":
+            head = f"event: {item.event}\n".encode() if item.event else b""
+            return head + b"data: " + dumps(item.body) + b"\n\n"
+        return dumps(item.body) + b"\n"
+    return b""
+
+
+def single_body(outcome: Single, api: str) -> bytes:
+    body = outcome.body
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytes, bytearray)):
+        return bytes(body)
+    return dumps(body) + (b"\n" if api != "native" else b"")
+
+
+class WireResponse:
+    """An ASGI response for one outcome; `checker(body_bytes)` runs after it is sent."""
+
+    def __init__(self, outcome: Outcome, api: str, virtual_time: bool = False,
+                 checker: Callable[[Outcome, bytes], None] | None = None) -> None:
+        self.outcome = outcome
+        self.api = api
+        self.virtual_time = virtual_time
+        self.checker = checker
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        head_only = scope.get("method") == "HEAD"
+        if isinstance(self.outcome, Single):
+            await self._send_single(send, head_only)
+        else:
+            await self._send_stream(receive, send)
+
+    async def _send_single(self, send: Send, head_only: bool) -> None:
+        outcome = self.outcome
+        assert isinstance(outcome, Single)
+        data = single_body(outcome, self.api)
+        headers = _headers(outcome.headers, outcome.content_type)
+        headers.append((b"content-length", str(len(data)).encode()))
+        await send({"type": "http.response.start", "status": outcome.status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if head_only else data})
+        if self.checker is not None:
+            self.checker(outcome, data)
+
+    async def _send_stream(self, receive: Receive, send: Send) -> None:
+        outcome = self.outcome
+        assert isinstance(outcome, Stream)
+        extra = dict(outcome.headers)
+        paced = not self.virtual_time and any(item.delay > 0 for item in outcome.items)
+        if self.virtual_time:
+            total = sum(item.delay for item in outcome.items)
+            extra["X-Ollama-Mock-Virtual-Delay-Ms"] = str(round(total * 1000))
+        start = {"type": "http.response.start", "status": 200, "headers": _headers(extra, outcome.content_type)}
+        if paced:
+            sent = await _Pacer(outcome, receive, send, start).run()
+        else:
+            sent = await _send_at_once(outcome, send, start)
+        if sent is not None and self.checker is not None:
+            self.checker(outcome, sent)
+
+
+def _headers(extra: dict[str, str], content_type: str | None) -> list[tuple[bytes, bytes]]:
+    headers = [(b"content-type", content_type.encode())] if content_type else []
+    headers.extend((k.lower().encode(), str(v).encode()) for k, v in extra.items())
+    return headers
+
+
+async def _send_at_once(outcome: Stream, send: Send, start: dict[str, Any]) -> bytes | None:
+    """Everything up to the first Cut in one body message; a Cut drops the connection."""
+    parts: list[bytes] = []
+    for item in outcome.items:
+        if isinstance(item, Cut):
+            await send(start)
+            await send({"type": "http.response.body", "body": b"".join(parts), "more_body": True})
+            return None  # never completing the body makes the server drop the connection
+        parts.append(encode_item(item, outcome.framing))
+    data = b"".join(parts)
+    await send(start)
+    await send({"type": "http.response.body", "body": data})
+    return data
+
+
+class _Pacer:
+    """Sends a stream whose items have delays: runs of undelayed items still go out together."""
+
+    def __init__(self, outcome: Stream, receive: Receive, send: Send, start: dict[str, Any]) -> None:
+        self.outcome, self.receive, self.send, self.start = outcome, receive, send, start
+        self.gone = asyncio.Event()
+
+    async def run(self) -> bytes | None:
+        watcher = asyncio.ensure_future(self._watch())
+        try:
+            return await self._run()
+        finally:
+            watcher.cancel()
+
+    async def _watch(self) -> None:
+        while True:
+            message = await self.receive()
+            if message.get("type") == "http.disconnect":
+                self.gone.set()
+                return
+
+    async def _run(self) -> bytes | None:
+        await self.send(self.start)
+        sent: list[bytes] = []
+        batch: list[bytes] = []
+        for item in self.outcome.items:
+            if item.delay > 0:
+                if batch:
+                    await self._flush(batch, sent)
+                if await self._sleep(item.delay):
+                    return None  # the client left: stop here, nothing left running
+            if isinstance(item, Cut):
+                await self._flush(batch, sent)
+                return None  # never completing the body makes the server drop the connection
+            batch.append(encode_item(item, self.outcome.framing))
+        await self.send({"type": "http.response.body", "body": b"".join(batch)})
+        return b"".join(sent + batch)
+
+    async def _flush(self, batch: list[bytes], sent: list[bytes]) -> None:
+        data = b"".join(batch)
+        batch.clear()
+        sent.append(data)
+        await self.send({"type": "http.response.body", "body": data, "more_body": True})
+
+    async def _sleep(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self.gone.wait(), timeout=seconds)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+
+async def plain(send: Send, status: int, content_type: str | None, body: bytes,
+                headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """A small fixed answer (router errors, 403, 204, /_mock/ routes)."""
+    head = [(b"content-type", content_type.encode())] if content_type else []
+    head += [*(headers or []), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": head})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,120 @@
+"""report.md: a run as a pull-request comment (summary table, then failures and gaps).
+
+GitHub refuses comments over 65,536 characters, so the text is kept under `limit` (65,000 by
+default): sections are added entry by entry and, when the next one would not fit, the rest is
+replaced by one note saying how many entries were left out and where to find them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from . import mdkit as md
+from .model import CATEGORIES, Report, Result
+from .text import ICONS, SUMMARY_KEYS, clip, duration, gap_note, headline, models_line, request_json
+
+LIMIT = 65_000
+_INLINE_EVIDENCE = 400  # longer request/response text goes into a collapsed <details>
+_EVIDENCE_CAP = 6_000  # one entry's evidence never eats the whole comment
+
+
+def render(report: Report, limit: int = LIMIT) -> str:
+    head = [f"# Ollama conformance: {md.prose(headline(report))}", _meta(report), summary_table(report),
+            category_table(report)]
+    entries = _section("Failures", [r for r in report.results if r.outcome == "failed"])
+    entries += _section("Gaps", [r for r in report.results if r.outcome == "gap"])
+    entries += _info_and_skipped(report)
+    return fit(head, entries, limit)
+
+
+def fit(head: list[str], entries: list[str], limit: int) -> str:
+    """Head blocks always; entries while they fit; then a truncation note."""
+    out = "\n\n".join(head)
+    for i, entry in enumerate(entries):
+        rest = len(entries) - i
+        reserve = 200 if rest > 1 else 0
+        if len(out) + 2 + len(entry) + reserve > limit:
+            note = (f"\n\n> **Truncated:** {rest} more entries (failures, gaps, info, skipped) are not shown "
+                    f"to keep this under {limit:,} characters; report.html and report.json have everything.\n")
+            return clip(out, limit - len(note)) + note
+        out += "\n\n" + entry
+    return out + "\n"
+
+
+def _meta(report: Report) -> str:
+    bits = [f"server version **{md.prose(report.target.server_version or 'unknown')}**"]
+    if report.target.profile:
+        bits.append(f"profile {md.code(report.target.profile)}")
+    bits.append(f"{len(report.results)} checks in {duration(report.duration_s)}")
+    if models_line(report):
+        bits.append(f"models: {md.prose(models_line(report))}")
+    if report.tool_version:
+        bits.append(f"ollama-conformance {md.prose(report.tool_version)}")
+    return " · ".join(bits)
+
+
+def summary_table(report: Report) -> str:
+    counts = report.counts()
+    header = [f"{ICONS[key]} {label}" for key, label in SUMMARY_KEYS] + ["total"]
+    row = [str(counts[key]) for key, _ in SUMMARY_KEYS] + [str(len(report.results))]
+    return md.table(header, [row], "r" * len(header))
+
+
+def category_table(report: Report) -> str:
+    rows = []
+    for category in CATEGORIES:
+        results = [r for r in report.results if r.category == category]
+        if results:
+            counts = [sum(r.outcome == key for r in results) for key, _ in SUMMARY_KEYS]
+            rows.append([category] + [str(n) if n else "·" for n in counts])
+    return md.table(["category"] + [label for _, label in SUMMARY_KEYS], rows, "l" + "r" * len(SUMMARY_KEYS))
+
+
+def _section(title: str, results: list[Result]) -> list[str]:
+    if not results:
+        return []
+    entries = [entry(r) for r in results]
+    entries[0] = f"## {title} ({len(results)})\n\n" + entries[0]
+    return entries
+
+
+def entry(result: Result) -> str:
+    """One failure or gap: id, endpoint, message, JSON path, evidence, reproduce command."""
+    where = f" · {gap_note(result)}" if result.gap is not None else ""
+    lines = [f"### {ICONS[result.outcome]} {md.code(result.id)}",
+             f"**{md.prose(result.endpoint)}** · {result.category} · severity {result.severity}{where}", "",
+             md.prose(result.message) or "_no message_"]
+    ev = result.evidence
+    if ev is not None:
+        if ev.json_path:
+            lines += ["", f"JSON path: {md.code(ev.json_path)}"]
+        lines += _evidence_blocks(request_json(ev), ev.response_excerpt)
+        if ev.reproduce:
+            lines += ["", "Reproduce:", "", md.block(clip(ev.reproduce, _EVIDENCE_CAP), "bash")]
+    return "\n".join(lines)
+
+
+def _evidence_blocks(request: str, response: str) -> list[str]:
+    parts = [(label, clip(text, _EVIDENCE_CAP)) for label, text in (("Request", request), ("Response excerpt", response))
+             if text]
+    if not parts:
+        return []
+    short = sum(len(text) for _, text in parts) <= _INLINE_EVIDENCE and all(text.count("\n") < 6 for _, text in parts)
+    if short:
+        return [line for label, text in parts for line in ("", f"{label}:", "", md.block(text))]
+    body = "\n\n".join(f"{label}:\n\n{md.block(text)}" for label, text in parts)
+    return ["", md.details("Evidence: " + " and ".join(label.lower() for label, _ in parts), body)]
+
+
+def _info_and_skipped(report: Report) -> list[str]:
+    blocks = []
+    for outcome, title in (("info", "Info"), ("skipped", "Skipped")):
+        results = [r for r in report.results if r.outcome == outcome]
+        if results:
+            rows = _rows(results)
+            blocks.append(md.details(f"{title} ({len(results)})", md.table(["check", "endpoint", "message"], rows)))
+    return blocks
+
+
+def _rows(results: Iterable[Result]) -> list[list[str]]:
+    return [[md.code(r.id), md.cell(r.endpoint), md.cell(clip(r.message, 300))] for r in results]

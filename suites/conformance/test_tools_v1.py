@@ -1,0 +1,203 @@
+"""Tool calling on /v1/chat/completions, the same prompt and tools as the native checks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from ollama_conformance.suites.conformance.support import (
+    TOOLS,
+    WEATHER_PROMPT,
+    leaked_call,
+    native_chat,
+    need,
+    ok_json,
+    pass_at_k,
+    sse_of,
+    stream_tool_deltas,
+    v1_chat,
+)
+from ollama_conformance.suites.harness.expect import CheckFailed, expect, fail
+from ollama_conformance.suites.harness.marks import check
+from ollama_conformance.suites.harness.streams import Parsed
+
+EP = "POST /v1/chat/completions"
+
+
+def _choice(api, target, **extra: Any) -> dict[str, Any]:
+    """choices[0] of a non-stream forced call (pass@k: a real model may answer in text)."""
+    model = need(target, "tools")
+    out: dict[str, Any] = {}
+
+    def attempt() -> None:
+        body = ok_json(v1_chat(api, model, WEATHER_PROMPT, stream=False, tools=TOOLS, **extra))
+        choice = (body.get("choices") or [{}])[0]
+        calls = (choice.get("message") or {}).get("tool_calls") or []
+        expect(bool(calls), "the model did not call the tool (no message.tool_calls)",
+               path="$.choices[0].message", excerpt=choice.get("message"))
+        out["choice"] = choice
+
+    pass_at_k(target.config.repeat, attempt)
+    return out["choice"]
+
+
+def _stream(api, target, **extra: Any) -> Parsed:
+    """A forced-call stream whose calls arrived as tool-call deltas (pass@k)."""
+    model = need(target, "tools")
+    out: dict[str, Parsed] = {}
+
+    def attempt() -> None:
+        parsed = sse_of(v1_chat(api, model, WEATHER_PROMPT, stream=True, tools=TOOLS, **extra))
+        out["parsed"] = parsed
+        expect(not leaked_call(_joined_content(parsed)), "the tool call was streamed as text in delta.content",
+               path="$[*].choices[0].delta.content", excerpt=_joined_content(parsed))
+        expect(bool(stream_tool_deltas(parsed)), "no delta carries tool_calls", path="$[*].choices[0].delta.tool_calls")
+
+    pass_at_k(target.config.repeat, attempt)
+    return out["parsed"]
+
+
+def _joined_content(parsed: Parsed) -> str:
+    return "".join(str(((c.get("choices") or [{}])[0].get("delta") or {}).get("content") or "")
+                   for c in parsed.records if c.get("choices"))
+
+
+def _deltas_or_skip(api, target) -> Parsed:
+    """For checks about tool-call deltas: none streamed is v1.chat.stream.tool-calls.present's finding."""
+    try:
+        return _stream(api, target)
+    except CheckFailed as exc:
+        pytest.skip(f"no streamed tool-call deltas to examine ({exc.message}; see v1.chat.stream.tool-calls.present)")
+
+
+@check(id="v1.chat.tool-calls.finish-reason", endpoint=EP, category="tool-calling", gap=4)
+def test_finish_reason_nonstream(api, target) -> None:
+    choice = _choice(api, target)
+    expect(choice.get("finish_reason") == "tool_calls", f"finish_reason {choice.get('finish_reason')!r} with tool calls",
+           path="$.choices[0].finish_reason", excerpt=choice.get("finish_reason"))
+
+
+@check(id="v1.chat.tool-calls.arguments-json-string", endpoint=EP, category="tool-calling", gap=22)
+def test_arguments_string(api, target) -> None:
+    calls = _choice(api, target)["message"]["tool_calls"]
+    for i, call in enumerate(calls):
+        path = f"$.choices[0].message.tool_calls[{i}].function.arguments"
+        args = (call.get("function") or {}).get("arguments")
+        expect(isinstance(args, str), f"/v1 arguments must be a JSON string, got {type(args).__name__}", path=path, excerpt=args)
+        try:
+            value = json.loads(args)
+        except ValueError:
+            fail("arguments do not parse as JSON", path=path, excerpt=args)
+        expect(isinstance(value, dict), f"arguments parse to {type(value).__name__}, not an object", path=path, excerpt=args)
+
+
+@check(id="v1.chat.tool-calls.id-type", endpoint=EP, category="tool-calling")
+def test_call_id_and_type(api, target) -> None:
+    calls = _choice(api, target)["message"]["tool_calls"]
+    ids = [c.get("id") for c in calls]
+    for i, call in enumerate(calls):
+        expect(bool(call.get("id")), "tool call without id", path=f"$.choices[0].message.tool_calls[{i}].id", excerpt=call)
+        expect(call.get("type") == "function", "type is not 'function'", path=f"$.choices[0].message.tool_calls[{i}].type")
+    expect(len(set(ids)) == len(ids), f"tool call ids repeat: {ids}", path="$.choices[0].message.tool_calls")
+
+
+@check(id="v1.chat.tool-calls.content-null", endpoint=EP, category="openai-compat", severity="gap", gap=15)
+def test_content_null_with_calls(api, target) -> None:
+    message = _choice(api, target)["message"]
+    expect(message.get("content") is None, f"content is {message.get('content')!r} with tool calls; OpenAI sends null",
+           path="$.choices[0].message.content", excerpt=message.get("content"))
+
+
+@check(id="v1.chat.stream.tool-calls.present", endpoint=EP, category="tool-calling", gap=1)
+def test_stream_calls_present(api, target) -> None:
+    _stream(api, target)
+
+
+@check(id="v1.chat.stream.finish-reason-tool-calls", endpoint=EP, category="tool-calling", gap=5)
+def test_stream_finish_reason(api, target) -> None:
+    """Side by side: when the native API calls the tool for this prompt, the /v1 stream must end tool_calls."""
+    model = need(target, "tools")
+    parsed = sse_of(v1_chat(api, model, WEATHER_PROMPT, stream=True, tools=TOOLS))
+    if not stream_tool_deltas(parsed):
+        native = ok_json(native_chat(api, model, WEATHER_PROMPT, stream=False, tools=TOOLS))
+        if not (native.get("message") or {}).get("tool_calls"):
+            pytest.skip("the model did not call the tool on either API (not a /v1 fault)")
+    reasons = [ch.get("finish_reason") for c in parsed.records for ch in (c.get("choices") or []) if ch.get("finish_reason")]
+    expect(reasons[-1:] == ["tool_calls"], f"finish reasons {reasons} after streamed tool calls",
+           path="$[-1].choices[0].finish_reason", excerpt=reasons)
+
+
+@check(id="v1.chat.stream.tool-calls.index", endpoint=EP, category="tool-calling", gap=7)
+def test_stream_index(api, target) -> None:
+    for n, call in stream_tool_deltas(_deltas_or_skip(api, target)):
+        index = call.get("index")
+        expect(isinstance(index, int) and not isinstance(index, bool), "streamed tool call without integer index",
+               path=f"$[{n}].choices[0].delta.tool_calls", excerpt=call)
+
+
+@check(id="v1.chat.stream.tool-calls.distinct-indexes", endpoint=EP, category="tool-calling", gap=8)
+def test_stream_distinct_indexes(api, target) -> None:
+    by_index: dict[int, set[str]] = {}
+    args: dict[int, str] = {}
+    for _, call in stream_tool_deltas(_deltas_or_skip(api, target)):
+        index = call.get("index", 0)
+        if call.get("id"):
+            by_index.setdefault(index, set()).add(call["id"])
+        args[index] = args.get(index, "") + str((call.get("function") or {}).get("arguments") or "")
+    for index, ids in by_index.items():
+        expect(len(ids) == 1, f"ids {sorted(ids)} share index {index}", path="$[*].choices[0].delta.tool_calls[*].index")
+    for index, text in args.items():
+        try:
+            json.loads(text)
+        except ValueError:
+            fail(f"joined arguments of index {index} do not parse as JSON", excerpt=text)
+
+
+@check(id="v1.chat.stream.tool-calls.fragmented", endpoint=EP, category="openai-compat", severity="info", gap=9)
+def test_stream_whole_call_in_one_delta(api, target) -> None:
+    """Informational: OpenAI streams argument fragments; Ollama sends each call whole in one delta."""
+    deltas = stream_tool_deltas(_deltas_or_skip(api, target))
+    per_index: dict[int, int] = {}
+    for _, call in deltas:
+        per_index[call.get("index", 0)] = per_index.get(call.get("index", 0), 0) + 1
+    expect(any(n > 1 for n in per_index.values()),
+           f"each tool call arrives whole in one delta ({per_index}), not as argument fragments",
+           path="$[*].choices[0].delta.tool_calls", excerpt=deltas[0][1] if deltas else None)
+
+
+@check(id="v1.chat.stream.tool-delta-content", endpoint=EP, category="openai-compat", severity="gap", gap=27)
+def test_stream_tool_delta_has_no_empty_content(api, target) -> None:
+    for n, chunk in enumerate(_deltas_or_skip(api, target).records):
+        for choice in chunk.get("choices") or []:
+            delta = choice.get("delta") or {}
+            if delta.get("tool_calls") and "content" in delta:
+                fail(f"tool-call delta carries content {delta['content']!r}; OpenAI sends no content (or null)",
+                     path=f"$[{n}].choices[0].delta.content", excerpt=delta)
+
+
+@check(id="v1.chat.stream.done-marker-tools", endpoint=EP, category="tool-calling")
+def test_stream_done_with_tools(api, target) -> None:
+    parsed = _stream(api, target)
+    expect(parsed.done_marker and parsed.after_done == 0, "stream with tool calls does not end with data: [DONE]",
+           path="$[-1]", excerpt=parsed.records[-1:] or None)
+
+
+@check(id="v1.chat.tool-calls.length-wins", endpoint=EP, category="tool-calling", gap=6)
+def test_length_beats_tool_calls(api, target) -> None:
+    """A call cut by max_tokens must say length, not tool_calls (v0.32.6+)."""
+    model = need(target, "tools")
+    limit = 2
+    body = ok_json(v1_chat(api, model, WEATHER_PROMPT, stream=False, tools=TOOLS, max_tokens=limit))
+    choice = (body.get("choices") or [{}])[0]
+    used = (body.get("usage") or {}).get("completion_tokens", 0)
+    if choice.get("finish_reason") == "tool_calls":
+        for call in (choice.get("message") or {}).get("tool_calls") or []:
+            try:
+                ok = isinstance(json.loads(call["function"]["arguments"]), dict)
+            except (ValueError, KeyError, TypeError):
+                ok = False
+            expect(ok, "finish_reason tool_calls but the arguments are cut", path="$.choices[0].message.tool_calls",
+                   excerpt=call)
+        expect(used < limit, f"generation hit max_tokens ({used} tokens) yet finish_reason is tool_calls, not length",
+               path="$.choices[0].finish_reason", excerpt=body.get("usage"))

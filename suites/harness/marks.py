@@ -1,0 +1,42 @@
+"""How a check declares itself (`@check(...)`) and what it needs from the target."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pytest
+
+from .results import CheckSpec
+
+F = TypeVar("F", bound=Callable[..., Any])
+MARK = "conformance_check"
+
+
+def check(id: str, endpoint: str, category: str, severity: str = "failure", gap: int | None = None,
+          title: str = "") -> Callable[[F], F]:
+    """Declare a conformance check; the spec is validated now, so a typo fails at import."""
+    spec = CheckSpec(id=id, endpoint=endpoint, category=category, severity=severity, gap=gap, title=title)
+    return getattr(pytest.mark, MARK)(spec)  # type: ignore[no-any-return]
+
+
+def spec_of(item: pytest.Item) -> CheckSpec | None:
+    mark = item.get_closest_marker(MARK)
+    if mark is None:
+        return None
+    base: CheckSpec = mark.args[0]
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return base
+    return CheckSpec(id=f"{base.id}[{callspec.id}]", endpoint=_endpoint(base.endpoint, callspec.params), category=base.category,
+                     severity=base.severity, gap=base.gap, title=base.title)
+
+
+def _endpoint(declared: str, params: dict[str, Any]) -> str:
+    """A parametrized check may take its endpoint from a param (a case object or `endpoint`)."""
+    for name, value in params.items():
+        if name == "endpoint" and isinstance(value, str):
+            return value
+        if isinstance(getattr(value, "endpoint", None), str):
+            return str(value.endpoint)
+    return declared

@@ -1,0 +1,149 @@
+"""`ollama-conformance run`: resolve the target, run the checks in-process with pytest, write reports."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .results import build_report
+from .target import CAPABILITIES, TargetConfig, TargetError, open_target, profile_names
+
+PROG = "ollama-conformance run"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2 (never a usage dump)
+        self.exit(2, f"{PROG}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="Run the conformance suite against an Ollama server (default: the embedded mock).")
+    p.add_argument("--base-url", help="server to test, e.g. http://127.0.0.1:11434 (default: start the embedded mock)")
+    p.add_argument("--report-dir", type=Path, help="write report.json, junit.xml, report.md and report.html here")
+    for cap in CAPABILITIES:
+        p.add_argument(f"--model-{cap}", metavar="NAME", help=f"model for {cap} checks (default: discovered)")
+    p.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds (default 30)")
+    p.add_argument("--repeat", type=int, default=1, metavar="N", help="attempts for model-dependent checks (pass@N)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the generated (hypothesis) requests (default 0)")
+    p.add_argument("--allow-destructive", action="store_true", help="allow lifecycle checks that pull or push")
+    p.add_argument("-k", dest="keyword", help="pytest -k expression selecting checks")
+    p.add_argument("-m", dest="markexpr", help="pytest -m marker expression")
+    p.add_argument("--profile", help="embedded mock profile (only without --base-url)")
+    p.add_argument("--gaps-only", action="store_true", help="run only the checks tied to a compat-gaps.md row")
+    p.add_argument("--quiet", action="store_true", help="no live progress")
+    return p
+
+
+def config_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> TargetConfig:
+    if args.profile and args.base_url:
+        parser.error("--profile applies to the embedded mock only; drop it or drop --base-url")
+    if args.profile:
+        known = profile_names()
+        if known and args.profile not in known:
+            parser.error(f"unknown --profile {args.profile!r}; valid: {', '.join(known)}")
+    if args.repeat < 1:
+        parser.error(f"--repeat must be >= 1, got {args.repeat}")
+    if args.timeout <= 0:
+        parser.error(f"--timeout must be > 0, got {args.timeout:g}")
+    if args.base_url and not args.base_url.startswith(("http://", "https://")):
+        parser.error(f"--base-url {args.base_url!r} must start with http:// or https://")
+    models = {cap: getattr(args, f"model_{cap}") for cap in CAPABILITIES if getattr(args, f"model_{cap}")}
+    return TargetConfig(base_url=args.base_url, profile=args.profile, models=models, timeout=args.timeout,
+                        repeat=args.repeat, seed=args.seed, allow_destructive=args.allow_destructive,
+                        gaps_only=args.gaps_only)
+
+
+def pytest_args(args: argparse.Namespace) -> list[str]:
+    from ollama_conformance.suites import conformance
+
+    suite_dir = str(Path(conformance.__file__).parent)
+    out = [suite_dir, "--rootdir", suite_dir, "-c", os.devnull, "--import-mode=importlib", "--assert=plain",
+           "-p", "no:cacheprovider", "-p", "no:ollama_mock", "-p", "no:terminal", "-W", "ignore::DeprecationWarning"]
+    if args.keyword:
+        out += ["-k", args.keyword]
+    if args.markexpr:
+        out += ["-m", args.markexpr]
+    return out
+
+
+def _pytest_main(argv: list[str], plugin: object) -> int:
+    """pytest.main without third-party plugin autoload (schemathesis alone costs seconds to import)."""
+    import pytest
+
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        return int(pytest.main(argv, plugins=[plugin]))
+    finally:
+        if saved is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+
+
+def run(config: TargetConfig, args: argparse.Namespace) -> tuple[int, dict[str, Any] | None]:
+    """(exit code, report); exit 2 when the target or the selection is unusable."""
+    from .plugin import SuitePlugin
+    from .progress import Progress
+
+    try:
+        with open_target(config) as target:
+            plugin = SuitePlugin(target, Progress(enabled=not args.quiet))
+            start = time.perf_counter()
+            rc = _pytest_main(pytest_args(args), plugin)
+            duration = time.perf_counter() - start
+    except TargetError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2, None
+    except ImportError as exc:
+        print(f"{PROG}: the embedded mock is not available ({exc}); pass --base-url", file=sys.stderr)
+        return 2, None
+    if plugin.errors:
+        print(f"{PROG}: {len(plugin.errors)} test(s) without @check: {plugin.errors[0]}", file=sys.stderr)
+    if rc in (2, 3, 4) or (rc == 5 and not plugin.results):
+        why = {2: "interrupted", 3: "internal error", 4: "bad -k/-m expression", 5: "no check selected"}[int(rc)]
+        print(f"{PROG}: pytest: {why} (-k {args.keyword!r}, -m {args.markexpr!r})", file=sys.stderr)
+        return 2, None
+    report = build_report(target.info(), plugin.results, duration)
+    failed = report["summary"]["failed"] > 0 or bool(plugin.errors)
+    return (1 if failed else 0), report
+
+
+def write(report: dict[str, Any], out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        from ollama_conformance.reports import write_reports
+    except ImportError:
+        print(f"{PROG}: report renderers unavailable: wrote report.json only", file=sys.stderr)
+        return
+    write_reports(report, out_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    config = config_from(args, parser)
+    code, report = run(config, args)
+    if report is None:
+        return code
+    if args.report_dir:
+        try:
+            write(report, args.report_dir)
+        except OSError as exc:
+            print(f"{PROG}: cannot write reports to {str(args.report_dir)!r}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    s = report["summary"]
+    where = f"; reports in {args.report_dir}" if args.report_dir else ""
+    print(f"{s['total']} checks: {s['passed']} passed, {s['failed']} failed, {s['gaps']} gaps, {s['info']} info, "
+          f"{s['skipped']} skipped in {s['duration_s']:.1f}s against {report['target']['base_url']}{where}")
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""The route table: every index route answers; gin's 404 / 405 / HEAD / trailing-slash rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from ollama_conformance import contracts
+
+
+def test_every_index_route_is_in_the_table_and_not_a_router_error(asgi_client):
+    for endpoint in contracts.operations():
+        method, path = endpoint.split(" ", 1)
+        path = path.replace("{digest}", "sha256:" + "0" * 64).replace("{model}", "llama3.2")
+        response = asgi_client.request(method, path, content=b"{}" if method in ("POST", "DELETE") else None)
+        assert response.status_code not in (404, 405) or response.headers.get("content-type") != "text/plain", endpoint
+        assert response.status_code != 501, f"{endpoint} is not wired"
+
+
+def test_root_says_ollama_is_running(asgi_client):
+    response = asgi_client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.text == "Ollama is running"
+
+
+@pytest.mark.parametrize("path", ["/", "/api/version", "/api/tags"])
+def test_head_is_allowed_where_the_index_says_and_has_no_body(asgi_client, path):
+    response = asgi_client.head(path)
+    assert response.status_code == 200
+    assert response.content == b""
+    assert int(response.headers["content-length"]) == len(asgi_client.get(path).content)
+
+
+@pytest.mark.parametrize("path", ["/api/ps", "/api/status", "/v1/models"])
+def test_head_on_a_get_only_route_is_405(asgi_client, path):
+    assert asgi_client.head(path).status_code == 405
+
+
+@pytest.mark.parametrize("method,path", [("GET", "/api/chat"), ("GET", "/api/show"), ("DELETE", "/v1/models/x"),
+                                         ("POST", "/api/tags"), ("PUT", "/api/generate")])
+def test_known_path_with_wrong_method_is_gin_405(asgi_client, method, path):
+    response = asgi_client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "text/plain"
+    assert response.text == "405 method not allowed"
+
+
+@pytest.mark.parametrize("path", ["/api/nope", "/api/tokenize", "/v1/files", "/v1/messages/count_tokens",
+                                  "/v1/models/a/b", "/api/signin"])
+def test_unknown_path_is_gin_404(asgi_client, path):
+    response = asgi_client.post(path, content=b"{}")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "text/plain"
+    assert response.text == "404 page not found"
+
+
+def test_trailing_slash_get_redirects_301(asgi_client):
+    response = asgi_client.get("/api/tags/", follow_redirects=False)
+    assert response.status_code == 301
+    assert response.headers["location"] == "/api/tags"
+
+
+def test_trailing_slash_post_redirects_307(asgi_client):
+    response = asgi_client.post("/api/chat/", content=b"{}", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/api/chat"
+
+
+def test_every_response_names_the_profile(asgi_client):
+    for response in (asgi_client.get("/"), asgi_client.get("/nope"), asgi_client.get("/api/chat"),
+                     asgi_client.post("/api/show", content=b"")):
+        assert response.headers["x-ollama-mock-profile"] == "ollama-0.32"
+
+
+def test_mock_info_says_what_it_is(asgi_client):
+    body = asgi_client.get("/_mock/info").json()
+    assert body["mock"] == "ollama-conformance"
+    assert body["profile"] == "ollama-0.32"
+    assert body["profile_version"] == "0.32.15"
+    assert isinstance(body["version"], str) and body["version"]
+
+
+def test_mock_prefix_is_reserved_unknown_mock_route_is_404(asgi_client):
+    assert asgi_client.get("/_mock/nothing").status_code == 404
+
+
+def test_version_reports_the_profile_version(asgi_client):
+    response = asgi_client.get("/api/version")
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert response.content == b'{"version":"0.32.15"}'
+
+
+def test_status_reports_cloud_not_disabled(asgi_client):
+    assert asgi_client.get("/api/status").json() == {"cloud": {"disabled": False, "source": "none"}}
+
+
+def test_extensions_can_add_routes_through_state(monkeypatch):
+    from starlette.testclient import TestClient
+
+    from ollama_conformance.mock_server import app as app_module
+    from ollama_conformance.mock_server.settings import Settings
+    from ollama_conformance.mock_server.wire import plain
+
+    async def hello(scope, receive, send):
+        await plain(send, 200, "text/plain", b"hi")
+
+    def install(state, settings):
+        state.extra_routes.append(("/_mock/hello", {"GET": hello}))
+
+    monkeypatch.setattr(app_module, "_install_extensions", install)
+    client = TestClient(app_module.create_app(Settings()), base_url="http://127.0.0.1:11434")
+    assert client.get("/_mock/hello").text == "hi"
+    assert client.post("/_mock/hello").status_code == 405

@@ -1,0 +1,239 @@
+"""POST /api/chat through the in-process mock: errors in check order, tools, thinking, profiles."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from ollama_conformance.mock_server.reply import Reply, ReplyContext
+
+CHAT = "/api/chat"
+USER = [{"role": "user", "content": "What's the weather in Paris?"}]
+WEATHER = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Get weather for a location",
+            "parameters": {
+                "type": "object",
+                "properties": {"location": {"type": "string"}},
+                "required": ["location"],
+            },
+        },
+    }
+]
+
+
+def lines(response: Any) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in response.text.splitlines()]
+
+
+def state(client: Any) -> Any:
+    return client.app.state.mock
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"model": "", "messages": USER, "top_logprobs": -1}, 400, "top_logprobs must be between 0 and 20"),
+        (
+            {"model": "", "messages": [{"role": "user", "content": "x", "images": ["QQ="]}]},
+            400,
+            "illegal base64 data at input byte 3",
+        ),
+        ({"model": "", "messages": USER}, 400, "model is required"),
+        ({"model": "no/such/name/here", "messages": USER}, 400, "invalid model name"),
+        ({"model": "nope", "messages": USER, "think": True}, 404, "model 'nope' not found"),
+        (
+            {"model": "gemma3:1b", "messages": USER, "think": "high", "tools": WEATHER},
+            400,
+            '"gemma3:1b" does not support thinking',
+        ),
+        (
+            {"model": "nomic-embed-text", "messages": USER, "tools": WEATHER},
+            400,
+            '"nomic-embed-text" does not support chat',
+        ),
+        (
+            {"model": "gemma3:1b", "messages": USER, "tools": WEATHER, "options": {"stop": "x"}},
+            400,
+            "registry.ollama.ai/library/gemma3:1b does not support tools",
+        ),
+        (
+            {"model": "llama3.2", "messages": [{"role": "user", "content": "x", "images": ["QUJD"]}]},
+            400,
+            "registry.ollama.ai/library/llama3.2:latest does not support vision",
+        ),
+        (
+            {"model": "llama3.2", "messages": [], "options": {"num_ctx": "big"}},
+            500,
+            'option "num_ctx" must be of type integer',
+        ),
+        (
+            {"model": "llama3.2", "messages": USER, "format": 5},
+            500,
+            'invalid format: "5"; expected "json" or a valid JSON Schema object',
+        ),
+    ],
+)
+def test_errors_in_check_order(asgi_client: Any, body: dict[str, Any], status: int, message: str) -> None:
+    r = asgi_client.post(CHAT, json=body)
+    assert (r.status_code, r.json()) == (status, {"error": message})
+
+
+def test_null_body_is_model_required(asgi_client: Any) -> None:
+    r = asgi_client.post(CHAT, content=b"null")
+    assert (r.status_code, r.json()) == (400, {"error": "model is required"})
+
+
+def test_load_and_unload(asgi_client: Any) -> None:
+    load = asgi_client.post(CHAT, json={"model": "llama3.2", "messages": []}).json()
+    assert load["message"] == {"role": "assistant", "content": ""} and load["done_reason"] == "load"
+    unload = asgi_client.post(CHAT, json={"model": "nomic-embed-text", "keep_alive": "0s"}).json()
+    assert unload["done_reason"] == "unload"
+
+
+def test_stream_shape_and_metrics(asgi_client: Any) -> None:
+    records = lines(asgi_client.post(CHAT, json={"model": "llama3.2", "messages": USER}))
+    body, final = records[:-1], records[-1]
+    assert all(rec["message"]["role"] == "assistant" and rec["done"] is False for rec in body)
+    assert final["message"] == {"role": "assistant", "content": ""} and final["done_reason"] == "stop"
+    assert final["eval_count"] == len(body)
+    assert [k for k in final if k.endswith(("duration", "count"))] == [
+        "total_duration",
+        "load_duration",
+        "prompt_eval_count",
+        "prompt_eval_duration",
+        "eval_count",
+        "eval_duration",
+    ]
+
+
+def test_thinking_chunks_come_first(asgi_client: Any) -> None:
+    records = lines(
+        asgi_client.post(CHAT, json={"model": "qwen3:8b", "messages": [{"role": "user", "content": "hi"}]})
+    )
+    kinds = ["thinking" if "thinking" in r["message"] else "content" for r in records[:-1]]
+    assert kinds[0] == "thinking" and kinds[-1] == "content" and kinds == sorted(kinds, reverse=True)
+    assert all(r["message"]["content"] == "" for r in records if "thinking" in r["message"])
+
+
+def test_tool_call_non_stream_then_final_answer(asgi_client: Any) -> None:
+    first = asgi_client.post(
+        CHAT, json={"model": "llama3.2", "messages": USER, "tools": WEATHER, "stream": False}
+    ).json()
+    call = first["message"]["tool_calls"][0]
+    assert first["message"]["content"] == "" and first["done_reason"] == "stop"
+    assert re.fullmatch(r"call_[a-z0-9]{8}", call["id"])
+    assert call["function"] == {"index": 0, "name": "get_weather", "arguments": {"location": "Paris"}}
+    history = USER + [
+        first["message"],
+        {"role": "tool", "content": "22 degrees, sunny", "tool_call_id": call["id"]},
+    ]
+    final = asgi_client.post(
+        CHAT, json={"model": "llama3.2", "messages": history, "tools": WEATHER, "stream": False}
+    ).json()
+    assert "tool_calls" not in final["message"] and "22 degrees, sunny" in final["message"]["content"]
+
+
+def test_streamed_tool_call_has_its_own_chunk(asgi_client: Any) -> None:
+    records = lines(asgi_client.post(CHAT, json={"model": "llama3.2", "messages": USER, "tools": WEATHER}))
+    with_calls = [r for r in records if "tool_calls" in r["message"]]
+    assert len(with_calls) == 1 and with_calls[0]["done"] is False
+    assert records[-1]["done"] is True and records[-1]["message"] == {"role": "assistant", "content": ""}
+
+
+def test_tool_choice_from_the_v1_layer(asgi_client: Any) -> None:
+    body = {"model": "llama3.2", "messages": USER, "tools": WEATHER, "stream": False}
+    none = asgi_client.post(CHAT, json={**body, "_tool_choice": "none"}).json()
+    assert "tool_calls" not in none["message"] and none["message"]["content"]
+    named = {"type": "function", "function": {"name": "get_weather"}}
+    after = USER + [{"role": "tool", "content": "sunny", "tool_name": "get_weather"}]
+    forced = asgi_client.post(CHAT, json={**body, "messages": after, "_tool_choice": named}).json()
+    assert forced["message"]["tool_calls"][0]["function"]["name"] == "get_weather"
+
+
+def test_profile_old_tool_call_shape(asgi_client: Any) -> None:
+    st = state(asgi_client)
+    st.profile = replace(st.profile, native_tool_call_ids=False, native_tool_call_index="omitempty")
+    r = asgi_client.post(
+        CHAT, json={"model": "llama3.2", "messages": USER, "tools": WEATHER, "stream": False}
+    )
+    assert r.json()["message"]["tool_calls"] == [
+        {"function": {"name": "get_weather", "arguments": {"location": "Paris"}}}
+    ]
+    assert r.headers["x-ollama-mock-deliberate"].startswith("native_tool_call_index")
+
+
+def test_profile_tool_calls_streamed_as_text(asgi_client: Any) -> None:
+    st = state(asgi_client)
+    st.profile = replace(st.profile, stream_tool_calls="as_text")
+    records = lines(asgi_client.post(CHAT, json={"model": "llama3.2", "messages": USER, "tools": WEATHER}))
+    text = "".join(r["message"]["content"] for r in records)
+    assert json.loads(text) == {"name": "get_weather", "arguments": {"location": "Paris"}}
+    assert len(records) > 3 and not any("tool_calls" in r["message"] for r in records)
+
+
+def test_profile_without_thinking_ignores_think(asgi_client: Any) -> None:
+    st = state(asgi_client)
+    st.profile = replace(st.profile, thinking=False)
+    r = asgi_client.post(CHAT, json={"model": "gemma3:1b", "messages": USER, "think": True, "stream": False})
+    assert r.status_code == 200 and "thinking" not in r.json()["message"]
+    q = asgi_client.post(CHAT, json={"model": "qwen3:8b", "messages": USER, "stream": False}).json()
+    assert "thinking" not in q["message"]
+
+
+def test_scenario_responder_drives_the_reply(asgi_client: Any) -> None:
+    seen: list[ReplyContext] = []
+
+    def scripted(ctx: ReplyContext) -> Reply | None:
+        seen.append(ctx)
+        if "boom" in ctx.prompt:
+            return Reply(error=(503, "server busy, please try again.  maximum pending requests exceeded"))
+        return Reply(content="scripted answer", chunk_sizes=[4], rule="r1")
+
+    state(asgi_client).responders.insert(0, scripted)
+    records = lines(
+        asgi_client.post(CHAT, json={"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}]})
+    )
+    assert [r["message"]["content"] for r in records[:-1]] == ["scri", "pted", " ans", "wer"]
+    assert records[-1]["eval_count"] == 4 and seen[0].endpoint == "POST /api/chat" and seen[0].turn_index == 0
+    r = asgi_client.post(CHAT, json={"model": "llama3.2", "messages": [{"role": "user", "content": "boom"}]})
+    assert r.status_code == 503 and r.json()["error"].startswith("server busy")
+
+
+def test_format_schema_content_validates(asgi_client: Any) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "tags": {"type": "array", "items": {"enum": ["a", "b"]}}},
+        "required": ["name", "tags"],
+    }
+    body = asgi_client.post(
+        CHAT, json={"model": "llama3.2", "messages": USER, "format": schema, "stream": False}
+    ).json()
+    value = json.loads(body["message"]["content"])
+    assert isinstance(value["name"], str) and set(value["tags"]) <= {"a", "b"}
+
+
+def test_determinism_and_logprobs(asgi_client: Any) -> None:
+    req = {"model": "llama3.2", "messages": USER, "stream": False, "logprobs": True, "top_logprobs": 2}
+    asgi_client.post(CHAT, json={"model": "llama3.2", "messages": []})
+    a, b = asgi_client.post(CHAT, json=req).json(), asgi_client.post(CHAT, json=req).json()
+    a.pop("created_at"), b.pop("created_at")
+    assert a == b and len(a["logprobs"]) == a["eval_count"]
+    assert "".join(e["token"] for e in a["logprobs"]) == a["message"]["content"]
+
+
+def test_parallel_calls_have_distinct_ids_and_indexes(asgi_client: Any) -> None:
+    messages = [{"role": "user", "content": "What's the weather in Paris and in Tokyo?"}]
+    records = lines(
+        asgi_client.post(CHAT, json={"model": "qwen3:8b", "messages": messages, "tools": WEATHER})
+    )
+    calls = [c for r in records for c in r["message"].get("tool_calls", [])]
+    assert [c["function"]["index"] for c in calls] == [0, 1]
+    assert [c["function"]["arguments"]["location"] for c in calls] == ["Paris", "Tokyo"]
+    assert len({c["id"] for c in calls}) == 2

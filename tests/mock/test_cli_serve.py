@@ -1,0 +1,121 @@
+"""`ollama-mock serve` in a subprocess: ready line, port 0, OLLAMA_HOST, SIGTERM/SIGINT, one-line errors."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from ollama_conformance.mock_server import cli
+from ollama_conformance.mock_server.settings import from_env, parse_ollama_host
+
+READY = re.compile(r"ollama-mock listening on (http://127\.0\.0\.1:(\d+))\n")
+
+
+def _start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ollama_conformance.mock_server", "serve", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+    )
+    line = process.stdout.readline()  # blocks until the ready line (or EOF if it failed)
+    match = READY.fullmatch(line)
+    if not match:
+        process.kill()
+        raise AssertionError(f"no ready line: {line!r} {process.stderr.read()!r}")
+    return process, match.group(1)
+
+
+def _stop(process: subprocess.Popen[str], sig: int) -> int:
+    process.send_signal(sig)
+    try:
+        return process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_prints_one_ready_line_answers_and_stops_cleanly(sig):
+    process, url = _start("--port", "0", "--clock", "2026-01-01T00:00:00Z")
+    try:
+        assert httpx.get(url + "/").text == "Ollama is running"
+        assert httpx.get(url + "/api/version").headers["x-ollama-mock-profile"] == "ollama-0.32"
+    finally:
+        code = _stop(process, sig)
+    assert code == 0
+    assert process.stdout.read() == ""  # exactly one line on stdout
+    assert "Traceback" not in process.stderr.read()
+
+
+def test_ollama_host_is_honoured():
+    process, url = _start(env={"OLLAMA_HOST": "127.0.0.1:0"})
+    try:
+        assert httpx.get(url + "/api/tags").status_code == 200
+    finally:
+        _stop(process, signal.SIGTERM)
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["serve", "--bogus"], "unrecognized arguments: --bogus"),
+    (["serve", "--port", "abc"], "'abc' is not a port number"),
+    (["serve", "--fault-rate", "2"], "'2' is not a number from 0 to 1"),
+    (["serve", "--clock", "yesterday"], "--clock has value 'yesterday'"),
+    (["serve", "--models", "/no/such/file.json"], "--models file '/no/such/file.json'"),
+    (["launch"], "invalid choice: 'launch'"),
+    ([], "choose a command: serve, record, proxy"),
+])
+def test_bad_command_lines_are_one_line_and_exit_2(args, needle):
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.run(args, out, err) == cli.EXIT_USAGE
+    assert err.getvalue().count("\n") == 1 and needle in err.getvalue()
+    assert "Traceback" not in err.getvalue()
+
+
+def test_bad_flag_in_a_subprocess_is_one_line():
+    done = subprocess.run([sys.executable, "-m", "ollama_conformance.mock_server", "serve", "--nope"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().count("\n") == 0 and "--nope" in done.stderr
+
+
+def test_address_in_use_is_one_line_and_exit_3(mock_server):
+    port = mock_server.base_url.rsplit(":", 1)[1]
+    err = io.StringIO()
+    assert cli.run(["serve", "--port", port], io.StringIO(), err) == cli.EXIT_STARTUP
+    assert err.getvalue().startswith(f"ollama-mock: cannot listen on 127.0.0.1:{port}") and err.getvalue().count("\n") == 1
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("", ("127.0.0.1", 11434)),
+    ("0.0.0.0", ("0.0.0.0", 11434)),
+    ("127.0.0.1:8080", ("127.0.0.1", 8080)),
+    ("http://example.local", ("example.local", 80)),
+    ("https://example.local", ("example.local", 443)),
+    ("http://10.0.0.2:9000/path", ("10.0.0.2", 9000)),
+    (":12345", ("0.0.0.0", 12345)),
+    ("[::1]:11435", ("::1", 11435)),
+    ("  'localhost:1234' ", ("localhost", 1234)),
+    ("localhost:notaport", ("localhost", 11434)),
+])
+def test_ollama_host_parsing_matches_ollama(raw, expected):
+    assert parse_ollama_host(raw) == expected
+
+
+def test_flags_override_the_environment():
+    settings = from_env({"OLLAMA_HOST": "0.0.0.0:1", "OLLAMA_ORIGINS": "https://a.test, https://b.test"}, port=0)
+    assert (settings.host, settings.port, settings.origins) == ("0.0.0.0", 0, ("https://a.test", "https://b.test"))
+
+
+def test_start_up_is_quick():
+    started = time.monotonic()
+    process, _ = _start("--port", "0")
+    elapsed = time.monotonic() - started
+    _stop(process, signal.SIGTERM)
+    assert elapsed < 5.0

@@ -1,0 +1,117 @@
+"""POST /api/embed and the legacy POST /api/embeddings through the in-process mock."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+EMBED, LEGACY = "/api/embed", "/api/embeddings"
+NOMIC = "nomic-embed-text"
+
+
+def norm(vector: list[float]) -> float:
+    return math.sqrt(sum(x * x for x in vector))
+
+
+def test_single_string_gives_one_normalised_vector(asgi_client: Any) -> None:
+    body = asgi_client.post(EMBED, json={"model": NOMIC, "input": "Hello world"}).json()
+    assert list(body) == ["model", "embeddings", "total_duration", "load_duration", "prompt_eval_count"]
+    assert body["model"] == NOMIC and len(body["embeddings"]) == 1 and len(body["embeddings"][0]) == 768
+    assert abs(norm(body["embeddings"][0]) - 1.0) < 1e-6
+    assert body["prompt_eval_count"] == 4 and body["total_duration"] > body["load_duration"] > 0
+
+
+def test_batch_in_order_same_text_same_vector(asgi_client: Any) -> None:
+    inputs = ["llamas are camelids", "stock prices fell", "llamas are camelids"]
+    vectors = asgi_client.post(EMBED, json={"model": NOMIC, "input": inputs}).json()["embeddings"]
+    assert len(vectors) == 3 and vectors[0] == vectors[2] != vectors[1]
+    alone = asgi_client.post(EMBED, json={"model": "nomic-embed-text:latest", "input": inputs[1]}).json()
+    assert alone["embeddings"][0] == vectors[1]
+
+
+def test_shared_words_are_closer(asgi_client: Any) -> None:
+    a, b, c = asgi_client.post(
+        EMBED,
+        json={"model": NOMIC, "input": ["the llama eats grass", "a llama eats hay", "interest rates rise"]},
+    ).json()["embeddings"]
+    dot = lambda x, y: sum(p * q for p, q in zip(x, y, strict=True))  # noqa: E731
+    assert dot(a, b) > dot(a, c)
+
+
+def test_dimensions_cut_and_renormalise(asgi_client: Any) -> None:
+    small = asgi_client.post(EMBED, json={"model": NOMIC, "input": "x", "dimensions": 64}).json()[
+        "embeddings"
+    ][0]
+    assert len(small) == 64 and abs(norm(small) - 1.0) < 1e-6
+    big = asgi_client.post(EMBED, json={"model": NOMIC, "input": "x", "dimensions": 5000}).json()[
+        "embeddings"
+    ][0]
+    assert len(big) == 768
+
+
+@pytest.mark.parametrize("extra", [{}, {"input": ""}, {"input": []}, {"input": None}])
+def test_no_input_is_an_empty_list_without_metrics(asgi_client: Any, extra: dict[str, Any]) -> None:
+    r = asgi_client.post(EMBED, json={"model": NOMIC, **extra})
+    assert (r.status_code, r.json()) == (200, {"model": NOMIC, "embeddings": []})
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"model": "", "input": 5}, 404, "model '' not found"),
+        ({"model": "a b", "input": 5}, 400, "invalid model name"),
+        ({"model": "nope", "input": 5}, 400, "invalid input type"),
+        ({"model": "nope", "input": ["a", 1]}, 400, "invalid input type"),
+        ({"model": "nope", "input": {"a": 1}}, 400, "invalid input type"),
+        ({"model": "nope", "input": "x"}, 404, 'model "nope" not found, try pulling it first'),
+        (
+            {"model": NOMIC, "input": "x", "options": {"num_ctx": True}},
+            500,
+            'option "num_ctx" must be of type integer',
+        ),
+        (
+            {"model": NOMIC, "input": "word " * 3000, "truncate": False},
+            400,
+            "the input length exceeds the context length",
+        ),
+    ],
+)
+def test_errors_in_check_order(asgi_client: Any, body: dict[str, Any], status: int, message: str) -> None:
+    r = asgi_client.post(EMBED, json=body)
+    assert (r.status_code, r.json()) == (status, {"error": message})
+
+
+def test_truncation_by_default(asgi_client: Any) -> None:
+    body = asgi_client.post(EMBED, json={"model": NOMIC, "input": "word " * 3000}).json()
+    assert body["prompt_eval_count"] == 2048 and len(body["embeddings"][0]) == 768
+
+
+def test_any_model_embeds_with_its_own_length(asgi_client: Any) -> None:
+    body = asgi_client.post(EMBED, json={"model": "llama3.2", "input": "x"}).json()
+    assert len(body["embeddings"][0]) == 3072
+
+
+def test_legacy_embeddings(asgi_client: Any) -> None:
+    body = asgi_client.post(LEGACY, json={"model": NOMIC, "prompt": "Hello world"}).json()
+    assert list(body) == ["embedding"] and len(body["embedding"]) == 768 and norm(body["embedding"]) > 2
+    normalised = asgi_client.post(EMBED, json={"model": NOMIC, "input": "Hello world"}).json()["embeddings"][
+        0
+    ]
+    scale = norm(body["embedding"])
+    assert all(abs(x / scale - y) < 1e-5 for x, y in zip(body["embedding"], normalised, strict=True))
+    assert asgi_client.post(LEGACY, json={"model": NOMIC, "prompt": ""}).json() == {"embedding": []}
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"model": "", "prompt": "x"}, 400, "model is required"),
+        ({"model": "a b", "prompt": "x"}, 400, "invalid model name"),
+        ({"model": "nope", "prompt": "x"}, 404, 'model "nope" not found, try pulling it first'),
+    ],
+)
+def test_legacy_errors(asgi_client: Any, body: dict[str, Any], status: int, message: str) -> None:
+    r = asgi_client.post(LEGACY, json=body)
+    assert (r.status_code, r.json()) == (status, {"error": message})

@@ -1,0 +1,614 @@
+"""/v1/chat/completions layer, in isolation: request mapping, non-stream and SSE translation of
+native outcomes built here, and every v1_* profile flag (reference §3.1, §2.4)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+from ollama_conformance.mock_server import errors
+from ollama_conformance.mock_server.compat import openai_chat
+from ollama_conformance.mock_server.compat.openai_chat_request import to_native
+from ollama_conformance.mock_server.compat.openai_chat_stream import ChatStreamer
+from ollama_conformance.mock_server.outcome import Chunk, Raw, RequestInfo, Single, Stream
+from ollama_conformance.mock_server.profiles import Profile
+
+from ollama_conformance import contracts
+
+ENDPOINT = "POST /v1/chat/completions"
+INFO = RequestInfo(endpoint=ENDPOINT, api="openai")
+T0 = "2026-08-21T17:02:11.512309Z"  # 1787331731
+CURRENT = Profile()
+
+
+def record(
+    content: str = "",
+    thinking: str = "",
+    calls: list[dict[str, Any]] | None = None,
+    done: bool = False,
+    reason: str = "stop",
+    at: str = T0,
+) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if thinking:
+        message["thinking"] = thinking
+    if calls:
+        message["tool_calls"] = calls
+    out: dict[str, Any] = {"model": "qwen3:8b", "created_at": at, "message": message, "done": done}
+    if done:
+        out.update(
+            done_reason=reason,
+            total_duration=9,
+            load_duration=1,
+            prompt_eval_count=12,
+            prompt_eval_duration=2,
+            eval_count=3,
+            eval_duration=4,
+        )
+    return out
+
+
+def call(name: str = "get_weather", index: int = 0, **arguments: Any) -> dict[str, Any]:
+    return {
+        "id": f"call_abc{index}defg",
+        "function": {"index": index, "name": name, "arguments": arguments or {"city": "Tokyo"}},
+    }
+
+
+def frames(stream: Stream) -> list[Any]:
+    """The SSE payloads: dicts, or the raw text of a Raw item."""
+    return [item.body if isinstance(item, Chunk) else item.data.decode() for item in stream.items]
+
+
+def raw_sse(stream: Stream) -> bytes:
+    out = b""
+    for item in stream.items:
+        if isinstance(item, Chunk):
+            out += b"data: " + json.dumps(item.body, separators=(",", ":")).encode() + b"\n\n"
+        elif isinstance(item, Raw):
+            out += item.data
+    return out
+
+
+def assert_stream_valid(stream: Stream, request: dict[str, Any] | None = None) -> None:
+    assert contracts.validate_stream(ENDPOINT, raw_sse(stream), request=request) == []
+
+
+def translate(records: list[dict[str, Any]], prof: Profile = CURRENT, include_usage: bool = False) -> Stream:
+    return ChatStreamer("chatcmpl-417", prof, include_usage).translate(
+        Stream(items=[Chunk(body=r) for r in records])
+    )
+
+
+# ---- request mapping -------------------------------------------------------------------------
+
+
+def _native(**body: Any) -> dict[str, Any]:
+    body.setdefault("model", "qwen3:8b")
+    body.setdefault("messages", [{"role": "user", "content": "hi"}])
+    return to_native(body, CURRENT)
+
+
+def _error(**body: Any) -> str:
+    with pytest.raises(errors.OllamaError) as caught:
+        _native(**body)
+    assert caught.value.status == 400
+    return caught.value.message
+
+
+def test_messages_must_be_non_empty() -> None:
+    assert _error(messages=[]) == "[] is too short - 'messages'"
+    with pytest.raises(errors.OllamaError, match=r"\[\] is too short"):
+        to_native({"model": "x"}, CURRENT)
+
+
+def test_defaults_stream_false_and_sampling_one() -> None:
+    native = _native()
+    assert native["stream"] is False
+    assert native["options"] == {"temperature": 1.0, "top_p": 1.0}
+    assert native["messages"] == [{"role": "user", "content": "hi"}]
+
+
+def test_options_mapping() -> None:
+    native = _native(
+        max_tokens=7,
+        temperature=0.2,
+        top_p=0.5,
+        seed=3,
+        frequency_penalty=0.1,
+        presence_penalty=0.4,
+        stop="END",
+        stream=True,
+    )
+    assert native["stream"] is True
+    assert native["options"] == {
+        "num_predict": 7,
+        "temperature": 0.2,
+        "top_p": 0.5,
+        "seed": 3,
+        "frequency_penalty": 0.1,
+        "presence_penalty": 0.4,
+        "stop": ["END"],
+    }
+    assert _native(stop=["a", 1, "b"])["options"]["stop"] == ["a", "b"]
+    assert "stop" not in _native(stop=5)["options"]
+
+
+def test_response_format_mapping() -> None:
+    assert _native(response_format={"type": " JSON_Object "})["format"] == "json"
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}}
+    assert (
+        _native(response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": schema}})[
+            "format"
+        ]
+        == schema
+    )
+    assert "format" not in _native(response_format={"type": "text"})
+    assert "format" not in _native(response_format={"type": "json_schema", "json_schema": {"name": "x"}})
+
+
+@pytest.mark.parametrize(
+    ("effort", "think"),
+    [
+        ("none", False),
+        ("minimal", "low"),
+        ("low", "low"),
+        ("medium", "medium"),
+        ("high", "high"),
+        ("max", "max"),
+        ("xhigh", "max"),
+        ("ultra", "max"),
+    ],
+)
+def test_reasoning_effort_mapping(effort: str, think: Any) -> None:
+    assert _native(reasoning_effort=effort)["think"] == think
+    assert _native(reasoning={"effort": effort}, reasoning_effort="low")["think"] == think
+
+
+def test_reasoning_effort_empty_and_invalid() -> None:
+    assert "think" not in _native(reasoning_effort="")
+    assert _error(reasoning_effort="huge") == (
+        'invalid reasoning value: "huge" (must be "minimal", "low", "medium", "high", "xhigh", "ultra", "max", or "none")'
+    )
+
+
+def test_content_parts_become_separate_messages() -> None:
+    png = "iVBORw0KGgo="
+    native = _native(
+        messages=[
+            {
+                "role": "USER",
+                "content": [
+                    {"type": "text", "text": "look"},
+                    {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{png}"}},
+                    {"type": "image_url", "image_url": f"data:;base64,{png}"},
+                ],
+            }
+        ]
+    )
+    assert native["messages"] == [
+        {"role": "user", "content": "look"},
+        {"role": "user", "content": "", "images": [png]},
+        {"role": "user", "content": "", "images": [png]},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("part", "message"),
+    [
+        (
+            {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+            "image URLs are not currently supported, please use base64 encoded data instead",
+        ),
+        ({"type": "image_url", "image_url": {"url": "data:image/gif;base64,R0lG"}}, "invalid image input"),
+        ({"type": "image_url", "image_url": {"url": "data:image/png;base64,!!!"}}, "invalid image input"),
+        ({"type": "video", "video": {}}, "invalid message format"),
+        ({"type": "text", "text": 3}, "invalid message format"),
+        ({"type": "input_audio", "input_audio": {}}, "invalid input_audio format: missing data"),
+        (
+            {"type": "input_audio", "input_audio": {"data": "@@"}},
+            "invalid input_audio base64 data: illegal base64 data at input byte 0",
+        ),
+    ],
+)
+def test_bad_content_parts(part: dict[str, Any], message: str) -> None:
+    assert _error(messages=[{"role": "user", "content": [part]}]) == message
+
+
+def test_content_types() -> None:
+    assert _error(messages=[{"role": "assistant", "content": None}]) == "invalid message content type: <nil>"
+    assert _error(messages=[{"role": "user"}]) == "invalid message content type: <nil>"
+    assert _error(messages=[{"role": "user", "content": 1.5}]) == "invalid message content type: float64"
+    assert _error(messages=[{"role": "user", "content": True}]) == "invalid message content type: bool"
+    assert (
+        _error(messages=[{"role": "user", "content": {}}])
+        == "invalid message content type: map[string]interface {}"
+    )
+
+
+def test_tool_history_arguments_parsed_and_names_looked_up() -> None:
+    native = _native(
+        messages=[
+            {"role": "user", "content": "weather?"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "a",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'},
+                    },
+                    {"id": "b", "type": "function", "function": {"name": "get_time", "arguments": "{}"}},
+                ],
+            },
+            {"role": "tool", "tool_call_id": "b", "content": "noon"},
+            {"role": "tool", "tool_call_id": "a", "name": "explicit", "content": "sunny"},
+            {
+                "role": "assistant",
+                "content": "",
+                "reasoning": "hmm",
+                "tool_calls": [
+                    {"id": "c", "function": {"name": "get_weather", "arguments": '{"city":"Rome"}'}}
+                ],
+            },
+        ]
+    )
+    messages = native["messages"]
+    assert messages[1] == {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [
+            {"id": "a", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}},
+            {"id": "b", "function": {"name": "get_time", "arguments": {}}},
+        ],
+    }
+    assert messages[2] == {"role": "tool", "content": "noon", "tool_name": "get_time", "tool_call_id": "b"}
+    assert messages[3] == {"role": "tool", "content": "sunny", "tool_name": "explicit", "tool_call_id": "a"}
+    assert messages[4]["thinking"] == "hmm" and messages[4]["tool_calls"][0]["function"]["arguments"] == {
+        "city": "Rome"
+    }
+
+
+@pytest.mark.parametrize("arguments", ["", "not json", "[1]", '"s"'])
+def test_bad_tool_call_arguments(arguments: str) -> None:
+    messages = [
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [{"id": "a", "function": {"name": "f", "arguments": arguments}}],
+        }
+    ]
+    assert _error(messages=messages) == "invalid tool call arguments"
+
+
+def test_object_arguments_fail_json_binding() -> None:
+    messages = [
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [{"id": "a", "function": {"name": "f", "arguments": {}}}],
+        }
+    ]
+    assert _error(messages=messages).startswith("json: cannot unmarshal object")
+
+
+def test_tools_logprobs_and_tool_choice() -> None:
+    tools = [
+        {
+            "type": "function",
+            "function": {"name": "f", "parameters": {"type": "object", "properties": {}}, "strict": True},
+        }
+    ]
+    native = _native(tools=tools, logprobs=True, top_logprobs=2, tool_choice="none", _debug_render_only=True)
+    assert native["tools"] == tools
+    assert (native["logprobs"], native["top_logprobs"], native["_debug_render_only"]) == (True, 2, True)
+    assert "_tool_choice" not in native  # ignored by Ollama (gap 19)
+    strict = dataclasses.replace(CURRENT, v1_tool_choice_honoured=True)
+    honoured = to_native(
+        {"model": "m", "messages": [{"role": "user", "content": "x"}], "tool_choice": "required"}, strict
+    )
+    assert honoured["_tool_choice"] == "required"
+
+
+# ---- non-stream ------------------------------------------------------------------------------
+
+
+def completion(native: dict[str, Any], prof: Profile = CURRENT) -> tuple[dict[str, Any], set[str]]:
+    marks: set[str] = set()
+    return openai_chat.completion_body("chatcmpl-417", native, prof, marks, "qwen3:8b"), marks
+
+
+def test_non_stream_shape_and_key_order() -> None:
+    body, marks = completion(record(content="Hello there", done=True))
+    assert body == {
+        "id": "chatcmpl-417",
+        "object": "chat.completion",
+        "created": 1787331731,
+        "model": "qwen3:8b",
+        "system_fingerprint": "fp_ollama",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "Hello there"}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15},
+    }
+    assert list(body) == ["id", "object", "created", "model", "system_fingerprint", "choices", "usage"]
+    assert marks == set()
+    assert contracts.validate(ENDPOINT, "response", body) == []
+
+
+def test_non_stream_tool_calls_and_reasoning() -> None:
+    body, _ = completion(record(thinking="think", calls=[call(), call("get_time", 1, tz="UTC")], done=True))
+    message = body["choices"][0]["message"]
+    assert message == {
+        "role": "assistant",
+        "content": "",
+        "reasoning": "think",
+        "tool_calls": [
+            {
+                "id": "call_abc0defg",
+                "index": 0,
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": '{"city":"Tokyo"}'},
+            },
+            {
+                "id": "call_abc1defg",
+                "index": 1,
+                "type": "function",
+                "function": {"name": "get_time", "arguments": '{"tz":"UTC"}'},
+            },
+        ],
+    }
+    assert body["choices"][0]["finish_reason"] == "tool_calls"
+    assert contracts.validate(ENDPOINT, "response", body) == []
+
+
+def test_non_stream_length_kept_and_empty_reason_null() -> None:
+    body, _ = completion(record(calls=[call()], done=True, reason="length"))
+    assert body["choices"][0]["finish_reason"] == "length"
+    body, _ = completion(record(content="x", done=True, reason=""))
+    assert body["choices"][0]["finish_reason"] is None
+
+
+def test_arguments_string_escapes_like_go() -> None:
+    body, _ = completion(record(calls=[call(html="<a&b>")], done=True))
+    assert (
+        body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+        == '{"html":"\\u003ca\\u0026b\\u003e"}'
+    )
+
+
+def test_run_folds_native_and_ids_are_deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def fake_native(kind: str, state: Any, body: dict[str, Any], info: RequestInfo) -> Single:
+        seen.append(body)
+        return Single(body=record(content="Hi", done=True))
+
+    monkeypatch.setattr(openai_chat, "call_native", fake_native)
+    request = {"model": "qwen3:8b", "messages": [{"role": "user", "content": "hi"}]}
+    first, second = openai_chat.run(None, request, INFO), openai_chat.run(None, request, INFO)
+    assert isinstance(first, Single) and first.content_type == "application/json"
+    assert first.body == second.body
+    assert first.body["id"].startswith("chatcmpl-") and 0 <= int(first.body["id"].split("-")[1]) <= 998
+    assert seen[0]["stream"] is False
+
+
+# ---- stream (current framing) ----------------------------------------------------------------
+
+
+def test_stream_text_exact_frames() -> None:
+    stream = translate(
+        [record(content="Hello"), record(content=" there", at="2026-08-21T17:02:13Z"), record(done=True)],
+        include_usage=True,
+    )
+    head = {
+        "id": "chatcmpl-417",
+        "object": "chat.completion.chunk",
+        "created": 1787331731,
+        "model": "qwen3:8b",
+        "system_fingerprint": "fp_ollama",
+    }
+    assert frames(stream) == [
+        {
+            **head,
+            "choices": [
+                {"index": 0, "delta": {"role": "assistant", "content": "Hello"}, "finish_reason": None}
+            ],
+        },
+        {**head, "choices": [{"index": 0, "delta": {"content": " there"}, "finish_reason": None}]},
+        {**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        {**head, "choices": [], "usage": {"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15}},
+        "data: [DONE]\n\n",
+    ]
+    assert stream.framing == "sse" and stream.content_type == "text/event-stream"
+    assert_stream_valid(stream, {"stream_options": {"include_usage": True}})
+
+
+def test_stream_reasoning_split_and_tool_calls() -> None:
+    stream = translate(
+        [
+            record(thinking="Let me"),
+            record(thinking="see", content="Hi"),
+            record(calls=[call()]),
+            record(done=True),
+        ]
+    )
+    deltas = [f["choices"][0]["delta"] for f in frames(stream)[:-1]]
+    assert deltas == [
+        {"role": "assistant", "content": "", "reasoning": "Let me"},
+        {"reasoning": "see"},
+        {"content": "Hi"},
+        {
+            "content": "",
+            "tool_calls": [
+                {
+                    "id": "call_abc0defg",
+                    "index": 0,
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city":"Tokyo"}'},
+                }
+            ],
+        },
+        {},
+    ]
+    assert frames(stream)[-2]["choices"][0]["finish_reason"] == "tool_calls"
+    assert_stream_valid(stream)
+
+
+def test_stream_length_wins_over_tool_calls() -> None:
+    stream = translate([record(calls=[call()]), record(done=True, reason="length")])
+    assert frames(stream)[-2]["choices"][0]["finish_reason"] == "length"
+
+
+def test_stream_empty_reply_still_sends_role_chunk() -> None:
+    stream = translate([record(done=True)])
+    assert [f["choices"][0]["delta"] for f in frames(stream)[:-1]] == [
+        {"role": "assistant", "content": ""},
+        {},
+    ]
+    assert_stream_valid(stream)
+
+
+def test_stream_final_record_with_calls_is_sent_before_finish() -> None:
+    stream = translate([record(content="a"), record(calls=[call()], done=True)])
+    assert [f["choices"][0]["finish_reason"] for f in frames(stream)[:-1]] == [None, None, "tool_calls"]
+    assert "tool_calls" in frames(stream)[1]["choices"][0]["delta"]
+
+
+def test_stream_no_usage_chunk_without_include_usage() -> None:
+    stream = translate([record(content="a"), record(done=True)])
+    assert all("usage" not in f for f in frames(stream)[:-1])
+
+
+def test_midstream_error_sends_empty_chunk_and_no_done() -> None:
+    stream = translate([record(content="a"), {"error": "an error was encountered while running the model"}])
+    last = frames(stream)[-1]
+    assert last["model"] == "" and last["choices"] == [
+        {"index": 0, "delta": {"content": ""}, "finish_reason": None}
+    ]
+    assert all(not isinstance(f, str) for f in frames(stream))  # no [DONE]
+
+
+def test_error_before_any_chunk_is_an_http_error() -> None:
+    with pytest.raises(errors.OllamaError) as caught:
+        translate([{"error": "boom"}])
+    assert (caught.value.status, caught.value.message) == (500, "boom")
+
+
+def test_delays_ride_on_the_first_chunk_of_each_record() -> None:
+    native = Stream(
+        items=[
+            Chunk(body=record(thinking="t", content="c"), delay=0.25),
+            Chunk(body=record(done=True), delay=0.5),
+        ]
+    )
+    stream = ChatStreamer("chatcmpl-1", CURRENT, False).translate(native)
+    assert [item.delay for item in stream.items] == [0.25, 0.0, 0.5, 0.0]
+
+
+# ---- profile flags ---------------------------------------------------------------------------
+
+
+def _flag(**flags: Any) -> Profile:
+    return dataclasses.replace(CURRENT, **flags)
+
+
+def test_legacy_framing() -> None:
+    records = [
+        record(content="Hi"),
+        record(calls=[call()], at="2026-08-21T17:02:12Z"),
+        record(done=True, reason="length", at="2026-08-21T17:02:13Z"),
+    ]
+    stream = translate(records, _flag(v1_stream_framing="legacy"), include_usage=True)
+    chunks = frames(stream)
+    assert [c["choices"][0]["delta"].get("role") for c in chunks[:3]] == ["assistant"] * 3
+    assert all("content" in c["choices"][0]["delta"] for c in chunks[:3])
+    assert [c["created"] for c in chunks[:3]] == [1787331731, 1787331732, 1787331733]
+    assert [c["choices"][0]["finish_reason"] for c in chunks[:3]] == [
+        None,
+        None,
+        "tool_calls",
+    ]  # forced over length
+    assert (
+        chunks[3]["choices"] == []
+        and chunks[3]["created"] == 1787331733
+        and chunks[3]["usage"]["total_tokens"] == 15
+    )
+    assert chunks[4] == "data: [DONE]\n\n"
+    assert stream.headers["X-Ollama-Mock-Deliberate"] == "v1_stream_framing"
+
+
+def test_stream_tool_finish_reason_stop() -> None:
+    stream = translate(
+        [record(calls=[call()]), record(done=True)], _flag(v1_stream_tool_finish_reason="stop")
+    )
+    assert frames(stream)[-2]["choices"][0]["finish_reason"] == "stop"
+    assert stream.headers["X-Ollama-Mock-Deliberate"] == "v1_stream_tool_finish_reason"
+
+
+def test_length_does_not_beat_tool_calls() -> None:
+    prof = _flag(v1_length_beats_tool_calls=False)
+    stream = translate([record(calls=[call()]), record(done=True, reason="length")], prof)
+    assert frames(stream)[-2]["choices"][0]["finish_reason"] == "tool_calls"
+    body, marks = completion(record(calls=[call()], done=True, reason="length"), prof)
+    assert body["choices"][0]["finish_reason"] == "tool_calls" and marks == {"v1_length_beats_tool_calls"}
+
+
+def test_usage_chunk_disabled() -> None:
+    stream = translate(
+        [record(content="a"), record(done=True)], _flag(v1_usage_chunk=False), include_usage=True
+    )
+    assert all("usage" not in f for f in frames(stream)[:-1])
+    assert stream.headers["X-Ollama-Mock-Deliberate"] == "v1_usage_chunk"
+
+
+def test_content_null_with_tool_calls() -> None:
+    prof = _flag(v1_content_null_with_tool_calls=True)
+    body, marks = completion(record(calls=[call()], done=True), prof)
+    assert body["choices"][0]["message"]["content"] is None and marks == {"v1_content_null_with_tool_calls"}
+    stream = translate([record(calls=[call()]), record(done=True)], prof)
+    assert frames(stream)[0]["choices"][0]["delta"]["content"] is None
+
+
+def test_reasoning_content_field() -> None:
+    prof = _flag(v1_reasoning_field="reasoning_content")
+    body, marks = completion(record(thinking="t", content="c", done=True), prof)
+    assert body["choices"][0]["message"] == {"role": "assistant", "content": "c", "reasoning_content": "t"}
+    assert marks == {"v1_reasoning_field"}
+    stream = translate([record(thinking="t"), record(done=True)], prof)
+    assert frames(stream)[0]["choices"][0]["delta"] == {
+        "role": "assistant",
+        "content": "",
+        "reasoning_content": "t",
+    }
+
+
+def test_midstream_error_event() -> None:
+    stream = translate([record(content="a"), {"error": "boom"}], _flag(v1_midstream_error="error_event"))
+    assert frames(stream)[-1] == {
+        "error": {"message": "boom", "type": "api_error", "param": None, "code": None}
+    }
+    assert stream.headers["X-Ollama-Mock-Deliberate"] == "v1_midstream_error"
+
+
+def test_stream_tool_index_absent() -> None:
+    stream = translate([record(calls=[call()]), record(done=True)], _flag(v1_stream_tool_index=False))
+    assert "index" not in frames(stream)[0]["choices"][0]["delta"]["tool_calls"][0]
+    assert stream.headers["X-Ollama-Mock-Deliberate"] == "v1_stream_tool_index"
+
+
+def test_error_types_api_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    class State:
+        profile = _flag(v1_error_types="api_error")
+
+    outcome = openai_chat.run(State(), {"model": "m", "messages": []}, INFO)
+    assert isinstance(outcome, Single) and outcome.status == 400
+    assert outcome.body == {
+        "error": {"message": "[] is too short - 'messages'", "type": "api_error", "param": None, "code": None}
+    }
+    assert outcome.headers["X-Ollama-Mock-Deliberate"] == "v1_error_types"
+    with pytest.raises(errors.OllamaError):
+        openai_chat.run(None, {"model": "m", "messages": []}, INFO)  # current Ollama: the core's envelope

@@ -1,0 +1,116 @@
+"""/v1/models, /v1/models/{model} and /v1/audio/transcriptions layers, in process (§3.4, §1.30)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ollama_conformance.mock_server import errors
+from ollama_conformance.mock_server.compat import openai_audio, openai_models
+from ollama_conformance.mock_server.outcome import RequestInfo, Single
+from ollama_conformance.mock_server.settings import Settings
+from ollama_conformance.mock_server.state import State
+
+from ollama_conformance import contracts
+
+
+@pytest.fixture
+def state() -> State:
+    return State(Settings(clock="2026-08-21T17:02:11Z"))
+
+
+def info(model: str = "") -> RequestInfo:
+    return RequestInfo(endpoint="GET /v1/models/{model}", api="openai", path_params={"model": model})
+
+
+def test_list_is_the_store_newest_first(state: State) -> None:
+    outcome = openai_models.run_list(state, info())
+    assert isinstance(outcome, Single) and outcome.content_type == "application/json"
+    entries = state.models.list()
+    assert outcome.body == {
+        "object": "list",
+        "data": [
+            {
+                "id": e.name,
+                "object": "model",
+                "created": int(e.modified_at.timestamp()),
+                "owned_by": "library",
+            }
+            for e in entries
+        ],
+    }
+    assert [m["id"] for m in outcome.body["data"]][:2] == ["qwen3:8b", "llama3.2:latest"]
+    assert contracts.validate("GET /v1/models", "response", outcome.body) == []
+
+
+def test_list_without_models_has_null_data() -> None:
+    class Empty:
+        class models:  # noqa: N801 - a stand-in for the store
+            @staticmethod
+            def list() -> list[Any]:
+                return []
+
+    assert openai_models.run_list(Empty(), info()).body == {"object": "list", "data": None}
+
+
+def test_retrieve_echoes_the_path_parameter(state: State) -> None:
+    body = openai_models.run_retrieve(state, info("llama3.2")).body
+    entry = state.models.get("llama3.2")
+    assert body == {
+        "id": "llama3.2",
+        "object": "model",
+        "created": int(entry.modified_at.timestamp()),
+        "owned_by": "library",
+    }
+    assert openai_models.run_retrieve(state, info("LLAMA3.2:latest")).body["id"] == "LLAMA3.2:latest"
+    assert contracts.validate("GET /v1/models/{model}", "response", body) == []
+
+
+@pytest.mark.parametrize(
+    ("model", "status", "message"),
+    [
+        ("nope", 404, "model 'nope:latest' not found"),
+        ("nope:7b", 404, "model 'nope:7b' not found"),
+        ("bad name!", 400, "invalid model name"),
+    ],
+)
+def test_retrieve_errors(state: State, model: str, status: int, message: str) -> None:
+    with pytest.raises(errors.OllamaError) as caught:
+        openai_models.run_retrieve(state, info(model))
+    assert (caught.value.status, caught.value.message) == (status, message)
+
+
+AUDIO = RequestInfo(endpoint="POST /v1/audio/transcriptions", api="openai")
+
+
+def test_transcription_is_deterministic_per_file(state: State) -> None:
+    first = openai_audio.run(state, {"model": "llama3.2", "file": b"RIFF....WAVEfmt one"}, AUDIO)
+    again = openai_audio.run(state, {"model": "llama3.2", "file": b"RIFF....WAVEfmt one"}, AUDIO)
+    other = openai_audio.run(state, {"model": "llama3.2", "file": b"RIFF....WAVEfmt two"}, AUDIO)
+    assert first.body == again.body != other.body
+    assert set(first.body) == {"text"} and first.body["text"].endswith(".")
+    assert contracts.validate("POST /v1/audio/transcriptions", "response", first.body) == []
+
+
+def test_transcription_formats(state: State) -> None:
+    form: dict[str, object] = {"model": "llama3.2", "file": b"abc"}
+    text = openai_audio.run(state, {**form, "response_format": "text"}, AUDIO)
+    assert text.content_type.startswith("text/plain") and text.body == openai_audio.transcript(b"abc")
+    assert openai_audio.run(state, {**form, "response_format": "verbose_json"}, AUDIO).body == {
+        "text": text.body
+    }
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "message"),
+    [
+        ({"file": b"x"}, 400, "model is required"),
+        ({"model": "llama3.2"}, 400, "file is required: http: no such file"),
+        ({"model": "llama3.2", "file": b""}, 400, "audio file is empty"),
+        ({"model": "nope", "file": b"x"}, 404, "model 'nope' not found"),
+    ],
+)
+def test_transcription_errors(state: State, form: dict[str, object], status: int, message: str) -> None:
+    with pytest.raises(errors.OllamaError) as caught:
+        openai_audio.run(state, form, AUDIO)
+    assert (caught.value.status, caught.value.message) == (status, message)

@@ -1,0 +1,140 @@
+"""Version profiles on the /v1 layers, end to end over uvicorn (make_mock with --profile): each
+v1_* flag changes the wire as that Ollama release did, and marks the answer deliberate."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import openai
+import pytest
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+ASK = [{"role": "user", "content": "What is the weather in Paris?"}]
+
+
+def frames(url: str, body: dict[str, Any]) -> tuple[httpx.Response, list[Any]]:
+    with httpx.stream("POST", url + "/v1/chat/completions", json=body, timeout=10) as response:
+        raw = response.read().decode()
+    out = []
+    for block in raw.split("\n\n")[:-1]:
+        payload = block.removeprefix("data: ")
+        out.append(payload if payload == "[DONE]" else json.loads(payload))
+    return response, out
+
+
+def test_profile_0_32_5_legacy_framing(make_mock: Callable[..., Any]) -> None:
+    url = make_mock(profile="ollama-0.32.5").base_url
+    body = {
+        "model": "llama3.2",
+        "messages": ASK,
+        "tools": [WEATHER_TOOL],
+        "stream": True,
+        "max_tokens": 200,
+        "stream_options": {"include_usage": True},
+    }
+    response, chunks = frames(url, body)
+    assert "v1_stream_framing" in response.headers["x-ollama-mock-deliberate"]
+    choice_chunks = [c for c in chunks[:-1] if c["choices"]]
+    assert all(
+        c["choices"][0]["delta"]["role"] == "assistant" and "content" in c["choices"][0]["delta"]
+        for c in choice_chunks
+    )
+    assert not any(c["choices"][0]["delta"] == {} for c in choice_chunks)  # no separate finish chunk
+    assert choice_chunks[-1]["choices"][0]["finish_reason"] == "tool_calls"
+    assert chunks[-2]["choices"] == [] and chunks[-2]["usage"]["total_tokens"] > 0 and chunks[-1] == "[DONE]"
+
+
+def test_profile_0_4_5(make_mock: Callable[..., Any]) -> None:
+    url = make_mock(profile="ollama-0.4.5").base_url
+    body = {
+        "model": "llama3.2",
+        "messages": ASK,
+        "tools": [WEATHER_TOOL],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    response, chunks = frames(url, body)
+    assert "v1_usage_chunk" in response.headers["x-ollama-mock-deliberate"].split(",")
+    # gap 1: the call streams as text, so no tool_calls and finish_reason stop; gap 25: no usage chunk
+    deltas = [c["choices"][0]["delta"] for c in chunks[:-1]]
+    assert json.loads("".join(d["content"] for d in deltas)) == {
+        "name": "get_weather",
+        "arguments": {"city": "Paris"},
+    }
+    assert not any("tool_calls" in d for d in deltas)
+    assert chunks[-2]["choices"][0]["finish_reason"] == "stop" and all("usage" not in c for c in chunks[:-1])
+    error = httpx.post(url + "/v1/chat/completions", json={"model": "nope", "messages": ASK}, timeout=10)
+    assert error.status_code == 404 and error.json()["error"]["type"] == "api_error"
+    assert error.headers["x-ollama-mock-deliberate"] == "v1_error_types"
+
+
+def test_profile_0_5_11_finish_reason_stop_after_tool_calls(make_mock: Callable[..., Any]) -> None:
+    url = make_mock(profile="ollama-0.5.11").base_url
+    response, chunks = frames(
+        url, {"model": "llama3.2", "messages": ASK, "tools": [WEATHER_TOOL], "stream": True}
+    )
+    assert "v1_stream_tool_finish_reason" in response.headers["x-ollama-mock-deliberate"].split(",")
+    calls = [c for f in chunks[:-1] for c in f["choices"][0]["delta"].get("tool_calls", [])]
+    assert len(calls) == 1 and calls[0]["index"] == 0
+    assert chunks[-2]["choices"][0]["finish_reason"] == "stop" and chunks[-1] == "[DONE]"
+
+
+def test_profile_openai_strict(make_mock: Callable[..., Any]) -> None:
+    url = make_mock(profile="openai-strict").base_url
+    with openai.OpenAI(base_url=url + "/v1", api_key="ollama", max_retries=0, timeout=10) as client:
+        called = client.chat.completions.create(model="llama3.2", messages=ASK, tools=[WEATHER_TOOL])
+        assert called.choices[0].message.content is None and called.choices[0].message.tool_calls
+        silent = client.chat.completions.create(
+            model="llama3.2", messages=ASK, tools=[WEATHER_TOOL], tool_choice="none"
+        )
+        assert not silent.choices[0].message.tool_calls and silent.choices[0].finish_reason == "stop"
+        forced = client.chat.completions.create(
+            model="llama3.2",
+            messages=[{"role": "user", "content": "Say hello"}],
+            tools=[WEATHER_TOOL],
+            tool_choice="required",
+        )
+        assert forced.choices[0].message.tool_calls
+    reasoning = httpx.post(
+        url + "/v1/chat/completions", json={"model": "qwen3:8b", "messages": ASK}, timeout=10
+    )
+    message = reasoning.json()["choices"][0]["message"]
+    assert "reasoning_content" in message and "reasoning" not in message
+    assert "v1_reasoning_field" in reasoning.headers["x-ollama-mock-deliberate"]
+
+
+@pytest.mark.parametrize(
+    ("profile", "error_type"), [("ollama-0.12.9", "api_error"), ("ollama-0.32.5", "invalid_request_error")]
+)
+def test_old_profiles_stream_stays_parseable(
+    make_mock: Callable[..., Any], profile: str, error_type: str
+) -> None:
+    url = make_mock(profile=profile).base_url
+    with openai.OpenAI(base_url=url + "/v1", api_key="ollama", max_retries=0, timeout=10) as client:
+        text = "".join(
+            c.choices[0].delta.content or ""
+            for c in client.chat.completions.create(
+                model="llama3.2", messages=[{"role": "user", "content": "Say hello"}], stream=True
+            )
+            if c.choices
+        )
+        assert (
+            text
+            == client.chat.completions.create(
+                model="llama3.2", messages=[{"role": "user", "content": "Say hello"}]
+            )
+            .choices[0]
+            .message.content
+        )
+        with pytest.raises(openai.BadRequestError) as bad:
+            client.chat.completions.create(model="llama3.2", messages=[])
+        assert bad.value.body["type"] == error_type  # api_error for every status before v0.18.0

@@ -1,0 +1,120 @@
+"""wire: Go-style JSON, NDJSON / SSE framing, one ASGI message for undelayed streams, pacing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from ollama_conformance.mock_server.outcome import Chunk, Cut, Raw, Single, Stream
+from ollama_conformance.mock_server.wire import WireResponse, dumps, ordered
+
+
+def _run(response: WireResponse, method: str = "POST", disconnect_after: float | None = None) -> list[dict]:
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        if disconnect_after is None:
+            await asyncio.sleep(3600)
+        await asyncio.sleep(disconnect_after)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    asyncio.run(response({"type": "http", "method": method}, receive, send))
+    return sent
+
+
+def _bodies(sent: list[dict]) -> list[bytes]:
+    return [m["body"] for m in sent if m["type"] == "http.response.body"]
+
+
+def test_dumps_is_compact_and_escapes_like_go():
+    text = dumps({"a": "<b> & \u2028\u2029\u0085 é 日本", "n": [1, 2.5, None, True]})
+    assert text == ('{"a":"\\u003cb\\u003e \\u0026 \\u2028\\u2029\\u0085 é 日本","n":[1,2.5,null,true]}').encode()
+    assert json.loads(text) == {"a": "<b> & \u2028\u2029\u0085 é 日本", "n": [1, 2.5, None, True]}
+
+
+def test_ordered_follows_the_schema_and_drops_empty_omitempty_fields():
+    body = {"digest": "", "completed": 0, "total": 5, "status": "pulling x"}
+    assert list(ordered("native/progress.chunk.json", body)) == ["status", "total"]
+
+
+def test_native_single_has_no_trailing_newline_and_v1_has_one():
+    native = _bodies(_run(WireResponse(Single({"x": 1}), "native")))
+    v1 = _bodies(_run(WireResponse(Single({"x": 1}, content_type="application/json"), "openai")))
+    assert native == [b'{"x":1}'] and v1 == [b'{"x":1}\n']
+
+
+def test_single_sets_status_content_type_and_length():
+    start = _run(WireResponse(Single({"error": "no"}, status=404), "native"))[0]
+    headers = dict(start["headers"])
+    assert start["status"] == 404
+    assert headers[b"content-type"] == b"application/json; charset=utf-8"
+    assert headers[b"content-length"] == b"14"
+
+
+def test_empty_single_has_no_content_type():
+    start, body = _run(WireResponse(Single(None, content_type=None), "native"))
+    assert b"content-type" not in dict(start["headers"]) and body["body"] == b""
+
+
+def test_head_request_gets_headers_but_no_body():
+    sent = _run(WireResponse(Single("Ollama is running", content_type="text/plain; charset=utf-8"), "native"), "HEAD")
+    assert dict(sent[0]["headers"])[b"content-length"] == b"17" and _bodies(sent) == [b""]
+
+
+def test_undelayed_ndjson_stream_goes_out_in_one_message():
+    items = [Chunk({"i": i, "t": "<"}) for i in range(100)]
+    sent = _run(WireResponse(Stream(items), "native"))
+    bodies = _bodies(sent)
+    assert len(bodies) == 1
+    lines = bodies[0].split(b"\n")
+    assert lines[-1] == b"" and len(lines) == 101
+    assert lines[0] == b'{"i":0,"t":"\\u003c"}'
+    assert dict(sent[0]["headers"])[b"content-type"] == b"application/x-ndjson"
+    assert b"content-length" not in dict(sent[0]["headers"])
+
+
+def test_sse_framing_with_and_without_event_names():
+    items = [Chunk({"a": 1}), Chunk({"b": 2}, event="response.created"), Raw(b"data: [DONE]\n\n")]
+    body = _bodies(_run(WireResponse(Stream(items, framing="sse", content_type="text/event-stream"), "openai")))[0]
+    assert body == b'data: {"a":1}\n\nevent: response.created\ndata: {"b":2}\n\ndata: [DONE]\n\n'
+
+
+def test_delayed_items_go_out_on_time_and_undelayed_neighbours_together():
+    items = [Chunk({"i": 0}), Chunk({"i": 1}), Chunk({"i": 2}, delay=0.15), Chunk({"i": 3})]
+    started = time.monotonic()
+    bodies = _bodies(_run(WireResponse(Stream(items), "native")))
+    assert time.monotonic() - started >= 0.15
+    assert bodies == [b'{"i":0}\n{"i":1}\n', b'{"i":2}\n{"i":3}\n']
+
+
+def test_virtual_time_reports_delays_without_sleeping():
+    items = [Chunk({"i": 0}, delay=5.0), Chunk({"i": 1}, delay=2.5)]
+    started = time.monotonic()
+    sent = _run(WireResponse(Stream(items), "native", virtual_time=True))
+    assert time.monotonic() - started < 1.0
+    assert dict(sent[0]["headers"])[b"x-ollama-mock-virtual-delay-ms"] == b"7500"
+    assert len(_bodies(sent)) == 1
+
+
+def test_cut_sends_what_came_before_and_never_completes_the_body():
+    sent = _run(WireResponse(Stream([Chunk({"i": 0}), Cut(), Chunk({"i": 1})]), "native"))
+    last = sent[-1]
+    assert last["body"] == b'{"i":0}\n' and last["more_body"] is True
+
+
+def test_a_client_that_leaves_stops_a_paced_stream_early():
+    items = [Chunk({"i": i}, delay=0.2) for i in range(50)]  # 10 s if nobody stopped it
+    started = time.monotonic()
+    sent = _run(WireResponse(Stream(items), "native"), disconnect_after=0.3)
+    assert time.monotonic() - started < 2.0
+    assert all(m.get("more_body") for m in sent if m["type"] == "http.response.body")
+
+
+def test_checker_sees_exactly_the_bytes_sent():
+    seen = []
+    _run(WireResponse(Stream([Chunk({"a": 1}), Raw(b"oops\n")]), "native", checker=lambda o, data: seen.append(data)))
+    assert seen == [b'{"a":1}\noops\n']

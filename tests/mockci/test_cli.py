@@ -1,0 +1,71 @@
+"""The CI features from the command line, as a project in any language would start them."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+PY = [sys.executable, "-m", "ollama_conformance.mock_server"]
+
+
+def _start(*args: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen([*PY, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    match = re.search(r"listening on (http://\S+)", line)
+    if not match:
+        proc.kill()
+        raise AssertionError(f"no ready line: {line!r} {proc.stderr.read() if proc.stderr else ''}")
+    return proc, match.group(1)
+
+
+def _stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    return err
+
+
+def test_bad_scenario_file_is_one_line_with_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "scenario.yaml"
+    bad.write_text("- match: {message: hi}\n  respnse: {content: x}\n")
+    done = subprocess.run([*PY, "serve", "--port", "0", "--scenario", str(bad)], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert done.stderr == (f"ollama-mock: {bad}:2: unknown key 'respnse' "
+                           "(valid keys: name, match, respond, sequence, after_sequence)\n")
+
+
+def test_unknown_profile_is_one_line() -> None:
+    done = subprocess.run([*PY, "serve", "--port", "0", "--profile", "ollama-0.1"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "valid profiles:" in done.stderr
+
+
+def test_serve_with_scenario_warns_about_overlaps_and_answers(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("- name: a\n  match: {message: hi}\n  respond: {content: one}\n"
+                    "- name: b\n  match: {message: hi there}\n  respond: {content: two}\n")
+    proc, url = _start("serve", "--port", "0", "--scenario", str(path), "--profile", "ollama-0.5.11")
+    try:
+        r = httpx.post(url + "/api/chat", json={"model": "llama3.2", "stream": False,
+                                               "messages": [{"role": "user", "content": "hi there"}]})
+        assert r.json()["message"]["content"] == "one"
+        assert httpx.get(url + "/api/version").json() == {"version": "0.5.11"}
+    finally:
+        err = _stop(proc)
+    assert "ollama-mock: warning:" in err and "rule 'b' can never match: rule 'a'" in err
+
+
+def test_record_command_proxies_and_writes_a_cassette(make_mock, tmp_path: Path) -> None:
+    upstream = make_mock()
+    proc, url = _start("record", "--upstream", upstream.base_url, "--cassette", str(tmp_path / "tape"), "--port", "0")
+    try:
+        r = httpx.post(url + "/api/generate", json={"model": "llama3.2", "prompt": "hi", "stream": False})
+        assert r.status_code == 200 and r.json()["done"] is True
+    finally:
+        _stop(proc)
+    assert [p.name for p in (tmp_path / "tape").iterdir()] == ["0000-post-api-generate.json"]

@@ -1,0 +1,192 @@
+"""Faults: the header, their effect on native and /v1 streams, seeded schedules, virtual time."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+
+from ollama_conformance import contracts
+from ollama_conformance.mock_server import extensions, faults
+from ollama_conformance.mock_server.faults import Fault, FaultError, Schedule
+
+CHAT = {"model": "llama3.2", "messages": [{"role": "user", "content": "tell me a story"}]}
+
+
+def _fault(text: str) -> dict[str, str]:
+    return {"X-Ollama-Mock-Fault": text}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("midstream_error;after=2;message=boom", Fault("midstream_error", after=2, message="boom")),
+        ("status;code=429;retry_after=2", Fault("status", code=429, retry_after=2)),
+        (" stall ; after=1 ; seconds=0.5 ", Fault("stall", after=1, seconds=0.5)),
+        ("latency;ms=30", Fault("latency", ms=30)),
+        ("drop", Fault("drop")),
+    ],
+)
+def test_parse_header_syntax(text: str, expected: Fault) -> None:
+    assert faults.parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("explode", "unknown fault kind 'explode' (valid kinds: status, latency, midstream_error, drop, malformed, stall)"),
+        ("status;code=418", "code=418 (valid: 400|404|429|500|503)"),
+        ("drop;after=x", "after='x' (expected a non-negative int)"),
+        ("latency;seconds=1", "unknown parameter 'seconds' for fault latency (valid: ms)"),
+    ],
+)
+def test_bad_fault_text_is_one_line_with_choices(text: str, fragment: str) -> None:
+    with pytest.raises(FaultError) as info:
+        faults.parse(text)
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+def test_bad_header_answers_400_naming_the_problem(mock_url: str) -> None:
+    r = httpx.post(mock_url + "/api/chat", json=CHAT, headers=_fault("boom"))
+    assert r.status_code == 400 and "unknown fault kind 'boom'" in r.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [(400, "ollama-mock: injected fault: bad request"), (404, "model 'llama3.2' not found"),
+     (500, "an error was encountered while running the model"),
+     (503, "server busy, please try again.  maximum pending requests exceeded")],
+)
+def test_status_faults_use_ollamas_messages(mock_url: str, code: int, message: str) -> None:
+    r = httpx.post(mock_url + "/api/chat", json=CHAT, headers=_fault(f"status;code={code}"))
+    assert r.status_code == code and r.json() == {"error": message}
+    assert r.headers["content-type"] == "application/json; charset=utf-8"
+
+
+def test_status_fault_on_v1_uses_openai_envelope(mock_url: str) -> None:
+    r = httpx.post(mock_url + "/v1/chat/completions", json=CHAT, headers=_fault("status;code=429;retry_after=4"))
+    assert r.status_code == 429 and r.headers["retry-after"] == "4"
+    assert r.json() == {"error": {"message": "too many requests", "type": "api_error", "param": None, "code": None}}
+
+
+def test_native_midstream_error_is_a_final_error_line_under_200(mock_url: str) -> None:
+    r = httpx.post(mock_url + "/api/chat", json=CHAT, headers=_fault("midstream_error;after=2;message=boom"))
+    lines = [json.loads(x) for x in r.text.splitlines()]
+    assert r.status_code == 200 and len(lines) == 3
+    assert all(not x["done"] for x in lines[:2]) and lines[-1] == {"error": "boom"}
+    assert not any(x.get("done") for x in lines)
+    assert contracts.validate_stream("POST /api/chat", r.text) == []  # still Ollama's grammar
+
+
+def test_v1_midstream_error_sends_an_empty_chunk_and_no_done(mock_url: str) -> None:
+    r = httpx.post(mock_url + "/v1/chat/completions", json={**CHAT, "stream": True}, headers=_fault("midstream_error;after=1"))
+    events = [x[6:] for x in r.text.splitlines() if x.startswith("data: ")]
+    assert "[DONE]" not in events
+    last = json.loads(events[-1])
+    assert last["model"] == "" and last["choices"] == [{"index": 0, "delta": {"content": ""}, "finish_reason": None}]
+    assert r.headers["x-ollama-mock-deliberate"] == "fault-midstream_error"
+
+
+def test_openai_strict_sends_an_error_event(make_mock) -> None:
+    mock = make_mock(profile="openai-strict")
+    r = httpx.post(mock.base_url + "/v1/chat/completions", json={**CHAT, "stream": True},
+                   headers=_fault("midstream_error;after=1;message=boom"))
+    events = [x[6:] for x in r.text.splitlines() if x.startswith("data: ")]
+    assert json.loads(events[-1]) == {"error": {"message": "boom", "type": "api_error", "param": None, "code": None}}
+
+
+def test_midstream_error_on_non_stream_is_a_500(mock_url: str) -> None:
+    r = httpx.post(mock_url + "/api/chat", json={**CHAT, "stream": False}, headers=_fault("midstream_error"))
+    assert r.status_code == 500 and r.json() == {"error": "an error was encountered while running the model"}
+
+
+def test_drop_cuts_the_connection_after_n_records(mock_url: str) -> None:
+    got = []
+    with pytest.raises(httpx.RemoteProtocolError), httpx.stream(
+        "POST", mock_url + "/api/chat", json=CHAT, headers=_fault("drop;after=2")
+    ) as r:
+        for line in r.iter_lines():
+            got.append(json.loads(line))
+    assert len(got) == 2
+    assert httpx.get(mock_url + "/api/version").status_code == 200  # the server keeps serving
+
+
+def test_malformed_line_after_n_records(mock_url: str) -> None:
+    r = httpx.post(mock_url + "/api/generate", json={"model": "llama3.2", "prompt": "hi"}, headers=_fault("malformed;after=1"))
+    lines = r.text.splitlines()
+    json.loads(lines[0])
+    with pytest.raises(ValueError):
+        json.loads(lines[1])
+    assert json.loads(lines[-1])["done"] is True
+
+
+def test_stall_pauses_mid_stream(mock_url: str) -> None:
+    start = time.monotonic()
+    arrivals = []
+    with httpx.stream("POST", mock_url + "/api/chat", json=CHAT, headers=_fault("stall;after=1;seconds=0.4")) as r:
+        for line in r.iter_lines():
+            if line:
+                arrivals.append(time.monotonic() - start)
+    assert arrivals[0] < 0.3 and arrivals[1] >= 0.4 and len(arrivals) > 2
+
+
+def test_latency_delays_single_and_stream_answers(mock_url: str) -> None:
+    start = time.monotonic()
+    r = httpx.post(mock_url + "/api/chat", json={**CHAT, "stream": False}, headers=_fault("latency;ms=300"))
+    assert time.monotonic() - start >= 0.3
+    assert r.status_code == 200 and r.json()["done"] is True
+    assert not contracts.validate("POST /api/chat", "response", r.json())
+
+
+def test_virtual_time_reports_latency_and_stall_without_sleeping(make_mock) -> None:
+    mock = make_mock(virtual_time=True)
+    start = time.monotonic()
+    r = httpx.post(mock.base_url + "/api/chat", json=CHAT, headers=_fault("stall;after=1;seconds=30"))
+    s = httpx.post(mock.base_url + "/api/chat", json={**CHAT, "stream": False}, headers=_fault("latency;ms=45000"))
+    assert time.monotonic() - start < 5
+    assert r.headers["x-ollama-mock-virtual-delay-ms"] == "30000"
+    assert s.headers["x-ollama-mock-virtual-delay-ms"] == "45000" and s.json()["done"] is True
+
+
+def test_rule_can_choose_a_fault(make_mock) -> None:
+    mock = make_mock()
+    extensions.for_state(mock.state).scenario.add(match={"message": "story"}, respond={"content": "once upon a time", "fault": "midstream_error;after=1"})
+    r = httpx.post(mock.base_url + "/api/chat", json=CHAT)
+    assert json.loads(r.text.splitlines()[-1]) == {"error": "an error was encountered while running the model"}
+    entry = extensions.for_state(mock.state).journal.last("/api/chat")
+    assert entry.rule == "rule-1" and entry.fault == "midstream_error;after=1 (rule)"
+
+
+def test_schedule_is_the_same_for_the_same_seed() -> None:
+    def run(seed: int) -> list[str | None]:
+        schedule = Schedule(seed, 0.5)
+        return [f.describe() if (f := schedule.next(stream=True)) else None for _ in range(40)]
+
+    a, b, c = run(7), run(7), run(8)
+    assert a == b and a != c
+    assert 8 <= sum(x is not None for x in a) <= 32
+
+
+def test_schedule_never_picks_mid_stream_faults_for_single_answers() -> None:
+    schedule = Schedule(3, 1.0)
+    kinds = {schedule.next(stream=False).kind for _ in range(30)}  # type: ignore[union-attr]
+    assert kinds <= {"status", "latency"}
+
+
+def test_seeded_faults_repeat_across_servers_and_reset(make_mock) -> None:
+    def statuses(mock) -> list[int]:
+        out = []
+        for _ in range(12):
+            r = httpx.post(mock.base_url + "/api/chat", json={**CHAT, "stream": False})
+            out.append(r.status_code)
+        return out
+
+    first = make_mock(seed=11, fault_rate=0.5, virtual_time=True)
+    second = make_mock(seed=11, fault_rate=0.5, virtual_time=True)
+    run1 = statuses(first)
+    httpx.get(first.base_url + "/api/tags")  # ineligible requests do not move the sequence
+    assert statuses(second) == run1 and any(s != 200 for s in run1) and 200 in run1
+    httpx.post(first.base_url + "/_mock/reset")
+    assert statuses(first) == run1

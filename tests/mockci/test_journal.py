@@ -1,0 +1,81 @@
+"""The journal: every request with body, status and rule; HTTP routes and assertion helpers."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from ollama_conformance.mock_server import extensions
+from ollama_conformance.mock_server.journal import Journal, contains, difference
+
+
+def test_records_method_path_headers_body_status_and_rule(make_mock) -> None:
+    mock = make_mock()
+    ext = extensions.for_state(mock.state)
+    ext.scenario.add(name="hello", match={"message": "hello"}, respond={"content": "hi"})
+    httpx.post(mock.base_url + "/api/chat", json={"model": "llama3.2", "stream": False,
+                                                  "messages": [{"role": "user", "content": "hello"}]},
+               headers={"X-Trace": "abc"})
+    httpx.post(mock.base_url + "/api/chat", json={"model": "nope", "messages": []})
+    httpx.get(mock.base_url + "/api/tags?x=1")
+    first, second, third = ext.journal.entries()
+    assert (first.method, first.path, first.status, first.rule) == ("POST", "/api/chat", 200, "hello")
+    assert first.headers["x-trace"] == "abc" and first.body["messages"][0]["content"] == "hello"
+    assert (second.status, second.rule) == (404, None)
+    assert (third.method, third.path, third.query) == ("GET", "/api/tags", "x=1")
+
+
+def test_http_routes_list_filter_and_reset(make_mock) -> None:
+    mock = make_mock()
+    httpx.post(mock.base_url + "/api/generate", json={"model": "llama3.2", "prompt": "a", "stream": False})
+    httpx.get(mock.base_url + "/api/version")
+    everything = httpx.get(mock.base_url + "/_mock/requests").json()["requests"]
+    assert [e["path"] for e in everything] == ["/api/generate", "/api/version"]
+    only = httpx.get(mock.base_url + "/_mock/requests", params={"path": "/api/generate"}).json()["requests"]
+    assert len(only) == 1 and only[0]["body"]["prompt"] == "a" and only[0]["status"] == 200
+    assert httpx.post(mock.base_url + "/_mock/reset").json() == {"reset": True}
+    assert httpx.get(mock.base_url + "/_mock/requests").json() == {"requests": []}
+
+
+def test_rules_can_be_added_over_http(make_mock) -> None:
+    mock = make_mock()
+    added = httpx.post(mock.base_url + "/_mock/scenario",
+                       json={"rules": [{"name": "web", "match": {"message": "ping"}, "respond": {"content": "pong"}}]})
+    assert added.json() == {"added": ["web"]}
+    bad = httpx.post(mock.base_url + "/_mock/scenario", json={"respnse": {}})
+    assert bad.status_code == 400 and "unknown key 'respnse'" in bad.json()["error"]
+    r = httpx.post(mock.base_url + "/api/chat", json={"model": "llama3.2", "stream": False,
+                                                      "messages": [{"role": "user", "content": "ping"}]})
+    assert r.json()["message"]["content"] == "pong"
+    assert httpx.get(mock.base_url + "/_mock/scenario").json()["rules"][0] == {"name": "web", "source": "rule[0]", "calls": 1}
+    httpx.delete(mock.base_url + "/_mock/scenario")
+    assert httpx.get(mock.base_url + "/_mock/scenario").json()["rules"] == []
+
+
+def test_tool_call_id_assertion_on_the_second_request() -> None:
+    journal = Journal()
+    journal.record({"method": "POST", "path": "/api/chat", "body": {"messages": [{"role": "user", "content": "q"}]}, "status": 200})
+    journal.record({"method": "POST", "path": "/api/chat", "status": 200, "body": {"messages": [
+        {"role": "user", "content": "q"}, {"role": "tool", "content": "24C", "tool_call_id": "call_x"}]}})
+    assert journal.requests("/api/chat")[1].tool_results()[0]["tool_call_id"] == "call_x"
+    hits = journal.assert_called("/api/chat", body={"messages": [{"role": "tool", "tool_call_id": "call_x"}]})
+    assert [h.index for h in hits] == [1]
+    with pytest.raises(AssertionError) as info:
+        journal.assert_called("/api/chat", body={"messages": [{"tool_call_id": "call_y"}]})
+    text = str(info.value)
+    assert "found 0" in text and "#1 POST /api/chat" in text and "no item contains expected[0]" in text
+    with pytest.raises(AssertionError, match="expected POST /api/chat 3 time"):
+        journal.assert_called("/api/chat", method="POST", times=3)
+
+
+def test_partial_documents() -> None:
+    assert contains({"a": 1, "b": [1, 2, {"c": 3}]}, {"b": [{"c": 3}]})
+    assert difference({"a": {"b": 1}}, {"a": {"b": 2}}) == "$.a.b: expected 2, got 1"
+    assert difference({"a": 1}, {"z": 1}) == "$.z: missing (expected 1)"
+
+
+def test_journal_is_bounded() -> None:
+    journal = Journal(maxlen=3)
+    for i in range(5):
+        journal.record({"method": "GET", "path": f"/{i}"})
+    assert [e.path for e in journal.entries()] == ["/2", "/3", "/4"]

@@ -1,0 +1,89 @@
+"""Version profiles: loading, consistency of their gap lists, and what the mock reports."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ollama_conformance.mock_server import profiles
+from ollama_conformance.mock_server.profiles import Profile, ProfileError
+
+GAPS_MD = Path("/work/shared/reference/compat-gaps.md")
+OLDER = ("ollama-0.32.5", "ollama-0.12.9", "ollama-0.5.11", "ollama-0.4.5")
+
+
+def test_builtin_profiles_include_default_strict_and_three_older_versions() -> None:
+    names = profiles.names()
+    assert "ollama-0.32" in names and "openai-strict" in names
+    assert set(OLDER) <= set(names)
+
+
+def test_default_profile_file_equals_the_dataclass_defaults() -> None:
+    loaded = profiles.load("ollama-0.32")
+    defaults = Profile()
+    for field in ("v1_stream_framing", "v1_tool_choice_honoured", "v1_reasoning_field", "v1_midstream_error",
+                  "native_tool_call_ids", "stream_tool_calls", "version"):
+        assert getattr(loaded, field) == getattr(defaults, field)
+
+
+def test_unknown_profile_is_one_line_naming_the_valid_ones() -> None:
+    with pytest.raises(ProfileError) as info:
+        profiles.load("ollama-9")
+    text = str(info.value)
+    assert "\n" not in text and "'ollama-9'" in text and "openai-strict" in text
+
+
+@pytest.mark.parametrize("name", profiles.names())
+def test_expected_gaps_are_default_plus_gaps_minus_fixed(name: str) -> None:
+    p, base = profiles.load(name), set(profiles.load("ollama-0.32").expected_gaps)
+    assert set(p.expected_gaps) == (base | set(p.gaps)) - set(p.fixed_gaps)
+
+
+@pytest.mark.parametrize("name", profiles.names())
+def test_every_gap_number_is_a_row_of_compat_gaps(name: str) -> None:
+    rows = {int(n) for n in re.findall(r"^\| (\d+) \|", GAPS_MD.read_text(), flags=re.M)}
+    p = profiles.load(name)
+    assert set(p.gaps) | set(p.fixed_gaps) | set(p.expected_gaps) <= rows
+
+
+def test_openai_strict_fixes_exactly_the_four_v1_gaps() -> None:
+    strict = profiles.load("openai-strict")
+    assert strict.fixed_gaps == (15, 19, 28, 30)
+    assert strict.v1_tool_choice_honoured and strict.v1_content_null_with_tool_calls
+    assert strict.v1_reasoning_field == "reasoning_content" and strict.v1_midstream_error == "error_event"
+
+
+@pytest.mark.parametrize("name", OLDER)
+def test_older_profiles_change_flags_and_document_each_change(name: str) -> None:
+    p, default = profiles.load(name), Profile()
+    changed = {f for f in ("v1_stream_framing", "v1_stream_tool_finish_reason", "v1_length_beats_tool_calls",
+                           "v1_usage_chunk", "v1_error_types", "v1_stream_tool_index", "native_tool_call_ids",
+                           "native_tool_call_index", "stream_tool_calls", "thinking") if getattr(p, f) != getattr(default, f)}
+    documented = {c["flag"].split("=")[0] for c in profiles.changes(name)}
+    assert changed and changed == documented
+    assert {c["gap"] for c in profiles.changes(name) if c["gap"]} == set(p.gaps)
+
+
+def test_bad_profile_file_names_file_and_key(tmp_path: Path) -> None:
+    bad = tmp_path / "p.json"
+    bad.write_text(json.dumps({"name": "x", "v1_stream_framing": "weird"}))
+    with pytest.raises(ProfileError, match=r"p.json: v1_stream_framing has value 'weird' \(valid: current, legacy\)"):
+        profiles.load_file(bad)
+    bad.write_text(json.dumps({"name": "x", "thinkng": True}))
+    with pytest.raises(ProfileError, match=r"unknown key 'thinkng' \(valid keys: .*thinking"):
+        profiles.load_file(bad)
+
+
+@pytest.mark.parametrize("name", ["ollama-0.5.11", "openai-strict"])
+def test_mock_reports_its_profile_in_version_info_and_header(make_mock, name: str) -> None:
+    mock = make_mock(profile=name)
+    expected = profiles.load(name)
+    version = httpx.get(mock.base_url + "/api/version")
+    assert version.json() == {"version": expected.version}
+    assert version.headers["x-ollama-mock-profile"] == name
+    info = httpx.get(mock.base_url + "/_mock/info").json()
+    assert info["profile"] == name and info["profile_version"] == expected.version

@@ -1,0 +1,106 @@
+"""The pytest plugin, run by pytester on small test files as another project would use it."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+SESSION_TESTS = '''
+import httpx, ollama, openai, os
+
+def test_clients_reach_the_mock_with_no_code_change(ollama_mock):
+    ollama_mock.scenario.add(match={"message": "weather"}, respond={"content": "sunny"})
+    assert os.environ["OPENAI_BASE_URL"] == ollama_mock.base_url + "/v1"
+    answer = ollama.chat(model="llama3.2", messages=[{"role": "user", "content": "weather?"}])
+    assert answer.message.content == "sunny"
+    reply = openai.OpenAI().chat.completions.create(model="llama3.2", messages=[{"role": "user", "content": "weather?"}])
+    assert reply.choices[0].message.content == "sunny"
+    assert [e.path for e in ollama_mock.journal.requests()] == ["/api/chat", "/v1/chat/completions"]
+
+def test_each_test_starts_clean(ollama_mock):
+    assert ollama_mock.journal.requests() == []
+    assert ollama_mock.scenario.rules == []
+
+def test_same_server_for_the_session(ollama_mock, request):
+    first = request.config.cache_url if hasattr(request.config, "cache_url") else None
+    assert ollama_mock.base_url.startswith("http://127.0.0.1:")
+
+@__import__("pytest").mark.ollama_mock(profile="ollama-0.12.9")
+def test_isolated_server_with_its_own_profile(ollama_mock_isolated, ollama_mock):
+    assert ollama_mock_isolated.base_url != ollama_mock.base_url
+    assert httpx.get(ollama_mock_isolated.base_url + "/api/version").json() == {"version": "0.12.9"}
+    assert ollama_mock.profile.name == "ollama-0.32"
+
+def test_factory_starts_more(ollama_mock_factory):
+    a = ollama_mock_factory(profile="ollama-0.4.5")
+    b = ollama_mock_factory()
+    assert a.profile.version == "0.4.5" and b.profile.version == "0.32.15"
+    assert os.environ["OLLAMA_HOST"] == b.base_url
+'''
+
+ERROR_TESTS = '''
+def test_server_side_error_fails_this_test(ollama_mock):
+    def broken(ctx):
+        raise RuntimeError("responder exploded")
+    ollama_mock.state.responders.insert(0, broken)
+    import httpx
+    r = httpx.post(ollama_mock.base_url + "/api/chat", json={"model": "llama3.2", "messages": [{"role": "user", "content": "x"}]})
+    assert r.status_code == 500
+    ollama_mock.state.responders.remove(broken)
+
+def test_next_test_is_not_blamed(ollama_mock):
+    assert ollama_mock.journal.requests() == []
+'''
+
+
+def test_session_fixture_isolated_fixture_and_client_env(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_app=SESSION_TESTS)
+    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=5)
+
+
+def test_server_errors_surface_in_the_test_that_caused_them(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_errors=ERROR_TESTS)
+    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_server_side_error_fails_this_test*",
+                                 "*responder exploded*"])
+
+
+def test_scenario_from_ini_and_strict_mode(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", scenario="strict: true\nrules:\n  - match: {message: hi}\n    respond: {content: hello}\n")
+    pytester.makeini("[pytest]\nollama_mock_scenario = scenario.yaml\n")
+    pytester.makepyfile(test_ini='''
+import ollama, pytest
+
+def test_file_rules_stay_and_strict_mode_applies(ollama_mock):
+    assert ollama.chat(model="llama3.2", messages=[{"role": "user", "content": "hi"}]).message.content == "hello"
+    with pytest.raises(ollama.ResponseError) as info:
+        ollama.chat(model="llama3.2", messages=[{"role": "user", "content": "bye"}])
+    assert info.value.status_code == 400 and "no scenario rule matched" in info.value.error
+
+def test_file_rules_survive_the_reset(ollama_mock):
+    assert len(ollama_mock.scenario.rules) == 1 and ollama_mock.scenario.rules[0].calls == 0
+''')
+    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_reset_costs_well_under_a_millisecond(make_mock) -> None:
+    import time
+
+    from ollama_conformance.mock_server import extensions
+    from ollama_conformance.mock_server.pytest_plugin import OllamaMock
+
+    mock = make_mock()
+    plugin_mock = OllamaMock(mock.base_url, mock.state, extensions.for_state(mock.state))
+    for i in range(50):
+        plugin_mock.journal.record({"method": "POST", "path": "/api/chat", "body": {"i": i}})
+        plugin_mock.scenario.add(match={"message": f"topic-{i}-end"}, respond={"content": "x"})
+    start = time.perf_counter()
+    for _ in range(200):
+        plugin_mock.reset()
+    per_reset = (time.perf_counter() - start) / 200
+    assert per_reset < 0.001
+    assert plugin_mock.journal.requests() == [] and plugin_mock.scenario.rules == []

@@ -1,0 +1,175 @@
+"""Validation proxy, recording and replay, with the mock itself as the upstream."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ollama_conformance.mock_server import cassette, extensions, proxy, record
+
+CHAT = {"model": "llama3.2", "messages": [{"role": "user", "content": "tell me a story"}]}
+
+
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """Any ASGI app on a real uvicorn, 127.0.0.1, port 0."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+def test_proxy_passes_streams_through_unchanged_and_validates(make_mock) -> None:
+    upstream = make_mock(clock="2026-01-02T03:04:05Z")
+    out = io.StringIO()
+    app = proxy.ValidatingProxy(upstream.base_url, out=out)
+    with serving(app) as url:
+        httpx.post(upstream.base_url + "/api/chat", json=CHAT)  # loads the model: later answers are warm
+        direct = httpx.post(upstream.base_url + "/api/chat", json=CHAT)
+        via = httpx.post(url + "/api/chat", json=CHAT)
+        tags = httpx.get(url + "/api/tags")
+        report = httpx.get(url + "/_mock/violations").json()
+    assert via.status_code == 200 and via.text == direct.text
+    assert via.headers["content-type"] == "application/x-ndjson"
+    assert tags.json()["models"]
+    assert report == {"exchanges": 2, "violations": []} and out.getvalue() == ""
+
+
+def test_proxy_prints_and_keeps_violations(make_mock) -> None:
+    upstream = make_mock()
+    out = io.StringIO()
+    app = proxy.ValidatingProxy(upstream.base_url, out=out)
+    with serving(app) as url:
+        httpx.post(url + "/api/generate", json={"model": "llama3.2", "prompt": "x"},
+                   headers={"X-Ollama-Mock-Fault": "malformed;after=1"})
+        httpx.post(url + "/api/chat", json={"model": 7})  # the request itself breaks the contract
+        report = httpx.get(url + "/_mock/violations").json()
+    endpoints = [v["endpoint"] for v in report["violations"]]
+    assert "POST /api/generate" in endpoints and "POST /api/chat" in endpoints
+    assert any(v["violation"].startswith("request $.model") for v in report["violations"])
+    assert "ollama-mock: contract violation: POST /api/generate: stream" in out.getvalue()
+
+
+def test_unreachable_upstream_is_a_502_with_one_line() -> None:
+    out = io.StringIO()
+    with serving(proxy.ValidatingProxy("http://127.0.0.1:9", out=out)) as url:
+        r = httpx.get(url + "/api/tags")
+    assert r.status_code == 502 and "cannot reach upstream http://127.0.0.1:9" in r.json()["error"]
+    assert len(out.getvalue().splitlines()) == 1
+
+
+def _record(upstream: str, directory: Path, requests: list[tuple[str, str, Any, dict[str, str]]]) -> list[httpx.Response]:
+    got = []
+    with serving(record.recording_proxy(upstream, str(directory), out=io.StringIO())) as url:
+        for method, path, body, headers in requests:
+            got.append(httpx.request(method, url + path, json=body, headers=headers))
+    return got
+
+
+def test_record_then_replay_gives_the_recorded_bytes(make_mock, tmp_path: Path) -> None:
+    upstream = make_mock()
+    recorded = _record(upstream.base_url, tmp_path, [
+        ("POST", "/api/chat", CHAT, {}),
+        ("POST", "/v1/chat/completions", {**CHAT, "stream": True}, {}),
+        ("GET", "/api/tags", None, {}),
+        ("POST", "/api/chat", {**CHAT, "model": "missing"}, {}),
+    ])
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["0000-post-api-chat.json", "0001-post-v1-chat-completions.json", "0002-get-api-tags.json",
+                     "0003-post-api-chat.json"]
+    saved = json.loads((tmp_path / files[0]).read_text())
+    assert saved["response"]["stream"] and all(r["data"].endswith("\n") for r in saved["response"]["records"])
+    assert saved["violations"] == []
+    replay = make_mock(cassette=str(tmp_path))
+    for (method, path, body), before in zip(
+        [("POST", "/api/chat", CHAT), ("POST", "/v1/chat/completions", {**CHAT, "stream": True}),
+         ("GET", "/api/tags", None), ("POST", "/api/chat", {**CHAT, "model": "missing"})], recorded):
+        again = httpx.request(method, replay.base_url + path, json=body)
+        assert (again.status_code, again.text) == (before.status_code, before.text)
+        assert again.headers["content-type"] == before.headers["content-type"]
+
+
+def test_replay_matching_ignores_key_order_and_volatile_fields(make_mock, tmp_path: Path) -> None:
+    upstream = make_mock()
+    [before] = _record(upstream.base_url, tmp_path, [("POST", "/api/chat", {**CHAT, "stream": False}, {})])
+    replay = make_mock(cassette=str(tmp_path))
+    reordered = {"stream": False, "keep_alive": "1h", "messages": CHAT["messages"], "model": "llama3.2"}
+    assert httpx.post(replay.base_url + "/api/chat", json=reordered).text == before.text
+    miss = httpx.post(replay.base_url + "/api/chat", json={**CHAT, "messages": [{"role": "user", "content": "other"}]})
+    assert miss.status_code == 404
+    assert miss.json()["error"] == ("ollama-mock: no cassette entry for POST /api/chat "
+                                    "(1 recorded POST /api/chat request(s), none with this body)")
+
+
+def test_repeated_requests_replay_in_recorded_order(make_mock, tmp_path: Path) -> None:
+    upstream = make_mock()
+    extensions.for_state(upstream.state).scenario.add(match={"message": "story"},
+                                                      sequence=[{"content": "one"}, {"content": "two"}])
+    body = {**CHAT, "stream": False}
+    _record(upstream.base_url, tmp_path, [("POST", "/api/chat", body, {}), ("POST", "/api/chat", body, {})])
+    replay = make_mock(cassette=str(tmp_path))
+    answers = [httpx.post(replay.base_url + "/api/chat", json=body).json()["message"]["content"] for _ in range(3)]
+    assert answers == ["one", "two", "two"]
+
+
+def test_keep_timing_replays_the_recorded_gaps(make_mock, tmp_path: Path) -> None:
+    upstream = make_mock()
+    _record(upstream.base_url, tmp_path, [("POST", "/api/chat", CHAT, {"X-Ollama-Mock-Fault": "stall;after=1;seconds=0.4"})])
+    records = json.loads(next(tmp_path.iterdir()).read_text())["response"]["records"]
+    assert records[1]["t"] - records[0]["t"] >= 0.35
+    fast, slow = make_mock(cassette=str(tmp_path)), make_mock(cassette=str(tmp_path), extra={"keep_timing": True})
+    for mock, expect_slow in ((fast, False), (slow, True)):
+        start = time.monotonic()
+        httpx.post(mock.base_url + "/api/chat", json=CHAT)
+        assert (time.monotonic() - start >= 0.35) is expect_slow
+
+
+def test_cassette_writes_are_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    writer = cassette.Writer(tmp_path)
+    ex = cassette.Exchange(method="GET", path="/api/tags", text="{}", content_type="application/json")
+    writer.write(ex)
+
+    def interrupted(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        writer.write(ex)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0000-get-api-tags.json"]
+    assert cassette.read_all(tmp_path)[0].text == "{}"
+
+
+def test_bad_cassette_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "0000-x.json").write_text("{not json")
+    with pytest.raises(cassette.CassetteError, match=r"0000-x.json: not a cassette file"):
+        cassette.read_all(tmp_path)
+    with pytest.raises(cassette.CassetteError, match="not a directory"):
+        cassette.read_all(tmp_path / "missing")
+
+
+def test_cli_rejects_a_bad_upstream_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ollama_conformance.mock_server import cli
+
+    code = cli.run(["record", "--upstream", "localhost:11434", "--cassette", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "--upstream has value 'localhost:11434'" in err
+    assert cli.run(["proxy"]) == 2 and "--upstream" in capsys.readouterr().err

@@ -1,0 +1,183 @@
+"""Scenario rules answering over a real uvicorn: native and /v1 alike, sequences, strict mode."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ollama_conformance import contracts
+from ollama_conformance.mock_server import extensions
+
+WEATHER_TOOL = {"type": "function", "function": {"name": "get_weather", "description": "weather of a city",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+TOOL_LOOP = """\
+- name: call-weather
+  match: {endpoint: chat, message: weather, tools: true, tool_results: false}
+  respond:
+    tool_calls: [{name: get_weather, arguments: {city: Paris}, id: call_paris01}]
+- name: answer-weather
+  match: {endpoint: chat, tool_results: true}
+  respond: {content: "It is sunny in Paris."}
+"""
+
+
+def _lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line]
+
+
+def _sse(text: str) -> list[Any]:
+    out = []
+    for line in text.splitlines():
+        if line.startswith("data: "):
+            data = line[6:]
+            out.append(data if data == "[DONE]" else json.loads(data))
+    return out
+
+
+@pytest.fixture
+def loop_mock(make_mock, tmp_path: Path):
+    path = tmp_path / "loop.yaml"
+    path.write_text(TOOL_LOOP)
+    return make_mock(scenario=str(path))
+
+
+def test_native_tool_loop_call_then_answer(loop_mock) -> None:
+    url = loop_mock.base_url + "/api/chat"
+    messages = [{"role": "user", "content": "What is the weather in Paris?"}]
+    first = httpx.post(url, json={"model": "llama3.2", "messages": messages, "tools": [WEATHER_TOOL], "stream": False})
+    assert first.status_code == 200 and first.headers["x-ollama-mock-rule"] == "call-weather"
+    call = first.json()["message"]["tool_calls"][0]
+    assert call["function"]["name"] == "get_weather" and call["function"]["arguments"] == {"city": "Paris"}
+    assert call["id"] == "call_paris01"
+    messages += [first.json()["message"], {"role": "tool", "content": "sunny, 24C", "tool_name": "get_weather"}]
+    second = httpx.post(url, json={"model": "llama3.2", "messages": messages, "tools": [WEATHER_TOOL], "stream": False})
+    assert second.json()["message"]["content"] == "It is sunny in Paris."
+    assert not contracts.validate("POST /api/chat", "response", second.json())
+    journal = extensions.for_state(loop_mock.state).journal
+    assert [e.rule for e in journal.requests("/api/chat")] == ["call-weather", "answer-weather"]
+    assert journal.requests("/api/chat")[1].tool_results()[0]["content"] == "sunny, 24C"
+
+
+def test_same_rule_drives_v1_stream(loop_mock) -> None:
+    body = {"model": "llama3.2", "stream": True, "tools": [WEATHER_TOOL],
+            "messages": [{"role": "user", "content": "weather please"}]}
+    r = httpx.post(loop_mock.base_url + "/v1/chat/completions", json=body)
+    events = _sse(r.text)
+    calls = [c for e in events if isinstance(e, dict) for ch in e["choices"] for c in ch["delta"].get("tool_calls", [])]
+    assert calls[0]["function"] == {"name": "get_weather", "arguments": '{"city":"Paris"}'}
+    assert events[-1] == "[DONE]" and events[-2]["choices"][0]["finish_reason"] == "tool_calls"
+
+
+def test_chunk_sizes_and_sequence(make_mock) -> None:
+    mock = make_mock()
+    scenario = extensions.for_state(mock.state).scenario
+    scenario.add(name="seq", match={"model": "qwen2.5-coder:1.5b"},
+                 sequence=[{"content": "first answer", "chunk_sizes": [5]}, {"content": "second"}])
+    url = mock.base_url + "/api/generate"
+    texts = []
+    for _ in range(3):
+        records = _lines(httpx.post(url, json={"model": "qwen2.5-coder:1.5b", "prompt": "hi"}).text)
+        texts.append([r["response"] for r in records if not r["done"]])
+    assert texts[0] == ["first", " answ", "er"]
+    assert "".join(texts[1]) == "second" and "".join(texts[2]) == "second"  # the last answer repeats
+
+
+def test_fall_through_after_sequence_hands_over_to_the_default(make_mock) -> None:
+    mock = make_mock()
+    extensions.for_state(mock.state).scenario.add(match={"message": "ping"}, sequence=[{"content": "pong"}],
+                                                  after_sequence="fall_through")
+    body = {"model": "llama3.2", "stream": False, "messages": [{"role": "user", "content": "ping"}]}
+    first = httpx.post(mock.base_url + "/api/chat", json=body).json()["message"]["content"]
+    second = httpx.post(mock.base_url + "/api/chat", json=body)
+    assert first == "pong" and second.json()["message"]["content"] != "pong"
+    assert "x-ollama-mock-rule" not in second.headers
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "path", "body", "expected"),
+    [
+        ("native", "/api/chat", {"model": "llama3.2", "messages": [{"role": "user", "content": "x"}]},
+         {"error": "server busy, please try again.  maximum pending requests exceeded"}),
+        ("openai", "/v1/chat/completions", {"model": "llama3.2", "messages": [{"role": "user", "content": "x"}]},
+         {"error": {"message": "server busy, please try again.  maximum pending requests exceeded",
+                    "type": "api_error", "param": None, "code": None}}),
+    ],
+)
+def test_error_rule_uses_the_envelope_of_the_endpoint(make_mock, endpoint: str, path: str, body: dict, expected: dict) -> None:
+    mock = make_mock()
+    extensions.for_state(mock.state).scenario.add(respond={"error": {"key": "server_busy"}})
+    r = httpx.post(mock.base_url + path, json=body)
+    assert r.status_code == 503 and r.json() == expected
+
+
+def test_rate_limit_rule_sends_retry_after(make_mock) -> None:
+    mock = make_mock()
+    extensions.for_state(mock.state).scenario.add(respond={"error": {"status": 429, "message": "slow down", "retry_after": 7}})
+    r = httpx.post(mock.base_url + "/api/generate", json={"model": "llama3.2", "prompt": "x"})
+    assert (r.status_code, r.headers["retry-after"], r.json()) == (429, "7", {"error": "slow down"})
+
+
+def test_header_and_turn_matching(make_mock) -> None:
+    mock = make_mock()
+    scenario = extensions.for_state(mock.state).scenario
+    scenario.add(name="second-turn", match={"turn": 1, "header": {"X-Test-Id": "t1"}}, respond={"content": "turn two"})
+    history = [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}]
+    url = mock.base_url + "/api/chat"
+    hit = httpx.post(url, json={"model": "llama3.2", "stream": False, "messages": history}, headers={"X-Test-Id": "t1"})
+    miss = httpx.post(url, json={"model": "llama3.2", "stream": False, "messages": history[:1]}, headers={"X-Test-Id": "t1"})
+    assert hit.json()["message"]["content"] == "turn two"
+    assert miss.json()["message"]["content"] != "turn two"
+
+
+def test_regex_match_and_thinking(make_mock) -> None:
+    mock = make_mock()
+    extensions.for_state(mock.state).scenario.add(match={"message_regex": r"^calc \d+"},
+                                                  respond={"thinking": "adding", "content": "42"})
+    r = httpx.post(mock.base_url + "/api/chat", json={"model": "qwen3:8b", "stream": False,
+                                                      "messages": [{"role": "user", "content": "calc 40+2"}]})
+    message = r.json()["message"]
+    assert message["content"] == "42" and message["thinking"] == "adding"
+
+
+def test_strict_mode_names_nearest_rule_and_field(make_mock, tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(TOOL_LOOP)
+    mock = make_mock(scenario=str(path), strict=True)
+    r = httpx.post(mock.base_url + "/api/chat", json={"model": "llama3.2", "messages": [{"role": "user", "content": "weather?"}]})
+    assert r.status_code == 400
+    message = r.json()["error"]
+    assert message.startswith("ollama-mock: no scenario rule matched POST /api/chat")
+    assert "nearest rule 'call-weather'" in message and "tools expected true, got 0 tools" in message
+    v1 = httpx.post(mock.base_url + "/v1/chat/completions",
+                    json={"model": "llama3.2", "messages": [{"role": "user", "content": "hello"}]})
+    assert v1.status_code == 400 and v1.json()["error"]["message"].startswith("ollama-mock: no scenario rule matched")
+
+
+def test_delays_are_reported_in_virtual_time_without_sleeping(make_mock) -> None:
+    mock = make_mock(virtual_time=True)
+    extensions.for_state(mock.state).scenario.add(respond={"content": "a b c", "delays": [2.0, 0.5]})
+    with httpx.Client(timeout=1.5) as client:  # real pacing would take 3 s and time out
+        r = client.post(mock.base_url + "/api/generate", json={"model": "llama3.2", "prompt": "x"})
+    assert r.status_code == 200
+    records = _lines(r.text)
+    assert int(r.headers["x-ollama-mock-virtual-delay-ms"]) == 2000 + 500 * (len(records) - 1)
+
+
+def test_real_delays_pace_the_stream(make_mock) -> None:
+    mock = make_mock()
+    extensions.for_state(mock.state).scenario.add(respond={"content": "a b", "delays": [0.0, 0.3]})
+    with httpx.Client() as client, client.stream("POST", mock.base_url + "/api/generate",
+                                                  json={"model": "llama3.2", "prompt": "x"}) as r:
+        import time
+
+        start = time.monotonic()
+        first_at = None
+        for line in r.iter_lines():
+            if line and first_at is None:
+                first_at = time.monotonic() - start
+        total = time.monotonic() - start
+    assert first_at is not None and first_at < 0.25 and total >= 0.3

@@ -1,0 +1,38 @@
+"""The `run` command's usage errors and unreachable-server handling (no server needed)."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from ollama_conformance.suites.harness.runner import main
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_unreachable_server_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+    assert main(["--base-url", url, "--timeout", "2", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.strip() == f"ollama-conformance run: cannot reach {url}: connection refused"
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["--base-url", "http://127.0.0.1:1", "--profile", "ollama-0.32"], "--profile applies to the embedded mock only"),
+    (["--repeat", "0"], "--repeat must be >= 1, got 0"),
+    (["--timeout", "-1"], "--timeout must be > 0, got -1"),
+    (["--base-url", "127.0.0.1:11434"], "--base-url '127.0.0.1:11434' must start with http:// or https://"),
+    (["--repeat", "many"], "argument --repeat: invalid int value: 'many'"),
+    (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+])
+def test_usage_errors_exit_2_with_one_line(argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err and "Traceback" not in err
