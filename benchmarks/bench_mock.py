@@ -5,6 +5,11 @@ Prints a table of ratios and exits 0:
   streaming /api/chat (~100 records) chunks/s vs a bare one-message-per-chunk StreamingResponse (>= 4x)
   start-up to first answer vs the bare app (<= 1.3x); idle RSS of the mock (<= 45 MB)
 Rounds are interleaved (mock, bare, mock, ...) and bounded; a run takes well under a minute.
+The client is a raw keep-alive socket that writes each request in one piece (httpx writes headers
+and body apart, and Nagle + delayed ACK then add ~40 ms to every request, for both servers alike).
+The servers run with bytecode caching on (as after `pip install`): this machine's environment sets
+PYTHONDONTWRITEBYTECODE, which would make every start recompile the project's modules.
+The streaming case answers a ~100-record chat through a scenario rule (--scenario).
 
     /work/venv/bin/python benchmarks/bench_mock.py [--rounds 5] [--requests 150]
 """
@@ -21,12 +26,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import socket
+
 import httpx
 
 CHAT = {"model": "llama3.2", "messages": [{"role": "user", "content": "Say something short."}], "stream": False}
 V1 = {"model": "llama3.2", "messages": [{"role": "user", "content": "Say something short."}]}
-STREAM = {"model": "llama3.2", "messages": [{"role": "user", "content": "Tell me a long story."}],
-          "options": {"num_predict": 99}}
+STREAM = {"model": "llama3.2", "messages": [{"role": "user", "content": "Tell me a long story."}]}
+SCENARIO = {"rules": [{"name": "long", "match": {"message": "long story"},
+                       "respond": {"content": " ".join(f"word{i}" for i in range(99))}}]}
 
 BARE_APP = r'''
 import json, os, sys, socket
@@ -51,7 +59,7 @@ async def root(request):
     return Response(b"Ollama is running", media_type="text/plain; charset=utf-8")
 app = Starlette(routes=[Route("/", root), Route("/api/chat", api_chat, methods=["POST"]),
                         Route("/v1/chat/completions", v1_chat, methods=["POST"])])
-sock = socket.socket(); sock.bind(("127.0.0.1", 0)); sock.listen(2048)
+sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP); sock.bind(("127.0.0.1", 0)); sock.listen(2048)
 print(f"bare listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
 uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)).run(sockets=[sock])
 '''
@@ -62,7 +70,8 @@ class Server:
 
     def __init__(self, argv: list[str]) -> None:
         started = time.perf_counter()
-        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
         line = self.process.stdout.readline() if self.process.stdout else ""
         self.url = line.strip().rsplit(" ", 1)[-1]
         if not self.url.startswith("http://"):
@@ -91,28 +100,79 @@ class Server:
             self.process.kill()
 
 
-def mock_argv() -> list[str]:
-    return [sys.executable, "-m", "ollama_conformance.mock_server", "serve", "--port", "0"]
+def mock_argv(scenario: str | None = None) -> list[str]:
+    extra = ["--scenario", scenario] if scenario else []
+    return [sys.executable, "-m", "ollama_conformance.mock_server", "serve", "--port", "0", *extra]
 
 
 def bare_argv(bodies_file: str) -> list[str]:
     return [sys.executable, "-c", BARE_APP, bodies_file]
 
 
-def rate(client: httpx.Client, url: str, body: dict, count: int) -> float:
+class RawClient:
+    """HTTP/1.1 keep-alive over one socket; each request is written in one piece."""
+
+    def __init__(self, url: str) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self.sock = socket.create_connection((host, int(port)))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.head = f"Host: {host}:{port}\r\nContent-Type: application/json\r\n"
+        self.buffer = b""
+
+    def post(self, path: str, body: bytes) -> bytes:
+        request = f"POST {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+        self.sock.sendall(request)
+        headers = self._until(b"\r\n\r\n").lower()
+        if b"transfer-encoding: chunked" in headers:
+            return self._chunked()
+        length = int(headers.split(b"content-length: ", 1)[1].split(b"\r\n", 1)[0])
+        return self._exactly(length)
+
+    def _fill(self) -> None:
+        data = self.sock.recv(1 << 16)
+        if not data:
+            raise ConnectionError("server closed the connection")
+        self.buffer += data
+
+    def _until(self, marker: bytes) -> bytes:
+        while marker not in self.buffer:
+            self._fill()
+        head, self.buffer = self.buffer.split(marker, 1)
+        return head
+
+    def _exactly(self, count: int) -> bytes:
+        while len(self.buffer) < count:
+            self._fill()
+        data, self.buffer = self.buffer[:count], self.buffer[count:]
+        return data
+
+    def _chunked(self) -> bytes:
+        parts = []
+        while True:
+            size = int(self._until(b"\r\n").split(b";")[0], 16)
+            parts.append(self._exactly(size))
+            self._exactly(2)
+            if size == 0:
+                return b"".join(parts)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def rate(client: RawClient, path: str, body: dict, count: int) -> float:
+    raw = json.dumps(body).encode()
     started = time.perf_counter()
     for _ in range(count):
-        response = client.post(url, json=body)
-        response.read()
+        client.post(path, raw)
     return count / (time.perf_counter() - started)
 
 
-def chunk_rate(client: httpx.Client, url: str, body: dict, count: int) -> float:
+def chunk_rate(client: RawClient, path: str, body: dict, count: int) -> float:
+    raw = json.dumps(body).encode()
     chunks = 0
     started = time.perf_counter()
     for _ in range(count):
-        with client.stream("POST", url, json=body) as response:
-            chunks += sum(1 for _ in response.iter_lines())
+        chunks += client.post(path, raw).count(b"\n")
     return chunks / (time.perf_counter() - started)
 
 
@@ -127,17 +187,23 @@ def capture_bodies(mock: Server) -> dict:
 
 def measure(mock: Server, bare: Server, rounds: int, requests: int) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {k: [] for k in ("chat_m", "chat_b", "v1_m", "v1_b", "st_m", "st_b")}
-    with httpx.Client() as client:
+    clients = {"m": RawClient(mock.url), "b": RawClient(bare.url)}
+    try:
         for _ in range(rounds):
-            for tag, server in (("m", mock), ("b", bare)):
-                results[f"chat_{tag}"].append(rate(client, server.url + "/api/chat", CHAT, requests))
-                results[f"v1_{tag}"].append(rate(client, server.url + "/v1/chat/completions", V1, requests))
-                results[f"st_{tag}"].append(chunk_rate(client, server.url + "/api/chat", STREAM, max(requests // 5, 5)))
+            for tag, client in clients.items():
+                results[f"chat_{tag}"].append(rate(client, "/api/chat", CHAT, requests))
+                results[f"v1_{tag}"].append(rate(client, "/v1/chat/completions", V1, requests))
+                results[f"st_{tag}"].append(chunk_rate(client, "/api/chat", STREAM, max(requests // 3, 5)))
+    finally:
+        for client in clients.values():
+            client.close()
     return results
 
 
 def startup_times(bodies_file: str, tries: int) -> tuple[float, float, float]:
     mock_times, bare_times, rss = [], [], []
+    Server(mock_argv()).stop()  # warm-up: writes the bytecode caches
+    Server(bare_argv(bodies_file)).stop()
     for _ in range(tries):
         mock = Server(mock_argv())
         time.sleep(0.3)  # idle
@@ -153,9 +219,11 @@ def startup_times(bodies_file: str, tries: int) -> tuple[float, float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--requests", type=int, default=150)
+    parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
-    mock = Server(mock_argv())
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as scenario:
+        json.dump(SCENARIO, scenario)
+    mock = Server(mock_argv(scenario.name))
     bodies = capture_bodies(mock)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(bodies, handle)
@@ -169,6 +237,7 @@ def main() -> int:
         mock_start, bare_start, rss = startup_times(handle.name, 3)
     finally:
         os.unlink(handle.name)
+        os.unlink(scenario.name)
     med = {k: statistics.median(v) for k, v in r.items()}
     rows = [
         ("non-stream /api/chat req/s", med["chat_m"], med["chat_b"], med["chat_m"] / med["chat_b"], ">= 0.8x"),

@@ -39,7 +39,12 @@ TARGETS_US = {"chat response": 50.0, "100-line stream": 5000.0}
 
 def stream_body(lines: int = 100) -> bytes:
     records = [
-        {"model": "llama3.2", "created_at": "2026-08-21T17:02:11.512309Z", "message": {"role": "assistant", "content": f" tok{i}"}, "done": False}
+        {
+            "model": "llama3.2",
+            "created_at": "2026-08-21T17:02:11.512309Z",
+            "message": {"role": "assistant", "content": f" tok{i}"},
+            "done": False,
+        }
         for i in range(lines - 1)
     ]
     records.append({**CHAT_RESPONSE, "message": {"role": "assistant", "content": ""}})
@@ -83,8 +88,20 @@ def main(argv: list[str] | None = None) -> int:
     def parse_stream() -> Any:
         return [json.loads(line) for line in raw.splitlines()]
 
-    print(report("chat response", per_call_us(validate_response, args.rounds, 2000), per_call_us(parse_response, args.rounds, 2000)))
-    print(report("100-line stream", per_call_us(validate_stream, args.rounds, 50), per_call_us(parse_stream, args.rounds, 50)))
+    print(
+        report(
+            "chat response",
+            per_call_us(validate_response, args.rounds, 2000),
+            per_call_us(parse_response, args.rounds, 2000),
+        )
+    )
+    print(
+        report(
+            "100-line stream",
+            per_call_us(validate_stream, args.rounds, 50),
+            per_call_us(parse_stream, args.rounds, 50),
+        )
+    )
     return 0
 
 

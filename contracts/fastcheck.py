@@ -27,7 +27,9 @@ _TYPES: dict[str, Check] = {
     "boolean": lambda x: isinstance(x, bool),
     "null": lambda x: x is None,
     "number": lambda x: isinstance(x, (int, float)) and not isinstance(x, bool),
-    "integer": lambda x: (isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, float) and x.is_integer()),
+    "integer": lambda x: (
+        (isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, float) and x.is_integer())
+    ),
 }
 
 
@@ -42,7 +44,7 @@ def equal(a: Any, b: Any) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(equal(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
         return False
     return bool(a == b)
@@ -85,7 +87,9 @@ class Compiler:
             base = urljoin(base, schema["$id"])
         if "$ref" in schema:  # draft-07: siblings of $ref are ignored
             return self._ref(base, schema["$ref"])
-        checks = [c for key, value in schema.items() if (c := self._keyword(key, value, schema, base)) is not None]
+        checks = [
+            c for key, value in schema.items() if (c := self._keyword(key, value, schema, base)) is not None
+        ]
         if len(checks) == 1:
             return checks[0]
 
@@ -168,7 +172,9 @@ class Compiler:
 
     def _k_patternProperties(self, value: Any, schema: Any, base: str) -> Check:
         pats = [(re.compile(p), self.compile(s, base)) for p, s in value.items()]
-        return lambda x: not isinstance(x, dict) or all(part(v) for k, v in x.items() for p, part in pats if p.search(k))
+        return lambda x: (
+            not isinstance(x, dict) or all(part(v) for k, v in x.items() for p, part in pats if p.search(k))
+        )
 
     def _k_additionalProperties(self, value: Any, schema: Any, base: str) -> Check:
         known = set(schema.get("properties", {}))
@@ -217,8 +223,9 @@ class Compiler:
         if isinstance(value, list):
             parts = [self.compile(s, base) for s in value]
             extra = self.compile(schema.get("additionalItems", True), base)
-            return lambda x: not isinstance(x, list) or all(
-                (parts[i] if i < len(parts) else extra)(item) for i, item in enumerate(x)
+            return lambda x: (
+                not isinstance(x, list)
+                or all((parts[i] if i < len(parts) else extra)(item) for i, item in enumerate(x))
             )
         part = self.compile(value, base)
         return lambda x: not isinstance(x, list) or all(part(item) for item in x)
@@ -236,7 +243,9 @@ class Compiler:
     def _k_uniqueItems(self, value: Any, schema: Any, base: str) -> Check | None:
         if not value:
             return None
-        return lambda x: not isinstance(x, list) or not any(equal(a, b) for i, a in enumerate(x) for b in x[i + 1:])
+        return lambda x: (
+            not isinstance(x, list) or not any(equal(a, b) for i, a in enumerate(x) for b in x[i + 1 :])
+        )
 
     # --- strings and numbers -----------------------------------------------------------
     def _k_minLength(self, value: Any, schema: Any, base: str) -> Check:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -61,7 +61,7 @@ def _lookup(request: dict[str, Any], dotted: str) -> Any:
     return node
 
 
-@lru_cache(maxsize=None)
+@cache
 def known_fields(endpoint: str) -> frozenset[str] | None:
     """Top-level request properties of `endpoint` (None when it has no request schema)."""
     entry = loader.operation(endpoint)

@@ -43,7 +43,7 @@ _COMPONENT = "#/components/schemas/"
 
 
 def component_name(schema_path: str) -> str:
-    """"native/chat.response.json" -> "native.chat.response"."""
+    """ "native/chat.response.json" -> "native.chat.response"."""
     return re.sub(r"[^A-Za-z0-9._-]", "_", schema_path.removesuffix(".json").replace("/", "."))
 
 
@@ -160,7 +160,10 @@ def _success(entry: dict[str, Any], missing: set[str], known: set[str]) -> dict[
         content[entry["stream"]["content_type"]] = _stream_media(entry, missing, known)
     out: dict[str, Any] = {}
     for status in response.get("status", [200]):
-        body = {"description": f"{response.get('kind', 'empty')} body" + (" or a stream" if entry.get("stream") else "")}
+        body: dict[str, Any] = {
+            "description": f"{response.get('kind', 'empty')} body"
+            + (" or a stream" if entry.get("stream") else "")
+        }
         if content:
             body["content"] = content
         out[str(status)] = body
@@ -173,9 +176,23 @@ def _errors(entry: dict[str, Any], missing: set[str], known: set[str]) -> dict[s
     for status in errors.get("status", []):
         body: dict[str, Any] = {"description": f"error ({errors.get('envelope')} envelope)"}
         if errors.get("schema"):
-            body["content"] = {errors["content_type"]: {"schema": _ref(errors["schema"], missing, known)}}
+            media = {"schema": _ref(errors["schema"], missing, known)}
+            body["content"] = {ctype: media for ctype in _error_content_types(entry)}
         out[str(status)] = body
     return out
+
+
+def _error_content_types(entry: dict[str, Any]) -> list[str]:
+    """The index's error content type, plus the other one Ollama uses on that route (§0.3):
+    native errors raised on a streaming path, and /v1 handler vs middleware errors."""
+    main = entry["errors"]["content_type"]
+    other = {
+        "application/json; charset=utf-8": "application/json",
+        "application/json": "application/json; charset=utf-8",
+    }
+    if entry.get("api") != "native" or entry.get("stream"):
+        return [main, other.get(main, main)] if other.get(main, main) != main else [main]
+    return [main]
 
 
 def _operation(name: str, entry: dict[str, Any], missing: set[str], known: set[str]) -> dict[str, Any]:
@@ -188,7 +205,9 @@ def _operation(name: str, entry: dict[str, Any], missing: set[str], known: set[s
     }
     params = re.findall(r"{([^}]+)}", path)
     if params:
-        op["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params]
+        op["parameters"] = [
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
+        ]
     body_schema = entry.get("request") or entry.get("request_fields")
     ctype = entry.get("request_content_type")
     if ctype:
@@ -200,7 +219,11 @@ def _operation(name: str, entry: dict[str, Any], missing: set[str], known: set[s
 
 
 def _variant(variant: dict[str, Any]) -> dict[str, Any]:
-    out = {k: variant.get(k) for k in ("name", "since", "until", "describes", "grammar") if variant.get(k) is not None}
+    out = {
+        k: variant.get(k)
+        for k in ("name", "since", "until", "describes", "grammar")
+        if variant.get(k) is not None
+    }
     for kind in ("request", "response", "chunk", "error"):
         value = variant.get(kind)
         value = value.get("schema") or value.get("chunk") if isinstance(value, dict) else value
@@ -211,14 +234,16 @@ def _variant(variant: dict[str, Any]) -> dict[str, Any]:
 
 def _head(op: dict[str, Any]) -> dict[str, Any]:
     """HEAD answers like GET, without a body."""
-    responses = {status: {"description": r["description"] + " (headers only)"} for status, r in op["responses"].items()}
+    responses = {
+        status: {"description": r["description"] + " (headers only)"} for status, r in op["responses"].items()
+    }
     return {**op, "operationId": op["operationId"].replace("get_", "head_", 1), "responses": responses}
 
 
 def openapi() -> dict[str, Any]:
     """The OpenAPI 3.1 document of every in-scope route (see the module docstring)."""
     index, schemas = loader.index(), components()
-    known, missing = set(schemas), set()
+    known, missing = set(schemas), set[str]()
     paths: dict[str, dict[str, Any]] = {}
     for name, entry in index["operations"].items():
         method, path = name.split(" ", 1)

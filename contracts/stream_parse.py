@@ -96,7 +96,9 @@ def _parse_ndjson(parsed: Parsed, text: str) -> None:
     if lines[-1] == "":
         lines.pop()
     else:
-        _framing_violation(parsed, "ndjson-line-end", len(lines) - 1, f"line {len(lines)} does not end with \\n")
+        _framing_violation(
+            parsed, "ndjson-line-end", len(lines) - 1, f"line {len(lines)} does not end with \\n"
+        )
     for number, line in enumerate(lines):
         if not line.strip():
             _framing_violation(parsed, "ndjson-no-blank-lines", number, f"line {number + 1} is blank")
@@ -132,9 +134,13 @@ def _frames(parsed: Parsed, text: str) -> list[list[str]]:
             frames.append(current)
             current = []
         else:
-            _framing_violation(parsed, "sse-frame", len(frames), f"an empty line with no frame before frame {len(frames)}")
+            _framing_violation(
+                parsed, "sse-frame", len(frames), f"an empty line with no frame before frame {len(frames)}"
+            )
     if current:
-        _framing_violation(parsed, "sse-frame", len(frames), f"frame {len(frames)} is not followed by an empty line")
+        _framing_violation(
+            parsed, "sse-frame", len(frames), f"frame {len(frames)} is not followed by an empty line"
+        )
         frames.append(current)
     return frames
 
@@ -154,7 +160,9 @@ def _parse_sse(parsed: Parsed, text: str) -> None:
             continue
         if parsed.framing == "sse-event" and event is not None and data.get("type") != event:
             _framing_violation(
-                parsed, "sse-event-matches-type", number,
+                parsed,
+                "sse-event-matches-type",
+                number,
                 f"frame {number}: event {event!r} but payload type {data.get('type')!r}",
             )
         parsed.records.append(Record(number, data, event))
@@ -162,14 +170,18 @@ def _parse_sse(parsed: Parsed, text: str) -> None:
 
 def _fields(parsed: Parsed, number: int, lines: list[str]) -> tuple[str | None, str | None]:
     """(event name, data payload) of one frame; field-layout faults are recorded."""
-    events = [line[len("event: "):] for line in lines if line.startswith("event: ")]
-    datas = [line[len("data: "):] for line in lines if line.startswith("data: ")]
+    events = [line[len("event: ") :] for line in lines if line.startswith("event: ")]
+    datas = [line[len("data: ") :] for line in lines if line.startswith("data: ")]
     others = [line for line in lines if not line.startswith(("event: ", "data: "))]
     expected = ["event", "data"] if parsed.framing == "sse-event" else ["data"]
     layout = [line.split(":", 1)[0] for line in lines]
     if others or layout != expected:
         shown = " | ".join(lines)
-        want = "'event: <type>' then 'data: <json>'" if parsed.framing == "sse-event" else "one 'data: <json>' line"
+        want = (
+            "'event: <type>' then 'data: <json>'"
+            if parsed.framing == "sse-event"
+            else "one 'data: <json>' line"
+        )
         _framing_violation(parsed, "sse-fields", number, f"frame {number} is {shown!r}; expected {want}")
     if not datas:
         return (events[0] if events else None), None

@@ -15,7 +15,11 @@ from .validation import Violation
 
 RESPONSE_TERMINALS = ("response.completed", "response.failed")
 LIFECYCLE = ("response.created", "response.in_progress", *RESPONSE_TERMINALS)
-BLOCK_DELTAS = {"text": ("text_delta",), "thinking": ("thinking_delta", "signature_delta"), "tool_use": ("input_json_delta",)}
+BLOCK_DELTAS = {
+    "text": ("text_delta",),
+    "thinking": ("thinking_delta", "signature_delta"),
+    "tool_use": ("input_json_delta",),
+}
 
 
 def _type(record: Record) -> Any:
@@ -26,7 +30,9 @@ def sequence_numbers(parsed: Parsed) -> Iterable[Violation]:
     for expected, record in enumerate(parsed.objects):
         got = record.data.get("sequence_number")
         if got != expected:
-            yield grammar_violation(parsed, "sequence-numbers", record.index, f"sequence_number is {got!r}, expected {expected}")
+            yield grammar_violation(
+                parsed, "sequence-numbers", record.index, f"sequence_number is {got!r}, expected {expected}"
+            )
             return  # one break in the count would flag every later event
 
 
@@ -40,10 +46,14 @@ def response_lifecycle(parsed: Parsed) -> Iterable[Violation]:
             where = events[min(position, len(events) - 1)].index
             yield grammar_violation(parsed, "response-lifecycle", where, f"event {position} is not {wanted}")
     if types[-1] not in RESPONSE_TERMINALS:
-        yield grammar_violation(parsed, "response-lifecycle", None, "the stream does not end with response.completed")
-    for record, kind in zip(events, types):
+        yield grammar_violation(
+            parsed, "response-lifecycle", None, "the stream does not end with response.completed"
+        )
+    for record, kind in zip(events, types, strict=True):
         if kind in LIFECYCLE and types.count(kind) > 1:
-            yield grammar_violation(parsed, "response-lifecycle", record.index, f"{kind} appears {types.count(kind)} times")
+            yield grammar_violation(
+                parsed, "response-lifecycle", record.index, f"{kind} appears {types.count(kind)} times"
+            )
             break
 
 
@@ -63,10 +73,16 @@ def output_items(parsed: Parsed) -> Iterable[Violation]:
                 yield _items(parsed, record, f"output_index {data.get('output_index')!r}, expected {added}")
             open_item, added = (data.get("output_index"), _item_id(data)), added + 1
         elif open_item is None or data.get("output_index") != open_item[0]:
-            yield _items(parsed, record, f"{kind} for output_index {data.get('output_index')!r}, which is not open")
+            yield _items(
+                parsed, record, f"{kind} for output_index {data.get('output_index')!r}, which is not open"
+            )
         elif "item_id" in data and data["item_id"] != open_item[1]:
             yield _items(parsed, record, f"item_id {data['item_id']!r}, the open item is {open_item[1]!r}")
-        if kind == "response.output_item.done" and open_item is not None and data.get("output_index") == open_item[0]:
+        if (
+            kind == "response.output_item.done"
+            and open_item is not None
+            and data.get("output_index") == open_item[0]
+        ):
             open_item = None
 
 
@@ -96,14 +112,23 @@ def content_parts(parsed: Parsed) -> Iterable[Violation]:
         elif kind in _PART_STEPS:
             allowed, after = _PART_STEPS[kind]
             if state not in allowed:
-                yield grammar_violation(parsed, "content-parts", record.index, f"{kind} after {_state_name(state)}")
+                yield grammar_violation(
+                    parsed, "content-parts", record.index, f"{kind} after {_state_name(state)}"
+                )
             state = after
         elif kind == "response.output_item.done" and state in ("added", "text-done"):
-            yield grammar_violation(parsed, "content-parts", record.index, f"the item is done while its content part is {state}")
+            yield grammar_violation(
+                parsed, "content-parts", record.index, f"the item is done while its content part is {state}"
+            )
 
 
 def _state_name(state: str | None) -> str:
-    return {None: "no content_part.added", "added": "content_part.added", "text-done": "output_text.done", "done": "content_part.done"}[state]
+    return {
+        None: "no content_part.added",
+        "added": "content_part.added",
+        "text-done": "output_text.done",
+        "done": "content_part.done",
+    }[state]
 
 
 def message_lifecycle(parsed: Parsed) -> Iterable[Violation]:
@@ -112,13 +137,19 @@ def message_lifecycle(parsed: Parsed) -> Iterable[Violation]:
         return
     types = [_type(r) for r in events]
     if types[0] != "message_start" or types.count("message_start") != 1:
-        yield grammar_violation(parsed, "message-lifecycle", events[0].index, "message_start is not the first event, exactly once")
+        yield grammar_violation(
+            parsed, "message-lifecycle", events[0].index, "message_start is not the first event, exactly once"
+        )
     if types[-1] == "error":
         return  # Anthropic's in-band error ends the stream
     if types[-1] != "message_stop":
-        yield grammar_violation(parsed, "message-lifecycle", None, "the stream does not end with message_stop")
+        yield grammar_violation(
+            parsed, "message-lifecycle", None, "the stream does not end with message_stop"
+        )
     if types.count("message_delta") != 1 or len(types) < 2 or types[-2] != "message_delta":
-        yield grammar_violation(parsed, "message-lifecycle", None, "message_delta is not sent once, right before message_stop")
+        yield grammar_violation(
+            parsed, "message-lifecycle", None, "message_delta is not sent once, right before message_stop"
+        )
 
 
 def content_blocks(parsed: Parsed) -> Iterable[Violation]:
@@ -128,11 +159,17 @@ def content_blocks(parsed: Parsed) -> Iterable[Violation]:
         kind, data = _type(record), record.data
         if kind == "content_block_start":
             if open_block is not None:
-                yield _blocks(parsed, record, f"block {data.get('index')!r} starts while block {open_block[0]} is open")
+                yield _blocks(
+                    parsed, record, f"block {data.get('index')!r} starts while block {open_block[0]} is open"
+                )
             if data.get("index") != started:
                 yield _blocks(parsed, record, f"block index {data.get('index')!r}, expected {started}")
             block = data.get("content_block")
-            open_block, started, json_deltas = (data.get("index"), block.get("type") if isinstance(block, dict) else None), started + 1, 0
+            open_block, started, json_deltas = (
+                (data.get("index"), block.get("type") if isinstance(block, dict) else None),
+                started + 1,
+                0,
+            )
         elif kind in ("content_block_delta", "content_block_stop"):
             if open_block is None or data.get("index") != open_block[0]:
                 yield _blocks(parsed, record, f"{kind} for block {data.get('index')!r}, which is not open")
@@ -141,10 +178,16 @@ def content_blocks(parsed: Parsed) -> Iterable[Violation]:
                 delta = data.get("delta") if isinstance(data.get("delta"), dict) else {}
                 json_deltas += delta.get("type") == "input_json_delta"
                 if delta.get("type") not in BLOCK_DELTAS.get(open_block[1], ()):
-                    yield _blocks(parsed, record, f"a {delta.get('type')!r} delta in a {open_block[1]!r} block")
+                    yield _blocks(
+                        parsed, record, f"a {delta.get('type')!r} delta in a {open_block[1]!r} block"
+                    )
             else:
                 if open_block[1] == "tool_use" and json_deltas != 1:
-                    yield _blocks(parsed, record, f"a tool_use block with {json_deltas} input_json_delta events, expected 1")
+                    yield _blocks(
+                        parsed,
+                        record,
+                        f"a tool_use block with {json_deltas} input_json_delta events, expected 1",
+                    )
                 open_block = None
         elif kind in ("message_delta", "message_stop") and open_block is not None:
             yield _blocks(parsed, record, f"{kind} while block {open_block[0]} is open")

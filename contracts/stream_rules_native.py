@@ -46,7 +46,9 @@ def terminal(parsed: Parsed) -> Iterable[Violation]:
     last = objects[-1]
     if not (_is_success(parsed, last.data) or _is_error(last.data)):
         yield grammar_violation(
-            parsed, "terminal", last.index,
+            parsed,
+            "terminal",
+            last.index,
             f"the stream ends at line {last.index + 1} without a {_success_name(parsed)} record or an error line",
         )
 
@@ -54,14 +56,21 @@ def terminal(parsed: Parsed) -> Iterable[Violation]:
 def single_done(parsed: Parsed) -> Iterable[Violation]:
     done = [r for r in parsed.objects if r.data.get("done") is True]
     for extra in done[1:]:
-        yield grammar_violation(parsed, "single-done", extra.index, f"a second done:true record (first at line {done[0].index + 1})")
+        yield grammar_violation(
+            parsed,
+            "single-done",
+            extra.index,
+            f"a second done:true record (first at line {done[0].index + 1})",
+        )
 
 
 def nothing_after_terminal(parsed: Parsed) -> Iterable[Violation]:
     ended: str | None = None
     for record in parsed.objects:
         if ended is not None:
-            yield grammar_violation(parsed, "nothing-after-terminal", record.index, f"a record after the {ended}")
+            yield grammar_violation(
+                parsed, "nothing-after-terminal", record.index, f"a record after the {ended}"
+            )
             continue
         if _is_error(record.data):
             ended = f"error line {record.index + 1}"

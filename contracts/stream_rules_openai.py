@@ -48,10 +48,14 @@ def _delta(record: Record) -> dict[str, Any]:
 def role_first_only(parsed: Parsed) -> Iterable[Violation]:
     chunks = choice_chunks(parsed)
     if chunks and _delta(chunks[0]).get("role") != "assistant":
-        yield grammar_violation(parsed, "role-first-only", chunks[0].index, 'the first delta has no role "assistant"')
+        yield grammar_violation(
+            parsed, "role-first-only", chunks[0].index, 'the first delta has no role "assistant"'
+        )
     for record in chunks[1:]:
         if "role" in _delta(record):
-            yield grammar_violation(parsed, "role-first-only", record.index, "delta.role on a chunk after the first")
+            yield grammar_violation(
+                parsed, "role-first-only", record.index, "delta.role on a chunk after the first"
+            )
 
 
 def role_every_chunk(parsed: Parsed) -> Iterable[Violation]:
@@ -69,22 +73,35 @@ def finish_chunk(parsed: Parsed) -> Iterable[Violation]:
         return
     last = chunks[-1]
     if _choice(last).get("finish_reason") is None:
-        yield grammar_violation(parsed, "finish-chunk", last.index, "no finish chunk: the last chunk with choices has finish_reason null")
+        yield grammar_violation(
+            parsed,
+            "finish-chunk",
+            last.index,
+            "no finish chunk: the last chunk with choices has finish_reason null",
+        )
     elif _delta(last) != {}:
-        yield grammar_violation(parsed, "finish-chunk", last.index, f"the finish chunk's delta is {_delta(last)}, not {{}}")
+        yield grammar_violation(
+            parsed, "finish-chunk", last.index, f"the finish chunk's delta is {_delta(last)}, not {{}}"
+        )
 
 
-def finish_reason_null_elsewhere(parsed: Parsed, rule: str = "finish-reason-null-elsewhere") -> Iterable[Violation]:
+def finish_reason_null_elsewhere(
+    parsed: Parsed, rule: str = "finish-reason-null-elsewhere"
+) -> Iterable[Violation]:
     for record in choice_chunks(parsed)[:-1]:
         reason = _choice(record).get("finish_reason")
         if reason is not None:
-            yield grammar_violation(parsed, rule, record.index, f"finish_reason {reason!r} before the last chunk with choices")
+            yield grammar_violation(
+                parsed, rule, record.index, f"finish_reason {reason!r} before the last chunk with choices"
+            )
 
 
 def finish_on_last(parsed: Parsed) -> Iterable[Violation]:
     chunks = choice_chunks(parsed)
     if chunks and _choice(chunks[-1]).get("finish_reason") is None:
-        yield grammar_violation(parsed, "finish-on-last", chunks[-1].index, "the last chunk with choices has finish_reason null")
+        yield grammar_violation(
+            parsed, "finish-on-last", chunks[-1].index, "the last chunk with choices has finish_reason null"
+        )
     yield from finish_reason_null_elsewhere(parsed, "finish-on-last")
 
 
@@ -94,7 +111,10 @@ def finish_reason_tool_calls(parsed: Parsed) -> Iterable[Violation]:
         reason = _choice(record).get("finish_reason")
         if reason == "stop" and called:
             yield grammar_violation(
-                parsed, "finish-reason-tool-calls", record.index, 'finish_reason "stop" after a tool-call delta (expected "tool_calls")'
+                parsed,
+                "finish-reason-tool-calls",
+                record.index,
+                'finish_reason "stop" after a tool-call delta (expected "tool_calls")',
             )
         called = called or bool(_delta(record).get("tool_calls"))
 
@@ -107,7 +127,10 @@ def tool_call_delta_ids(parsed: Parsed) -> Iterable[Violation]:
             index, ident = call.get("index"), call.get("id")
             if not isinstance(index, int) or isinstance(index, bool) or not isinstance(ident, str):
                 yield grammar_violation(
-                    parsed, "tool-call-delta-ids", record.index, f"tool_calls[{n}] lacks an integer index or a string id"
+                    parsed,
+                    "tool-call-delta-ids",
+                    record.index,
+                    f"tool_calls[{n}] lacks an integer index or a string id",
                 )
 
 
@@ -115,21 +138,32 @@ def usage_chunk(parsed: Parsed) -> Iterable[Violation]:
     wanted, usage, chunks = include_usage(parsed), usage_chunks(parsed), choice_chunks(parsed)
     if wanted is False:
         for record in usage:
-            yield grammar_violation(parsed, "usage-chunk", record.index, "a usage chunk without stream_options.include_usage")
+            yield grammar_violation(
+                parsed, "usage-chunk", record.index, "a usage chunk without stream_options.include_usage"
+            )
         return
     if wanted and not usage and chunks:
-        yield grammar_violation(parsed, "usage-chunk", None, "stream_options.include_usage was set but no usage chunk came")
+        yield grammar_violation(
+            parsed, "usage-chunk", None, "stream_options.include_usage was set but no usage chunk came"
+        )
     for extra in usage[1:]:
         yield grammar_violation(parsed, "usage-chunk", extra.index, "a second usage chunk")
     objects = parsed.objects
     if usage and chunks and not (objects[-1] is usage[0] and len(objects) > 1 and objects[-2] is chunks[-1]):
-        yield grammar_violation(parsed, "usage-chunk", usage[0].index, "the usage chunk does not come right after the finish chunk")
+        yield grammar_violation(
+            parsed,
+            "usage-chunk",
+            usage[0].index,
+            "the usage chunk does not come right after the finish chunk",
+        )
 
 
 def usage_only_on_usage_chunk(parsed: Parsed) -> Iterable[Violation]:
     for record in choice_chunks(parsed):
         if "usage" in record.data:
-            yield grammar_violation(parsed, "usage-only-on-usage-chunk", record.index, "a chunk with choices carries usage")
+            yield grammar_violation(
+                parsed, "usage-only-on-usage-chunk", record.index, "a chunk with choices carries usage"
+            )
 
 
 def completions_usage(parsed: Parsed) -> Iterable[Violation]:
@@ -138,18 +172,31 @@ def completions_usage(parsed: Parsed) -> Iterable[Violation]:
         wanted = bool(usage)
     for record in chunks:
         if wanted and record.data.get("usage") != ZERO_USAGE:
-            yield grammar_violation(parsed, "completions-usage", record.index, "with include_usage every chunk carries zero usage")
+            yield grammar_violation(
+                parsed, "completions-usage", record.index, "with include_usage every chunk carries zero usage"
+            )
         elif not wanted and "usage" in record.data:
-            yield grammar_violation(parsed, "completions-usage", record.index, "usage without stream_options.include_usage")
+            yield grammar_violation(
+                parsed, "completions-usage", record.index, "usage without stream_options.include_usage"
+            )
     if not wanted:
         for record in usage:
-            yield grammar_violation(parsed, "completions-usage", record.index, "a usage chunk without stream_options.include_usage")
+            yield grammar_violation(
+                parsed,
+                "completions-usage",
+                record.index,
+                "a usage chunk without stream_options.include_usage",
+            )
         return
     if not usage and chunks:
-        yield grammar_violation(parsed, "completions-usage", None, "stream_options.include_usage was set but no usage chunk came")
+        yield grammar_violation(
+            parsed, "completions-usage", None, "stream_options.include_usage was set but no usage chunk came"
+        )
     for record in usage:
         if record is not parsed.objects[-1]:
-            yield grammar_violation(parsed, "completions-usage", record.index, "the usage chunk is not the last chunk")
+            yield grammar_violation(
+                parsed, "completions-usage", record.index, "the usage chunk is not the last chunk"
+            )
 
 
 RULES = {

@@ -51,7 +51,9 @@ def _record_schema(parsed: Parsed) -> Iterable[Violation]:
         if is_valid(path, record.data):  # fast path: no error objects for valid records
             continue
         for v in validate_document(path, record.data):
-            yield Violation(f"$[{record.index}]" + v.instance_path[1:], f"{path}#/{v.schema_path}", v.message, v.keyword)
+            yield Violation(
+                f"$[{record.index}]" + v.instance_path[1:], f"{path}#/{v.schema_path}", v.message, v.keyword
+            )
 
 
 def _not_empty(parsed: Parsed) -> Iterable[Violation]:
@@ -66,13 +68,20 @@ def _done_terminator(parsed: Parsed) -> Iterable[Violation]:
     if not parsed.records[-1].terminator:
         yield grammar_violation(parsed, "done-terminator", None, "the stream does not end with data: [DONE]")
     for extra in done[:-1] if parsed.records[-1].terminator else done:
-        yield grammar_violation(parsed, "done-terminator", extra.index, f"data: [DONE] at frame {extra.index} is not the last frame")
+        yield grammar_violation(
+            parsed,
+            "done-terminator",
+            extra.index,
+            f"data: [DONE] at frame {extra.index} is not the last frame",
+        )
 
 
 def _no_done_terminator(parsed: Parsed) -> Iterable[Violation]:
     for record in parsed.records:
         if record.terminator:
-            yield grammar_violation(parsed, "no-done-terminator", record.index, "this stream has no data: [DONE] frame")
+            yield grammar_violation(
+                parsed, "no-done-terminator", record.index, "this stream has no data: [DONE] frame"
+            )
 
 
 def _shared(key: str, rule: str) -> Rule:
@@ -84,7 +93,10 @@ def _shared(key: str, rule: str) -> Rule:
         for record in objects[1:]:
             if record.data.get(key) != first:
                 yield grammar_violation(
-                    parsed, rule, record.index, f"{key} is {record.data.get(key)!r}, the first chunk's is {first!r}"
+                    parsed,
+                    rule,
+                    record.index,
+                    f"{key} is {record.data.get(key)!r}, the first chunk's is {first!r}",
                 )
 
     return check
@@ -107,7 +119,9 @@ def _apply(parsed: Parsed) -> list[Violation]:
     out = list(parsed.violations)
     for name in grammar(parsed.grammar)["rules"]:
         if name not in RULES:
-            raise ContractError(f"grammar {parsed.grammar!r} names rule {name!r}, which streams.py does not implement")
+            raise ContractError(
+                f"grammar {parsed.grammar!r} names rule {name!r}, which streams.py does not implement"
+            )
         out.extend(RULES[name](parsed))
     return out
 
@@ -123,7 +137,9 @@ def stream_spec(endpoint: str, variant: str | None = None) -> tuple[str, str, st
     entry = loader.operation(endpoint)
     stream = entry.get("stream")
     if not stream:
-        raise ContractError(f"{endpoint} does not stream; streaming endpoints: {', '.join(streaming_endpoints())}")
+        raise ContractError(
+            f"{endpoint} does not stream; streaming endpoints: {', '.join(streaming_endpoints())}"
+        )
     name, chunk = stream["grammar"], stream["chunk"]
     error = (entry.get("errors") or {}).get("schema")
     if variant:

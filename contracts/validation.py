@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -90,7 +91,7 @@ def registry() -> Registry:
     return Registry().with_resources(pairs)
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(schema_path: str) -> Draft7Validator:
     """The compiled (cached) validator of a schema given by its path under schemas/."""
     document = loader.schema(schema_path)
@@ -104,7 +105,7 @@ def _compiler() -> Compiler:
     return Compiler(lambda uri: registry().contents(uri))
 
 
-@lru_cache(maxsize=None)
+@cache
 def fast_check(schema_path: str) -> Check:
     """The compiled yes/no check of a schema (fastcheck.py): the fast path for valid input."""
     uri = loader.schema(schema_path).get("$id") or loader.ID_BASE + schema_path
@@ -128,7 +129,9 @@ def schema_for(endpoint: str, kind: str, variant: str | None = None) -> str:
 def _entry_schema(entry: dict[str, Any], kind: str) -> str | None:
     if kind == "request":
         return entry.get("request")
-    part = {"response": entry.get("response"), "chunk": entry.get("stream"), "error": entry.get("errors")}[kind]
+    part = {"response": entry.get("response"), "chunk": entry.get("stream"), "error": entry.get("errors")}[
+        kind
+    ]
     if not part:
         return None
     return part.get("chunk" if kind == "chunk" else "schema")

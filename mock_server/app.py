@@ -21,7 +21,7 @@ from ollama_conformance import contracts
 
 from . import decode
 from .errors import OllamaError, envelope
-from .handlers import resolve
+from .handlers import HANDLERS, resolve
 from .outcome import Outcome, RequestInfo, Single, Stream
 from .settings import Settings
 from .state import State
@@ -133,7 +133,8 @@ class _Adapter:
     def __init__(self, state: State, endpoint: str, operation: dict[str, Any]) -> None:
         self.state, self.endpoint = state, endpoint
         self.api = str(operation.get("api", "native"))
-        self.handler, self.convention, _ = resolve(endpoint)
+        self.convention = HANDLERS[endpoint][2]
+        self._handler: Callable[..., Any] | None = None  # imported on first use: a fast start
         self.envelope = (operation.get("errors") or {}).get("envelope", self.api)
         self.stream_checked = operation.get("stream") is not None
 
@@ -179,6 +180,12 @@ class _Adapter:
         for transform in self.state.transformers:
             outcome = transform(info, outcome)
         return outcome
+
+    @property
+    def handler(self) -> Callable[..., Any]:
+        if self._handler is None:
+            self._handler = resolve(self.endpoint)[0]
+        return self._handler
 
     def _call(self, info: RequestInfo, body: Any, raw: bytes) -> Outcome:
         state, kind = self.state, self.convention

@@ -244,7 +244,7 @@ class _ErrorTap(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         mark = request_mark.current()
         ext = mark.extra.get("ext") if mark is not None else None
-        if ext is None:
+        if mark is None or ext is None:
             return
         text = record.getMessage()
         if record.exc_info and record.exc_info[1] is not None:

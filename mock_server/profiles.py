@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,7 @@ def names() -> list[str]:
     return sorted(p.stem for p in _DIR.glob("*.json"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str = DEFAULT) -> Profile:
     """The built-in profile `name` (profiles/<name>.json)."""
     path = _DIR / f"{name}.json"

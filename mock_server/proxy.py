@@ -13,7 +13,8 @@ import json
 import re
 import sys
 import time
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from .cassette import Exchange
 
@@ -25,7 +26,7 @@ DEFAULT_PORT = 11435  # beside the upstream's 11434
 class ValidatingProxy:
     """ASGI app: forwards to `upstream`, validates, calls `on_exchange(exchange)` when done."""
 
-    def __init__(self, upstream: str, *, on_exchange: Callable[[Exchange], None] | None = None,
+    def __init__(self, upstream: str, *, on_exchange: Callable[[Exchange], Any] | None = None,
                  out: TextIO | None = None, timeout: float = 600.0) -> None:
         self.upstream = upstream.rstrip("/")
         self.on_exchange = on_exchange

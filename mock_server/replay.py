@@ -15,7 +15,7 @@ from typing import Any
 
 from .cassette import Exchange, read_all, request_key
 from .errors import envelope
-from .outcome import Outcome, Raw, RequestInfo, Single, Stream
+from .outcome import Outcome, Raw, RequestInfo, Single, Stream, StreamItem
 
 DELIBERATE = "X-Ollama-Mock-Deliberate"
 
@@ -55,7 +55,8 @@ class Replayer:
             headers[DELIBERATE] = "replay-of-recorded-violations"
         if not ex.stream:
             return Single(ex.text if ex.text else None, status=ex.status, content_type=ex.content_type, headers=headers)
-        items, last = [], 0.0
+        items: list[StreamItem] = []
+        last = 0.0
         for t, data in ex.records:
             delay = max(t - last, 0.0) if self.keep_timing else 0.0
             last = t

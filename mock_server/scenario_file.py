@@ -78,7 +78,7 @@ def _walk(node: Any, path: tuple[Any, ...], lines: Lines) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
-            lines[(*path, key, "<key>")] = key_node.start_mark.line + 1
+            lines[path + (key, "<key>")] = key_node.start_mark.line + 1
             _walk(value_node, (*path, key), lines)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
@@ -87,8 +87,8 @@ def _walk(node: Any, path: tuple[Any, ...], lines: Lines) -> None:
 
 def line_of(lines: Lines, path: tuple[Any, ...], *, key: bool = False) -> int:
     """The line of `path` (of its key when `key`), else of its nearest parent; 0 if unknown."""
-    if key and (*path, "<key>") in lines:
-        return lines[(*path, "<key>")]
+    if key and path + ("<key>",) in lines:
+        return lines[path + ("<key>",)]
     while path:
         if path in lines:
             return lines[path]

@@ -8,8 +8,9 @@ strings, endpoint sets, compiled regexes) because it runs on every generation re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from .reply import ReplyContext
 from .scenario_file import ScenarioError
@@ -66,6 +67,25 @@ class Matcher:
     turns: frozenset[int] | None = None
     headers: tuple[tuple[str, str], ...] = ()
 
+    def accepts(self, v: RequestView) -> bool:
+        """The fast path (every generation request runs it for every rule): checks in cost order."""
+        if self.endpoints is not None and v.endpoint not in self.endpoints:
+            return False
+        if self.models is not None and v.model not in self.models:
+            return False
+        if self.message is not None and self.message not in v.lowered:
+            return False
+        if self.tools is not None and self.tools is not v.tools:
+            return False
+        if self.tool_results is not None and self.tool_results is not v.tool_results:
+            return False
+        if self.turns is not None and v.turn not in self.turns:
+            return False
+        for name, value in self.headers:
+            if v.headers.get(name) != value:
+                return False
+        return self.regex is None or self.regex.search(v.prompt) is not None
+
     def mismatches(self, ctx: ReplyContext, first_only: bool = False) -> list[tuple[str, str, str]]:
         """(field, expected, actual) for every constraint `ctx` fails."""
         out: list[tuple[str, str, str]] = []
@@ -78,6 +98,22 @@ class Matcher:
         return out
 
 
+class RequestView:
+    """What rules look at, computed once per request (not once per rule)."""
+
+    __slots__ = ("endpoint", "model", "prompt", "lowered", "tools", "tool_results", "turn", "headers")
+
+    def __init__(self, ctx: ReplyContext) -> None:
+        self.endpoint = ctx.endpoint
+        self.model = normalise_model(ctx.model) if isinstance(ctx.model, str) else ""
+        self.prompt = ctx.prompt or ""
+        self.lowered = self.prompt.lower()
+        self.tools = bool(ctx.tools)
+        self.tool_results = tool_results_pending(ctx)
+        self.turn = ctx.turn_index
+        self.headers = ctx.headers
+
+
 @dataclass
 class Rule:
     name: str
@@ -88,7 +124,7 @@ class Rule:
     calls: int = 0
 
     def matches(self, ctx: ReplyContext) -> bool:
-        return not self.matcher.mismatches(ctx, first_only=True)
+        return self.matcher.accepts(RequestView(ctx))
 
     def mismatches(self, ctx: ReplyContext) -> list[tuple[str, str, str]]:
         return self.matcher.mismatches(ctx)

@@ -28,7 +28,7 @@ from . import request_mark
 from .errors import OllamaError
 from .reply import Reply, ReplyContext, ToolCallPlan
 from .scenario_file import ScenarioError, line_of, read
-from .scenario_rules import Rule, build_rule, overlap_warnings, overlaps_with_earlier
+from .scenario_rules import RequestView, Rule, build_rule, overlap_warnings, overlaps_with_earlier
 
 __all__ = ["Scenario", "ScenarioError", "ScenarioWarning", "Rule"]
 TOP_KEYS = ("rules", "strict")
@@ -144,9 +144,12 @@ class Scenario:
         )
 
     def _pick(self, ctx: ReplyContext) -> tuple[Rule, Any] | None:
+        if not self.rules:
+            return None
+        view = RequestView(ctx)
         with self._lock:
             for rule in self.rules:
-                if rule.exhausted() or not rule.matches(ctx):
+                if not rule.matcher.accepts(view) or rule.exhausted():
                     continue
                 spec = rule.responses[min(rule.calls, len(rule.responses) - 1)]
                 rule.calls += 1

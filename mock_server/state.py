@@ -280,8 +280,21 @@ def load_profile(name: str) -> Profile:
 
 
 def _default_responder() -> Responder | None:
+    """generation.responder.default_responder, imported on its first use (a faster start)."""
     try:
-        from .generation.responder import default_responder
+        from importlib.util import find_spec
+
+        if find_spec(f"{__package__}.generation.responder") is None:
+            return None
     except ImportError:
         return None
-    return default_responder  # type: ignore[no-any-return]
+    loaded: list[Responder] = []
+
+    def default_responder(ctx: ReplyContext) -> Reply | None:
+        if not loaded:
+            from .generation.responder import default_responder as real
+
+            loaded.append(real)
+        return loaded[0](ctx)
+
+    return default_responder

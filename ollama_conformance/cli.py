@@ -26,7 +26,10 @@ EXIT_USAGE = 2
 KINDS = ("request", "response", "chunk", "error", "stream")
 # Subcommands owned by other modules: name -> (module, help). Each module has main(argv) -> int.
 DELEGATED = {
-    "run": ("ollama_conformance.suites.harness.runner", "run the conformance suite (pytest) against Ollama or the mock"),
+    "run": (
+        "ollama_conformance.suites.harness.runner",
+        "run the conformance suite (pytest) against Ollama or the mock",
+    ),
     "report": ("ollama_conformance.reports.cli", "write or merge reports from report.json files"),
 }
 
@@ -38,12 +41,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    validate = sub.add_parser("validate", help="validate a JSON document or a raw stream against an endpoint's contract")
-    validate.add_argument("endpoint", metavar="ENDPOINT", help='an index entry, e.g. "POST /api/chat" (or just "/api/chat")')
+    validate = sub.add_parser(
+        "validate", help="validate a JSON document or a raw stream against an endpoint's contract"
+    )
+    validate.add_argument(
+        "endpoint", metavar="ENDPOINT", help='an index entry, e.g. "POST /api/chat" (or just "/api/chat")'
+    )
     validate.add_argument("kind", metavar="KIND", choices=KINDS, help=f"one of: {', '.join(KINDS)}")
-    validate.add_argument("file", metavar="FILE", help="the JSON document, or the raw NDJSON/SSE body for KIND stream ('-' = stdin)")
-    validate.add_argument("--variant", metavar="NAME", help="validate against a version variant of the index entry")
-    validate.add_argument("--request", metavar="FILE", help="the request body (JSON) that stream rules depend on, e.g. include_usage")
+    validate.add_argument(
+        "file",
+        metavar="FILE",
+        help="the JSON document, or the raw NDJSON/SSE body for KIND stream ('-' = stdin)",
+    )
+    validate.add_argument(
+        "--variant", metavar="NAME", help="validate against a version variant of the index entry"
+    )
+    validate.add_argument(
+        "--request",
+        metavar="FILE",
+        help="the request body (JSON) that stream rules depend on, e.g. include_usage",
+    )
     sub.add_parser("endpoints", help="list the endpoints of contracts/index.json")
     openapi = sub.add_parser("openapi", help="print the OpenAPI 3.1 document built from the contracts")
     openapi.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")

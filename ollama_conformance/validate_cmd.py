@@ -31,7 +31,7 @@ def dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def resolve_endpoint(text: str) -> str:
-    """"POST /api/chat", "post /api/chat" or "/api/chat" (when one method has that path)."""
+    """ "POST /api/chat", "post /api/chat" or "/api/chat" (when one method has that path)."""
     from .contracts import operations
 
     known = operations()
@@ -78,7 +78,9 @@ def validate(args: argparse.Namespace, stdout: TextIO) -> int:
     request = read_json(args.request) if args.request else None
     try:
         if args.kind == "stream":
-            found = contracts.validate_stream(endpoint, read_bytes(args.file), request=request, variant=args.variant)
+            found = contracts.validate_stream(
+                endpoint, read_bytes(args.file), request=request, variant=args.variant
+            )
         else:
             instance = read_json(args.file)
             request = instance if args.kind == "request" else request
@@ -88,7 +90,9 @@ def validate(args: argparse.Namespace, stdout: TextIO) -> int:
     if found:
         for v in found:
             stdout.write(f"{v.instance_path}  {v.schema_path or '-'}  {v.message}\n")
-        stdout.write(f"{args.file}: {len(found)} violation{'s' if len(found) != 1 else ''} of the {endpoint} {args.kind} contract\n")
+        stdout.write(
+            f"{args.file}: {len(found)} violation{'s' if len(found) != 1 else ''} of the {endpoint} {args.kind} contract\n"
+        )
         return EXIT_INVALID
     variant = f" (variant {args.variant})" if args.variant else ""
     stdout.write(f"{args.file}: valid {args.kind} of {endpoint}{variant}\n")

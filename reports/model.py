@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+SCHEMA_VERSION = 1
 CATEGORIES = ("contract", "stream", "error", "tool-calling", "openai-compat", "lifecycle")
 SEVERITIES = ("failure", "gap", "info")
 OUTCOMES = ("passed", "failed", "gap", "info", "skipped")
@@ -114,6 +115,9 @@ def parse(data: Any, source: str = "") -> Report:
     for key in ("target", "results"):
         if key not in doc:
             raise ReportError(f'missing key "{key}" (a report.json has schema_version, tool, target, summary, results)')
+    version = doc.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise ReportError(f"schema_version is {version!r}; this version of ollama-conformance reads {SCHEMA_VERSION}")
     target = _target(_object(doc["target"], "target"))
     results = doc["results"]
     if not isinstance(results, list):

@@ -66,7 +66,7 @@ def behaviour_key(result: Result) -> str:
 
 
 def pairs(report: Report) -> list[Pair]:
-    """Rows of the table, in the order the behaviours first appear in the report."""
+    """Rows of the table: paired behaviours first, each group in the order of the report."""
     by_key: dict[str, dict[str, Result]] = {}
     for result in report.results:
         where = side(result)
@@ -74,7 +74,8 @@ def pairs(report: Report) -> list[Pair]:
             continue
         by_key.setdefault(behaviour_key(result), {}).setdefault(where, result)
     _pair_lone_by_gap(by_key)
-    return [Pair(key, sides.get("native"), sides.get("v1")) for key, sides in by_key.items()]
+    rows = [Pair(key, sides.get("native"), sides.get("v1")) for key, sides in by_key.items()]
+    return sorted(rows, key=lambda p: p.native is None or p.v1 is None)  # stable: report order kept
 
 
 def _pair_lone_by_gap(by_key: dict[str, dict[str, Result]]) -> None:

@@ -39,8 +39,14 @@ def validate(body: dict[str, Any]) -> None:
         raise errors.OllamaError.of("anthropic_messages_required")
 
 
-def to_native(body: dict[str, Any], capabilities: list[str] | None) -> dict[str, Any]:
-    """The native chat body; `capabilities` of the model (None when unknown) relax thinking."""
+def to_native(
+    body: dict[str, Any], capabilities: list[str] | None, honour_tool_choice: bool = False
+) -> dict[str, Any]:
+    """The native chat body; `capabilities` of the model (None when unknown) relax thinking.
+
+    Ollama ignores tool_choice; `honour_tool_choice` (openai-strict profile) passes it on as
+    the native `_tool_choice` that the mock's default responder understands.
+    """
     validate(body)
     messages = _system(body.get("system"))
     for message in body["messages"]:
@@ -60,6 +66,9 @@ def to_native(body: dict[str, Any], capabilities: list[str] | None) -> dict[str,
     tools = _tools(body.get("tools") or [])
     if tools:
         native["tools"] = tools
+    choice = _tool_choice(body.get("tool_choice")) if honour_tool_choice else None
+    if choice is not None:
+        native["_tool_choice"] = choice
     think = _think(body)
     # a model without thinking is silently relaxed on this API (no 400)
     if think is not None and not (
@@ -210,6 +219,18 @@ def _custom_tool(tool: dict[str, Any]) -> dict[str, Any]:
         function["description"] = tool["description"]
     function["parameters"] = schema or {"type": "object", "properties": {}}
     return {"type": "function", "function": function}
+
+
+def _tool_choice(choice: Any) -> Any:
+    """Anthropic's tool_choice in the chat-completions form: any -> required, tool -> named."""
+    kind = obj(choice).get("type")
+    if kind == "any":
+        return "required"
+    if kind == "none":
+        return "none"
+    if kind == "tool" and obj(choice).get("name"):
+        return {"type": "function", "function": {"name": obj(choice)["name"]}}
+    return None
 
 
 def _think(body: dict[str, Any]) -> Any:

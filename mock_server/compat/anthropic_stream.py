@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import errors
 from ..outcome import Chunk, Cut, Outcome, Raw, Stream, StreamItem
 from .anthropic_messages import stop_reason
-from .common import go_json, native_items
+from .common import NativeError, go_json, native_items
 from .sse import sse
 
 
@@ -34,7 +33,7 @@ class AnthropicStreamer:
                 continue
             if "error" in item.body:
                 if not self.items:
-                    raise errors.OllamaError(500, str(item.body["error"]))
+                    raise NativeError(500, str(item.body["error"]))
                 break  # Ollama ends the stream without message_stop
             self.delay = item.delay
             if self._process(item.body):

@@ -32,13 +32,28 @@ def profile(state: Any) -> Profile:
     return value if isinstance(value, Profile) else Profile()
 
 
+class NativeError(errors.OllamaError):
+    """An error the native handler answered (status and message pass through unchanged).
+
+    Kept apart from the layer's own validation errors because Ollama before v0.18.0 gave only
+    these the type `api_error` (its writer re-encoded them as a 500-type error, gap 31).
+    """
+
+    @classmethod
+    def wrap(cls, error: errors.OllamaError) -> NativeError:
+        return cls(error.status, error.message, error.headers)
+
+
 def call_native(kind: str, state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     """Run the native handler `kind` (chat, generate, embed); its errors pass through unchanged."""
     import importlib
 
     module_name, function_name = _NATIVE[kind]
     module = importlib.import_module(f"{__package__.rsplit('.', 1)[0]}.{module_name}")
-    result: Outcome = getattr(module, function_name)(state, body, info)
+    try:
+        result: Outcome = getattr(module, function_name)(state, body, info)
+    except errors.OllamaError as error:
+        raise NativeError.wrap(error) from None
     return result
 
 
@@ -47,7 +62,7 @@ def native_items(result: Outcome) -> list[StreamItem]:
     if isinstance(result, Stream):
         return list(result.items)
     if result.status >= 400:
-        raise errors.OllamaError(result.status, _error_text(result.body))
+        raise NativeError(result.status, _error_text(result.body))
     return [Chunk(body=dict(result.body or {}))]
 
 
@@ -55,7 +70,7 @@ def native_single(result: Outcome) -> dict[str, Any]:
     """The native answer as one final record (a stream is folded like Ollama's non-stream path)."""
     if isinstance(result, Single):
         if result.status >= 400:
-            raise errors.OllamaError(result.status, _error_text(result.body))
+            raise NativeError(result.status, _error_text(result.body))
         return dict(result.body or {})
     return fold_chat([item.body for item in result.items if isinstance(item, Chunk)])
 
@@ -66,7 +81,7 @@ def fold_chat(records: list[dict[str, Any]]) -> dict[str, Any]:
         return {}
     for record in records:
         if "error" in record:
-            raise errors.OllamaError(500, str(record["error"]))
+            raise NativeError(500, str(record["error"]))
     final = dict(records[-1])
     if "message" in final:
         message = dict(final["message"])
@@ -130,17 +145,17 @@ def marked(headers: dict[str, str], flags: set[str]) -> dict[str, str]:
 
 
 def openai_errors(run: Callable[..., Outcome]) -> Callable[..., Outcome]:
-    """Give every /v1 error the type `api_error` under the v1_error_types="api_error" profile (gap 31).
+    """Give native-handler errors the type `api_error` under v1_error_types="api_error" (gap 31).
 
-    Ollama before v0.18.0 did this; the core's envelope maps types by status, so the layer answers
-    the error body itself in that case and marks it deliberate.
+    Ollama before v0.18.0 did this (the layer's own validation errors kept their type); the core's
+    envelope maps types by status, so the layer answers the error body itself and marks it.
     """
 
     @functools.wraps(run)
     def wrapper(state: Any, *args: Any) -> Outcome:
         try:
             return run(state, *args)
-        except errors.OllamaError as error:
+        except NativeError as error:
             if profile(state).v1_error_types != "api_error":
                 raise
             body = {"error": {"message": error.message, "type": "api_error", "param": None, "code": None}}

@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import errors
 from ..outcome import Outcome, RequestInfo, Single
-from .common import JSON, openai_errors
+from .common import JSON, NativeError, openai_errors
 
 _WORDS = (
     "the quick brown fox jumps over a lazy dog while seven bright stars hum quietly above "
@@ -33,7 +33,9 @@ def run(state: Any, form: dict[str, object], info: RequestInfo) -> Outcome:
         raise errors.OllamaError.of("audio_file_empty")
     models = getattr(state, "models", None)
     if models is not None and models.get(model) is None:
-        raise errors.OllamaError.of("model_not_found", model=model)
+        raise NativeError.wrap(
+            errors.OllamaError.of("model_not_found", model=model)
+        )  # the chat handler's 404
     text = transcript(audio)
     response_format = str(form.get("response_format") or "json")
     if response_format == "text":

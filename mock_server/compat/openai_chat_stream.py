@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import errors
 from ..outcome import Chunk, Cut, Outcome, Raw, Stream, StreamItem
 from ..profiles import Profile
-from .common import marked, native_items, openai_tool_calls, reasoning_field, unix
+from .common import NativeError, marked, native_items, openai_tool_calls, reasoning_field, unix
 from .sse import DONE, sse
 
 
@@ -185,7 +184,7 @@ class ChatStreamer:
     def _error(self, message: str, delay: float) -> None:
         if not self.sent_any:
             # nothing sent yet: a plain HTTP error, as Ollama answers before the first chunk
-            raise errors.OllamaError(500, message)
+            raise NativeError(500, message)
         if self.prof.v1_midstream_error == "error_event":
             self.marks.add("v1_midstream_error")
             body = {"error": {"message": message, "type": "api_error", "param": None, "code": None}}

@@ -15,6 +15,7 @@ from ..profiles import Profile
 from . import ids
 from .common import (
     JSON,
+    NativeError,
     call_native,
     go_decode,
     marked,
@@ -168,7 +169,7 @@ def _error(
     zero: dict[str, int] | None,
 ) -> None:
     if not any(isinstance(item, Chunk) for item in items):
-        raise errors.OllamaError(500, message)
+        raise NativeError(500, message)
     if prof.v1_midstream_error == "error_event":
         marks.add("v1_midstream_error")
         body = {"error": {"message": message, "type": "api_error", "param": None, "code": None}}

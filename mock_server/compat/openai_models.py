@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import errors, names
 from ..outcome import Outcome, RequestInfo, Single
-from .common import JSON, openai_errors
+from .common import JSON, NativeError, openai_errors
 
 
 @openai_errors
@@ -21,11 +21,12 @@ def run_retrieve(state: Any, info: RequestInfo) -> Outcome:
     """One model; `id` is the path parameter verbatim, the 404 names the normalised model."""
     requested = info.path_params.get("model", "")
     parsed = names.parse(requested)
+    # these come from Ollama's show handler behind the middleware
     if parsed is None:
-        raise errors.OllamaError.of("invalid_model_name")
+        raise NativeError.wrap(errors.OllamaError.of("invalid_model_name"))
     entry = state.models.get(requested)
     if entry is None:
-        raise errors.OllamaError.of("v1_model_not_found_normalised", model=parsed.display())
+        raise NativeError.wrap(errors.OllamaError.of("v1_model_not_found_normalised", model=parsed.display()))
     return Single(body=_model(requested, entry), content_type=JSON)
 
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import errors
 from ..outcome import Chunk, Cut, Outcome, Raw, Stream, StreamItem
 from ..profiles import Profile
 from . import ids
-from .common import marked, native_items, openai_tool_calls
+from .common import NativeError, marked, native_items, openai_tool_calls
 from .openai_responses import function_item, message_item, reasoning_item, response_object, usage
 from .sse import sse
 
@@ -50,7 +49,7 @@ class ResponsesStreamer:
                 continue
             if "error" in item.body:
                 if not self.items:
-                    raise errors.OllamaError(500, str(item.body["error"]))
+                    raise NativeError(500, str(item.body["error"]))
                 break  # Ollama closes the stream silently
             self.delay = item.delay
             if self._process(item.body):

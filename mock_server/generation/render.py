@@ -50,6 +50,7 @@ class Frame:
     logprobs: bool = False
     top_logprobs: int = 0
     headers: dict[str, str] = field(default_factory=dict)
+    tick_us: int | None = None
 
 
 def produce(reply: Reply, frame: Frame, stops: list[str], budget: int | None) -> Produced:
@@ -90,8 +91,9 @@ def render(reply: Reply, frame: Frame, stops: list[str], budget: int | None) -> 
 
 def created_at(moment: datetime) -> str:
     """RFC 3339 in UTC with Z and trailing zeros of the fraction trimmed, as Go prints it."""
-    stamp = moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-    frac = f"{moment.microsecond:06d}".rstrip("0")
+    m = moment if moment.tzinfo is timezone.utc else moment.astimezone(timezone.utc)
+    frac = f"{m.microsecond:06d}".rstrip("0")
+    stamp = f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
     return stamp + ("." + frac if frac else "") + "Z"
 
 
@@ -104,6 +106,22 @@ def load_record(kind: str, model: str, now: datetime, reason: str) -> Single:
         body["response"] = ""
     body.update(done=True, done_reason=reason)
     return Single(body)
+
+
+def debug_record(kind: str, model: str, now: datetime, rendered: str, image_count: int) -> Single:
+    """`_debug_render_only`: Ollama's zero-valued response carrying only the rendered prompt."""
+    body: dict[str, Any] = {"model": model, "created_at": created_at(now)}
+    if kind == "chat":
+        body["message"] = {"role": "", "content": ""}
+    else:
+        body["response"] = ""
+    info: dict[str, Any] = {"rendered_template": rendered}
+    if image_count:
+        info["image_count"] = image_count
+    body.update(done=False, _debug_info=info)
+    # Ollama answers done:false (and role "" on chat) here, which the response schema has no
+    # variant for yet: marked so the self-check does not report Ollama's own shape.
+    return Single(body, headers={DELIBERATE: "_debug_render_only"})
 
 
 def _split(value: str, sizes: list[int] | None) -> list[str]:
@@ -155,7 +173,9 @@ def _native_call(call: ToolCallPlan, index: int, frame: Frame) -> dict[str, Any]
 
 
 def _head(frame: Frame, step: int) -> dict[str, Any]:
-    moment = frame.now + timedelta(microseconds=step * metrics.token_ns(frame.seed) // 1000)
+    if frame.tick_us is None:  # records are spaced by the request's token time
+        frame.tick_us = metrics.token_ns(frame.seed) // 1000
+    moment = frame.now + timedelta(microseconds=step * frame.tick_us)
     return {"model": frame.model, "created_at": created_at(moment)}
 
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import random
 import re
+from functools import lru_cache
 from typing import Any
 
 _POS = {
@@ -92,6 +93,7 @@ def sentence(r: random.Random, extra: list[str] | None = None) -> str:
     return " ".join(words).capitalize() + "."
 
 
+@lru_cache(maxsize=2048)  # pure; identical requests (benchmarks, retries) skip the word draw
 def paragraph(seed: bytes, prompt: str, salt: str = "answer", words: tuple[int, int] = (14, 40)) -> str:
     """A deterministic answer of roughly `words` words, touching the prompt's topic words."""
     r = rng(seed, salt)
@@ -104,6 +106,7 @@ def paragraph(seed: bytes, prompt: str, salt: str = "answer", words: tuple[int, 
     return " ".join(out)
 
 
+@lru_cache(maxsize=1024)
 def thinking(seed: bytes, prompt: str, level: str = "medium") -> str:
     """Reasoning text for thinking models; longer for higher think levels."""
     span = {"low": (8, 16), "medium": (16, 32), "high": (30, 50), "max": (45, 70)}.get(level, (16, 32))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..generation import metrics, pipeline, render, request
+from ..generation import metrics, pipeline, render, request, template
 from ..generation.responder import seed_of
 from ..outcome import Outcome, RequestInfo
 from ..reply import ReplyContext
@@ -32,6 +32,8 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     load_ns = pipeline.load(state, entry, body, options)
     if not messages:
         return render.load_record("chat", model, state.clock.now(), "load")
+    if body.get("_debug_render_only") is True:
+        return _debug(state, body, model, messages, tools, entry)
     request.check_format(body.get("format"))
     reply = pipeline.ask(state, _context(body, info, model, messages, tools, entry.capabilities))
     return render.render(
@@ -40,6 +42,15 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
         request.stop_sequences(options),
         request.num_predict(options),
     )
+
+
+def _debug(
+    state: Any, body: dict[str, Any], model: str, messages: list[dict[str, Any]], tools: list[Any], entry: Any
+) -> Outcome:
+    think = request.think_enabled(body.get("think"), entry.capabilities, state.profile.thinking)
+    rendered = template.render_chat(entry.system, messages, tools, think)
+    images = sum(len(m.get("images") or []) for m in messages)
+    return render.debug_record("chat", model, state.clock.now(), rendered, images)
 
 
 def _context(

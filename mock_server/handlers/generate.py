@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import OllamaError
-from ..generation import metrics, pipeline, render, request, text
+from ..generation import metrics, pipeline, render, request, template, text
 from ..generation.responder import seed_of
 from ..outcome import Outcome, RequestInfo
 from ..reply import ReplyContext
@@ -37,6 +37,10 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
     load_ns = pipeline.load(state, entry, body, options)
     if prompt == "":
         return render.load_record("generate", model, state.clock.now(), "load")
+    if body.get("_debug_render_only") is True:
+        system = pipeline.text_field(body, "system") or entry.system
+        rendered = template.render_generate(prompt, system, suffix, raw)
+        return render.debug_record("generate", model, state.clock.now(), rendered, len(images))
     request.check_format(body.get("format"))
     ctx = ReplyContext(
         endpoint=info.endpoint,

@@ -51,7 +51,7 @@ def _ep(path: str) -> str:
 def _body_for(endpoint: str, model: str) -> dict[str, Any]:
     """The smallest otherwise-valid body for `endpoint` naming `model`."""
     msgs = [{"role": "user", "content": "hi"}]
-    return {
+    bodies: dict[str, dict[str, Any]] = {
         "POST /api/copy": {"source": model, "destination": model + "-copy" if model else "x"},
         "POST /api/chat": {"model": model, "messages": msgs},
         "POST /v1/chat/completions": {"model": model, "messages": msgs},
@@ -60,7 +60,8 @@ def _body_for(endpoint: str, model: str) -> dict[str, Any]:
         "POST /api/embed": {"model": model, "input": "hi"},
         "POST /v1/embeddings": {"model": model, "input": "hi"},
         "POST /api/embeddings": {"model": model, "prompt": "hi"},
-    }.get(endpoint, {"model": model})
+    }
+    return bodies.get(endpoint, {"model": model})
 
 
 def _table_cases(kind: str, model: str) -> list[Err]:

@@ -137,3 +137,55 @@ def test_chat_invalid_property(api, target) -> None:
         expect_valid("POST /api/chat", "error", body_json(ex))
 
     run_property(target, strategy, test)
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """The request schema with its common/defs.json refs inlined (hypothesis-jsonschema reads one document)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and "#/definitions/" in ref:
+            return _inline(defs[ref.rsplit("/", 1)[1]], defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k not in ("$id", "$schema")}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+def contract_requests(endpoint: str, model: str, keep: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
+    """Requests generated from the endpoint's request contract (fields in `keep`), model fixed."""
+    from hypothesis_jsonschema import from_schema
+
+    from ollama_conformance import contracts
+
+    doc = contracts.schema(contracts.operation(endpoint)["request"])
+    defs = contracts.schema("common/defs.json").get("definitions", {})
+    props = {k: _inline(v, defs) for k, v in doc["properties"].items() if k in keep}
+    schema = {"type": "object", "properties": props, "additionalProperties": False}
+    return from_schema(schema).map(lambda body: {**body, "model": model})
+
+
+CONTRACT_CASES = [
+    ("POST /api/show", "chat", ("verbose", "system", "template")),
+    ("POST /api/embed", "embedding", ("input", "truncate", "dimensions")),
+    ("POST /api/embeddings", "embedding", ("prompt",)),
+]
+
+
+@check(id="property.contract-requests", endpoint="POST /api/show", category="contract")
+@pytest.mark.parametrize("endpoint,cap,keep", CONTRACT_CASES, ids=[c[0] for c in CONTRACT_CASES])
+def test_contract_generated_requests(api, target, endpoint: str, cap: str, keep: tuple[str, ...]) -> None:
+    """Any request the contract allows gets a listed status and a body valid for that status."""
+    from ollama_conformance import contracts
+
+    op = contracts.operation(endpoint)
+    strategy = contract_requests(endpoint, need(target, cap), keep)
+    allowed = set(op["response"]["status"]) | set(op["errors"]["status"])
+
+    def test(body: dict[str, Any]) -> None:
+        ex = api.post(endpoint.split(" ", 1)[1], body)
+        expect(ex.status in allowed, f"status {ex.status} is not one the contract lists ({sorted(allowed)})",
+               excerpt=ex.text)
+        kind = "response" if ex.status in op["response"]["status"] else "error"
+        expect_valid(endpoint, kind, body_json(ex))
+
+    run_property(target, strategy, test)

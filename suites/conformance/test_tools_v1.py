@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from ollama_conformance.suites.conformance.support import (
     TOOLS,
+    TWO_CITY_PROMPT,
     WEATHER_PROMPT,
     leaked_call,
     native_chat,
@@ -86,7 +87,7 @@ def test_arguments_string(api, target) -> None:
         args = (call.get("function") or {}).get("arguments")
         expect(isinstance(args, str), f"/v1 arguments must be a JSON string, got {type(args).__name__}", path=path, excerpt=args)
         try:
-            value = json.loads(args)
+            value = json.loads(str(args))
         except ValueError:
             fail("arguments do not parse as JSON", path=path, excerpt=args)
         expect(isinstance(value, dict), f"arguments parse to {type(value).__name__}, not an object", path=path, excerpt=args)
@@ -201,3 +202,43 @@ def test_length_beats_tool_calls(api, target) -> None:
                    excerpt=call)
         expect(used < limit, f"generation hit max_tokens ({used} tokens) yet finish_reason is tool_calls, not length",
                path="$.choices[0].finish_reason", excerpt=body.get("usage"))
+
+
+@check(id="v1.chat.stream.parallel-calls", endpoint=EP, category="tool-calling", gap=8)
+def test_stream_parallel_calls(api, target) -> None:
+    """Two calls in one turn: each call (a delta naming a function) gets its own index 0..n-1."""
+    model = need(target, "tools")
+    parsed = sse_of(v1_chat(api, model, TWO_CITY_PROMPT, stream=True, tools=TOOLS))
+    deltas = [call for _, call in stream_tool_deltas(parsed)]
+    starts = [call for call in deltas if (call.get("function") or {}).get("name")]
+    if len(starts) < 2:
+        pytest.skip(f"the model made {len(starts)} call(s) for a two-call prompt: parallel calls not exercised")
+    if any(not isinstance(call.get("index"), int) for call in deltas):
+        pytest.skip("tool-call deltas without index: see v1.chat.stream.tool-calls.index")
+    indexes = [call["index"] for call in starts]
+    expect(sorted(indexes) == list(range(len(starts))), f"calls have indexes {indexes}, expected distinct 0..{len(starts) - 1}",
+           path="$[*].choices[0].delta.tool_calls[*].index", excerpt=starts)
+    ids = [call.get("id") for call in starts if call.get("id")]
+    expect(len(set(ids)) == len(ids), f"distinct calls share ids {ids}", path="$[*].choices[0].delta.tool_calls[*].id")
+    args: dict[int, str] = {}
+    for call in deltas:
+        args[call["index"]] = args.get(call["index"], "") + str((call.get("function") or {}).get("arguments") or "")
+    for index, text in args.items():
+        try:
+            json.loads(text)
+        except ValueError:
+            fail(f"joined arguments of index {index} do not parse as JSON", excerpt=text)
+
+
+@check(id="native.chat.parallel-calls", endpoint="POST /api/chat", category="tool-calling", gap=8)
+def test_native_parallel_calls(api, target) -> None:
+    model = need(target, "tools")
+    body = ok_json(native_chat(api, model, TWO_CITY_PROMPT, stream=False, tools=TOOLS))
+    calls = (body.get("message") or {}).get("tool_calls") or []
+    if len(calls) < 2:
+        pytest.skip(f"the model made {len(calls)} call(s) for a two-call prompt: parallel calls not exercised")
+    indexes = [(c.get("function") or {}).get("index") for c in calls]
+    if any(not isinstance(i, int) for i in indexes):
+        pytest.skip("calls without function.index: see native.chat.tool-calls.index")
+    expect(indexes == list(range(len(calls))), f"function.index values {indexes}, expected 0..{len(calls) - 1}",
+           path="$.message.tool_calls[*].function.index", excerpt=calls)

@@ -13,7 +13,7 @@ from .client import Client, Exchange
 from .expect import CheckFailed, excerpt_of
 from .marks import MARK, spec_of
 from .progress import Progress
-from .results import CheckResult, CheckSpec, Evidence, outcome_for
+from .results import CATEGORIES, SEVERITIES, CheckResult, CheckSpec, Evidence, outcome_for
 from .target import Target
 
 PLUGIN_NAME = "ollama_conformance_suite"
@@ -32,11 +32,17 @@ class SuitePlugin:
     # -- configuration ------------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{MARK}(spec): a conformance check (use harness.marks.check)")
+        for name in selection_markers():
+            config.addinivalue_line("markers", f"{name}: conformance checks selectable with -m")
 
+    @pytest.hookimpl(tryfirst=True)  # before -m deselects: the markers below must exist by then
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         keep, drop = [], []
         for item in items:
             spec = spec_of(item)
+            if spec is not None:
+                for name in markers_of(spec):
+                    item.add_marker(name)
             if spec is None:
                 self.errors.append(f"{item.nodeid}: not declared with @check")
                 drop.append(item)
@@ -66,7 +72,7 @@ class SuitePlugin:
     # -- results -----------------------------------------------------------------------
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
-        outcome = yield
+        outcome: Any = yield
         report: pytest.TestReport = outcome.get_result()
         spec = spec_of(item)
         if spec is None:
@@ -105,6 +111,18 @@ class SuitePlugin:
             shown = ex.body if ex.body is not None else (ex.raw_body or b"").decode("utf-8", "replace")
             message += " | shrunk example: " + json.dumps(shown, ensure_ascii=False)[:400]
         return CheckResult(spec, outcome, " ".join(message.split()), duration, evidence)
+
+
+def markers_of(spec: CheckSpec) -> list[str]:
+    """-m names of a check: its category (tool_calling), severity, and gap / gapN when tied to a row."""
+    names = [spec.category.replace("-", "_"), spec.severity]
+    if spec.gap is not None:
+        names += ["gap_row", f"gap{spec.gap}"]
+    return names
+
+
+def selection_markers() -> list[str]:
+    return [c.replace("-", "_") for c in CATEGORIES] + list(SEVERITIES) + ["gap_row"] + [f"gap{n}" for n in range(1, 40)]
 
 
 def _evidence(ex: Exchange | None, excerpt: Any, json_path: str) -> Evidence:

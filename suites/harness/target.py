@@ -110,8 +110,19 @@ def discover_models(base_url: str, timeout: float, given: dict[str, str | None])
     return found
 
 
+def check_given(base_url: str, timeout: float, given: dict[str, str | None]) -> None:
+    """A model given with --model-<cap> must exist on the server (a typo is a usage error, not 50 failures)."""
+    with httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout) as http:
+        for cap, name in given.items():
+            if name and http.post("/api/show", json={"model": name}).status_code != 200:
+                tags = http.get("/api/tags").json().get("models") or []
+                known = ", ".join(sorted(str(m.get("name")) for m in tags)) or "none"
+                raise TargetError(f"--model-{cap} {name!r} is not on {base_url}; installed: {known}")
+
+
 def resolve(config: TargetConfig, base_url: str, embedded: bool) -> Target:
     version, profile = probe(base_url, config.timeout)
+    check_given(base_url, config.timeout, config.models)
     models = discover_models(base_url, config.timeout, config.models)
     return Target(base_url.rstrip("/"), version, embedded, profile, models, config)
 

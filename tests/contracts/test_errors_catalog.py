@@ -85,7 +85,9 @@ def test_unknown_model(endpoint: str, status: int | None, text: str) -> None:
 
 
 # §4.5 says push and create report an unknown model in-band ("(streamed)", "(streamed pull error)").
-@pytest.mark.xfail(strict=True, reason="errors.json unknown_model has no entries for push and create yet (lead's file)")
+@pytest.mark.xfail(
+    strict=True, reason="errors.json unknown_model has no entries for push and create yet (lead's file)"
+)
 @pytest.mark.parametrize("endpoint", ["POST /api/push", "POST /api/create"])
 def test_unknown_model_is_streamed_for_push_and_create(endpoint: str) -> None:
     assert _entry("unknown_model", endpoint).startswith("streamed:")
@@ -97,11 +99,15 @@ def test_the_vectors_match_the_reference_table() -> None:
             pytest.fail(f"CI is set but the reference is missing: {REFERENCE}")
         pytest.skip(f"reference not available: {REFERENCE}")
     section = REFERENCE.read_text(encoding="utf-8").split("### 4.5", 1)[1].split("\n## ", 1)[0]
-    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in section.splitlines() if line.startswith("|")]
+    rows = [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("|")
+    ]
     header = rows[0]
     for label, vectors in (("Empty model", EMPTY_MODEL), ("Unknown model", UNKNOWN_MODEL)):
         row = next(r for r in rows if r[0] == label)
-        for column, cell in zip(header[1:], row[1:]):
+        for column, cell in zip(header[1:], row[1:], strict=True):
             vector = next((v for v in vectors if v[0].endswith(f"/api/{column}")), None)
             _check_cell(label, column, cell, vector)
 

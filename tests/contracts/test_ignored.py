@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import pytest
-
-from ollama_conformance import contracts
 from ollama_conformance.contracts import ignored
 
-REMOVED_IN_070 = ["mirostat", "mirostat_tau", "mirostat_eta", "use_mlock", "low_vram", "f16_kv", "logits_all", "vocab_only"]
+from ollama_conformance import contracts
+
+REMOVED_IN_070 = [
+    "mirostat",
+    "mirostat_tau",
+    "mirostat_eta",
+    "use_mlock",
+    "low_vram",
+    "f16_kv",
+    "logits_all",
+    "vocab_only",
+]
 
 
 def messages(endpoint: str, request: dict) -> dict[str, str]:
@@ -32,7 +41,12 @@ def test_create_parameters_are_checked_like_options() -> None:
 
 
 def test_known_options_and_fields_give_no_warning() -> None:
-    request = {"model": "m", "prompt": "hi", "options": {"temperature": 0.1, "num_ctx": 2048, "stop": ["x"]}, "stream": False}
+    request = {
+        "model": "m",
+        "prompt": "hi",
+        "options": {"temperature": 0.1, "num_ctx": 2048, "stop": ["x"]},
+        "stream": False,
+    }
     assert contracts.ignored_fields("POST /api/generate", request) == []
 
 
@@ -72,7 +86,9 @@ def test_listed_fields_are_ignored(endpoint: str, field: str) -> None:
 
 
 def test_an_ignored_field_is_warned_once_even_if_the_schema_does_not_list_it() -> None:
-    found = contracts.ignored_fields("POST /v1/chat/completions", {"model": "m", "messages": [], "tool_choice": "none"})
+    found = contracts.ignored_fields(
+        "POST /v1/chat/completions", {"model": "m", "messages": [], "tool_choice": "none"}
+    )
     assert [w.path for w in found] == ["tool_choice"]
     assert '"none" does not disable tools' in found[0].message
 
@@ -80,7 +96,9 @@ def test_an_ignored_field_is_warned_once_even_if_the_schema_does_not_list_it() -
 def test_dotted_paths_reach_nested_fields() -> None:
     request = {"model": "m", "input": "hi", "reasoning": {"effort": "low", "summary": "auto"}}
     assert "reasoning.summary" in messages("POST /v1/responses", request)
-    assert "reasoning.summary" not in messages("POST /v1/responses", {"model": "m", "input": "hi", "reasoning": {"effort": "low"}})
+    assert "reasoning.summary" not in messages(
+        "POST /v1/responses", {"model": "m", "input": "hi", "reasoning": {"effort": "low"}}
+    )
 
 
 def test_a_non_object_request_gives_no_warning_and_an_unknown_endpoint_raises() -> None:
@@ -90,9 +108,14 @@ def test_a_non_object_request_gives_no_warning_and_an_unknown_endpoint_raises() 
 
 
 def test_warnings_carry_path_and_message() -> None:
-    (warning,) = contracts.ignored_fields("POST /api/chat", {"model": "m", "messages": [], "options": {"mirostat": 1}})
+    (warning,) = contracts.ignored_fields(
+        "POST /api/chat", {"model": "m", "messages": [], "options": {"mirostat": 1}}
+    )
     assert isinstance(warning, contracts.Warning)
-    assert (warning.path, str(warning)) == ("options.mirostat", "options.mirostat is ignored by Ollama >= 0.7.0")
+    assert (warning.path, str(warning)) == (
+        "options.mirostat",
+        "options.mirostat is ignored by Ollama >= 0.7.0",
+    )
 
 
 def test_the_catalogue_names_only_known_endpoints_and_option_sets() -> None:

@@ -74,7 +74,7 @@ def schema_paths(entry: dict[str, Any]) -> list[str]:
 
 
 def schema_exists(path: str) -> bool:
-    return resources.files("ollama_conformance.contracts").joinpath("schemas", path).is_file()
+    return resources.files("ollama_conformance.contracts").joinpath("schemas").joinpath(path).is_file()
 
 
 def test_every_in_scope_route_has_an_index_entry_and_its_schema_files() -> None:
@@ -85,7 +85,11 @@ def test_every_in_scope_route_has_an_index_entry_and_its_schema_files() -> None:
         if name not in operations:
             problems.append(f"row {row}: {name} has no index entry")
             continue
-        problems.extend(f"row {row}: {name} names {p}, which does not exist" for p in schema_paths(operations[name]) if not schema_exists(p))
+        problems.extend(
+            f"row {row}: {name} names {p}, which does not exist"
+            for p in schema_paths(operations[name])
+            if not schema_exists(p)
+        )
     assert problems == []
 
 

@@ -33,8 +33,8 @@ CURRENT = "current"
 LEGACY_STREAM = "stream-framing-before-0.32.6"
 API_ERROR = "legacy-stream-api-error-before-0.18.0"
 NO_REASONING = "no-reasoning-before-0.11.1"
-NO_INDEX = "no-tool-call-index-before-0.4.7"
 MODELS_BY_NAME = "id-from-name-api-error-before-0.18.0"
+EMPTY_FINISH = "empty-finish-reason-before-0.1.37"
 
 
 class Expect(NamedTuple):
@@ -57,7 +57,7 @@ TABLE: dict[str, Expect] = {
     "cloud2608-v1-chat-completions-stream-tool-call.json": Expect(CURRENT, True, "ollama.com 2026-08: role first only, {} finish chunk, usage chunk"),
     "cloud2608-v1-chat-completions-stream-usage.json": Expect(CURRENT, True, "ollama.com 2026-08: the 0.32.6 framing"),
     "cloud2608-v1-chat-completions-tool-call.json": Expect(CURRENT, True, "ollama.com 2026-08, after 0.32.6"),
-    "u2404-v1-chat-completions-nonstream.json": Expect(NO_INDEX, True, "April 2024 (0.1.3x): plain answer, no reasoning key"),
+    "u2404-v1-chat-completions-nonstream.json": Expect(EMPTY_FINISH, True, "April 2024, before 0.1.37 (May 2024): plain answer, no reasoning key"),
     "u2504-v1-chat-completions-stream-basic.json": Expect(NO_REASONING, False, "April 2025 (0.6.x): finish_reason stop on a {role, content:\"\"} delta"),
     "u2504-v1-chat-completions-stream-chunk-content-and-stop.json": Expect(NO_REASONING, False, "April 2025: content and stop in one chunk"),
     "u2504-v1-chat-completions-stream-parallel-tool-calls.json": Expect(NO_REASONING, False, "April 2025: indexed tool calls (>= 0.4.7), tool_calls reason on a {role, content} delta"),
@@ -78,7 +78,7 @@ TABLE: dict[str, Expect] = {
 
 # First release of the versions that bound the variants (reference §5): a recording cannot be
 # older than the release its contract starts at.
-RELEASED = {"0.3.3": "2024-08", "0.4.7": "2024-11-29", "0.11.1": "2025-08-05", "0.13.3": "2025-12-11",
+RELEASED = {"0.1.37": "2024-05", "0.3.3": "2024-08", "0.4.7": "2024-11-29", "0.11.1": "2025-08-05", "0.13.3": "2025-12-11",
             "0.18.0": "2026-03", "0.30.7": "2026-06", "0.32.6": "2026-08-04"}
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ollama_conformance import contracts
 from ollama_conformance.contracts import streams
+
+from ollama_conformance import contracts
 
 
 def sse(*payloads: Any, done: bool = True) -> str:
@@ -27,7 +28,15 @@ def keywords(violations: list[contracts.Violation]) -> set[str | None]:
 
 def completion(text: str, finish: str | None = None, **extra: Any) -> dict[str, Any]:
     choice = {"text": text, "index": 0, "finish_reason": finish}
-    return {"id": "cmpl-12", "object": "text_completion", "created": 1787340131, "choices": [choice], "model": "m", "system_fingerprint": "fp_ollama", **extra}
+    return {
+        "id": "cmpl-12",
+        "object": "text_completion",
+        "created": 1787340131,
+        "choices": [choice],
+        "model": "m",
+        "system_fingerprint": "fp_ollama",
+        **extra,
+    }
 
 
 ZERO = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
@@ -42,22 +51,37 @@ def test_a_completions_stream_is_valid_with_and_without_usage() -> None:
     plain = sse(completion("Hi"), completion("", "stop"))
     assert streams.check_grammar("openai-completions", plain, request={"stream": True}) == []
     with_usage = sse(completion("Hi", usage=ZERO), completion("", "length", usage=ZERO), completion_usage())
-    assert streams.check_grammar("openai-completions", with_usage, request={"stream_options": {"include_usage": True}}) == []
+    assert (
+        streams.check_grammar(
+            "openai-completions", with_usage, request={"stream_options": {"include_usage": True}}
+        )
+        == []
+    )
 
 
 def test_completions_without_finish_reason_or_done_are_reported() -> None:
-    assert keywords(streams.check_grammar("openai-completions", sse(completion("Hi"), completion("")))) == {"finish-on-last"}
-    assert keywords(streams.check_grammar("openai-completions", sse(completion("Hi"), completion("", "stop"), done=False))) == {"done-terminator"}
+    assert keywords(streams.check_grammar("openai-completions", sse(completion("Hi"), completion("")))) == {
+        "finish-on-last"
+    }
+    assert keywords(
+        streams.check_grammar("openai-completions", sse(completion("Hi"), completion("", "stop"), done=False))
+    ) == {"done-terminator"}
 
 
 def test_completions_usage_rules() -> None:
     wanted = {"stream_options": {"include_usage": True}}
     no_zero = sse(completion("Hi"), completion("", "stop", usage=ZERO), completion_usage())
-    assert keywords(streams.check_grammar("openai-completions", no_zero, request=wanted)) == {"completions-usage"}
+    assert keywords(streams.check_grammar("openai-completions", no_zero, request=wanted)) == {
+        "completions-usage"
+    }
     unwanted = sse(completion("Hi"), completion("", "stop"), completion_usage())
-    assert keywords(streams.check_grammar("openai-completions", unwanted, request={})) == {"completions-usage"}
+    assert keywords(streams.check_grammar("openai-completions", unwanted, request={})) == {
+        "completions-usage"
+    }
     missing = sse(completion("Hi", usage=ZERO), completion("", "stop", usage=ZERO))
-    assert keywords(streams.check_grammar("openai-completions", missing, request=wanted)) == {"completions-usage"}
+    assert keywords(streams.check_grammar("openai-completions", missing, request=wanted)) == {
+        "completions-usage"
+    }
 
 
 # --- openai-responses -----------------------------------------------------------------
@@ -65,24 +89,78 @@ def test_completions_usage_rules() -> None:
 
 def response_events(*middle: dict[str, Any]) -> list[dict[str, Any]]:
     resp = {"id": "resp_1", "object": "response", "status": "in_progress", "output": []}
-    items = [{"type": "response.created", "response": resp}, {"type": "response.in_progress", "response": resp}, *middle]
+    items = [
+        {"type": "response.created", "response": resp},
+        {"type": "response.in_progress", "response": resp},
+        *middle,
+    ]
     items.append({"type": "response.completed", "response": {**resp, "status": "completed"}})
     return [{**item, "sequence_number": n} for n, item in enumerate(items)]
 
 
 MESSAGE = [
-    {"type": "response.output_item.added", "output_index": 0, "item": {"id": "msg_1", "type": "message", "content": []}},
-    {"type": "response.content_part.added", "output_index": 0, "item_id": "msg_1", "content_index": 0, "part": {"type": "output_text", "text": ""}},
-    {"type": "response.output_text.delta", "output_index": 0, "item_id": "msg_1", "content_index": 0, "delta": "Hel"},
-    {"type": "response.output_text.delta", "output_index": 0, "item_id": "msg_1", "content_index": 0, "delta": "lo"},
-    {"type": "response.output_text.done", "output_index": 0, "item_id": "msg_1", "content_index": 0, "text": "Hello"},
-    {"type": "response.content_part.done", "output_index": 0, "item_id": "msg_1", "content_index": 0, "part": {}},
+    {
+        "type": "response.output_item.added",
+        "output_index": 0,
+        "item": {"id": "msg_1", "type": "message", "content": []},
+    },
+    {
+        "type": "response.content_part.added",
+        "output_index": 0,
+        "item_id": "msg_1",
+        "content_index": 0,
+        "part": {"type": "output_text", "text": ""},
+    },
+    {
+        "type": "response.output_text.delta",
+        "output_index": 0,
+        "item_id": "msg_1",
+        "content_index": 0,
+        "delta": "Hel",
+    },
+    {
+        "type": "response.output_text.delta",
+        "output_index": 0,
+        "item_id": "msg_1",
+        "content_index": 0,
+        "delta": "lo",
+    },
+    {
+        "type": "response.output_text.done",
+        "output_index": 0,
+        "item_id": "msg_1",
+        "content_index": 0,
+        "text": "Hello",
+    },
+    {
+        "type": "response.content_part.done",
+        "output_index": 0,
+        "item_id": "msg_1",
+        "content_index": 0,
+        "part": {},
+    },
     {"type": "response.output_item.done", "output_index": 0, "item": {"id": "msg_1", "type": "message"}},
 ]
 REASONING = [
-    {"type": "response.output_item.added", "output_index": 0, "item": {"id": "rs_1", "type": "reasoning", "summary": []}},
-    {"type": "response.reasoning_summary_text.delta", "output_index": 0, "item_id": "rs_1", "summary_index": 0, "delta": "hm"},
-    {"type": "response.reasoning_summary_text.done", "output_index": 0, "item_id": "rs_1", "summary_index": 0, "text": "hm"},
+    {
+        "type": "response.output_item.added",
+        "output_index": 0,
+        "item": {"id": "rs_1", "type": "reasoning", "summary": []},
+    },
+    {
+        "type": "response.reasoning_summary_text.delta",
+        "output_index": 0,
+        "item_id": "rs_1",
+        "summary_index": 0,
+        "delta": "hm",
+    },
+    {
+        "type": "response.reasoning_summary_text.done",
+        "output_index": 0,
+        "item_id": "rs_1",
+        "summary_index": 0,
+        "text": "hm",
+    },
     {"type": "response.output_item.done", "output_index": 0, "item": {"id": "rs_1", "type": "reasoning"}},
 ]
 
@@ -114,12 +192,16 @@ def test_a_done_marker_in_responses_is_reported() -> None:
 
 def test_text_delta_before_its_content_part_is_reported() -> None:
     broken = [MESSAGE[0], MESSAGE[2], MESSAGE[1], *MESSAGE[3:]]
-    assert keywords(streams.check_grammar("openai-responses", events(*response_events(*broken)))) == {"content-parts"}
+    assert keywords(streams.check_grammar("openai-responses", events(*response_events(*broken)))) == {
+        "content-parts"
+    }
 
 
 def test_overlapping_output_items_are_reported() -> None:
     overlapping = [*REASONING[:2], *shifted(MESSAGE, 1), *REASONING[2:]]
-    assert "output-items" in keywords(streams.check_grammar("openai-responses", events(*response_events(*overlapping))))
+    assert "output-items" in keywords(
+        streams.check_grammar("openai-responses", events(*response_events(*overlapping)))
+    )
 
 
 def test_event_name_and_frame_layout_are_checked() -> None:
@@ -132,8 +214,14 @@ def test_event_name_and_frame_layout_are_checked() -> None:
 
 # --- anthropic-messages ----------------------------------------------------------------
 
-START = {"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant", "content": []}}
-END = [{"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 3}}, {"type": "message_stop"}]
+START: dict[str, Any] = {
+    "type": "message_start",
+    "message": {"id": "msg_1", "type": "message", "role": "assistant", "content": []},
+}
+END: list[dict[str, Any]] = [
+    {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 3}},
+    {"type": "message_stop"},
+]
 
 
 def block(index: int, kind: str, *deltas: dict[str, Any]) -> list[dict[str, Any]]:

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ollama_conformance.contracts import streams
 
 from ollama_conformance import contracts
-from ollama_conformance.contracts import streams
 
 RECORDED = Path(__file__).resolve().parents[2].parent / "shared" / "recorded"
 T = "2026-08-21T17:02:11.5Z"
@@ -34,7 +34,13 @@ def keywords(violations: list[contracts.Violation]) -> set[str | None]:
 
 
 def chat(content: str = "", done: bool = False, **extra: Any) -> dict[str, Any]:
-    return {"model": "m", "created_at": T, "message": {"role": "assistant", "content": content}, "done": done, **extra}
+    return {
+        "model": "m",
+        "created_at": T,
+        "message": {"role": "assistant", "content": content},
+        "done": done,
+        **extra,
+    }
 
 
 FINAL = chat(done=True, done_reason="stop", total_duration=10, eval_count=2)
@@ -54,7 +60,13 @@ def test_a_stream_without_its_done_record_is_reported() -> None:
 
 
 def test_an_error_line_mid_stream_is_an_accepted_terminal() -> None:
-    assert streams.check_grammar("native-generation", ndjson(chat("can"), {"error": "an error was encountered while running the model"})) == []
+    assert (
+        streams.check_grammar(
+            "native-generation",
+            ndjson(chat("can"), {"error": "an error was encountered while running the model"}),
+        )
+        == []
+    )
 
 
 def test_records_after_an_error_line_are_reported() -> None:
@@ -106,12 +118,18 @@ def test_an_empty_body_and_bad_utf8_are_reported() -> None:
 
 
 def test_a_progress_stream_ending_with_success_is_valid() -> None:
-    raw = ndjson({"status": "pulling manifest"}, {"status": "pulling 6a07", "digest": "sha256:6a07", "total": 9, "completed": 9}, {"status": "success"})
+    raw = ndjson(
+        {"status": "pulling manifest"},
+        {"status": "pulling 6a07", "digest": "sha256:6a07", "total": 9, "completed": 9},
+        {"status": "success"},
+    )
     assert streams.check_grammar("native-progress", raw) == []
 
 
 def test_a_progress_stream_without_success_is_reported() -> None:
-    found = streams.check_grammar("native-progress", ndjson({"status": "pulling manifest"}, {"status": "writing manifest"}))
+    found = streams.check_grammar(
+        "native-progress", ndjson({"status": "pulling manifest"}, {"status": "writing manifest"})
+    )
     assert keywords(found) == {"terminal"}
 
 
@@ -121,7 +139,9 @@ def test_a_progress_stream_may_end_with_an_error_line() -> None:
 
 
 def test_a_record_after_success_is_reported() -> None:
-    found = streams.check_grammar("native-progress", ndjson({"status": "success"}, {"status": "writing manifest"}))
+    found = streams.check_grammar(
+        "native-progress", ndjson({"status": "success"}, {"status": "writing manifest"})
+    )
     assert "nothing-after-terminal" in keywords(found)
 
 
@@ -129,7 +149,13 @@ def test_a_record_after_success_is_reported() -> None:
 
 
 def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, Any]:
-    base = {"id": "chatcmpl-417", "object": "chat.completion.chunk", "created": 1787340131, "model": "llama3.2", "system_fingerprint": "fp_ollama"}
+    base = {
+        "id": "chatcmpl-417",
+        "object": "chat.completion.chunk",
+        "created": 1787340131,
+        "model": "llama3.2",
+        "system_fingerprint": "fp_ollama",
+    }
     return {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
 
 
@@ -141,7 +167,12 @@ def usage_chunk() -> dict[str, Any]:
 
 
 HELLO = [chunk({"role": "assistant", "content": "Hello"}), chunk({"content": " there"}), chunk({}, "stop")]
-USAGE_REQUEST = {"model": "llama3.2", "messages": [], "stream": True, "stream_options": {"include_usage": True}}
+USAGE_REQUEST = {
+    "model": "llama3.2",
+    "messages": [],
+    "stream": True,
+    "stream_options": {"include_usage": True},
+}
 
 
 def test_the_reference_chat_stream_with_usage_is_valid() -> None:
@@ -160,7 +191,9 @@ def test_a_done_marker_that_is_not_last_is_reported() -> None:
 
 
 def test_role_on_a_later_delta_is_reported() -> None:
-    found = streams.check_grammar("openai-chat", sse(HELLO[0], chunk({"role": "assistant", "content": "x"}), HELLO[2]))
+    found = streams.check_grammar(
+        "openai-chat", sse(HELLO[0], chunk({"role": "assistant", "content": "x"}), HELLO[2])
+    )
     assert keywords(found) == {"role-first-only"}
     assert found[0].instance_path == "$[1]"
 
@@ -180,7 +213,9 @@ def test_a_stream_without_finish_chunk_is_reported() -> None:
 
 
 def test_finish_reason_before_the_last_chunk_is_reported() -> None:
-    found = streams.check_grammar("openai-chat", sse(chunk({"role": "assistant", "content": "a"}, "stop"), HELLO[2]))
+    found = streams.check_grammar(
+        "openai-chat", sse(chunk({"role": "assistant", "content": "a"}, "stop"), HELLO[2])
+    )
     assert keywords(found) == {"finish-reason-null-elsewhere"}
 
 
@@ -190,7 +225,9 @@ def test_a_usage_chunk_without_include_usage_is_reported() -> None:
 
 
 def test_a_misplaced_usage_chunk_is_reported() -> None:
-    found = streams.check_grammar("openai-chat", sse(*HELLO[:2], usage_chunk(), HELLO[2]), request=USAGE_REQUEST)
+    found = streams.check_grammar(
+        "openai-chat", sse(*HELLO[:2], usage_chunk(), HELLO[2]), request=USAGE_REQUEST
+    )
     assert keywords(found) == {"usage-chunk"}
 
 
@@ -201,22 +238,31 @@ def test_a_missing_usage_chunk_with_include_usage_is_reported() -> None:
 
 def test_without_a_request_one_well_placed_usage_chunk_is_accepted() -> None:
     assert streams.check_grammar("openai-chat", sse(*HELLO, usage_chunk())) == []
-    assert keywords(streams.check_grammar("openai-chat", sse(*HELLO, usage_chunk(), usage_chunk()))) == {"usage-chunk"}
+    assert keywords(streams.check_grammar("openai-chat", sse(*HELLO, usage_chunk(), usage_chunk()))) == {
+        "usage-chunk"
+    }
 
 
 def test_usage_on_a_chunk_with_choices_is_reported() -> None:
-    found = streams.check_grammar("openai-chat", sse(HELLO[0], chunk({"content": "x"}, usage={"prompt_tokens": 1}), HELLO[2]))
+    found = streams.check_grammar(
+        "openai-chat", sse(HELLO[0], chunk({"content": "x"}, usage={"prompt_tokens": 1}), HELLO[2])
+    )
     assert keywords(found) == {"usage-only-on-usage-chunk"}
 
 
 def test_chunks_must_share_id_and_created() -> None:
-    found = streams.check_grammar("openai-chat", sse(HELLO[0], {**HELLO[1], "id": "chatcmpl-9", "created": 1}, HELLO[2]))
+    found = streams.check_grammar(
+        "openai-chat", sse(HELLO[0], {**HELLO[1], "id": "chatcmpl-9", "created": 1}, HELLO[2])
+    )
     assert keywords(found) == {"shared-id", "shared-created"}
 
 
 def test_streamed_tool_calls_need_index_and_id() -> None:
     call = {"index": 0, "type": "function", "function": {"name": "f", "arguments": "{}"}}
-    good = sse(chunk({"role": "assistant", "content": "", "tool_calls": [{**call, "id": "call_1"}]}), chunk({}, "tool_calls"))
+    good = sse(
+        chunk({"role": "assistant", "content": "", "tool_calls": [{**call, "id": "call_1"}]}),
+        chunk({}, "tool_calls"),
+    )
     assert streams.check_grammar("openai-chat", good) == []
     bad = sse(chunk({"role": "assistant", "content": "", "tool_calls": [call]}), chunk({}, "tool_calls"))
     assert keywords(streams.check_grammar("openai-chat", bad)) == {"tool-call-delta-ids"}
@@ -246,10 +292,16 @@ def test_sse_framing_faults_are_reported() -> None:
 
 
 def test_the_legacy_grammar_wants_role_on_every_chunk_and_finish_on_the_last() -> None:
-    legacy = [chunk({"role": "assistant", "content": "Hi"}), chunk({"role": "assistant", "content": ""}, "stop")]
+    legacy = [
+        chunk({"role": "assistant", "content": "Hi"}),
+        chunk({"role": "assistant", "content": ""}, "stop"),
+    ]
     assert streams.check_grammar("openai-chat-legacy", sse(*legacy)) == []
     assert keywords(streams.check_grammar("openai-chat-legacy", sse(*HELLO))) == {"role-every-chunk"}
-    early = [chunk({"role": "assistant", "content": "Hi"}, "stop"), chunk({"role": "assistant", "content": ""})]
+    early = [
+        chunk({"role": "assistant", "content": "Hi"}, "stop"),
+        chunk({"role": "assistant", "content": ""}),
+    ]
     assert keywords(streams.check_grammar("openai-chat-legacy", sse(*early))) == {"finish-on-last"}
 
 
@@ -300,19 +352,31 @@ def test_a_non_streaming_endpoint_is_a_contract_error() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["u2508-api-chat-stream.json", "u2508-api-generate-stream.json", "u2508-api-pull-stream.json", "u2601-api-chat-stream-truncate.json"],
+    [
+        "u2508-api-chat-stream.json",
+        "u2508-api-generate-stream.json",
+        "u2508-api-pull-stream.json",
+        "u2601-api-chat-stream-truncate.json",
+    ],
 )
 def test_recorded_native_streams_are_valid(name: str) -> None:
     if not RECORDED.is_dir():
         pytest.skip("../shared/recorded is not available")
     exchange = json.loads((RECORDED / name).read_text(encoding="utf-8"))
-    assert contracts.validate_stream(exchange["endpoint"], exchange["response_raw"], request=exchange["request"]) == []
+    assert (
+        contracts.validate_stream(exchange["endpoint"], exchange["response_raw"], request=exchange["request"])
+        == []
+    )
 
 
 def test_a_recorded_pre_0_32_6_chat_stream_fits_the_legacy_grammar_only() -> None:
     if not RECORDED.is_dir():
         pytest.skip("../shared/recorded is not available")
-    exchange = json.loads((RECORDED / "u2606-v1-chat-completions-stream-tool-call-usage.json").read_text(encoding="utf-8"))
+    exchange = json.loads(
+        (RECORDED / "u2606-v1-chat-completions-stream-tool-call-usage.json").read_text(encoding="utf-8")
+    )
     raw, request = exchange["response_raw"], exchange["request"]
     assert streams.check_grammar("openai-chat-legacy", raw, request=request) == []
-    assert {"role-first-only", "finish-chunk", "shared-created"} <= keywords(streams.check_grammar("openai-chat", raw, request=request))
+    assert {"role-first-only", "finish-chunk", "shared-created"} <= keywords(
+        streams.check_grammar("openai-chat", raw, request=request)
+    )

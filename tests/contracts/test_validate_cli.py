@@ -62,20 +62,38 @@ def test_the_endpoint_may_be_given_by_path_alone(tmp_path: Path) -> None:
 
 def test_a_stream_file_is_validated_with_its_grammar(tmp_path: Path) -> None:
     assert call("validate", "POST /api/chat", "stream", write(tmp_path, "s.ndjson", CHAT_STREAM))[0] == 0
-    code, out, _ = call("validate", "POST /api/chat", "stream", write(tmp_path, "s.ndjson", CHAT_STREAM.splitlines()[0] + "\n"))
+    code, out, _ = call(
+        "validate",
+        "POST /api/chat",
+        "stream",
+        write(tmp_path, "s.ndjson", CHAT_STREAM.splitlines()[0] + "\n"),
+    )
     assert code == 1 and "streams.json#/grammars/native-generation/rules/terminal" in out
 
 
 def test_a_stream_request_enables_the_usage_rules(tmp_path: Path) -> None:
-    chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "m", "system_fingerprint": "fp_ollama"}
+    chunk = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "m",
+        "system_fingerprint": "fp_ollama",
+    }
     frames = [
-        {**chunk, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hi"}, "finish_reason": None}]},
+        {
+            **chunk,
+            "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hi"}, "finish_reason": None}],
+        },
         {**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
     ]
     raw = "".join(f"data: {json.dumps(f)}\n\n" for f in frames) + "data: [DONE]\n\n"
     stream = write(tmp_path, "s.sse", raw)
     assert call("validate", "POST /v1/chat/completions", "stream", stream)[0] == 0
-    request = write(tmp_path, "req.json", {"model": "m", "messages": [], "stream": True, "stream_options": {"include_usage": True}})
+    request = write(
+        tmp_path,
+        "req.json",
+        {"model": "m", "messages": [], "stream": True, "stream_options": {"include_usage": True}},
+    )
     code, out, _ = call("validate", "POST /v1/chat/completions", "stream", stream, "--request", request)
     assert code == 1 and "include_usage" in out
 
@@ -96,7 +114,10 @@ def test_a_non_json_file_is_named_with_line_and_column(tmp_path: Path) -> None:
     path = write(tmp_path, "bad.json", '{\n  "model": "m",\n  oops\n}')
     code, _, err = call("validate", "POST /api/chat", "request", path)
     assert code == 2
-    assert err.strip() == f"ollama-conformance validate: {path} is not JSON: Expecting property name enclosed in double quotes at line 3 column 3"
+    assert (
+        err.strip()
+        == f"ollama-conformance validate: {path} is not JSON: Expecting property name enclosed in double quotes at line 3 column 3"
+    )
 
 
 def test_an_unreadable_file_is_named(tmp_path: Path) -> None:
@@ -131,8 +152,13 @@ def test_openapi_prints_or_writes_the_document(tmp_path: Path) -> None:
 
 def test_run_and_report_are_dispatched_with_their_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[list[str]] = []
+
+    def fake_main(argv: list[str]) -> int:
+        seen.append(argv)
+        return 3
+
     fake = types.ModuleType("fake")
-    fake.main = lambda argv: seen.append(argv) or 3  # type: ignore[attr-defined]
+    fake.main = fake_main  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "ollama_conformance.reports.cli", fake)
     assert call("report", "--format", "html")[0] == 3
     assert seen == [["--format", "html"]]
@@ -156,5 +182,7 @@ def test_help_is_fast_and_imports_no_jsonschema() -> None:
 
 
 def test_python_dash_m_runs_the_cli() -> None:
-    out = subprocess.run([sys.executable, "-m", "ollama_conformance", "--help"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "ollama_conformance", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0 and "validate" in out.stdout

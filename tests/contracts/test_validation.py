@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from ollama_conformance.contracts import validation
 
 from ollama_conformance import contracts
-from ollama_conformance.contracts import validation
 
 CHAT_RESPONSE = {
     "model": "qwen3",
@@ -51,7 +51,9 @@ def test_every_error_is_listed_with_best_match_first() -> None:
     paths = {v.instance_path for v in found}
     assert {"$", "$.messages"} <= paths  # the missing model and the wrong type, both
     assert len(found) >= 2
-    best = validation.best_match(list(validation.validator("native/chat.request.json").iter_errors({"messages": "x"})))
+    best = validation.best_match(
+        list(validation.validator("native/chat.request.json").iter_errors({"messages": "x"}))
+    )
     assert found[0].message == validation.one_line(best.message)
 
 
@@ -63,8 +65,16 @@ def test_violation_is_a_frozen_dataclass() -> None:
 
 
 def test_chunk_kind_uses_the_stream_chunk_schema() -> None:
-    chunk = {"model": "m", "created_at": "2026-08-21T17:02:11.5Z", "message": {"role": "assistant", "content": "Hi"}, "done": False}
-    assert validation.schema_for("POST /api/chat", "chunk") == contracts.operation("POST /api/chat")["stream"]["chunk"]
+    chunk = {
+        "model": "m",
+        "created_at": "2026-08-21T17:02:11.5Z",
+        "message": {"role": "assistant", "content": "Hi"},
+        "done": False,
+    }
+    assert (
+        validation.schema_for("POST /api/chat", "chunk")
+        == contracts.operation("POST /api/chat")["stream"]["chunk"]
+    )
     assert contracts.validate("POST /api/chat", "chunk", chunk) == []
     assert contracts.validate("POST /api/chat", "chunk", {**chunk, "done": "no"}) != []
 
@@ -97,7 +107,9 @@ def test_a_variant_replaces_only_the_documents_it_names() -> None:
     variant = next(v for v in entry["variants"] if v.get("chunk"))
     assert validation.schema_for("POST /v1/chat/completions", "chunk", variant["name"]) == variant["chunk"]
     if not variant.get("request"):
-        assert validation.schema_for("POST /v1/chat/completions", "request", variant["name"]) == entry["request"]
+        assert (
+            validation.schema_for("POST /v1/chat/completions", "request", variant["name"]) == entry["request"]
+        )
 
 
 def test_an_unknown_variant_lists_the_known_ones() -> None:
@@ -106,7 +118,9 @@ def test_an_unknown_variant_lists_the_known_ones() -> None:
 
 
 def test_validators_are_compiled_once() -> None:
-    assert validation.validator("native/chat.response.json") is validation.validator("native/chat.response.json")
+    assert validation.validator("native/chat.response.json") is validation.validator(
+        "native/chat.response.json"
+    )
     assert validation.registry() is validation.registry()
 
 

@@ -295,3 +295,18 @@ def test_native_404_passes_through(state: State) -> None:
 def test_estimate_tokens_is_len_over_four() -> None:
     assert estimate_tokens({"messages": [{"role": "user", "content": "x" * 36}]}) == 10
     assert estimate_tokens({"messages": [{"role": "user", "content": ""}]}) == 1
+
+
+@pytest.mark.parametrize(
+    ("choice", "native"),
+    [
+        ({"type": "any"}, "required"),
+        ({"type": "none"}, "none"),
+        ({"type": "tool", "name": "get_weather"}, {"type": "function", "function": {"name": "get_weather"}}),
+    ],
+)
+def test_tool_choice_only_under_the_strict_profile(choice: dict[str, Any], native: Any) -> None:
+    body = base(tools=[TOOL], tool_choice=choice)
+    assert "_tool_choice" not in to_native(body, None)  # Ollama ignores it (gap 19)
+    assert to_native(body, None, honour_tool_choice=True)["_tool_choice"] == native
+    assert "_tool_choice" not in to_native(base(tools=[TOOL], tool_choice={"type": "auto"}), None, True)

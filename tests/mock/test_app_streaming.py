@@ -11,7 +11,8 @@ import httpx
 from ollama_conformance.mock_server.outcome import Chunk, Stream
 
 
-def test_ndjson_lines_arrive_one_per_record_without_blank_lines(mock_url):
+def test_ndjson_lines_arrive_one_per_record_without_blank_lines(make_mock):
+    mock_url = make_mock().base_url  # its own mock: a pull changes the model list
     with httpx.stream("POST", mock_url + "/api/pull", json={"model": "gemma3:1b"}) as response:
         assert response.headers["content-type"] == "application/x-ndjson"
         assert response.headers.get("transfer-encoding") == "chunked"

@@ -237,3 +237,43 @@ def test_parallel_calls_have_distinct_ids_and_indexes(asgi_client: Any) -> None:
     assert [c["function"]["index"] for c in calls] == [0, 1]
     assert [c["function"]["arguments"]["location"] for c in calls] == ["Paris", "Tokyo"]
     assert len({c["id"] for c in calls}) == 2
+
+
+def test_debug_render_only_returns_the_rendered_prompt(asgi_client: Any) -> None:
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string", "minLength": 2, "format": "x"}},
+                "required": ["city"],
+                "additionalProperties": False,
+            },
+        },
+    }
+    history = [
+        {"role": "user", "content": "Weather in Oslo?"},
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {"id": "call_a", "function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}
+            ],
+        },
+        {"role": "tool", "content": "cold", "tool_name": "get_weather", "tool_call_id": "call_a"},
+    ]
+    r = asgi_client.post(
+        CHAT, json={"model": "llama3.2", "messages": history, "tools": [tool], "_debug_render_only": True}
+    )
+    body = r.json()
+    assert body["done"] is False and body["message"] == {"role": "", "content": ""}
+    rendered = body["_debug_info"]["rendered_template"]
+    assert '{"name": "get_weather", "arguments": {"city": "Oslo"}}' in rendered
+    assert '<tool_response name="get_weather" id="call_a">\ncold' in rendered
+    assert (
+        '"minLength"' not in rendered
+        and '"additionalProperties"' not in rendered
+        and '"required"' in rendered
+    )
+    assert rendered.endswith("<|im_start|>assistant\n")

@@ -194,3 +194,37 @@ def test_cold_then_warm_load_duration_and_keep_alive_zero(asgi_client: Any) -> N
     warm = asgi_client.post(GEN, json={**req, "keep_alive": 0}).json()["load_duration"]
     assert cold >= 1_000_000_000 > warm
     assert all(m["name"] != "gemma3:1b" for m in asgi_client.get("/api/ps").json()["models"])
+
+
+def test_scenario_reply_with_calls_and_empty_done_reason(asgi_client: Any) -> None:
+    from ollama_conformance.mock_server.reply import Reply, ToolCallPlan
+
+    def scripted(ctx: Any) -> Reply:
+        return Reply(content="ok", tool_calls=[ToolCallPlan("f", {"a": 1})], done_reason="")
+
+    asgi_client.app.state.mock.responders.insert(0, scripted)
+    body = asgi_client.post(GEN, json={"model": "llama3.2", "prompt": "x", "stream": False}).json()
+    assert "done_reason" not in body and body["response"] == "ok"
+    assert list(body)[-1] == "tool_calls" and body["tool_calls"][0]["function"]["name"] == "f"
+    final = lines(asgi_client.post(GEN, json={"model": "llama3.2", "prompt": "x"}))[-1]
+    assert final["done"] is True and final["tool_calls"][0]["function"]["arguments"] == {"a": 1}
+
+
+def test_debug_render_only(asgi_client: Any) -> None:
+    body = asgi_client.post(
+        GEN,
+        json={
+            "model": "llava:7b",
+            "prompt": "what is it",
+            "images": ["QUJD"],
+            "system": "Be brief.",
+            "_debug_render_only": True,
+        },
+    ).json()
+    assert body["done"] is False and body["response"] == ""
+    assert body["_debug_info"]["image_count"] == 1
+    assert "Be brief." in body["_debug_info"]["rendered_template"]
+    raw = asgi_client.post(
+        GEN, json={"model": "llama3.2", "prompt": "as is", "raw": True, "_debug_render_only": True}
+    ).json()
+    assert raw["_debug_info"] == {"rendered_template": "as is"}

@@ -100,3 +100,21 @@ def test_errors_on_a_stream_request_raise_before_iteration(client: ollama.Client
     with pytest.raises(ollama.ResponseError) as err:
         list(client.chat(model="nope", messages=[{"role": "user", "content": "x"}], stream=True))
     assert err.value.status_code == 404
+
+
+def test_streamed_tool_call_and_think_flags(client: ollama.Client) -> None:
+    parts = list(
+        client.chat(
+            model="llama3.2",
+            messages=[{"role": "user", "content": "Weather in Lima?"}],
+            tools=[get_weather],
+            stream=True,
+        )
+    )
+    calls = [c for p in parts for c in (p.message.tool_calls or [])]
+    assert [c.function.arguments for c in calls] == [{"city": "Lima"}] and parts[-1].done_reason == "stop"
+    quiet = client.chat(model="qwen3:8b", messages=[{"role": "user", "content": "hi"}], think=False)
+    assert not quiet.message.thinking and quiet.message.content
+    with pytest.raises(ollama.ResponseError) as err:
+        client.chat(model="gemma3:1b", messages=[{"role": "user", "content": "hi"}], think=True)
+    assert err.value.status_code == 400 and err.value.error == '"gemma3:1b" does not support thinking'

@@ -113,7 +113,7 @@ def test_profile_openai_strict(make_mock: Callable[..., Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("profile", "error_type"), [("ollama-0.12.9", "api_error"), ("ollama-0.32.5", "invalid_request_error")]
+    ("profile", "error_type"), [("ollama-0.12.9", "api_error"), ("ollama-0.32.5", "not_found_error")]
 )
 def test_old_profiles_stream_stays_parseable(
     make_mock: Callable[..., Any], profile: str, error_type: str
@@ -135,6 +135,9 @@ def test_old_profiles_stream_stays_parseable(
             .choices[0]
             .message.content
         )
+        with pytest.raises(openai.NotFoundError) as missing:
+            client.chat.completions.create(model="nope", messages=[{"role": "user", "content": "Say hello"}])
+        assert missing.value.body["type"] == error_type  # api_error for native errors before v0.18.0
         with pytest.raises(openai.BadRequestError) as bad:
             client.chat.completions.create(model="llama3.2", messages=[])
-        assert bad.value.body["type"] == error_type  # api_error for every status before v0.18.0
+        assert bad.value.body["type"] == "invalid_request_error"  # the middleware's own errors kept theirs

@@ -7,10 +7,10 @@ import time
 
 import httpx
 import pytest
-
-from ollama_conformance import contracts
 from ollama_conformance.mock_server import extensions, faults
 from ollama_conformance.mock_server.faults import Fault, FaultError, Schedule
+
+from ollama_conformance import contracts
 
 CHAT = {"model": "llama3.2", "messages": [{"role": "user", "content": "tell me a story"}]}
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from ollama_conformance.mock_server import extensions
 from ollama_conformance.mock_server.journal import Journal, contains, difference
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from ollama_conformance.mock_server import profiles
 from ollama_conformance.mock_server.profiles import Profile, ProfileError
 

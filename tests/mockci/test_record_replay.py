@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from ollama_conformance.mock_server import cassette, extensions, proxy, record
 
 CHAT = {"model": "llama3.2", "messages": [{"role": "user", "content": "tell me a story"}]}
@@ -102,7 +101,7 @@ def test_record_then_replay_gives_the_recorded_bytes(make_mock, tmp_path: Path) 
     replay = make_mock(cassette=str(tmp_path))
     for (method, path, body), before in zip(
         [("POST", "/api/chat", CHAT), ("POST", "/v1/chat/completions", {**CHAT, "stream": True}),
-         ("GET", "/api/tags", None), ("POST", "/api/chat", {**CHAT, "model": "missing"})], recorded):
+         ("GET", "/api/tags", None), ("POST", "/api/chat", {**CHAT, "model": "missing"})], recorded, strict=True):
         again = httpx.request(method, replay.base_url + path, json=body)
         assert (again.status_code, again.text) == (before.status_code, before.text)
         assert again.headers["content-type"] == before.headers["content-type"]

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from ollama_conformance.mock_server.scenarios import Scenario, ScenarioError, ScenarioWarning
 
 TOOL_LOOP = """\

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
+from ollama_conformance.mock_server import extensions
 
 from ollama_conformance import contracts
-from ollama_conformance.mock_server import extensions
 
 WEATHER_TOOL = {"type": "function", "function": {"name": "get_weather", "description": "weather of a city",
                 "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}

@@ -36,3 +36,10 @@ def test_usage_errors_exit_2_with_one_line(argv: list[str], needle: str, capsys:
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and needle in err and "Traceback" not in err
+
+
+def test_unknown_model_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--model-chat", "no-such-model:1b", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ollama-conformance run: --model-chat 'no-such-model:1b' is not on http://127.0.0.1:")
+    assert "installed: " in err and "llama3.2:latest" in err and "\n" not in err

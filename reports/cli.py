@@ -1,0 +1,109 @@
+"""`ollama-conformance report A.json [B.json ...] [--html OUT] [--md OUT] [--junit OUT]`.
+
+One file renders that run; several are merged into one matrix with a column per target, in
+the order given, with regressions between consecutive columns marked. Without an output
+option the Markdown goes to stdout. Exit codes: 0 written, 1 regressions found and
+--fail-on-regression given, 2 usage error or unusable input (one line on stderr naming the
+file and the problem, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from . import html, html_merged, junit, markdown, markdown_merged
+from .merge import Merged, merge
+from .model import Report, ReportError, load
+
+PROG = "ollama-conformance report"
+EXIT_OK, EXIT_REGRESSION, EXIT_USAGE = 0, 1, 2
+
+
+class _UsageError(Exception):
+    """An argparse complaint, turned into one line and exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="Render report.json files; several are merged into one matrix "
+                "(a column per target, regressions between consecutive columns marked).")
+    p.add_argument("files", nargs="+", type=Path, metavar="REPORT.json", help="report.json files, oldest first")
+    p.add_argument("--html", type=Path, metavar="OUT", help="write the self-contained HTML report here")
+    p.add_argument("--md", type=Path, metavar="OUT", help="write the Markdown report here (default: stdout)")
+    p.add_argument("--junit", type=Path, metavar="OUT", help="write JUnit XML here")
+    p.add_argument("--md-limit", type=int, default=markdown.LIMIT, metavar="N",
+                   help=f"maximum Markdown length in characters (default {markdown.LIMIT})")
+    p.add_argument("--fail-on-regression", action="store_true", help="exit 1 when a merged report shows a regression")
+    return p
+
+
+def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    except _UsageError as exc:
+        stderr.write(f"{PROG}: error: {exc}\n")
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    if args.md_limit < 1000:
+        stderr.write(f"{PROG}: error: --md-limit must be >= 1000, got {args.md_limit}\n")
+        return EXIT_USAGE
+    try:
+        reports = [load(path) for path in args.files]
+        outputs = _render(reports, args)
+        for path, text in outputs.items():
+            _write(path, text)
+    except ReportError as exc:
+        stderr.write(f"{PROG}: {exc}\n")
+        return EXIT_USAGE
+    if None in outputs:
+        stdout.write(outputs[None])
+    merged = merge(reports) if len(reports) > 1 else None
+    written = [str(p) for p in outputs if p is not None]
+    if written:
+        stdout.write(f"{PROG}: wrote {', '.join(written)}{_describe(reports, merged)}\n")
+    if args.fail_on_regression and merged is not None and merged.regressions:
+        return EXIT_REGRESSION
+    return EXIT_OK
+
+
+def _render(reports: list[Report], args: argparse.Namespace) -> dict[Path | None, str]:
+    outputs: dict[Path | None, str] = {}
+    if len(reports) == 1:
+        report = reports[0]
+        render_html, render_md = (lambda: html.render(report)), (lambda: markdown.render(report, args.md_limit))
+        render_junit = lambda: junit.render(report)  # noqa: E731
+    else:
+        merged = merge(reports)
+        render_html, render_md = (lambda: html_merged.render(merged)), (lambda: markdown_merged.render(merged, args.md_limit))
+        render_junit = lambda: junit.render_many([(c.label, c.report) for c in merged.columns])  # noqa: E731
+    if args.html:
+        outputs[args.html] = render_html()
+    if args.junit:
+        outputs[args.junit] = render_junit()
+    if args.md or not (args.html or args.junit):
+        outputs[args.md] = render_md()
+    return outputs
+
+
+def _write(path: Path | None, text: str) -> None:
+    if path is None:
+        return
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def _describe(reports: list[Report], merged: Merged | None) -> str:
+    if merged is None:
+        return f" ({len(reports[0].results)} checks)"
+    return f" ({len(reports)} targets, {len(merged.regressions)} regressions)"

@@ -1,0 +1,70 @@
+"""The merged report.md: targets with their counts, the regressions, then a check x target table
+of every check that did not pass everywhere (a passing-everywhere check is only counted)."""
+
+from __future__ import annotations
+
+from . import mdkit as md
+from .markdown import LIMIT, fit
+from .merge import Merged, Row
+from .text import ICONS, SUMMARY_KEYS
+
+_CHUNK = 40  # rows per table, so truncation can stop between tables
+
+
+def render(merged: Merged, limit: int = LIMIT) -> str:
+    head = [f"# Ollama conformance: {len(merged.columns)} targets compared", _targets(merged)]
+    entries = [_regressions(merged)]
+    rows = [row for row in merged.rows if row.changed or any(o != "passed" for o in row.outcomes)]
+    entries += _matrix(merged, rows)
+    passing = len(merged.rows) - len(rows)
+    entries.append(f"{passing} of {len(merged.rows)} checks passed in every target and are not listed.")
+    return fit(head, entries, limit)
+
+
+def _targets(merged: Merged) -> str:
+    header = ["#", "target", "server"] + [f"{ICONS[key]} {label}" for key, label in SUMMARY_KEYS] + ["regressions"]
+    rows = []
+    for i, column in enumerate(merged.columns):
+        counts = column.report.counts()
+        regressed = merged.regressions_into(i) if i else None
+        mark = "—" if regressed is None else (f"**▼ {regressed}**" if regressed else "0")
+        rows.append([str(i + 1), md.cell(column.label), md.cell(column.report.target.server_version or "unknown")]
+                    + [str(counts[key]) for key, _ in SUMMARY_KEYS] + [mark])
+    return md.table(header, rows, "rll" + "r" * (len(SUMMARY_KEYS) + 1))
+
+
+def _regressions(merged: Merged) -> str:
+    found = merged.regressions
+    if not found:
+        return "## Regressions\n\nNone: no check that passed in one column fails in the next."
+    rows = []
+    for row, i in found:
+        before, after = row.cells[i - 1], row.cells[i]
+        assert before is not None and after is not None  # a regression compares two results
+        rows.append([md.code(row.id), md.cell(after.endpoint),
+                     f"#{i}: {_outcome(before.outcome)}", f"#{i + 1}: {_outcome(after.outcome)}", md.cell(after.message)])
+    return f"## ▼ Regressions ({len(found)})\n\n" + md.table(["check", "endpoint", "before (column)", "after (column)", "message"], rows)
+
+
+def _matrix(merged: Merged, rows: list[Row]) -> list[str]:
+    if not rows:
+        return []
+    header = ["check", "endpoint"] + [f"{i + 1}. {md.cell(c.label)}" for i, c in enumerate(merged.columns)]
+    lines = [[md.code(row.id), md.cell(row.latest.endpoint)] + [_cell(row, i) for i in range(len(merged.columns))]
+             for row in rows]
+    tables = [md.table(header, lines[i:i + _CHUNK]) for i in range(0, len(lines), _CHUNK)]
+    tables[0] = f"## Checks that differ or do not pass ({len(rows)})\n\n" + tables[0]
+    return tables
+
+
+def _outcome(outcome: str | None) -> str:
+    return "— not run" if outcome is None else f"{ICONS[outcome]} {outcome}"
+
+
+def _cell(row: Row, col: int) -> str:
+    text = _outcome(row.outcomes[col])
+    if col in row.regressions:
+        return f"**{text} ▼ regressed**"
+    if col in row.fixes:
+        return f"{text} ▲ fixed"
+    return text

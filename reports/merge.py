@@ -1,0 +1,90 @@
+"""Several runs merged into one matrix: a row per check id, a column per target, in the given order.
+
+A regression is a check that passed in column i and failed, or became a gap or info, in column
+i + 1. A check that is skipped or absent in column i + 1 is not a regression (nothing was
+observed), and shows as such. The opposite move (not passing -> passed) is marked "fixed".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import NOT_PASSING, Report, Result
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    report: Report
+
+
+@dataclass
+class Row:
+    id: str
+    cells: list[Result | None]
+    regressions: list[int] = field(default_factory=list)  # column indexes that regressed vs the previous one
+    fixes: list[int] = field(default_factory=list)
+
+    @property
+    def latest(self) -> Result:
+        """The newest result of this check (the rightmost column that has it)."""
+        return next(r for r in reversed(self.cells) if r is not None)
+
+    @property
+    def outcomes(self) -> list[str | None]:
+        return [None if r is None else r.outcome for r in self.cells]
+
+    @property
+    def changed(self) -> bool:
+        return len(set(self.outcomes)) > 1
+
+
+@dataclass
+class Merged:
+    columns: list[Column]
+    rows: list[Row]
+
+    @property
+    def regressions(self) -> list[tuple[Row, int]]:
+        return [(row, i) for row in self.rows for i in row.regressions]
+
+    def regressions_into(self, column: int) -> int:
+        return sum(column in row.regressions for row in self.rows)
+
+
+def labels(reports: list[Report]) -> list[str]:
+    """Column labels: the target label; a repeated one gets the file name (or #n) appended."""
+    base = [r.target.label for r in reports]
+    out = []
+    for i, (label, report) in enumerate(zip(base, reports)):
+        if base.count(label) > 1:
+            label += f" ({Path(report.source).name})" if report.source else f" (#{i + 1})"
+        out.append(label)
+    if len(set(out)) < len(out):  # the same file twice
+        out = [f"{label} (#{i + 1})" for i, label in enumerate(out)]
+    return out
+
+
+def merge(reports: list[Report]) -> Merged:
+    columns = [Column(label, report) for label, report in zip(labels(reports), reports)]
+    order: dict[str, None] = {}
+    for report in reports:
+        for result in report.results:
+            order.setdefault(result.id, None)
+    index = [{r.id: r for r in report.results} for report in reports]
+    rows = [_row(check_id, [by_id.get(check_id) for by_id in index]) for check_id in order]
+    return Merged(columns=columns, rows=rows)
+
+
+def _row(check_id: str, cells: list[Result | None]) -> Row:
+    row = Row(id=check_id, cells=cells)
+    for i in range(1, len(cells)):
+        before, after = cells[i - 1], cells[i]
+        if before is None or after is None:
+            continue
+        if before.outcome == "passed" and after.outcome in NOT_PASSING:
+            row.regressions.append(i)
+        elif before.outcome in NOT_PASSING and after.outcome == "passed":
+            row.fixes.append(i)
+    return row

@@ -1,0 +1,131 @@
+"""report.html in headless Chromium: the script builds the matrix and filters, `#open=<id>` opens
+a row's evidence, `#outcome=...` filters, and the screenshot is a real, non-blank 1400x1000 page.
+
+Skips only when CI is unset and Chromium is missing; with CI=true a missing Chromium fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ollama_conformance.reports import render_html
+
+pytestmark = pytest.mark.browser
+WIDTH, HEIGHT = 1400, 1000
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail("CI is set but chromium is not installed (apt-get install chromium)")
+    pytest.skip("chromium not installed (CI unset): apt-get install chromium to run the browser test")
+
+
+def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+           *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=90, check=False)
+
+
+def _page(tmp_path: Path, report: dict[str, Any]) -> Path:
+    page = tmp_path / "report.html"
+    page.write_text(render_html(report), encoding="utf-8")
+    return page
+
+
+def test_the_script_builds_matrix_and_filters_and_opens_evidence(full_report: dict[str, Any], tmp_path: Path) -> None:
+    url = _page(tmp_path, full_report).as_uri() + "#open=v1.chat.tool-calls.content-null"
+    dom = _run(tmp_path, "--dump-dom", url).stdout
+    assert 'data-ready="1"' in dom, "the page script did not finish"
+    matrix = dom[dom.index('<table class="grid matrix" id="matrix-table">'):]
+    matrix = matrix[:matrix.index("</table>")]
+    assert matrix.count("<button") == 7 and 'aria-label="POST /api/chat, contract: worst failed; 1 failed · 1 passed"' in matrix
+    assert re.search(r'<select id="filter-outcome" name="outcome"><option value="">any</option>'
+                     r'<option value="failed">failed \(5\)</option>', dom)
+    for name in ("severity", "category", "endpoint"):
+        assert f'id="filter-{name}"' in dom
+    row = re.search(r'<tr class="check" data-id="v1\.chat\.tool-calls\.content-null"[^>]*>', dom)
+    assert row is not None and 'aria-expanded="true"' in row.group(0)
+    opened = dom[row.end():]
+    evidence = opened[opened.index('<tr class="evidence"'):]
+    assert evidence[:evidence.index(">")].count("hidden") == 0  # the evidence row is shown
+    assert "$.choices[0].message.content" in evidence[:evidence.index("</tr>")]
+    assert dom.count('<tr class="evidence"') - 1 == len(re.findall(r'<tr class="evidence" id="ev-\d+" hidden', dom))
+
+
+def test_a_hash_filter_hides_the_other_rows(full_report: dict[str, Any], tmp_path: Path) -> None:
+    dom = _run(tmp_path, "--dump-dom", _page(tmp_path, full_report).as_uri() + "#outcome=gap").stdout
+    rows = re.findall(r'<tr class="check" data-id="([^"]+)"[^>]*?( hidden="")?>', dom)
+    shown = [rid for rid, hidden in rows if not hidden]
+    assert len(rows) == 14 and shown == ["v1.chat.tool-calls.content-null"]
+    assert "showing 1 of 14 checks" in dom
+
+
+def test_the_screenshot_is_the_right_size_and_not_blank(full_report: dict[str, Any], tmp_path: Path) -> None:
+    shot = tmp_path / "report.png"
+    proc = _run(tmp_path, f"--screenshot={shot}", f"--window-size={WIDTH},{HEIGHT}", _page(tmp_path, full_report).as_uri())
+    assert shot.exists(), proc.stderr[-500:]
+    width, height, colours = _png_summary(shot.read_bytes())
+    assert (width, height) == (WIDTH, HEIGHT)
+    assert len(colours) > 50, f"only {len(colours)} distinct colours: a blank page?"
+    # The page's own palette is there: the dark header and the failed / passed tints.
+    assert {(0x24, 0x29, 0x2F), (0xFF, 0xEB, 0xE9), (0xDA, 0xFB, 0xE1)} <= colours
+
+
+def _png_summary(data: bytes) -> tuple[int, int, set[tuple[int, int, int]]]:
+    """(width, height, distinct RGB colours) of an 8-bit RGB/RGBA PNG, decoded with zlib + struct."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width, height, channels = 8, bytearray(), 0, 0, 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour_type = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and colour_type in (2, 6), (depth, colour_type)
+            channels = 3 if colour_type == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(bytes(idat))
+    stride = width * channels
+    colours: set[tuple[int, int, int]] = set()
+    prev = bytearray(stride)
+    for y in range(height):
+        line = raw[y * (stride + 1):(y + 1) * (stride + 1)]
+        row = _unfilter(line[0], bytearray(line[1:]), prev, channels)
+        if y % 4 == 0:  # every 4th row is plenty to tell a page from a blank
+            colours.update(zip(row[0::channels], row[1::channels], row[2::channels]))
+        prev = row
+    return width, height, colours
+
+
+def _unfilter(kind: int, row: bytearray, prev: bytearray, bpp: int) -> bytearray:
+    if kind == 0:
+        return row
+    if kind == 2:
+        return bytearray((a + b) & 0xFF for a, b in zip(row, prev))
+    for i in range(len(row)):
+        left = row[i - bpp] if i >= bpp else 0
+        up, corner = prev[i], (prev[i - bpp] if i >= bpp else 0)
+        if kind == 1:
+            pred = left
+        elif kind == 3:
+            pred = (left + up) >> 1
+        else:  # Paeth
+            p = left + up - corner
+            pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+            pred = left if pa <= pb and pa <= pc else (up if pb <= pc else corner)
+        row[i] = (row[i] + pred) & 0xFF
+    return row

@@ -1,0 +1,109 @@
+"""report.html: self-contained, escaped, every check present; matrix data and tool-calling pairs."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ollama_conformance.reports import parse, render_html
+from ollama_conformance.reports import toolcalls
+from ollama_conformance.reports.matrix import build
+
+EXTERNAL = re.compile(r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""",
+                      re.IGNORECASE)
+
+
+def _data(page: str) -> dict[str, Any]:
+    match = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.DOTALL)
+    assert match is not None
+    return json.loads(match.group(1))  # type: ignore[no-any-return]
+
+
+def test_the_page_is_self_contained(full_report: dict[str, Any]) -> None:
+    page = render_html(full_report)
+    assert EXTERNAL.search(page) is None
+    assert "<link" not in page.lower() and "<iframe" not in page.lower() and "<img" not in page.lower()
+    assert "content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'" in page
+    assert page.count("<style>") == 1 and page.count("<script") == 2  # the data block and the inline script
+
+
+def test_every_check_id_is_in_the_results_table(full_report: dict[str, Any]) -> None:
+    page = render_html(full_report)
+    for result in full_report["results"]:
+        assert f'data-id="{result["id"]}"' in page
+    assert page.count('<tr class="check"') == len(full_report["results"])
+    assert page.count('<tr class="evidence"') == len(full_report["results"])
+
+
+def test_evidence_is_escaped_everywhere(full_report: dict[str, Any], make_result: Any) -> None:
+    full_report["results"].append(make_result('x.<b id="inj">', endpoint="POST /api/<chat>", outcome="failed",
+                                              message="</script><script>alert(1)</script>"))
+    page = render_html(full_report)
+    assert "alert(1)" not in page.replace("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;", "")
+    assert '<script>alert("x")' not in page and "</textarea>" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;/textarea&gt;" in page
+    assert 'data-id="x.&lt;b id=&quot;inj&quot;&gt;"' in page and '<b id="inj">' not in page
+    data = _data(page)  # the JSON block survives and still holds the raw endpoint
+    assert "POST /api/<chat>" in data["matrix"]["endpoints"]
+    assert "\x1b" not in page
+
+
+def test_the_matrix_data_has_the_worst_outcome_and_counts_per_cell(full_report: dict[str, Any]) -> None:
+    data = _data(render_html(full_report))["matrix"]
+    assert data["categories"] == ["contract", "stream", "error", "tool-calling", "openai-compat", "lifecycle"]
+    assert data["endpoints"] == ["POST /api/chat", "POST /api/pull", "POST /v1/chat/completions"]
+    cells = {(c["endpoint"], c["category"]): c for c in data["cells"]}
+    assert cells[("POST /api/chat", "contract")] == {"endpoint": "POST /api/chat", "category": "contract",
+                                                     "worst": "failed", "counts": {"passed": 1, "failed": 1}}
+    assert cells[("POST /v1/chat/completions", "openai-compat")]["worst"] == "gap"
+    assert cells[("POST /api/pull", "lifecycle")]["worst"] == "skipped"
+
+
+def test_a_skip_never_hides_a_pass_and_a_gap_beats_info(make_report: Any, make_result: Any) -> None:
+    report = parse(make_report([make_result("a"), make_result("b", outcome="skipped"),
+                                make_result("c", category="stream", severity="info", outcome="info"),
+                                make_result("d", category="stream", severity="gap", outcome="gap")]))
+    matrix = build(report)
+    assert matrix.cell("POST /api/chat", "contract").worst == "passed"
+    assert matrix.cell("POST /api/chat", "stream").worst == "gap"
+    assert matrix.cell("POST /api/chat", "error").worst is None
+
+
+def test_the_tool_calling_table_pairs_native_and_v1(full_report: dict[str, Any]) -> None:
+    rows = {p.behaviour: p for p in toolcalls.pairs(parse(full_report))}
+    index = rows["chat.tool-calls.index"]
+    assert (index.native and index.native.id, index.v1 and index.v1.id) == (
+        "native.chat.tool-calls.index", "v1.chat.tool-calls.index")
+    assert index.verdict == "/v1 differs"
+    arguments = rows["chat.tool-calls.arguments-object"]  # paired by their shared compat-gaps row 22
+    assert arguments.v1 is not None and arguments.v1.id == "v1.chat.tool-calls.arguments-json-string"
+    assert arguments.verdict == "same"
+    assert rows["chat.tool-calls.finish-reason"].verdict == "both fail: model or server"  # done-reason = finish-reason
+    assert rows["chat.stream.done-marker-tools"].verdict == "one side only"
+    assert list(rows)[-1] == "chat.stream.done-marker-tools"  # paired rows first
+    page = render_html(full_report)
+    section = page[page.index('<section id="tools">'):page.index('<section id="results">')]
+    assert '<a class="mono" href="#open=v1.chat.tool-calls.index">' in section and "/v1 differs" in section
+    assert "v1.chat.tool-calls.content-null" not in section  # category openai-compat is not in the table
+
+
+def test_behaviour_field_wins_and_an_ambiguous_gap_does_not_pair(make_report: Any, make_result: Any) -> None:
+    v1 = "POST /v1/chat/completions"
+    doc = make_report([
+        make_result("native.chat.calls-a", category="tool-calling", gap=3),
+        make_result("v1.chat.calls-b", endpoint=v1, category="tool-calling", gap=3),
+        make_result("v1.chat.calls-c", endpoint=v1, category="tool-calling", gap=3),
+        make_result("native.x", category="tool-calling"),
+        make_result("v1.y", endpoint=v1, category="tool-calling"),
+    ])
+    doc["results"][3]["behaviour"] = doc["results"][4]["behaviour"] = "history"
+    rows = {p.behaviour: p for p in toolcalls.pairs(parse(doc))}
+    assert rows["history"].native is not None and rows["history"].v1 is not None
+    assert rows["chat.calls-a"].v1 is None  # two /v1 candidates for gap 3: no guess
+    assert len(rows) == 4
+
+
+def test_a_run_without_tool_checks_says_so(make_report: Any, make_result: Any) -> None:
+    page = render_html(make_report([make_result("a")]))
+    assert "No tool-calling checks in this run." in page

@@ -1,0 +1,86 @@
+"""report.md: title, summary table, failures then gaps with reproduce blocks, escaping, truncation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ollama_conformance.reports import render_markdown
+
+NASTY = '<script>alert("x")</script> & </textarea>'
+
+
+def test_title_and_summary_table(full_report: dict[str, Any]) -> None:
+    text = render_markdown(full_report)
+    assert text.startswith("# Ollama conformance: ollama-0.32 @ http://127.0.0.1:11434 (Ollama 0.32.15)\n")
+    assert "| ✓ passed | ✗ failed | ◆ gaps | ℹ info | – skipped | total |" in text
+    assert "| 6 | 5 | 1 | 1 | 1 | 14 |" in text
+    assert "| tool-calling | 4 | 3 | · | · | · |" in text  # per category
+
+
+def test_failures_come_before_gaps_with_path_and_reproduce(full_report: dict[str, Any]) -> None:
+    text = render_markdown(full_report)
+    failures, gaps = text.index("## Failures (5)"), text.index("## Gaps (1)")
+    assert failures < gaps
+    entry = text[text.index("### ✗ `error.chat.missing-model`"):]
+    assert entry.index("**POST /api/chat** · error · severity failure") < entry.index("JSON path: `$`")
+    assert "Reproduce:\n\n```bash\ncurl -sS -X POST -d '{\"model\":\"llama3.2\"" in entry
+    gap = text[gaps:]
+    assert "### ◆ `v1.chat.tool-calls.content-null`" in gap and "compat-gaps #15" in gap
+    assert "<details><summary>Info (1)</summary>" in text and "<details><summary>Skipped (1)</summary>" in text
+
+
+def test_long_evidence_is_collapsed_and_short_evidence_inline(full_report: dict[str, Any], make_result: Any,
+                                                            make_evidence: Any, make_report: Any) -> None:
+    long_body = {"model": "m", "messages": [{"role": "user", "content": "x" * 600}]}
+    doc = make_report([make_result("a.long", outcome="failed", evidence=make_evidence(body=long_body)),
+                       make_result("b.short", outcome="failed", evidence={"response_excerpt": "null", "json_path": "$.x"})])
+    text = render_markdown(doc)
+    long_entry = text[text.index("`a.long`"):text.index("`b.short`")]
+    assert "<details><summary>Evidence: request and response excerpt</summary>" in long_entry
+    short_entry = text[text.index("`b.short`"):]
+    assert "<details>" not in short_entry and "Response excerpt:\n\n```\nnull\n```" in short_entry
+
+
+def _outside_code_blocks(text: str) -> str:
+    """The lines of `text` that are not inside a fenced code block (fence = run of >= 3 backticks)."""
+    out, fence = [], ""
+    for line in text.splitlines():
+        if fence:
+            if line == fence:
+                fence = ""
+        elif line.startswith("```"):
+            fence = line[: len(line) - len(line.lstrip("`"))]
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def test_server_text_cannot_break_the_comment(full_report: dict[str, Any], make_result: Any, make_report: Any) -> None:
+    full_report["results"].append(make_result("x.html-in-message", outcome="failed", message=NASTY + " | a_b *c*"))
+    text = render_markdown(make_report(full_report["results"]))
+    prose = _outside_code_blocks(text)
+    assert "<script>" not in prose and "</textarea>" not in prose and "&lt;script&gt;" in prose
+    assert "expected assistant &lt;per §2&gt;" in prose
+    assert "\\| a\\_b \\*c\\*" in prose  # table and emphasis markers neutralised
+    # The excerpt holds ``` so its fence is longer: the block opens with four backticks and holds it whole.
+    assert "````\n<script>alert(\"x\")</script> & </textarea> ' \" `` ``` \ufffd[31m\n````" in text
+    assert "\x1b" not in text
+
+
+def test_a_huge_run_is_truncated_under_the_limit_with_a_note(make_result: Any, make_evidence: Any,
+                                                           make_report: Any) -> None:
+    results = [make_result(f"gap.{i:03}", severity="gap", outcome="gap", gap=i % 40 + 1, message="m " * 40,
+                           evidence=make_evidence(excerpt="y" * 900)) for i in range(300)]
+    text = render_markdown(make_report(results))
+    assert len(text) <= 65_000
+    assert "> **Truncated:**" in text and "report.html and report.json have everything" in text
+    shown = text.count("### ◆ ")
+    assert 10 < shown < 300 and f"{300 - shown} more entries" in text
+    small = render_markdown(make_report(results), limit=5_000)
+    assert len(small) <= 5_000 and "**Truncated:**" in small
+
+
+def test_a_clean_run_has_no_failure_section(make_result: Any, make_report: Any) -> None:
+    text = render_markdown(make_report([make_result("a"), make_result("b", category="stream")]))
+    assert "## Failures" not in text and "## Gaps" not in text and "Truncated" not in text
+    assert "| 2 | 0 | 0 | 0 | 0 | 2 |" in text
