@@ -13,7 +13,7 @@ Layout:
 - Every index entry is an operation (plus a HEAD operation where `head` is true), with
   its request body, every success and error status, and their content types
   (application/json, application/x-ndjson, text/event-stream, text/plain). An empty body
-  has no content.
+  has no content. Errors list both JSON content types where Ollama sends both (§0.3).
 
 Stream convention: a streaming answer is one more media type of the 200 response,
 "application/x-ndjson" or "text/event-stream", whose `schema` is the schema of ONE
@@ -183,16 +183,12 @@ def _errors(entry: dict[str, Any], missing: set[str], known: set[str]) -> dict[s
 
 
 def _error_content_types(entry: dict[str, Any]) -> list[str]:
-    """The index's error content type, plus the other one Ollama uses on that route (§0.3):
-    native errors raised on a streaming path, and /v1 handler vs middleware errors."""
+    """The index's error content type, plus the other JSON one Ollama uses on that route (§0.3):
+    native errors raised on a streaming path, and /v1 middleware vs handler errors."""
     main = entry["errors"]["content_type"]
-    other = {
-        "application/json; charset=utf-8": "application/json",
-        "application/json": "application/json; charset=utf-8",
-    }
-    if entry.get("api") != "native" or entry.get("stream"):
-        return [main, other.get(main, main)] if other.get(main, main) != main else [main]
-    return [main]
+    if (entry.get("api") == "native" and not entry.get("stream")) or not main.startswith("application/json"):
+        return [main]
+    return [main, "application/json" if ";" in main else "application/json; charset=utf-8"]
 
 
 def _operation(name: str, entry: dict[str, Any], missing: set[str], known: set[str]) -> dict[str, Any]:

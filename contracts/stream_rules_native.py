@@ -89,7 +89,19 @@ def final_only_fields(parsed: Parsed) -> Iterable[Violation]:
             )
 
 
+def error_not_first(parsed: Parsed) -> Iterable[Violation]:
+    objects = parsed.objects
+    if objects and _is_error(objects[0].data):
+        yield grammar_violation(
+            parsed,
+            "error-not-first",
+            objects[0].index,
+            "an error line as the first record (Ollama answers an HTTP error instead)",
+        )
+
+
 RULES = {
+    "error-not-first": error_not_first,
     "terminal": terminal,
     "single-done": single_done,
     "nothing-after-terminal": nothing_after_terminal,

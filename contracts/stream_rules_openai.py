@@ -70,6 +70,8 @@ def role_every_chunk(parsed: Parsed) -> Iterable[Violation]:
 def finish_chunk(parsed: Parsed) -> Iterable[Violation]:
     chunks = choice_chunks(parsed)
     if not chunks:
+        if parsed.records:  # Ollama always sends a role chunk and a finish chunk
+            yield grammar_violation(parsed, "finish-chunk", None, "the stream has no chunk with choices")
         return
     last = chunks[-1]
     if _choice(last).get("finish_reason") is None:
@@ -98,6 +100,8 @@ def finish_reason_null_elsewhere(
 
 def finish_on_last(parsed: Parsed) -> Iterable[Violation]:
     chunks = choice_chunks(parsed)
+    if not chunks and parsed.records:
+        yield grammar_violation(parsed, "finish-on-last", None, "the stream has no chunk with choices")
     if chunks and _choice(chunks[-1]).get("finish_reason") is None:
         yield grammar_violation(
             parsed, "finish-on-last", chunks[-1].index, "the last chunk with choices has finish_reason null"

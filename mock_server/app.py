@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import re
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -40,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [*_api_routes(state), *_mock_routes(state)]
     app = Starlette(routes=routes, middleware=[Middleware(_Guard, state=state)])
     app.router.redirect_slashes = False
-    app.router.default = _NotFound([(r.path_regex, r.endpoint.methods) for r in routes])
+    app.router.default = _NotFound([(r.path_regex, getattr(r.endpoint, "methods", {})) for r in routes])  # type: ignore[assignment]
     app.state.mock = state
     LIVE_STATES.add(state)
     return app
@@ -332,6 +334,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=256)
 def _host_ok(host_header: str) -> bool:
     import ipaddress
     import socket

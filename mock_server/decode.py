@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from ollama_conformance import contracts
@@ -18,7 +18,8 @@ from .errors import OllamaError
 
 _UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _THINK_LEVELS = ("high", "medium", "low", "max")
-_GO_KIND = {bool: "bool", dict: "map[string]interface {}", list: "[]interface {}"}
+_KIND_OF: dict[type, str] = {str: "string", list: "array", dict: "object"}
+_GO_KIND: dict[type, str] = {bool: "bool", dict: "map[string]interface {}", list: "[]interface {}"}
 _PACKAGE = {"native": "api", "openai": "openai", "anthropic": "anthropic"}
 
 
@@ -58,7 +59,7 @@ def _json_kind(value: Any) -> str:
         return "bool"
     if isinstance(value, (int, float)):
         return "number"
-    return {str: "string", list: "array", dict: "object"}[type(value)]
+    return _KIND_OF[type(value)]
 
 
 def _fold_keys(value: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
@@ -305,7 +306,7 @@ _GO = {"string": "string", "integer": "int", "number": "float64", "boolean": "bo
        "object": "map[string]interface {}", "array": "[]interface {}"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def rules_for(endpoint: str, api: str) -> Rules | None:
     """Top-level field types of `endpoint`'s request schema (None: nothing to check)."""
     try:

@@ -45,9 +45,10 @@ class _Journal(Journal):
     def record(self, entry: dict[str, Any]) -> None:
         mark = request_mark.current()
         if mark is not None:
-            entry.setdefault("rule", mark.rule)
+            if mark.rule is not None:
+                entry["rule"] = mark.rule
             if mark.fault is not None:
-                entry.setdefault("fault", f"{mark.fault.describe()} ({mark.fault_source})")
+                entry["fault"] = f"{mark.fault.describe()} ({mark.fault_source})"
         super().record(entry)
 
 
@@ -181,7 +182,7 @@ def install(state: Any, settings: Any) -> Extensions:
         loaded = Scenario.load(settings.scenario, strict=True if settings.strict else None, warn=False)
         for message in loaded.overlaps():
             print(f"ollama-mock: warning: {message}", file=sys.stderr)
-        ext.scenario.rules.extend(loaded.rules)
+        ext.scenario.extend(loaded)
         ext.scenario.strict = loaded.strict
         ext.file_rules = len(loaded.rules)
     state.responders.insert(0, _guarded(ext, ext.scenario.responder))

@@ -9,6 +9,7 @@ model "" and close without [DONE]; /v1/responses and /v1/messages just close. A 
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -22,7 +23,7 @@ _MALFORMED_SSE = b'data: {"id":"chatcmpl-\n\n'
 
 def break_stream(fault: Any, stream: Stream, info: RequestInfo, profile: Any) -> Stream:
     """`stream` with a mid-stream fault injected after `fault.after` records."""
-    chunks = [i for i, item in enumerate(stream.items) if isinstance(item, Chunk)]
+    chunks = [i for i, item in enumerate(stream.items) if _is_record(item)]
     if not chunks:
         return stream
     # Keep at least one record back, so the fault always lands before the stream's end.
@@ -52,7 +53,7 @@ def _error_tail(stream: Stream, head: list[StreamItem], info: RequestInfo, profi
     if strict and endpoint in ("POST /v1/chat/completions", "POST /v1/completions"):
         event = {"error": {"message": message, "type": "api_error", "param": None, "code": None}}
         return _marked(stream, [*head, Chunk(event)], "fault-midstream_error")
-    first = next((i.body for i in head if isinstance(i, Chunk)), {})
+    first = next((b for b in map(_body_of, head) if b), {})
     if endpoint == "POST /v1/chat/completions":
         extra = {
             "id": first.get("id", "chatcmpl-0"),
@@ -75,6 +76,27 @@ def _error_tail(stream: Stream, head: list[StreamItem], info: RequestInfo, profi
         return _marked(stream, [*head, Chunk(extra)], "fault-midstream_error")
     # /v1/responses and /v1/messages close silently (§4.2).
     return _marked(stream, head, "fault-midstream_error")
+
+
+def _is_record(item: StreamItem) -> bool:
+    """A record of the stream: a Chunk, or (replayed cassettes) a Raw line other than [DONE]."""
+    if isinstance(item, Chunk):
+        return True
+    return isinstance(item, Raw) and bool(item.data.strip()) and not item.data.startswith(b"data: [DONE]")
+
+
+def _body_of(item: StreamItem) -> dict[str, Any]:
+    if isinstance(item, Chunk):
+        return item.body
+    if isinstance(item, Raw):
+        text = item.data.decode("utf-8", "replace").strip()
+        text = text[len("data: "):] if text.startswith("data: ") else text
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+    return {}
 
 
 def _marked(stream: Stream, items: list[StreamItem], why: str) -> Stream:

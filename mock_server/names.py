@@ -7,6 +7,7 @@ form drops the default host and namespace but always keeps the tag.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 DEFAULT_HOST = "registry.ollama.ai"
@@ -45,7 +46,14 @@ class Name(NamedTuple):
 
 def parse(text: str) -> Name | None:
     """The parsed name, with defaults filled in; None when `text` is not a valid name."""
-    if not isinstance(text, str) or not text or text != text.strip():
+    if not isinstance(text, str):
+        return None
+    return _parse(text)
+
+
+@lru_cache(maxsize=1024)  # the same few names come back on every request
+def _parse(text: str) -> Name | None:
+    if not text or text != text.strip():
         return None
     parts = text.split("/")
     if len(parts) > 3:

@@ -1,8 +1,8 @@
-"""One scenario rule: what it matches, what it answers, and how two rules overlap.
+"""One scenario rule, built from a dict: what it matches and what it answers.
 
-Built from a dict (file or Python) by `build_rule`, which reports the first problem as one
-line "<where>: unknown key 'respnse' (valid keys: ...)". Matching is precomputed (lower-cased
-strings, endpoint sets, compiled regexes) because it runs on every generation request.
+`build_rule` (file or Python) reports the first problem as one line "<where>: unknown key
+'respnse' (valid keys: ...)". Matching is precomputed (lower-cased strings, endpoint sets,
+compiled regexes: scenario_match) because it runs on every generation request.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from .reply import ReplyContext
 from .scenario_file import ScenarioError
+from .scenario_match import Matcher, RequestView, normalise_model
 
 Loc = Callable[..., str]
 RULE_KEYS = ("name", "match", "respond", "sequence", "after_sequence")
@@ -57,64 +58,6 @@ class ResponseSpec:
 
 
 @dataclass
-class Matcher:
-    endpoints: frozenset[str] | None = None
-    models: frozenset[str] | None = None
-    message: str | None = None  # lower-cased substring
-    regex: re.Pattern[str] | None = None
-    tools: bool | None = None
-    tool_results: bool | None = None
-    turns: frozenset[int] | None = None
-    headers: tuple[tuple[str, str], ...] = ()
-
-    def accepts(self, v: RequestView) -> bool:
-        """The fast path (every generation request runs it for every rule): checks in cost order."""
-        if self.endpoints is not None and v.endpoint not in self.endpoints:
-            return False
-        if self.models is not None and v.model not in self.models:
-            return False
-        if self.message is not None and self.message not in v.lowered:
-            return False
-        if self.tools is not None and self.tools is not v.tools:
-            return False
-        if self.tool_results is not None and self.tool_results is not v.tool_results:
-            return False
-        if self.turns is not None and v.turn not in self.turns:
-            return False
-        for name, value in self.headers:
-            if v.headers.get(name) != value:
-                return False
-        return self.regex is None or self.regex.search(v.prompt) is not None
-
-    def mismatches(self, ctx: ReplyContext, first_only: bool = False) -> list[tuple[str, str, str]]:
-        """(field, expected, actual) for every constraint `ctx` fails."""
-        out: list[tuple[str, str, str]] = []
-        for name, check in _CHECKS:
-            miss = check(self, ctx)
-            if miss is not None:
-                out.append((name, *miss))
-                if first_only:
-                    break
-        return out
-
-
-class RequestView:
-    """What rules look at, computed once per request (not once per rule)."""
-
-    __slots__ = ("endpoint", "model", "prompt", "lowered", "tools", "tool_results", "turn", "headers")
-
-    def __init__(self, ctx: ReplyContext) -> None:
-        self.endpoint = ctx.endpoint
-        self.model = normalise_model(ctx.model) if isinstance(ctx.model, str) else ""
-        self.prompt = ctx.prompt or ""
-        self.lowered = self.prompt.lower()
-        self.tools = bool(ctx.tools)
-        self.tool_results = tool_results_pending(ctx)
-        self.turn = ctx.turn_index
-        self.headers = ctx.headers
-
-
-@dataclass
 class Rule:
     name: str
     matcher: Matcher
@@ -131,91 +74,6 @@ class Rule:
 
     def exhausted(self) -> bool:
         return self.after_sequence == "fall_through" and self.calls >= len(self.responses)
-
-
-# -- matching --------------------------------------------------------------------------------
-def normalise_model(name: str) -> str:
-    name = name.strip().lower()
-    for prefix in ("registry.ollama.ai/library/", "registry.ollama.ai/"):
-        if name.startswith(prefix):
-            name = name[len(prefix):]
-    return name if ":" in name.rsplit("/", 1)[-1] else name + ":latest"
-
-
-def _check_endpoint(m: Matcher, ctx: ReplyContext) -> tuple[str, str] | None:
-    if m.endpoints is None or ctx.endpoint in m.endpoints:
-        return None
-    return " or ".join(sorted(m.endpoints)), repr(ctx.endpoint)
-
-
-def _check_model(m: Matcher, ctx: ReplyContext) -> tuple[str, str] | None:
-    if m.models is None or normalise_model(ctx.model) in m.models:
-        return None
-    return " or ".join(sorted(m.models)), repr(ctx.model)
-
-
-def _check_message(m: Matcher, ctx: ReplyContext) -> tuple[str, str] | None:
-    if m.message is None or m.message in ctx.prompt.lower():
-        return None
-    return f"to contain {m.message!r}", repr(ctx.prompt[:80])
-
-
-def _check_regex(m: Matcher, ctx: ReplyContext) -> tuple[str, str] | None:
-    if m.regex is None or m.regex.search(ctx.prompt):
-        return None
-    return f"to match /{m.regex.pattern}/", repr(ctx.prompt[:80])
-
-
-def _check_tools(m: Matcher, ctx: ReplyContext) -> tuple[str, str] | None:
-    if m.tools is None or bool(ctx.tools) == m.tools:
-        return None
-    return str(m.tools).lower(), f"{len(ctx.tools)} tools"
-
-
-def tool_results_pending(ctx: ReplyContext) -> bool:
-    """Tool results after the last user message: the turn where the model reads what it asked for."""
-    if not ctx.messages:
-        return bool(ctx.has_tool_results)
-    for message in reversed(ctx.messages):
-        role = message.get("role") if isinstance(message, dict) else None
-        if role == "tool":
-            return True
-        if role == "user":
-            return False
-    return False
-
-
-def _check_tool_results(m: Matcher, ctx: ReplyContext) -> tuple[str, str] | None:
-    if m.tool_results is None:
-        return None
-    got = tool_results_pending(ctx)
-    return None if got == m.tool_results else (str(m.tool_results).lower(), str(got).lower())
-
-
-def _check_turn(m: Matcher, ctx: ReplyContext) -> tuple[str, str] | None:
-    if m.turns is None or ctx.turn_index in m.turns:
-        return None
-    return " or ".join(map(str, sorted(m.turns))), str(ctx.turn_index)
-
-
-def _check_headers(m: Matcher, ctx: ReplyContext) -> tuple[str, str] | None:
-    for name, value in m.headers:
-        got = ctx.headers.get(name)
-        if got != value:
-            return f"{name}: {value}", repr(got)
-    return None
-
-
-_CHECKS = (
-    ("endpoint", _check_endpoint),
-    ("model", _check_model),
-    ("message", _check_message),
-    ("message_regex", _check_regex),
-    ("tools", _check_tools),
-    ("tool_results", _check_tool_results),
-    ("turn", _check_turn),
-    ("header", _check_headers),
-)
 
 
 # -- building ---------------------------------------------------------------------------------
@@ -387,102 +245,3 @@ def _fault(value: Any, where: str) -> Any:
         return from_value(value)
     except FaultError as exc:
         raise ScenarioError(f"{where}: {exc}") from None
-
-
-# -- overlaps ---------------------------------------------------------------------------------
-def overlap_warnings(rules: list[Rule]) -> list[str]:
-    """Messages for rule pairs that can match the same request (see `relation`)."""
-    out: list[str] = []
-    for i, b in enumerate(rules):
-        out += overlaps_with_earlier(rules[:i], b)
-    return out
-
-
-def overlaps_with_earlier(earlier: list[Rule], b: Rule) -> list[str]:
-    """Messages for the rules before `b` that can match a request `b` matches."""
-    out = []
-    for a in earlier:
-        if a.after_sequence == "fall_through":
-            continue  # an earlier rule that runs out on purpose hands over to later ones
-        rel = relation(a.matcher, b.matcher)
-        if rel == "shadows":
-            out.append(f"{b.source}: rule {b.name!r} can never match: rule {a.name!r} ({a.source}) "
-                       f"matches every request it matches and comes first")
-        elif rel == "partial":
-            out.append(f"{a.source}: rules {a.name!r} and {b.name!r} ({b.source}) can both match the "
-                       f"same request; {a.name!r} wins (first match)")
-    return out
-
-
-def relation(a: Matcher, b: Matcher) -> str:
-    """How the requests of earlier rule `a` relate to later rule `b`'s.
-
-    "disjoint", "shadows" (every request b matches, a matches first), "fallback" (b is more
-    general: the intended catch-all), or "partial". Two different substrings are treated as
-    disjoint (a message containing both is not what scenario authors mean), as are two
-    different regexes; a regex and a substring overlap when the regex finds the substring.
-    """
-    rels = [
-        _sets(a.endpoints, b.endpoints),
-        _sets(a.models, b.models),
-        _text(a, b),
-        _bools(a.tools, b.tools),
-        _bools(a.tool_results, b.tool_results),
-        _sets(a.turns, b.turns),
-        _headers(a.headers, b.headers),
-    ]
-    if "disjoint" in rels:
-        return "disjoint"
-    if all(r in ("equal", "wider") for r in rels):
-        return "shadows"
-    if all(r in ("equal", "narrower") for r in rels):
-        return "fallback"
-    return "partial"
-
-
-def _sets(a: frozenset[Any] | None, b: frozenset[Any] | None) -> str:
-    if a is None and b is None:
-        return "equal"
-    if a is None:
-        return "wider"
-    if b is None:
-        return "narrower"
-    if a == b:
-        return "equal"
-    if not a & b:
-        return "disjoint"
-    return "wider" if a > b else "narrower" if a < b else "partial"
-
-
-def _bools(a: bool | None, b: bool | None) -> str:
-    return _sets(None if a is None else frozenset([a]), None if b is None else frozenset([b]))
-
-
-def _headers(a: tuple[tuple[str, str], ...], b: tuple[tuple[str, str], ...]) -> str:
-    # Header constraints are conjunctive: more pairs = fewer requests; one name, two values = disjoint.
-    da, db = dict(a), dict(b)
-    if any(name in db and db[name] != value for name, value in da.items()):
-        return "disjoint"
-    sa, sb = set(a), set(b)
-    if sa == sb:
-        return "equal"
-    return "wider" if sa < sb else "narrower" if sb < sa else "partial"
-
-
-def _text(a: Matcher, b: Matcher) -> str:
-    ka, kb = (a.message, a.regex.pattern if a.regex else None), (b.message, b.regex.pattern if b.regex else None)
-    if ka == kb:
-        return "equal"
-    if ka == (None, None):
-        return "wider"
-    if kb == (None, None):
-        return "narrower"
-    if a.regex is None and b.regex is None:
-        assert a.message is not None and b.message is not None
-        if a.message in b.message:
-            return "wider"
-        return "narrower" if b.message in a.message else "disjoint"
-    for rx, text in ((a.regex, b.message), (b.regex, a.message)):
-        if rx is not None and text is not None and rx.search(text):
-            return "partial"
-    return "disjoint"

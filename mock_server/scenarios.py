@@ -19,6 +19,7 @@ that did not match.
 
 from __future__ import annotations
 
+import re
 import threading
 import warnings
 from pathlib import Path
@@ -28,7 +29,9 @@ from . import request_mark
 from .errors import OllamaError
 from .reply import Reply, ReplyContext, ToolCallPlan
 from .scenario_file import ScenarioError, line_of, read
-from .scenario_rules import RequestView, Rule, build_rule, overlap_warnings, overlaps_with_earlier
+from .scenario_match import RequestView
+from .scenario_overlap import overlap_warnings, overlaps_with_earlier
+from .scenario_rules import Rule, build_rule
 
 __all__ = ["Scenario", "ScenarioError", "ScenarioWarning", "Rule"]
 TOP_KEYS = ("rules", "strict")
@@ -46,6 +49,9 @@ class Scenario:
         self.strict = strict
         self.source = source
         self._lock = threading.Lock()
+        self._words: re.Pattern[str] | None = None
+        self._wordless: list[Rule] = []
+        self._index_key: tuple[int, int] = (-1, 0)
 
     # -- building ------------------------------------------------------------------------
     @classmethod
@@ -148,13 +154,28 @@ class Scenario:
             return None
         view = RequestView(ctx)
         with self._lock:
-            for rule in self.rules:
+            words, wordless = self._index()
+            # One search tells whether any rule's substring occurs at all; when none does, the
+            # rules with a `message` are skipped without being looked at (the common case).
+            candidates = self.rules if words is not None and words.search(view.lowered) else wordless
+            for rule in candidates:
                 if not rule.matcher.accepts(view) or rule.exhausted():
                     continue
                 spec = rule.responses[min(rule.calls, len(rule.responses) - 1)]
                 rule.calls += 1
                 return rule, spec
         return None
+
+    def _index(self) -> tuple[re.Pattern[str] | None, list[Rule]]:
+        """A regex finding any rule's `message` substring, and the rules without one, in order
+        (rebuilt when the rules change)."""
+        key = (len(self.rules), id(self.rules[-1]) if self.rules else 0)
+        if self._index_key != key:
+            words = sorted({r.matcher.message for r in self.rules if r.matcher.message is not None})
+            self._words = re.compile("|".join(map(re.escape, words))) if words else None
+            self._wordless = [r for r in self.rules if r.matcher.message is None]
+            self._index_key = key
+        return self._words, self._wordless
 
     def _unmatched(self, ctx: ReplyContext) -> OllamaError:
         where = f"{ctx.endpoint} (model {ctx.model!r}, message {_clip(ctx.prompt)!r})"

@@ -6,14 +6,16 @@ The model store is built from data/catalog.json, or from `--models FILE` in the 
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any, Callable
+from typing import Any
 
 from . import names
 from .clock import Clock, parse_rfc3339
@@ -191,7 +193,7 @@ class ModelStore:
         with self._lock:
             self._loaded.pop(names.full_name(entry.name).lower(), None)
 
-    def loaded(self) -> list[tuple[ModelEntry, datetime, int, int]]:
+    def loaded(self) -> builtins.list[tuple[ModelEntry, datetime, int, int]]:
         """(entry, expires_at, size_vram, context_length), latest expiry first, expired ones dropped."""
         now = self._clock.now()
         with self._lock:

@@ -1,9 +1,11 @@
 """Run the mock in a background thread for tests: real uvicorn on 127.0.0.1, port 0.
 
+uvicorn installs signal handlers only in the main thread, so a thread server leaves them alone.
+
     with serve_in_thread(Settings(validate_emitted=True)) as base_url:
         httpx.get(base_url + "/api/tags")
 
-`serve_in_thread(...).state` style access: use `running(settings)` to get the State as well.
+`running(settings)` yields a RunningMock with the State and the app as well as the URL.
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ def running(settings: Settings | None = None) -> Iterator[RunningMock]:
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
                             access_log=False, timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # uvicorn < 0.29
     thread = threading.Thread(target=server.run, name="ollama-mock", daemon=True)
     thread.start()
     try:

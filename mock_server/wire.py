@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Callable
+import re
+from collections.abc import Callable
+from typing import Any
 
 from .outcome import Chunk, Cut, Outcome, Raw, Single, Stream, StreamItem
 
@@ -19,14 +21,38 @@ Receive = Callable[[], Any]
 DELIBERATE = "x-ollama-mock-deliberate"
 _ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                           "\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"})
-_NEEDS_ESCAPE = frozenset("<>&\u2028\u2029\u0085")
+_NEEDS_ESCAPE = re.compile("[<>&\u2028\u2029\u0085]")
 log = logging.getLogger("ollama_conformance.mock_server")
+
+
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _make_encoder() -> Callable[[Any], str]:
+    # One C encoder reused for every record: json.dumps builds a new one per call, which costs
+    # more than the encoding itself for small stream records.
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython always has it
+        encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return encoder.encode
+    encode = make(None, _not_json, json.encoder.encode_basestring, None, ":", ",", False, False, False)
+
+    def run(value: Any) -> str:
+        if isinstance(value, str):
+            return json.encoder.encode_basestring(value)
+        return "".join(encode(value, 0))
+
+    return run
+
+
+_encode = _make_encoder()
 
 
 def dumps(value: Any) -> bytes:
     """Compact JSON as Go's encoding/json writes it (HTML characters and U+2028/9 escaped)."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    if not _NEEDS_ESCAPE.isdisjoint(text):
+    text = _encode(value)
+    if _NEEDS_ESCAPE.search(text):
         text = text.translate(_ESCAPES)
     return text.encode("utf-8")
 

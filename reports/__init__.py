@@ -42,7 +42,7 @@ def write_reports(report: dict[str, Any], out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     texts = (_junit.render(parsed), _markdown.render(parsed), _html.render(parsed))
     paths = []
-    for name, text in zip(FILES, texts):
+    for name, text in zip(FILES, texts, strict=True):
         path = out_dir / name
         path.write_text(text, encoding="utf-8")
         paths.append(path)

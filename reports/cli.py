@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import redirect_stdout
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -47,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     try:
-        args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+        with redirect_stdout(stdout):  # --help prints through the given stream
+            args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     except _UsageError as exc:
         stderr.write(f"{PROG}: error: {exc}\n")
         return EXIT_USAGE
@@ -58,7 +60,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         return EXIT_USAGE
     try:
         reports = [load(path) for path in args.files]
-        outputs = _render(reports, args)
+        merged = merge(reports) if len(reports) > 1 else None
+        outputs = _render(reports[0], merged, args)
         for path, text in outputs.items():
             _write(path, text)
     except ReportError as exc:
@@ -66,7 +69,6 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         return EXIT_USAGE
     if None in outputs:
         stdout.write(outputs[None])
-    merged = merge(reports) if len(reports) > 1 else None
     written = [str(p) for p in outputs if p is not None]
     if written:
         stdout.write(f"{PROG}: wrote {', '.join(written)}{_describe(reports, merged)}\n")
@@ -75,22 +77,17 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     return EXIT_OK
 
 
-def _render(reports: list[Report], args: argparse.Namespace) -> dict[Path | None, str]:
+def _render(first: Report, merged: Merged | None, args: argparse.Namespace) -> dict[Path | None, str]:
+    """Output path (None = stdout) -> text; the single-run renderers when there is one report."""
     outputs: dict[Path | None, str] = {}
-    if len(reports) == 1:
-        report = reports[0]
-        render_html, render_md = (lambda: html.render(report)), (lambda: markdown.render(report, args.md_limit))
-        render_junit = lambda: junit.render(report)  # noqa: E731
-    else:
-        merged = merge(reports)
-        render_html, render_md = (lambda: html_merged.render(merged)), (lambda: markdown_merged.render(merged, args.md_limit))
-        render_junit = lambda: junit.render_many([(c.label, c.report) for c in merged.columns])  # noqa: E731
     if args.html:
-        outputs[args.html] = render_html()
+        outputs[args.html] = html.render(first) if merged is None else html_merged.render(merged)
     if args.junit:
-        outputs[args.junit] = render_junit()
+        outputs[args.junit] = junit.render(first) if merged is None else junit.render_many(
+            [(c.label, c.report) for c in merged.columns])
     if args.md or not (args.html or args.junit):
-        outputs[args.md] = render_md()
+        outputs[args.md] = (markdown.render(first, args.md_limit) if merged is None
+                            else markdown_merged.render(merged, args.md_limit))
     return outputs
 
 
@@ -106,4 +103,5 @@ def _write(path: Path | None, text: str) -> None:
 def _describe(reports: list[Report], merged: Merged | None) -> str:
     if merged is None:
         return f" ({len(reports[0].results)} checks)"
-    return f" ({len(reports)} targets, {len(merged.regressions)} regressions)"
+    count = len(merged.regressions)
+    return f" ({len(reports)} targets, {count} regression{'' if count == 1 else 's'})"

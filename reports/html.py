@@ -91,8 +91,8 @@ def _result_rows(i: int, result: Result) -> str:
              f'data-text="{k.esc(k.search_text(result))}"')
     return (f'<tr class="check" {attrs} tabindex="0" aria-expanded="false" aria-controls="ev-{i}">'
             f"<td>{k.badge(result.outcome)}</td><td class=id>{k.esc(result.id)}</td>"
-            f"<td class=ep>{k.esc(result.endpoint)}</td><td>{result.category}</td>"
-            f"<td>{result.severity}{k.esc(gap)}</td><td>{k.esc(result.message)}</td></tr>"
+            f"<td class=ep>{k.esc(result.endpoint)}</td><td class=nw>{result.category}</td>"
+            f"<td class=nw>{result.severity}{k.esc(gap)}</td><td>{k.esc(result.message)}</td></tr>"
             f'<tr class="evidence" id="ev-{i}" hidden><td colspan="6">{k.evidence(result)}</td></tr>')
 
 

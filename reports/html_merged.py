@@ -89,7 +89,7 @@ def _rows(i: int, row: Row, merged: Merged) -> str:
              f'data-text="{k.esc(k.search_text(latest))}"')
     cells = "".join(_cell(row, col) for col in range(len(merged.columns)))
     return (f'<tr class="check" {attrs} tabindex="0" aria-expanded="false" aria-controls="ev-{i}">'
-            f"<td class=id>{k.esc(row.id)}</td><td class=ep>{k.esc(latest.endpoint)}</td><td>{latest.category}</td>"
+            f"<td class=id>{k.esc(row.id)}</td><td class=ep>{k.esc(latest.endpoint)}</td><td class=nw>{latest.category}</td>"
             f"{cells}</tr>"
             f'<tr class="evidence" id="ev-{i}" hidden><td colspan="{3 + len(merged.columns)}">{_evidence(row, merged)}</td></tr>')
 
@@ -106,7 +106,7 @@ def _cell(row: Row, col: int) -> str:
 
 def _evidence(row: Row, merged: Merged) -> str:
     parts = []
-    for column, result in zip(merged.columns, row.cells):
+    for column, result in zip(merged.columns, row.cells, strict=True):
         if result is None:
             parts.append(f'<div class="target-ev"><b>{k.esc(column.label)}</b> {k.badge(None)}</div>')
         else:

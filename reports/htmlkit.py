@@ -25,7 +25,7 @@ def esc(text: object) -> str:
 
 
 def template(name: str) -> str:
-    return resources.files(__package__).joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files(__package__).joinpath("templates").joinpath(name).read_text(encoding="utf-8")
 
 
 def page(title: str, header: str, body: str, data: dict[str, Any]) -> str:
@@ -51,7 +51,7 @@ def page(title: str, header: str, body: str, data: dict[str, Any]) -> str:
 
 
 def script_json(data: Any) -> str:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(data, separators=(",", ":"))  # ASCII: a lone surrogate stays a valid escape
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -74,7 +74,8 @@ def counters(counts: dict[str, int], total: int, clickable: bool = True) -> str:
 
 def evidence(result: Result) -> str:
     """The evidence panel of one result: message, JSON path, request, response excerpt, reproduce."""
-    parts = [f'<p class="msg">{esc(result.message) or "<span class=muted>no message</span>"}</p>']
+    fallback = "passed; no evidence is kept for a passing check" if result.passed else "no message"
+    parts = [f'<p class="msg">{esc(result.message) or f"<span class=muted>{fallback}</span>"}</p>']
     if result.title and result.title != result.id:
         parts.insert(0, f"<h4>{esc(result.title)}</h4>")
     ev: Evidence | None = result.evidence

@@ -57,7 +57,7 @@ def labels(reports: list[Report]) -> list[str]:
     """Column labels: the target label; a repeated one gets the file name (or #n) appended."""
     base = [r.target.label for r in reports]
     out = []
-    for i, (label, report) in enumerate(zip(base, reports)):
+    for i, (label, report) in enumerate(zip(base, reports, strict=True)):
         if base.count(label) > 1:
             label += f" ({Path(report.source).name})" if report.source else f" (#{i + 1})"
         out.append(label)
@@ -67,14 +67,25 @@ def labels(reports: list[Report]) -> list[str]:
 
 
 def merge(reports: list[Report]) -> Merged:
-    columns = [Column(label, report) for label, report in zip(labels(reports), reports)]
+    columns = [Column(label, report) for label, report in zip(labels(reports), reports, strict=True)]
+    index = [_by_id(report) for report in reports]
     order: dict[str, None] = {}
-    for report in reports:
-        for result in report.results:
-            order.setdefault(result.id, None)
-    index = [{r.id: r for r in report.results} for report in reports]
+    for by_id in index:
+        order.update(dict.fromkeys(by_id))
     rows = [_row(check_id, [by_id.get(check_id) for by_id in index]) for check_id in order]
     return Merged(columns=columns, rows=rows)
+
+
+def _by_id(report: Report) -> dict[str, Result]:
+    """Results by id; a repeated id in one run becomes 'id #2' so no result is lost."""
+    out: dict[str, Result] = {}
+    for result in report.results:
+        key, n = result.id, 1
+        while key in out:
+            n += 1
+            key = f"{result.id} #{n}"
+        out[key] = result
+    return out
 
 
 def _row(check_id: str, cells: list[Result | None]) -> Row:

@@ -123,8 +123,9 @@ def parse(data: Any, source: str = "") -> Report:
     if not isinstance(results, list):
         raise ReportError(f"results is {_kind(results)}; expected a list of check results")
     parsed = tuple(_result(_object(item, f"results[{i}]"), f"results[{i}]") for i, item in enumerate(results))
-    tool = doc.get("tool") if isinstance(doc.get("tool"), dict) else {}
-    summary = doc.get("summary") if isinstance(doc.get("summary"), dict) else {}
+    tool, summary = doc.get("tool"), doc.get("summary")
+    tool = tool if isinstance(tool, dict) else {}
+    summary = summary if isinstance(summary, dict) else {}
     return Report(target=target, results=parsed, tool_version=str(tool.get("version") or ""),
                   generated_at=str(doc.get("generated_at") or ""),
                   duration_s=_number(summary.get("duration_s", 0.0), "summary.duration_s"), source=source)

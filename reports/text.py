@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 from .model import Evidence, Report, Result
 
@@ -12,12 +11,13 @@ from .model import Evidence, Report, Result
 LABELS = {"passed": "passed", "failed": "failed", "gap": "gap", "info": "info", "skipped": "skipped"}
 ICONS = {"passed": "✓", "failed": "✗", "gap": "◆", "info": "ℹ", "skipped": "–"}
 SUMMARY_KEYS = (("passed", "passed"), ("failed", "failed"), ("gap", "gaps"), ("info", "info"), ("skipped", "skipped"))
-# XML 1.0 forbids most C0 controls; ANSI colour codes from curl or logs are the usual source.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# XML 1.0 forbids most C0 controls (ANSI colour codes from curl or logs are the usual source);
+# lone surrogates (JSON allows "\ud800") cannot be written as UTF-8 at all.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def clean(text: str) -> str:
-    """Text safe for XML and HTML: forbidden control characters become U+FFFD."""
+    """Text safe for XML, HTML and UTF-8: forbidden characters become U+FFFD."""
     return _CONTROL.sub("\ufffd", text)
 
 

@@ -10,12 +10,11 @@ Any contract violation a mock records during a test fails that test (autouse `_m
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-
 from ollama_conformance.mock_server.app import LIVE_STATES, create_app
 from ollama_conformance.mock_server.settings import Settings
 from ollama_conformance.mock_server.testing import RunningMock, running

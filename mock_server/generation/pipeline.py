@@ -12,6 +12,8 @@ from ..reply import Reply, ReplyContext
 from . import request
 from .responder import default_responder
 
+DEFAULT_NUM_CTX = 4096  # Ollama's default context below 23 GiB of VRAM (reference §0.8)
+
 
 def text_field(body: dict[str, Any], key: str) -> str:
     """A string field as Go sees it: null or absent is ""."""
@@ -57,13 +59,23 @@ def check_capabilities(
 
 def load(state: Any, entry: Any, body: dict[str, Any], options: dict[str, Any]) -> int:
     """Load (or keep) the model; the load_duration in ns the store reports."""
-    num_ctx = options.get("num_ctx")
-    num_ctx = (
-        int(num_ctx)
-        if isinstance(num_ctx, (int, float)) and not isinstance(num_ctx, bool) and num_ctx > 0
-        else None
-    )
+    num_ctx = int(options["num_ctx"]) if _positive(options.get("num_ctx")) else None
     return int(state.models.load(entry, body.get("keep_alive"), num_ctx))
+
+
+def fit_context(entry: Any, body: dict[str, Any], options: dict[str, Any], prompt_tokens: int) -> int:
+    """The prompt tokens evaluated: cut to the context (truncate, the default) or a 400."""
+    num_ctx: Any = options.get("num_ctx")
+    limit = int(num_ctx) if _positive(num_ctx) else min(int(entry.context_length), DEFAULT_NUM_CTX)
+    if prompt_tokens <= limit:
+        return prompt_tokens
+    if body.get("truncate") is False:
+        raise OllamaError.of("embed_input_too_long")  # same text for chat and generate
+    return limit
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
 def ask(state: Any, ctx: ReplyContext) -> Reply:

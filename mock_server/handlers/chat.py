@@ -35,13 +35,9 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     if body.get("_debug_render_only") is True:
         return _debug(state, body, model, messages, tools, entry)
     request.check_format(body.get("format"))
+    frame = _frame(state, body, model, messages, tools, entry, options, load_ns)
     reply = pipeline.ask(state, _context(body, info, model, messages, tools, entry.capabilities))
-    return render.render(
-        reply,
-        _frame(state, body, model, messages, tools, entry, options, load_ns),
-        request.stop_sequences(options),
-        request.num_predict(options),
-    )
+    return render.render(reply, frame, request.stop_sequences(options), request.num_predict(options))
 
 
 def _debug(
@@ -96,7 +92,9 @@ def _frame(
         profile=state.profile,
         options=options,
         load_ns=load_ns,
-        prompt_tokens=metrics.prompt_tokens_chat(messages, system, tools),
+        prompt_tokens=pipeline.fit_context(
+            entry, body, options, metrics.prompt_tokens_chat(messages, system, tools)
+        ),
         keep_thinking=pipeline.keep_thinking(state, body),
         logprobs=body.get("logprobs") is True,
         top_logprobs=pipeline.top_logprobs(body),

@@ -78,5 +78,5 @@ def _inputs(value: Any) -> list[str]:
 def _context_limit(entry: Any, options: dict[str, Any]) -> int:
     num_ctx = options.get("num_ctx")
     if isinstance(num_ctx, (int, float)) and not isinstance(num_ctx, bool) and num_ctx > 0:
-        return min(int(num_ctx), entry.context_length)
-    return int(entry.context_length)
+        return int(num_ctx)
+    return min(int(entry.context_length), pipeline.DEFAULT_NUM_CTX)

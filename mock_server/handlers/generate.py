@@ -42,6 +42,7 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
         rendered = template.render_generate(prompt, system, suffix, raw)
         return render.debug_record("generate", model, state.clock.now(), rendered, len(images))
     request.check_format(body.get("format"))
+    frame = _frame(state, body, model, prompt, entry, options, load_ns, raw)
     ctx = ReplyContext(
         endpoint=info.endpoint,
         model=model,
@@ -55,12 +56,7 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
         capabilities=list(entry.capabilities),
     )
     reply = pipeline.ask(state, ctx)
-    return render.render(
-        reply,
-        _frame(state, body, model, prompt, entry, options, load_ns, raw),
-        request.stop_sequences(options),
-        request.num_predict(options),
-    )
+    return render.render(reply, frame, request.stop_sequences(options), request.num_predict(options))
 
 
 def _frame(
@@ -87,7 +83,9 @@ def _frame(
         profile=state.profile,
         options=options,
         load_ns=load_ns,
-        prompt_tokens=metrics.prompt_tokens_generate(prompt, system, suffix, given, raw),
+        prompt_tokens=pipeline.fit_context(
+            entry, body, options, metrics.prompt_tokens_generate(prompt, system, suffix, given, raw)
+        ),
         keep_thinking=pipeline.keep_thinking(state, body),
         context=None if raw else given + text.token_ids(text.tokens(prompt)),
         logprobs=body.get("logprobs") is True,

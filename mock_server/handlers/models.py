@@ -17,6 +17,12 @@ from ..state import ModelEntry, State
 _ARRAY_LIMIT = 5  # show replaces longer model_info arrays with [] unless verbose
 
 
+def text_field(body: dict[str, Any], key: str) -> str:
+    """A string field, "" when absent or of another type."""
+    value = body.get(key)
+    return value if isinstance(value, str) else ""
+
+
 def model_field(body: dict[str, Any]) -> str:
     """`model`, or its deprecated alias `name` (Go: cmp.Or(req.Model, req.Name))."""
     value = body.get("model") or body.get("name") or ""
@@ -58,8 +64,8 @@ def run_show(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
     if entry is None:
         raise OllamaError.of("show_not_found", model=names.display(requested))
     verbose = body.get("verbose") is True
-    system = body.get("system") if isinstance(body.get("system"), str) and body.get("system") else entry.system
-    options = body.get("options") if isinstance(body.get("options"), dict) else {}
+    system = text_field(body, "system") or entry.system
+    options = body["options"] if isinstance(body.get("options"), dict) else {}
     parameters = {**entry.parameters, **options}
     out: dict[str, Any] = {}
     if entry.license:
@@ -118,7 +124,7 @@ def go_value(value: Any) -> str:
 
 
 def parameters_text(parameters: dict[str, Any]) -> str:
-    lines = []
+    lines: list[str] = []
     for key in sorted(parameters):
         values = parameters[key] if isinstance(parameters[key], list) else [parameters[key]]
         lines.extend(f"{key:<30} {go_value(value)}" for value in values)
@@ -147,8 +153,7 @@ def modelfile(entry: ModelEntry, system: str, parameters: dict[str, Any]) -> str
 
 
 def run_copy(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
-    source = body.get("source") if isinstance(body.get("source"), str) else ""
-    destination = body.get("destination") if isinstance(body.get("destination"), str) else ""
+    source, destination = text_field(body, "source"), text_field(body, "destination")
     if not names.is_valid(source):
         raise OllamaError.of("copy_source_invalid", source=source)
     if not names.is_valid(destination):

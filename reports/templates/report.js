@@ -160,7 +160,8 @@
   }
 
   function readHash() {
-    var hash = decodeURIComponent(location.hash.replace(/^#/, ""));
+    var hash;
+    try { hash = decodeURIComponent(location.hash.replace(/^#/, "")); } catch (e) { return; }  // malformed %-escape
     if (!hash) { return; }
     if (hash.indexOf("open=") === 0) {
       var id = hash.slice(5);
@@ -168,7 +169,8 @@
       if (!row) { return; }
       if (row.hidden) { setFilters({}); }
       toggle(row, true);
-      row.scrollIntoView({ block: "center" });
+      var box = row.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) { row.scrollIntoView({ block: "center" }); }
       row.focus({ preventScroll: true });
       return;
     }

@@ -138,6 +138,7 @@ def _load_like(case: Case) -> bool:
 @check(id="contract.endpoint", endpoint="(per case)", category="contract")
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_endpoint_contract(api, target, case: Case) -> None:
+    """Status, Content-Type and body (or stream) valid against the endpoint's contract."""
     model = need(target, case.cap) if case.cap else ""
     body = case.body(model) if case.body else None
     path = (case.path or case.endpoint.split(" ", 1)[1]).replace("{model}", model)

@@ -38,6 +38,7 @@ class Err:
     raw: bytes | None = None
     cap: str | None = None  # the body is built with this model: "{model}" replaced
     concrete: str | None = None  # the path, when the endpoint has a parameter
+    lacks: str | None = None  # the model must lack this capability (else the error cannot happen)
 
     @property
     def path(self) -> str:
@@ -112,13 +113,14 @@ MODEL_CASES = [
     Err("v1-tools-unsupported", "POST /v1/chat/completions", 400, "{no_tools}",
         body={"model": "{model}", "messages": [{"role": "user", "content": "hi"}], "tools": TOOLS}, cap=NO_TOOLS),
     Err("think-unsupported", "POST /api/chat", 400, "{no_thinking}",
-        body={"model": "{model}", "messages": [{"role": "user", "content": "hi"}], "think": True}, cap="chat"),
+        body={"model": "{model}", "messages": [{"role": "user", "content": "hi"}], "think": True}, cap="chat",
+        lacks="thinking"),
     Err("chat-on-embedding-model", "POST /api/chat", 400, "{no_chat}",
         body={"model": "{model}", "messages": [{"role": "user", "content": "hi"}]}, cap="embedding"),
     Err("generate-on-embedding-model", "POST /api/generate", 400, "{no_generate}",
         body={"model": "{model}", "prompt": "hi"}, cap="embedding"),
     Err("suffix-unsupported", "POST /api/generate", 400, "{no_insert}",
-        body={"model": "{model}", "prompt": "hi", "suffix": "x"}, cap="chat"),
+        body={"model": "{model}", "prompt": "hi", "suffix": "x"}, cap="chat", lacks="insert"),
 ]
 CASES = [*BODY_CASES, *_table_cases("empty_model", ""), *_table_cases("unknown_model", UNKNOWN), *MODEL_CASES]
 
@@ -165,7 +167,10 @@ def error_text(endpoint: str, body: Any) -> str:
 @check(id="error.case", endpoint="(per case)", category="error")
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_error_case(api, target, case: Err) -> None:
+    """Status, Content-Type, error envelope and exact message of a provoked error."""
     model = need(target, case.cap) if case.cap else UNKNOWN
+    if case.lacks and target.has(model, case.lacks):
+        pytest.skip(f"{model} has capability {case.lacks!r}: give a --model-{case.cap} without it")
     path = case.path.replace("{model}", model)
     ex = api.request(case.endpoint.split(" ")[0], path, _fill(case.body, model), raw=case.raw)
     expect_status(ex, case.status)
@@ -188,6 +193,7 @@ ROUTER = [("GET /conformance-no-such-route", 404, "404 page not found"), ("GET /
 @check(id="error.router", endpoint="GET /", category="error")
 @pytest.mark.parametrize("route,status,text", ROUTER, ids=[r[0] for r in ROUTER])
 def test_router_errors(api, route: str, status: int, text: str) -> None:
+    """Unknown path and wrong method get gin's plain-text 404/405."""
     method, path = route.split(" ", 1)
     ex = api.request(method, path)
     expect_status(ex, status)
@@ -211,6 +217,7 @@ def test_v1_error_type(api, target, status: int) -> None:
 @check(id="v1.error.model-not-found-code", endpoint="POST /v1/chat/completions", category="openai-compat",
        severity="gap", gap=31)
 def test_v1_model_not_found_like_openai(api) -> None:
+    """Unknown model answered like OpenAI: invalid_request_error with code model_not_found."""
     ex = api.post("/v1/chat/completions", {"model": UNKNOWN, "messages": [{"role": "user", "content": "hi"}]})
     expect_status(ex, 404)
     err = (body_json(ex) or {}).get("error") or {}

@@ -23,6 +23,7 @@ def _require_faults(ex) -> None:
 @check(id="native.chat.stream.midstream-error", endpoint="POST /api/chat", category="error", gap=29)
 @pytest.mark.parametrize("endpoint", ["POST /api/chat", "POST /api/generate"])
 def test_native_midstream_error(api, target, endpoint: str) -> None:
+    """An error after output began is a final {"error"} line under HTTP 200, no done:true."""
     model = need(target, "chat")
     body = ({"model": model, "messages": [{"role": "user", "content": PROMPT}], "options": SMALL}
             if endpoint.endswith("chat") else {"model": model, "prompt": PROMPT, "options": SMALL})

@@ -33,6 +33,7 @@ def _calls(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 @check(id="v1.chat.tool-choice.none", endpoint=EP, category="openai-compat", severity="gap", gap=19)
 def test_tool_choice_none(api, target) -> None:
+    """tool_choice none: no tool call even when the prompt asks for one."""
     model = need(target, "tools")
 
     def attempt() -> None:
@@ -45,6 +46,7 @@ def test_tool_choice_none(api, target) -> None:
 
 @check(id="v1.chat.tool-choice.required", endpoint=EP, category="openai-compat", severity="gap", gap=19)
 def test_tool_choice_required(api, target) -> None:
+    """tool_choice required: a tool call even for a plain prompt."""
     model = need(target, "tools")
 
     def attempt() -> None:
@@ -57,6 +59,7 @@ def test_tool_choice_required(api, target) -> None:
 
 @check(id="v1.chat.tool-choice.named", endpoint=EP, category="openai-compat", severity="gap", gap=19)
 def test_tool_choice_named(api, target) -> None:
+    """A named tool_choice calls that function."""
     model = need(target, "tools")
     choice = {"type": "function", "function": {"name": TIME_TOOL["function"]["name"]}}
 
@@ -71,6 +74,7 @@ def test_tool_choice_named(api, target) -> None:
 
 @check(id="v1.responses.tool-choice-echo", endpoint="POST /v1/responses", category="openai-compat", severity="gap", gap=19)
 def test_responses_tool_choice_echo(api, target) -> None:
+    """/v1/responses echoes the tool_choice that was sent."""
     model = need(target, "tools")
     tools = [{"type": "function", "name": "get_weather", "parameters": TOOLS[0]["function"]["parameters"]}]
     body = ok_json(api.post("/v1/responses", {"model": model, "input": PLAIN_PROMPT, "tools": tools,
@@ -82,6 +86,7 @@ def test_responses_tool_choice_echo(api, target) -> None:
 @check(id="v1.responses.parallel-tool-calls-echo", endpoint="POST /v1/responses", category="openai-compat",
        severity="gap", gap=20)
 def test_responses_parallel_echo(api, target) -> None:
+    """/v1/responses echoes parallel_tool_calls false."""
     model = need(target, "chat")
     body = ok_json(api.post("/v1/responses", {"model": model, "input": PLAIN_PROMPT, "parallel_tool_calls": False,
                                               "max_output_tokens": 16}))
@@ -92,6 +97,7 @@ def test_responses_parallel_echo(api, target) -> None:
 
 @check(id="v1.chat.parallel-tool-calls-false", endpoint=EP, category="openai-compat", severity="gap", gap=20)
 def test_parallel_tool_calls_false(api, target) -> None:
+    """parallel_tool_calls false: at most one call for a two-call prompt."""
     model = need(target, "tools")
     body = ok_json(v1_chat(api, model, TWO_CITY_PROMPT, stream=False, tools=TOOLS, parallel_tool_calls=False))
     expect(len(_calls(body)) <= 1, f"parallel_tool_calls false but {len(_calls(body))} calls",
@@ -110,6 +116,7 @@ def test_reasoning_field_name(api, target) -> None:
 
 @check(id="v1.chat.stream.reasoning-field", endpoint=EP, category="openai-compat", severity="gap", gap=28)
 def test_stream_reasoning_field_name(api, target) -> None:
+    """Streamed thinking arrives in delta.reasoning_content."""
     model = need(target, "thinking")
     parsed = sse_of(v1_chat(api, model, PLAIN_PROMPT, stream=True, max_tokens=200))
     deltas = [((c.get("choices") or [{}])[0]).get("delta") or {} for c in parsed.records]
@@ -120,6 +127,7 @@ def test_stream_reasoning_field_name(api, target) -> None:
 
 @check(id="v1.chat.reasoning-effort-none", endpoint=EP, category="openai-compat", gap=28)
 def test_reasoning_effort_none(api, target) -> None:
+    """reasoning_effort none turns thinking off and leaves content."""
     model = need(target, "thinking")
     message = _message(ok_json(v1_chat(api, model, PLAIN_PROMPT, stream=False, max_tokens=64, reasoning_effort="none")))
     expect(not message.get("reasoning") and not message.get("reasoning_content"),
@@ -129,6 +137,7 @@ def test_reasoning_effort_none(api, target) -> None:
 
 @check(id="v1.chat.param.n", endpoint=EP, category="openai-compat", severity="gap", gap=33)
 def test_n_two(api, target) -> None:
+    """n=2 gives two choices or a 4xx, never one choice silently."""
     model = need(target, "chat")
     ex = v1_chat(api, model, PLAIN_PROMPT, stream=False, n=2, max_tokens=16)
     if 400 <= ex.status < 500:
@@ -140,6 +149,7 @@ def test_n_two(api, target) -> None:
 
 @check(id="v1.chat.param.max-completion-tokens", endpoint=EP, category="openai-compat", severity="gap", gap=33)
 def test_max_completion_tokens(api, target) -> None:
+    """max_completion_tokens limits the completion."""
     model = need(target, "chat")
     body = ok_json(v1_chat(api, model, "Write a long story about the sea.", stream=False, max_completion_tokens=5))
     used = (body.get("usage") or {}).get("completion_tokens", 0)
@@ -150,6 +160,7 @@ def test_max_completion_tokens(api, target) -> None:
 
 @check(id="v1.chat.response-ids", endpoint=EP, category="openai-compat", severity="gap", gap=36)
 def test_response_ids_unique(api, target) -> None:
+    """Response ids are unique over 20 requests and at least 20 characters."""
     model = need(target, "chat")
     ids = []
     for i in range(20):  # bounded: enough to see short, colliding ids
@@ -163,6 +174,7 @@ def test_response_ids_unique(api, target) -> None:
 
 @check(id="v1.chat.history.tool-call-id", endpoint=EP, category="tool-calling", gap=12)
 def test_history_round_trip(api, target) -> None:
+    """A tool result sent with only tool_call_id gets an answer."""
     model = need(target, "tools")
     messages = [
         {"role": "user", "content": WEATHER_PROMPT},
@@ -179,6 +191,7 @@ def test_history_round_trip(api, target) -> None:
 
 @check(id="v1.chat.history.empty-content-with-calls", endpoint=EP, category="tool-calling", gap=13)
 def test_history_empty_string_content(api, target) -> None:
+    """An assistant turn with content "" and tool_calls is accepted."""
     model = need(target, "tools")
     messages = [
         {"role": "user", "content": WEATHER_PROMPT},
@@ -204,6 +217,7 @@ def test_history_bad_arguments(api, target) -> None:
 
 @check(id="v1.chat.no-silent-drop", endpoint=EP, category="tool-calling", gap=17)
 def test_no_silent_drop(api, target) -> None:
+    """Generated tokens never leave the reply without content, reasoning or calls."""
     model = need(target, "tools")
     body = ok_json(v1_chat(api, model, WEATHER_PROMPT, stream=False, tools=TOOLS))
     message = _message(body)
@@ -216,6 +230,7 @@ def test_no_silent_drop(api, target) -> None:
 
 @check(id="v1.chat.structured-output-with-tools", endpoint=EP, category="openai-compat", severity="gap", gap=24)
 def test_structured_output_with_tools(api, target) -> None:
+    """With tools and response_format, a prompt that needs the tool still calls it."""
     model = need(target, "tools")
     fmt = {"type": "json_schema", "json_schema": {"name": "answer", "schema": {
         "type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}}}

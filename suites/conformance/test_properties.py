@@ -57,6 +57,7 @@ def _ok(api, endpoint: str, path: str, body: dict[str, Any]) -> None:
 
 @check(id="property.native.chat", endpoint="POST /api/chat", category="contract")
 def test_chat_property(api, target) -> None:
+    """Generated /api/chat requests get contract-valid answers."""
     model = need(target, "chat")
     strategy = st.builds(lambda t, last, system, opts, stream, fmt: {
         "model": model, "messages": _messages(t, last, system), "options": opts, "stream": stream,
@@ -67,6 +68,7 @@ def test_chat_property(api, target) -> None:
 
 @check(id="property.native.generate", endpoint="POST /api/generate", category="contract")
 def test_generate_property(api, target) -> None:
+    """Generated /api/generate requests get contract-valid answers."""
     model = need(target, "chat")
     strategy = st.builds(lambda prompt, system, opts, stream: {
         "model": model, "prompt": prompt, "options": opts, "stream": stream, **({"system": system} if system else {})},
@@ -76,6 +78,7 @@ def test_generate_property(api, target) -> None:
 
 @check(id="property.native.embed", endpoint="POST /api/embed", category="contract")
 def test_embed_property(api, target) -> None:
+    """Generated /api/embed requests get one valid vector per input."""
     model = need(target, "embedding")
     strategy = st.builds(lambda inp, trunc: {"model": model, "input": inp, "truncate": trunc},
                          words | st.lists(words, min_size=1, max_size=3), st.booleans())
@@ -94,6 +97,7 @@ def test_embed_property(api, target) -> None:
 
 @check(id="property.native.show", endpoint="POST /api/show", category="contract")
 def test_show_property(api, target) -> None:
+    """Generated /api/show requests get contract-valid answers."""
     names = sorted({n for n in target.models.values() if n})
     if not names:
         pytest.skip("no model on the target")
@@ -103,6 +107,7 @@ def test_show_property(api, target) -> None:
 
 @check(id="property.v1.chat", endpoint="POST /v1/chat/completions", category="openai-compat")
 def test_v1_chat_property(api, target) -> None:
+    """Generated /v1/chat/completions requests get contract-valid answers and streams."""
     model = need(target, "chat")
     strategy = st.builds(lambda t, last, temp, top_p, max_tokens, stop, stream: {
         "model": model, "messages": _messages(t, last, None), "temperature": temp, "top_p": top_p,

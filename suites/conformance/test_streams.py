@@ -47,6 +47,7 @@ def test_native_final_record(api, target, endpoint: str) -> None:
 @check(id="native.stream.created-at-utc", endpoint="POST /api/chat", category="stream")
 @pytest.mark.parametrize("endpoint", ["POST /api/chat", "POST /api/generate"])
 def test_native_created_at(api, target, endpoint: str) -> None:
+    """Every streamed record's created_at is UTC with Z."""
     records = ndjson_of(_native(api, need(target, "chat"), endpoint)).records
     for i, rec in enumerate(records):
         stamp = str(rec.get("created_at", ""))
@@ -69,6 +70,7 @@ def test_native_load_single_object(api, target, endpoint: str) -> None:
 
 @check(id="v1.chat.stream.done-marker", endpoint=V1, category="stream")
 def test_v1_done_marker(api, target) -> None:
+    """A /v1 stream ends with data: [DONE] and is framed as data: lines."""
     ex = v1_chat(api, need(target, "chat"), PLAIN_PROMPT, stream=True, max_tokens=16)
     expect_content_type(ex, "text/event-stream")
     parsed = sse_of(ex)
@@ -79,6 +81,7 @@ def test_v1_done_marker(api, target) -> None:
 
 @check(id="v1.chat.stream.finish-reason-null-until-last", endpoint=V1, category="stream", gap=26)
 def test_v1_finish_reason_null(api, target) -> None:
+    """finish_reason is null on every chunk but the last."""
     chunks = choice_chunks(sse_of(v1_chat(api, need(target, "chat"), PLAIN_PROMPT, stream=True, max_tokens=16)))
     for n, chunk in enumerate(chunks[:-1]):
         reason = chunk["choices"][0].get("finish_reason", "absent")
@@ -90,6 +93,7 @@ def test_v1_finish_reason_null(api, target) -> None:
 
 @check(id="v1.chat.stream.role-first-only", endpoint=V1, category="stream", gap=27)
 def test_v1_role_first_only(api, target) -> None:
+    """delta.role appears on the first chunk only."""
     chunks = choice_chunks(sse_of(v1_chat(api, need(target, "chat"), PLAIN_PROMPT, stream=True, max_tokens=16)))
     with_role = [n for n, c in enumerate(chunks) if "role" in (c["choices"][0].get("delta") or {})]
     expect(with_role == [0], f"delta.role on chunks {with_role}, expected only the first",
@@ -98,6 +102,7 @@ def test_v1_role_first_only(api, target) -> None:
 
 @check(id="v1.chat.stream.finish-chunk-empty-delta", endpoint=V1, category="stream", gap=27)
 def test_v1_finish_chunk(api, target) -> None:
+    """The finish chunk has an empty delta and the reason."""
     chunks = choice_chunks(sse_of(v1_chat(api, need(target, "chat"), PLAIN_PROMPT, stream=True, max_tokens=16)))
     last = chunks[-1]["choices"][0] if chunks else {}
     expect(last.get("delta") == {} and last.get("finish_reason") is not None,
@@ -106,6 +111,7 @@ def test_v1_finish_chunk(api, target) -> None:
 
 @check(id="v1.chat.stream.created-constant", endpoint=V1, category="stream", gap=27)
 def test_v1_created_constant(api, target) -> None:
+    """created and id are the same on every chunk."""
     parsed = sse_of(v1_chat(api, need(target, "chat"), "Write three sentences about rivers.", stream=True, max_tokens=40))
     created = {c.get("created") for c in parsed.records}
     ids = {c.get("id") for c in parsed.records}
@@ -115,6 +121,7 @@ def test_v1_created_constant(api, target) -> None:
 
 @check(id="v1.chat.stream.usage-chunk", endpoint=V1, category="stream", gap=25)
 def test_v1_usage_chunk(api, target) -> None:
+    """include_usage: exactly one usage chunk, choices [], last before [DONE]."""
     parsed = sse_of(v1_chat(api, need(target, "chat"), PLAIN_PROMPT, stream=True, max_tokens=16,
                             stream_options={"include_usage": True}))
     with_usage = [n for n, c in enumerate(parsed.records) if c.get("usage") is not None]
@@ -129,6 +136,7 @@ def test_v1_usage_chunk(api, target) -> None:
 
 @check(id="v1.chat.stream.no-usage-by-default", endpoint=V1, category="stream", gap=25)
 def test_v1_no_usage_without_option(api, target) -> None:
+    """No usage anywhere without stream_options.include_usage."""
     parsed = sse_of(v1_chat(api, need(target, "chat"), PLAIN_PROMPT, stream=True, max_tokens=16))
     with_usage = [n for n, c in enumerate(parsed.records) if c.get("usage") is not None]
     expect(not with_usage, "usage sent without stream_options.include_usage", path="$[*].usage",
@@ -137,6 +145,7 @@ def test_v1_no_usage_without_option(api, target) -> None:
 
 @check(id="v1.completions.stream.done-marker", endpoint="POST /v1/completions", category="stream")
 def test_v1_completions_done(api, target) -> None:
+    """A /v1/completions stream ends with a finish reason and [DONE]."""
     ex = api.post("/v1/completions", {"model": need(target, "chat"), "prompt": "Hello", "max_tokens": 8, "stream": True})
     parsed = sse_of(ex)
     expect(parsed.done_marker and parsed.after_done == 0, "no data: [DONE] at the end", excerpt=ex.text[-200:])

@@ -40,6 +40,7 @@ def _calls(api, target) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 @check(id="native.chat.tool-calls.present", endpoint=EP, category="tool-calling", gap=16)
 def test_native_tool_call_present(api, target) -> None:
+    """A forced call arrives in message.tool_calls, not as text in content."""
     body, calls = _calls(api, target)
     content = (body.get("message") or {}).get("content") or ""
     expect(not leaked_call(content), "tool call leaked into message.content", path="$.message.content", excerpt=content)
@@ -47,6 +48,7 @@ def test_native_tool_call_present(api, target) -> None:
 
 @check(id="native.chat.tool-calls.arguments-object", endpoint=EP, category="tool-calling", gap=22)
 def test_native_arguments_object(api, target) -> None:
+    """Native arguments are an object."""
     _, calls = _calls(api, target)
     for i, call in enumerate(calls):
         args = (call.get("function") or {}).get("arguments")
@@ -56,6 +58,7 @@ def test_native_arguments_object(api, target) -> None:
 
 @check(id="native.chat.tool-calls.id", endpoint=EP, category="tool-calling", gap=11)
 def test_native_call_ids(api, target) -> None:
+    """Native tool calls carry unique non-empty ids."""
     _, calls = _calls(api, target)
     ids = [c.get("id") for c in calls]
     for i, value in enumerate(ids):
@@ -66,6 +69,7 @@ def test_native_call_ids(api, target) -> None:
 
 @check(id="native.chat.tool-calls.index", endpoint=EP, category="tool-calling", gap=23)
 def test_native_call_index(api, target) -> None:
+    """Native tool calls carry function.index 0..n-1."""
     _, calls = _calls(api, target)
     for i, call in enumerate(calls):
         index = (call.get("function") or {}).get("index")
@@ -77,6 +81,7 @@ def test_native_call_index(api, target) -> None:
 
 @check(id="native.chat.tool-calls.done-reason", endpoint=EP, category="tool-calling", gap=10)
 def test_native_done_reason_stop(api, target) -> None:
+    """done_reason is stop on the native API even with tool calls."""
     body, _ = _calls(api, target)
     expect(body.get("done_reason") == "stop", f"done_reason {body.get('done_reason')!r}, Ollama says 'stop' with calls",
            path="$.done_reason", excerpt=body.get("done_reason"))
@@ -84,6 +89,7 @@ def test_native_done_reason_stop(api, target) -> None:
 
 @check(id="native.chat.stream.tool-calls", endpoint=EP, category="tool-calling", gap=1)
 def test_native_stream_tool_calls(api, target) -> None:
+    """A streamed forced call arrives as tool_calls, not as text."""
     model = need(target, "tools")
 
     def attempt() -> None:
@@ -98,6 +104,7 @@ def test_native_stream_tool_calls(api, target) -> None:
 
 @check(id="native.chat.stream.tool-calls.match-nonstream", endpoint=EP, category="tool-calling", gap=10)
 def test_native_stream_matches_nonstream(api, target) -> None:
+    """Streamed calls, accumulated, equal the non-stream calls."""
     model = need(target, "tools")
     body = ok_json(native_chat(api, model, WEATHER_PROMPT, stream=False, tools=TOOLS))
     parsed = ndjson_of(native_chat(api, model, WEATHER_PROMPT, stream=True, tools=TOOLS))
@@ -118,6 +125,7 @@ def test_native_stream_matches_nonstream(api, target) -> None:
 
 @check(id="native.chat.tool-history.round-trip", endpoint=EP, category="tool-calling")
 def test_native_history_round_trip(api, target) -> None:
+    """A native tool result (tool_name) gets an answer."""
     model = need(target, "tools")
     messages = [
         {"role": "user", "content": WEATHER_PROMPT},

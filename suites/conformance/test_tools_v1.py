@@ -74,6 +74,7 @@ def _deltas_or_skip(api, target) -> Parsed:
 
 @check(id="v1.chat.tool-calls.finish-reason", endpoint=EP, category="tool-calling", gap=4)
 def test_finish_reason_nonstream(api, target) -> None:
+    """finish_reason is tool_calls when tool_calls is non-empty."""
     choice = _choice(api, target)
     expect(choice.get("finish_reason") == "tool_calls", f"finish_reason {choice.get('finish_reason')!r} with tool calls",
            path="$.choices[0].finish_reason", excerpt=choice.get("finish_reason"))
@@ -81,6 +82,7 @@ def test_finish_reason_nonstream(api, target) -> None:
 
 @check(id="v1.chat.tool-calls.arguments-json-string", endpoint=EP, category="tool-calling", gap=22)
 def test_arguments_string(api, target) -> None:
+    """/v1 arguments are a JSON string that parses to an object."""
     calls = _choice(api, target)["message"]["tool_calls"]
     for i, call in enumerate(calls):
         path = f"$.choices[0].message.tool_calls[{i}].function.arguments"
@@ -95,6 +97,7 @@ def test_arguments_string(api, target) -> None:
 
 @check(id="v1.chat.tool-calls.id-type", endpoint=EP, category="tool-calling")
 def test_call_id_and_type(api, target) -> None:
+    """/v1 tool calls have unique ids and type function."""
     calls = _choice(api, target)["message"]["tool_calls"]
     ids = [c.get("id") for c in calls]
     for i, call in enumerate(calls):
@@ -105,6 +108,7 @@ def test_call_id_and_type(api, target) -> None:
 
 @check(id="v1.chat.tool-calls.content-null", endpoint=EP, category="openai-compat", severity="gap", gap=15)
 def test_content_null_with_calls(api, target) -> None:
+    """content is null (as OpenAI sends) when tool calls are present."""
     message = _choice(api, target)["message"]
     expect(message.get("content") is None, f"content is {message.get('content')!r} with tool calls; OpenAI sends null",
            path="$.choices[0].message.content", excerpt=message.get("content"))
@@ -112,6 +116,7 @@ def test_content_null_with_calls(api, target) -> None:
 
 @check(id="v1.chat.stream.tool-calls.present", endpoint=EP, category="tool-calling", gap=1)
 def test_stream_calls_present(api, target) -> None:
+    """A streamed forced call arrives in tool-call deltas, not as text."""
     _stream(api, target)
 
 
@@ -131,6 +136,7 @@ def test_stream_finish_reason(api, target) -> None:
 
 @check(id="v1.chat.stream.tool-calls.index", endpoint=EP, category="tool-calling", gap=7)
 def test_stream_index(api, target) -> None:
+    """Every streamed tool-call delta has an integer index."""
     for n, call in stream_tool_deltas(_deltas_or_skip(api, target)):
         index = call.get("index")
         expect(isinstance(index, int) and not isinstance(index, bool), "streamed tool call without integer index",
@@ -139,6 +145,7 @@ def test_stream_index(api, target) -> None:
 
 @check(id="v1.chat.stream.tool-calls.distinct-indexes", endpoint=EP, category="tool-calling", gap=8)
 def test_stream_distinct_indexes(api, target) -> None:
+    """Ids and indexes of streamed calls agree; joined arguments parse."""
     by_index: dict[int, set[str]] = {}
     args: dict[int, str] = {}
     for _, call in stream_tool_deltas(_deltas_or_skip(api, target)):
@@ -169,6 +176,7 @@ def test_stream_whole_call_in_one_delta(api, target) -> None:
 
 @check(id="v1.chat.stream.tool-delta-content", endpoint=EP, category="openai-compat", severity="gap", gap=27)
 def test_stream_tool_delta_has_no_empty_content(api, target) -> None:
+    """Tool-call deltas carry no content (OpenAI sends none)."""
     for n, chunk in enumerate(_deltas_or_skip(api, target).records):
         for choice in chunk.get("choices") or []:
             delta = choice.get("delta") or {}
@@ -179,6 +187,7 @@ def test_stream_tool_delta_has_no_empty_content(api, target) -> None:
 
 @check(id="v1.chat.stream.done-marker-tools", endpoint=EP, category="tool-calling")
 def test_stream_done_with_tools(api, target) -> None:
+    """A stream with tool calls still ends with [DONE]."""
     parsed = _stream(api, target)
     expect(parsed.done_marker and parsed.after_done == 0, "stream with tool calls does not end with data: [DONE]",
            path="$[-1]", excerpt=parsed.records[-1:] or None)
@@ -232,6 +241,7 @@ def test_stream_parallel_calls(api, target) -> None:
 
 @check(id="native.chat.parallel-calls", endpoint="POST /api/chat", category="tool-calling", gap=8)
 def test_native_parallel_calls(api, target) -> None:
+    """Two native calls in one turn get function.index 0 and 1."""
     model = need(target, "tools")
     body = ok_json(native_chat(api, model, TWO_CITY_PROMPT, stream=False, tools=TOOLS))
     calls = (body.get("message") or {}).get("tool_calls") or []

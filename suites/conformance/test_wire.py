@@ -41,6 +41,7 @@ def _send(api, target, endpoint: str, cap: str | None, body: Any):
 @check(id="wire.native.no-trailing-newline", endpoint="GET /api/tags", category="contract")
 @pytest.mark.parametrize("endpoint,cap,body", NATIVE, ids=[n[0] for n in NATIVE])
 def test_native_no_trailing_newline(api, target, endpoint: str, cap: str | None, body: Any) -> None:
+    """Native non-stream JSON bodies have no trailing newline."""
     ex = _send(api, target, endpoint, cap, body)
     expect(not ex.content.endswith(b"\n"), "a native non-stream JSON body ends with a newline (Go's c.JSON adds none)",
            excerpt=ex.text[-80:])
@@ -49,6 +50,7 @@ def test_native_no_trailing_newline(api, target, endpoint: str, cap: str | None,
 @check(id="wire.v1.trailing-newline", endpoint="POST /v1/chat/completions", category="contract")
 @pytest.mark.parametrize("endpoint,cap,body", V1, ids=[n[0] for n in V1])
 def test_v1_trailing_newline(api, target, endpoint: str, cap: str | None, body: Any) -> None:
+    """/v1 JSON bodies end with a newline."""
     ex = _send(api, target, endpoint, cap, body)
     expect(ex.content.endswith(b"\n"), "a /v1 body does not end with a newline (the compat writers add one)",
            excerpt=ex.text[-80:])
@@ -70,6 +72,7 @@ def test_show_escapes_html(api, target, cap: str) -> None:
 @check(id="wire.native.created-at", endpoint="POST /api/chat", category="contract")
 @pytest.mark.parametrize("endpoint", ["POST /api/chat", "POST /api/generate"])
 def test_created_at_format(api, target, endpoint: str) -> None:
+    """created_at is RFC 3339 UTC with Z."""
     spec = {e: (c, b) for e, c, b in NATIVE}[endpoint]
     data = body_json(_send(api, target, endpoint, *spec))
     stamp = str(data.get("created_at"))

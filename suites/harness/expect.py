@@ -26,7 +26,8 @@ class CheckFailed(AssertionError):
 
 
 def excerpt_of(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    # An empty string is shown as "" so the evidence is never blank.
+    text = value if isinstance(value, str) and value else json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= EXCERPT else text[:EXCERPT] + "..."
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import pytest
@@ -21,15 +22,18 @@ def check(id: str, endpoint: str, category: str, severity: str = "failure", gap:
 
 
 def spec_of(item: pytest.Item) -> CheckSpec | None:
+    """The check's spec; a parametrized check gets the case in its id, the title is its docstring."""
     mark = item.get_closest_marker(MARK)
     if mark is None:
         return None
     base: CheckSpec = mark.args[0]
+    doc = (getattr(getattr(item, "obj", None), "__doc__", None) or "").strip().splitlines()
+    title = base.title or (doc[0] if doc else "")
     callspec = getattr(item, "callspec", None)
     if callspec is None:
-        return base
-    return CheckSpec(id=f"{base.id}[{callspec.id}]", endpoint=_endpoint(base.endpoint, callspec.params), category=base.category,
-                     severity=base.severity, gap=base.gap, title=base.title)
+        return replace(base, title=title)
+    return replace(base, id=f"{base.id}[{callspec.id}]", endpoint=_endpoint(base.endpoint, callspec.params),
+                   title=f"{title} ({callspec.id})" if title else "")
 
 
 def _endpoint(declared: str, params: dict[str, Any]) -> str:

@@ -41,9 +41,13 @@ class Target:
     profile: str | None
     models: dict[str, str | None]
     config: TargetConfig
+    capabilities: dict[str, set[str]] = field(default_factory=dict)  # per installed model, from /api/show
 
     def model(self, capability: str) -> str | None:
         return self.models.get(capability)
+
+    def has(self, model: str, capability: str) -> bool:
+        return capability in self.capabilities.get(model, set())
 
     def info(self) -> dict[str, Any]:
         return {
@@ -78,16 +82,21 @@ def probe(base_url: str, timeout: float) -> tuple[str, str | None]:
     return version, profile
 
 
-def discover_models(base_url: str, timeout: float, given: dict[str, str | None]) -> dict[str, str | None]:
-    """Fill the capabilities not given from /api/tags + /api/show (deterministic: by name)."""
-    found = dict(given)
+def capabilities(base_url: str, timeout: float, extra: list[str]) -> dict[str, set[str]]:
+    """Capabilities of every installed model (and of the names given on the command line)."""
     with httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout) as http:
         tags = http.get("/api/tags").json().get("models") or []
         caps: dict[str, set[str]] = {}
-        for name in sorted(str(m.get("name") or m.get("model")) for m in tags):
+        for name in sorted({str(m.get("name") or m.get("model")) for m in tags} | set(extra)):
             resp = http.post("/api/show", json={"model": name})
             if resp.status_code == 200:
                 caps[name] = set(resp.json().get("capabilities") or [])
+    return caps
+
+
+def discover_models(caps: dict[str, set[str]], given: dict[str, str | None]) -> dict[str, str | None]:
+    """Fill the capabilities not given (deterministic: fewest capabilities first, then by name)."""
+    found = dict(given)
     # Prefer models that do one thing: fewer surprises (thinking output) in plain checks.
     ordered = sorted(caps, key=lambda n: (len(caps[n]), n))
     wants = {
@@ -123,8 +132,9 @@ def check_given(base_url: str, timeout: float, given: dict[str, str | None]) -> 
 def resolve(config: TargetConfig, base_url: str, embedded: bool) -> Target:
     version, profile = probe(base_url, config.timeout)
     check_given(base_url, config.timeout, config.models)
-    models = discover_models(base_url, config.timeout, config.models)
-    return Target(base_url.rstrip("/"), version, embedded, profile, models, config)
+    caps = capabilities(base_url, config.timeout, [m for m in config.models.values() if m])
+    models = discover_models(caps, config.models)
+    return Target(base_url.rstrip("/"), version, embedded, profile, models, config, caps)
 
 
 @contextlib.contextmanager

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 import schemathesis
+from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft202012Validator
 from ollama_conformance.contracts import openapi_doc as openapi_module
-from schemathesis.core.result import Err
+from schemathesis.core.result import Err, Ok
 
 from ollama_conformance import contracts
 
@@ -142,3 +143,30 @@ def test_draft_07_tuple_items_and_dependencies_are_translated() -> None:
         "dependentRequired": {"a": ["b"]},
         "dependentSchemas": {"c": {"required": ["d"]}},
     }
+
+
+def test_errors_list_both_json_content_types_where_ollama_uses_both() -> None:
+    paths = document()["paths"]
+    chat_errors = paths["/api/chat"]["post"]["responses"]["404"]["content"]
+    assert set(chat_errors) == {"application/json; charset=utf-8", "application/json"}  # streaming path
+    show_errors = paths["/api/show"]["post"]["responses"]["404"]["content"]
+    assert set(show_errors) == {"application/json; charset=utf-8"}
+    v1_errors = paths["/v1/embeddings"]["post"]["responses"]["400"]["content"]
+    assert set(v1_errors) == {"application/json", "application/json; charset=utf-8"}  # handler vs middleware
+
+
+@pytest.mark.parametrize("endpoint", ["POST /api/chat", "POST /v1/chat/completions", "POST /v1/messages"])
+def test_request_bodies_schemathesis_generates_are_valid_requests(endpoint: str) -> None:
+    path = endpoint.split(" ", 1)[1]
+    schema = schemathesis.openapi.from_dict(document())
+    operation = next(r.ok() for r in schema.get_all_operations() if isinstance(r, Ok) and r.ok().path == path)
+    drawn: list[Any] = []
+
+    @settings(max_examples=5, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(operation.as_strategy())
+    def check(case: Any) -> None:
+        drawn.append(case.body)
+        assert contracts.validate(endpoint, "request", case.body) == []
+
+    check()
+    assert drawn

@@ -69,6 +69,13 @@ def test_an_error_line_mid_stream_is_an_accepted_terminal() -> None:
     )
 
 
+def test_an_error_line_as_the_first_record_is_reported() -> None:
+    # an error before any output is an HTTP error (status + JSON body), never a stream line
+    found = streams.check_grammar("native-generation", ndjson({"error": "model 'x' not found"}))
+    assert keywords(found) == {"error-not-first"}
+    assert keywords(streams.check_grammar("native-progress", ndjson({"error": "boom"}))) == {"error-not-first"}
+
+
 def test_records_after_an_error_line_are_reported() -> None:
     found = streams.check_grammar("native-generation", ndjson(chat("a"), {"error": "boom"}, chat("b"), FINAL))
     assert keywords(found) == {"nothing-after-terminal"}
@@ -210,6 +217,8 @@ def test_a_finish_chunk_with_content_is_reported() -> None:
 
 def test_a_stream_without_finish_chunk_is_reported() -> None:
     assert keywords(streams.check_grammar("openai-chat", sse(*HELLO[:2]))) == {"finish-chunk"}
+    assert keywords(streams.check_grammar("openai-chat", sse())) == {"finish-chunk"}  # [DONE] alone
+    assert keywords(streams.check_grammar("openai-chat-legacy", sse())) == {"finish-on-last"}
 
 
 def test_finish_reason_before_the_last_chunk_is_reported() -> None:
@@ -380,3 +389,39 @@ def test_a_recorded_pre_0_32_6_chat_stream_fits_the_legacy_grammar_only() -> Non
     assert {"role-first-only", "finish-chunk", "shared-created"} <= keywords(
         streams.check_grammar("openai-chat", raw, request=request)
     )
+
+
+BROKEN_BODIES = {
+    "native-generation": ["", "x\n", "{}\n\n{}", '{"done":true}\n{"done":true}\n', b"\xff\n"],
+    "native-progress": ["[1]\n", '{"status":"a"}\n', '{"status":"success"}\n{"status":"a"}\n'],
+    "openai-chat": [
+        "",
+        "data: x\n\n",
+        "event: a\ndata: {}\n\n",
+        "data: {}\n\ndata: [DONE]\n\ndata: {}",
+        "\n\n",
+    ],
+    "openai-chat-legacy": ["data: {}\n\n", 'data: {"choices":[{"delta":{}}]}\n\n'],
+    "openai-completions": ['data: {"choices":[]}\n\n', "data: [DONE]\n\ndata: [DONE]\n\n"],
+    "openai-responses": ["data: [DONE]\n\n", 'event: x\ndata: {"type":"y"}\n\n', "event: a\n\n"],
+    "anthropic-messages": ['event: message_stop\ndata: {"type":"message_stop"}\n\n', "data: {}\n\n"],
+}
+
+
+@pytest.mark.parametrize("grammar", sorted(BROKEN_BODIES))
+def test_every_reported_keyword_is_declared_for_its_grammar(grammar: str) -> None:
+    declared = set(streams.grammar(grammar)["rules"])
+    declared |= set(streams.grammars()["framings"][streams.grammar(grammar)["framing"]]["rules"])
+    reported: set[str | None] = set()
+    for raw in BROKEN_BODIES[grammar]:
+        found = streams.check_grammar(grammar, raw)
+        assert found, raw
+        reported |= keywords(found)
+    assert reported <= declared
+
+
+def test_each_grammar_states_framing_terminal_conditions_and_one_line_rules() -> None:
+    for name, grammar in streams.grammars()["grammars"].items():
+        assert {"framing", "terminator", "terminal", "rules", "reference"} <= set(grammar), name
+        assert set(grammar["terminal"]) == {"success", "error"}, name
+        assert all(text and "\n" not in text for text in grammar["rules"].values()), name

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from starlette.testclient import TestClient
-
 from ollama_conformance.mock_server.app import create_app
 from ollama_conformance.mock_server.settings import Settings
+from starlette.testclient import TestClient
 
 
 def _client(**settings) -> TestClient:

@@ -95,11 +95,10 @@ def test_status_reports_cloud_not_disabled(asgi_client):
 
 
 def test_extensions_can_add_routes_through_state(monkeypatch):
-    from starlette.testclient import TestClient
-
     from ollama_conformance.mock_server import app as app_module
     from ollama_conformance.mock_server.settings import Settings
     from ollama_conformance.mock_server.wire import plain
+    from starlette.testclient import TestClient
 
     async def hello(scope, receive, send):
         await plain(send, 200, "text/plain", b"hi")

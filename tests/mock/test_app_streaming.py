@@ -7,7 +7,6 @@ import json
 import time
 
 import httpx
-
 from ollama_conformance.mock_server.outcome import Chunk, Stream
 
 

@@ -277,3 +277,12 @@ def test_debug_render_only_returns_the_rendered_prompt(asgi_client: Any) -> None
         and '"required"' in rendered
     )
     assert rendered.endswith("<|im_start|>assistant\n")
+
+
+def test_context_length_truncates_or_fails(asgi_client: Any) -> None:
+    long = [{"role": "user", "content": "This is a test sentence to fill up the context window. " * 30}]
+    body = {"model": "gemma3:1b", "messages": long, "stream": False, "options": {"num_ctx": 128}}
+    cut = asgi_client.post(CHAT, json=body).json()
+    assert cut["prompt_eval_count"] == 128
+    r = asgi_client.post(CHAT, json={**body, "truncate": False})
+    assert (r.status_code, r.json()) == (400, {"error": "the input length exceeds the context length"})

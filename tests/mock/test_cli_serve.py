@@ -12,7 +12,6 @@ import time
 
 import httpx
 import pytest
-
 from ollama_conformance.mock_server import cli
 from ollama_conformance.mock_server.settings import from_env, parse_ollama_host
 

@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-
 from ollama_conformance.mock_server import names
 from ollama_conformance.mock_server.settings import Settings
 from ollama_conformance.mock_server.state import CatalogError, State

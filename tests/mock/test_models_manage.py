@@ -118,10 +118,9 @@ def test_create_from_an_existing_model_with_system_and_parameters(asgi_client):
 
 
 def test_create_with_quantize_shows_quantizing_lines():
-    from starlette.testclient import TestClient
-
     from ollama_conformance.mock_server.app import create_app
     from ollama_conformance.mock_server.settings import Settings
+    from starlette.testclient import TestClient
 
     client = TestClient(create_app(Settings(validate_emitted=True)), base_url="http://127.0.0.1:11434")
     records = _lines(client.post("/api/create", json={"model": "small", "from": "nomic-embed-text", "quantize": "q4_K_M"}))

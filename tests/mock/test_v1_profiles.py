@@ -104,6 +104,17 @@ def test_profile_openai_strict(make_mock: Callable[..., Any]) -> None:
             tool_choice="required",
         )
         assert forced.choices[0].message.tool_calls
+        time_tool = {
+            "type": "function",
+            "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}},
+        }
+        named = client.chat.completions.create(
+            model="llama3.2",
+            messages=ASK,
+            tools=[WEATHER_TOOL, time_tool],
+            tool_choice={"type": "function", "function": {"name": "get_time"}},
+        )
+        assert [c.function.name for c in named.choices[0].message.tool_calls or []] == ["get_time"]
     reasoning = httpx.post(
         url + "/v1/chat/completions", json={"model": "qwen3:8b", "messages": ASK}, timeout=10
     )

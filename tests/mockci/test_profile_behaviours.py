@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from ollama_conformance.mock_server import profiles
 
 TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {

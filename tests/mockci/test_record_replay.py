@@ -172,3 +172,12 @@ def test_cli_rejects_a_bad_upstream_in_one_line(tmp_path: Path, capsys: pytest.C
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "--upstream has value 'localhost:11434'" in err
     assert cli.run(["proxy"]) == 2 and "--upstream" in capsys.readouterr().err
+
+
+def test_fault_header_also_breaks_a_replayed_stream(make_mock, tmp_path: Path) -> None:
+    upstream = make_mock()
+    _record(upstream.base_url, tmp_path, [("POST", "/api/chat", CHAT, {})])
+    replay = make_mock(cassette=str(tmp_path))
+    r = httpx.post(replay.base_url + "/api/chat", json=CHAT, headers={"X-Ollama-Mock-Fault": "midstream_error;after=2"})
+    lines = [json.loads(x) for x in r.text.splitlines()]
+    assert len(lines) == 3 and lines[-1] == {"error": "an error was encountered while running the model"}

@@ -7,9 +7,10 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from ollama_conformance.mock_server.reply import ReplyContext
-from ollama_conformance.mock_server.scenario_rules import RequestView, build_rule, relation
+from ollama_conformance.mock_server.scenario_match import RequestView
+from ollama_conformance.mock_server.scenario_overlap import relation
+from ollama_conformance.mock_server.scenario_rules import build_rule
 from ollama_conformance.mock_server.scenarios import Scenario
 
 ENDPOINTS = ["POST /api/chat", "POST /api/generate", "POST /v1/chat/completions", "POST /v1/messages"]

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from ollama_conformance.reports import render_html
 
 pytestmark = pytest.mark.browser
@@ -49,6 +48,8 @@ def test_the_script_builds_matrix_and_filters_and_opens_evidence(full_report: di
     url = _page(tmp_path, full_report).as_uri() + "#open=v1.chat.tool-calls.content-null"
     dom = _run(tmp_path, "--dump-dom", url).stdout
     assert 'data-ready="1"' in dom, "the page script did not finish"
+    assert "<script>alert" not in dom and "</textarea>" not in dom  # the evidence stayed text in the browser
+    assert "&lt;script&gt;alert(\"x\")&lt;/script&gt; &amp; &lt;/textarea&gt;" in dom
     matrix = dom[dom.index('<table class="grid matrix" id="matrix-table">'):]
     matrix = matrix[:matrix.index("</table>")]
     assert matrix.count("<button") == 7 and 'aria-label="POST /api/chat, contract: worst failed; 1 failed · 1 passed"' in matrix
@@ -106,7 +107,7 @@ def _png_summary(data: bytes) -> tuple[int, int, set[tuple[int, int, int]]]:
         line = raw[y * (stride + 1):(y + 1) * (stride + 1)]
         row = _unfilter(line[0], bytearray(line[1:]), prev, channels)
         if y % 4 == 0:  # every 4th row is plenty to tell a page from a blank
-            colours.update(zip(row[0::channels], row[1::channels], row[2::channels]))
+            colours.update(zip(row[0::channels], row[1::channels], row[2::channels], strict=True))
         prev = row
     return width, height, colours
 
@@ -115,7 +116,7 @@ def _unfilter(kind: int, row: bytearray, prev: bytearray, bpp: int) -> bytearray
     if kind == 0:
         return row
     if kind == 2:
-        return bytearray((a + b) & 0xFF for a, b in zip(row, prev))
+        return bytearray((a + b) & 0xFF for a, b in zip(row, prev, strict=True))
     for i in range(len(row)):
         left = row[i - bpp] if i >= bpp else 0
         up, corner = prev[i], (prev[i - bpp] if i >= bpp else 0)
@@ -129,3 +130,21 @@ def _unfilter(kind: int, row: bytearray, prev: bytearray, bpp: int) -> bytearray
             pred = left if pa <= pb and pa <= pc else (up if pb <= pc else corner)
         row[i] = (row[i] + pred) & 0xFF
     return row
+
+
+def test_the_merged_page_filters_on_regressions(full_report: dict[str, Any], tmp_path: Path) -> None:
+    import copy
+
+    from ollama_conformance.reports import html_merged, parse
+    from ollama_conformance.reports.merge import merge
+
+    newer = copy.deepcopy(full_report)
+    newer["target"]["profile"] = "ollama-0.33"
+    newer["results"][0]["outcome"] = "failed"  # contract.chat.response regresses
+    page = tmp_path / "merged.html"
+    page.write_text(html_merged.render(merge([parse(full_report), parse(newer)])), encoding="utf-8")
+    dom = _run(tmp_path, "--dump-dom", page.as_uri() + "#regressed=1").stdout
+    assert 'data-ready="1"' in dom and 'id="filter-regressed"' in dom and 'id="filter-changed"' in dom
+    rows = re.findall(r'<tr class="check" data-id="([^"]+)"[^>]*?( hidden="")?>', dom)
+    assert len(rows) == 14 and [rid for rid, hidden in rows if not hidden] == ["contract.chat.response"]
+    assert '<table class="grid matrix"' not in dom  # the merged page has its check x target table instead

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ollama_conformance.reports.cli import main
 
 from ollama_conformance.cli import run as top_level
-from ollama_conformance.reports.cli import main
 
 
 def _main(argv: list[str]) -> tuple[int, str, str]:
@@ -36,7 +36,7 @@ def test_several_files_are_merged_and_regressions_can_fail_the_run(full_report: 
     a, b = write_json("a.json", full_report), write_json("b.json", newer)
     md = tmp_path / "m.md"
     code, out, _ = _main([str(a), str(b), "--md", str(md), "--html", str(tmp_path / "m.html")])
-    assert code == 0 and out.endswith("(2 targets, 1 regressions)\n")
+    assert code == 0 and out.endswith("(2 targets, 1 regression)\n")
     assert "## ▼ Regressions (1)" in md.read_text()
     assert _main([str(a), str(b), "--md", str(md), "--fail-on-regression"])[0] == 1
     assert _main([str(a), str(a), "--md", str(md), "--fail-on-regression"])[0] == 0
@@ -83,4 +83,6 @@ def test_the_top_level_cli_dispatches_to_it(full_report: dict[str, Any], write_j
     assert html.exists() and err.getvalue() == ""
     assert top_level(["report", str(tmp_path / "missing.json")], out, err) == 2
     assert err.getvalue().endswith("missing.json: no such file\n")
-    assert top_level(["report", "--help"], io.StringIO(), io.StringIO()) == 0
+    help_out = io.StringIO()
+    assert top_level(["report", "--help"], help_out, io.StringIO()) == 0
+    assert help_out.getvalue().startswith("usage: ollama-conformance report [-h]") and "--fail-on-regression" in help_out.getvalue()

@@ -6,8 +6,7 @@ import json
 import re
 from typing import Any
 
-from ollama_conformance.reports import parse, render_html
-from ollama_conformance.reports import toolcalls
+from ollama_conformance.reports import parse, render_html, toolcalls
 from ollama_conformance.reports.matrix import build
 
 EXTERNAL = re.compile(r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""",

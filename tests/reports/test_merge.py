@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ollama_conformance.reports import parse
-from ollama_conformance.reports import html_merged, junit, markdown_merged
+from ollama_conformance.reports import html_merged, junit, markdown_merged, parse
 from ollama_conformance.reports.merge import labels, merge
 
 
@@ -83,3 +82,10 @@ def test_merged_junit_names_suites_by_target(make_report: Any, make_result: Any)
     names = [s.get("name") for s in root.iter("testsuite")]
     assert names[0] == "ollama-0.12.9 @ http://127.0.0.1:11434: contract" and len(names) == 10
     assert root.get("tests") == "10"
+
+
+def test_a_repeated_id_in_one_run_is_kept(make_report: Any, make_result: Any) -> None:
+    run = parse(make_report([make_result("x"), make_result("x", outcome="failed")]))
+    merged = merge([run, run])
+    assert [row.id for row in merged.rows] == ["x", "x #2"]
+    assert merged.rows[1].outcomes == ["failed", "failed"]

@@ -9,7 +9,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-
 from ollama_conformance.reports import ReportError, load, parse
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "reports" / "report.schema.json").read_text())

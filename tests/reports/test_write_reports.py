@@ -10,7 +10,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-
 from ollama_conformance.reports import ReportError, write_reports
 from ollama_conformance.suites.harness.results import CheckResult, CheckSpec, Evidence, build_report
 
@@ -47,3 +46,14 @@ def test_a_malformed_document_raises_a_report_error(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match='missing key "results"'):
         write_reports({"target": {"base_url": "x"}}, tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_lone_surrogates_and_controls_from_the_server_do_not_break_writing(full_report: dict[str, Any],
+                                                                          tmp_path: Path) -> None:
+    doc = json.loads(json.dumps(full_report).replace("status 200, expected 400", "bad \\ud800 \\u0000 byte"))
+    doc["results"][0]["endpoint"] = "POST /api/\ud83d"
+    write_reports(doc, tmp_path)
+    assert "bad \ufffd \ufffd byte" in (tmp_path / "report.md").read_text(encoding="utf-8")
+    root = ET.parse(tmp_path / "junit.xml").getroot()
+    assert any(case.get("classname") == "POST /api/\ufffd" for case in root.iter("testcase"))
+    assert "bad \ufffd \ufffd byte" in (tmp_path / "report.html").read_text(encoding="utf-8")

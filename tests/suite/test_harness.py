@@ -104,3 +104,39 @@ def test_sse_parsing_sees_done_and_events_after_it() -> None:
     assert parsed.records == [{"x": 1}, {"y": 2}]
     assert parsed.done_marker and parsed.after_done == 1
     assert parse_sse('event: x\ndata: {"x":1}\n\n').framing_errors == ["unexpected SSE line 'event: x'"]
+
+
+def test_missing_capability_skips_with_the_reason() -> None:
+    from ollama_conformance.suites.conformance.support import need
+    from ollama_conformance.suites.harness.target import Target, TargetConfig
+
+    target = Target("http://h", "0.32.15", False, None, {"chat": "llama3.2:latest", "vision": None}, TargetConfig())
+    assert need(target, "chat") == "llama3.2:latest"
+    with pytest.raises(pytest.skip.Exception, match="no model with capability 'vision'.*--model-vision"):
+        need(target, "vision")
+
+
+def test_markers_make_categories_severities_and_gaps_selectable() -> None:
+    from ollama_conformance.suites.harness.plugin import markers_of
+
+    spec = CheckSpec(id="a", endpoint="POST /v1/chat/completions", category="tool-calling", severity="gap", gap=19)
+    assert markers_of(spec) == ["tool_calling", "gap", "gap_row", "gap19"]
+    assert markers_of(CheckSpec(id="b", endpoint="GET /", category="contract")) == ["contract", "failure"]
+
+
+def test_pass_at_k_passes_when_any_attempt_passes() -> None:
+    from ollama_conformance.suites.conformance.support import pass_at_k
+    from ollama_conformance.suites.harness.expect import fail
+
+    calls: list[int] = []
+
+    def flaky() -> None:
+        calls.append(1)
+        if len(calls) < 3:
+            fail(f"attempt {len(calls)}")
+
+    pass_at_k(3, flaky)
+    assert len(calls) == 3
+    calls.clear()
+    with pytest.raises(CheckFailed, match="attempt 2"):
+        pass_at_k(2, flaky)
