@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ollama_conformance.contracts import validation
+
 from ollama_conformance import contracts
 
 CHAT_RESPONSE: dict[str, Any] = {
@@ -88,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     def parse_stream() -> Any:
         return [json.loads(line) for line in raw.splitlines()]
 
+    slow = validation.validator(contracts.operation("POST /api/chat")["response"]["schema"])
+    jsonschema_us = per_call_us(lambda: list(slow.iter_errors(CHAT_RESPONSE)), args.rounds, 100)
+    print(
+        f"{'(jsonschema only)':<16} {jsonschema_us:10.1f} us   the chat response through jsonschema alone (no fast path)"
+    )
     print(
         report(
             "chat response",

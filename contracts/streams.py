@@ -2,7 +2,7 @@
 
     contracts.validate_stream("POST /api/chat", raw_body) -> list[Violation]
     contracts.validate_stream("POST /v1/chat/completions", raw, request=body)   # include_usage rules
-    contracts.validate_stream(endpoint, raw, variant="ollama-0.32.5")            # a version variant
+    contracts.validate_stream(endpoint, raw, variant="stream-framing-before-0.32.6")  # a version variant
     streams.check_grammar("openai-chat", raw, request=None) -> list[Violation]   # grammar only
 
 `raw` is the body exactly as received (bytes or str): NDJSON lines or SSE frames. The
@@ -23,7 +23,7 @@ from typing import Any
 
 from . import loader, stream_rules_events, stream_rules_native, stream_rules_openai
 from .stream_parse import Parsed, Record, grammar_violation, parse
-from .validation import ContractError, Violation, is_valid, validate_document, variant_entry
+from .validation import ContractError, Violation, validate_document, variant_entry
 
 Rule = Callable[[Parsed], Iterable[Violation]]
 
@@ -48,9 +48,7 @@ def _record_schema(parsed: Parsed) -> Iterable[Violation]:
     for record in parsed.objects:
         error_line = parsed.framing == "ndjson" and "error" in record.data
         path = parsed.error_schema if error_line and parsed.error_schema else parsed.chunk_schema
-        if is_valid(path, record.data):  # fast path: no error objects for valid records
-            continue
-        for v in validate_document(path, record.data):
+        for v in validate_document(path, record.data):  # valid records take the fast path
             yield Violation(
                 f"$[{record.index}]" + v.instance_path[1:], f"{path}#/{v.schema_path}", v.message, v.keyword
             )

@@ -105,11 +105,15 @@ def _compiler() -> Compiler:
     return Compiler(lambda uri: registry().contents(uri))
 
 
+_COMPILE_LOCK = threading.Lock()  # the mock validates from its server thread too
+
+
 @cache
 def fast_check(schema_path: str) -> Check:
     """The compiled yes/no check of a schema (fastcheck.py): the fast path for valid input."""
     uri = loader.schema(schema_path).get("$id") or loader.ID_BASE + schema_path
-    return _compiler().compile_document(uri)
+    with _COMPILE_LOCK:  # a half-compiled recursive $ref must not escape to another thread
+        return _compiler().compile_document(uri)
 
 
 @lru_cache(maxsize=1024)

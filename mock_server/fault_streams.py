@@ -13,7 +13,8 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from .outcome import Chunk, Cut, Raw, RequestInfo, Stream, StreamItem
+from .errors import envelope
+from .outcome import Chunk, Cut, Outcome, Raw, RequestInfo, Single, Stream, StreamItem
 
 DELIBERATE = "X-Ollama-Mock-Deliberate"
 RUNNER_ERROR = "an error was encountered while running the model"
@@ -21,11 +22,16 @@ _MALFORMED_NDJSON = b'{"model":"ollama-mock","created_at":"2026-\n'
 _MALFORMED_SSE = b'data: {"id":"chatcmpl-\n\n'
 
 
-def break_stream(fault: Any, stream: Stream, info: RequestInfo, profile: Any) -> Stream:
+def break_stream(fault: Any, stream: Stream, info: RequestInfo, profile: Any) -> Outcome:
     """`stream` with a mid-stream fault injected after `fault.after` records."""
     chunks = [i for i, item in enumerate(stream.items) if _is_record(item)]
     if not chunks:
         return stream
+    if fault.kind == "midstream_error" and fault.after == 0:
+        # Failing before the first record is an ordinary HTTP error in Ollama (§4.2), on every API.
+        message = fault.message or RUNNER_ERROR
+        ctype = "application/json; charset=utf-8" if info.api == "native" else "application/json"
+        return Single(envelope(info.api, 500, message), status=500, content_type=ctype, headers=dict(stream.headers))
     # Keep at least one record back, so the fault always lands before the stream's end.
     after = min(fault.after, max(len(chunks) - 1, 0))
     cut = chunks[after] if after < len(chunks) else len(stream.items)

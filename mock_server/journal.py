@@ -241,6 +241,9 @@ def _body(body: Any) -> Any:
             return json.loads(text)
         except ValueError:
             return text
+    if isinstance(body, dict) and any(isinstance(v, (bytes, bytearray)) for v in body.values()):
+        # multipart forms (/v1/audio/transcriptions): keep the journal JSON-serialisable
+        return {k: f"<{len(v)} bytes>" if isinstance(v, (bytes, bytearray)) else v for k, v in body.items()}
     return body
 
 

@@ -18,7 +18,7 @@ import argparse
 import importlib
 import sys
 from contextlib import redirect_stderr, redirect_stdout
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -34,8 +34,17 @@ DELEGATED = {
 }
 
 
+class _ArgumentError(Exception):
+    """An argparse usage fault, shown as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line instead of usage + error
+        raise _ArgumentError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ollama-conformance",
         description="Contracts and conformance checks for Ollama's HTTP API.",
     )
@@ -95,7 +104,10 @@ def run(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Tex
     try:
         with redirect_stdout(stdout), redirect_stderr(stderr):
             args = build_parser().parse_args(argv)
-    except SystemExit as exc:  # argparse: --help (0) or a usage error (2), already printed
+    except _ArgumentError as exc:
+        stderr.write(f"{exc}\n")
+        return EXIT_USAGE
+    except SystemExit as exc:  # argparse's --help, already printed
         return EXIT_OK if exc.code in (0, None) else EXIT_USAGE
     from . import validate_cmd
 

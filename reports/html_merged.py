@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import htmlkit as k
 from .merge import Merged, Row
 from .model import OUTCOMES
-from .text import SUMMARY_KEYS, sort_key
+from .text import SUMMARY_KEYS
 
 
 def render(merged: Merged) -> str:
@@ -58,22 +58,23 @@ def _regressions_section(merged: Merged) -> str:
     for row, i in found:
         before, after = row.cells[i - 1], row.cells[i]
         assert before is not None and after is not None  # a regression compares two results
-        items.append(f'<tr><td><a class="mono" href="#open={k.esc(row.id)}">{k.esc(row.id)}</a></td>'
-                     f"<td class=ep>{k.esc(after.endpoint)}</td><td>{k.esc(merged.columns[i - 1].label)} "
-                     f"{k.badge(before.outcome)}</td><td>{k.esc(merged.columns[i].label)} {k.badge(after.outcome)}</td>"
+        items.append(f'<tr><td class="wide"><a class="mono" href="#open={k.esc(row.id)}">{k.esc(row.id)}</a></td>'
+                     f'<td class="ep mono">{k.esc(after.endpoint)}</td><td class=nw>{_column(merged, i - 1)} '
+                     f"{k.badge(before.outcome)}</td><td class=nw>{_column(merged, i)} {k.badge(after.outcome)}</td>"
                      f"<td>{k.esc(after.message)}</td></tr>")
     return (f'<section id="regressions"><h2>Regressions ({len(found)})</h2><table class="grid"><thead><tr>'
             "<th>check</th><th>endpoint</th><th>before</th><th>after</th><th>message</th></tr></thead>"
             f"<tbody>{''.join(items)}</tbody></table></section>")
 
 
-def _row_key(row: Row) -> tuple[int, int, tuple[int, str]]:
-    return (0 if row.regressions else 1, 0 if row.changed else 1, sort_key(row.latest))
+def _column(merged: Merged, i: int) -> str:
+    """'#2', with the target's label as a tooltip (the Targets table above names them)."""
+    return f'<span class="muted" title="{k.esc(merged.columns[i].label)}">#{i + 1}</span>'
 
 
 def _matrix_section(merged: Merged) -> str:
-    head = "".join(f'<th class="col">{k.esc(c.label)}</th>' for c in merged.columns)
-    rows = "".join(_rows(i, row, merged) for i, row in enumerate(sorted(merged.rows, key=_row_key)))
+    head = "".join(f'<th class="col">#{i + 1} {k.esc(c.label)}</th>' for i, c in enumerate(merged.columns))
+    rows = "".join(_rows(i, row, merged) for i, row in enumerate(sorted(merged.rows, key=Row.sort_key)))
     return ('<section id="results"><h2>Checks × targets<span class="hint">click a row for each target\'s '
             'evidence</span></h2><div id="filters" class="filters" role="search"></div>'
             '<table class="grid results" id="results-table"><thead><tr><th>check</th><th>endpoint</th>'

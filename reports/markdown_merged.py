@@ -14,7 +14,8 @@ _CHUNK = 40  # rows per table, so truncation can stop between tables
 def render(merged: Merged, limit: int = LIMIT) -> str:
     head = [f"# Ollama conformance: {len(merged.columns)} targets compared", _targets(merged)]
     entries = [_regressions(merged)]
-    rows = [row for row in merged.rows if row.changed or any(o != "passed" for o in row.outcomes)]
+    rows = sorted((row for row in merged.rows if row.changed or any(o != "passed" for o in row.outcomes)),
+                  key=Row.sort_key)
     entries += _matrix(merged, rows)
     passing = len(merged.rows) - len(rows)
     entries.append(f"{passing} of {len(merged.rows)} checks passed in every target and are not listed.")

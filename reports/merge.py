@@ -12,6 +12,8 @@ from pathlib import Path
 
 from .model import NOT_PASSING, Report, Result
 
+_WORST_FIRST = ("failed", "gap", "info", "skipped", "passed")
+
 
 @dataclass(frozen=True)
 class Column:
@@ -38,6 +40,10 @@ class Row:
     @property
     def changed(self) -> bool:
         return len(set(self.outcomes)) > 1
+
+    def sort_key(self) -> tuple[int, int, int, str]:
+        """Regressions first, then checks that changed, then the newest outcome worst first."""
+        return (0 if self.regressions else 1, 0 if self.changed else 1, _WORST_FIRST.index(self.latest.outcome), self.id)
 
 
 @dataclass

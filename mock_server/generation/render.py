@@ -42,7 +42,6 @@ class Frame:
     now: datetime
     stream: bool
     profile: Profile
-    options: dict[str, Any]
     load_ns: int
     prompt_tokens: int
     keep_thinking: bool = True

@@ -151,11 +151,7 @@ def check_options(options: Any) -> dict[str, Any]:
 
 
 def _option_error(message_key: str, option: str, kind: str) -> OllamaError:
-    # The placeholder is called {key}, which collides with the `key` parameter of
-    # OllamaError.of / contracts.message, so the text is filled in here.
-    text = contracts.errors_catalog()["messages"][message_key]["text"]
-    text = text.replace("{key:q}", contracts.go_quote(option)).replace("{type}", kind)
-    return OllamaError(contracts.message_status(message_key), text)
+    return OllamaError.of(message_key, option=option, type=kind)
 
 
 def _option_ok(kind: str, value: Any) -> bool:

@@ -52,9 +52,8 @@ def _tool_calls(ctx: ReplyContext, seed: bytes) -> list[ToolCallPlan]:
     if not fns or choice == "none":
         return []
     if isinstance(choice, dict):
-        name = (
-            (choice.get("function") or {}).get("name") if isinstance(choice.get("function"), dict) else None
-        )
+        # {"type": "function", "function": {"name": N}} (chat) or {"type": "function", "name": N}
+        name = structured.mapping(choice.get("function")).get("name") or choice.get("name")
         named = [fn for fn in fns if fn["name"] == name]
         fn = named[0] if named else {"name": str(name or fns[0]["name"]), "parameters": {"type": "object"}}
         return tools.plan_calls(fn, seed, ctx.prompt)

@@ -81,7 +81,6 @@ def _frame(
         now=state.clock.now(),
         stream=pipeline.streaming(body),
         profile=state.profile,
-        options=options,
         load_ns=load_ns,
         prompt_tokens=pipeline.fit_context(
             entry, body, options, metrics.prompt_tokens_generate(prompt, system, suffix, given, raw)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from ollama_conformance.suites.conformance.support import PLAIN_PROMPT, SMALL, need
+from ollama_conformance.suites.conformance.support import PLAIN_PROMPT, SMALL, TOOLS, WEATHER_PROMPT, need
 from ollama_conformance.suites.harness.expect import (
     body_json,
     expect_content_type,
@@ -110,6 +110,21 @@ CASES = [
     Case("v1-completions", "POST /v1/completions", "chat", lambda m: {"model": m, "prompt": "Hello", "max_tokens": 16}),
     Case("v1-completions-stream", "POST /v1/completions", "chat",
          lambda m: {"model": m, "prompt": "Hello", "max_tokens": 16, "stream": True}),
+    Case("v1-completions-stream-usage", "POST /v1/completions", "chat", lambda m: {
+        "model": m, "prompt": "Hello", "max_tokens": 16, "stream": True, "stream_options": {"include_usage": True}}),
+    Case("chat-tools", "POST /api/chat", "tools", lambda m: {
+        "model": m, "messages": _msgs(WEATHER_PROMPT), "tools": TOOLS, "stream": False, "options": SMALL}),
+    Case("chat-tools-stream", "POST /api/chat", "tools", lambda m: {
+        "model": m, "messages": _msgs(WEATHER_PROMPT), "tools": TOOLS, "options": SMALL}),
+    Case("v1-chat-tools", "POST /v1/chat/completions", "tools",
+         lambda m: {"model": m, "messages": _msgs(WEATHER_PROMPT), "tools": TOOLS}),
+    Case("v1-chat-tools-stream", "POST /v1/chat/completions", "tools",
+         lambda m: {"model": m, "messages": _msgs(WEATHER_PROMPT), "tools": TOOLS, "stream": True}),
+    Case("v1-responses-tools", "POST /v1/responses", "tools", lambda m: {"model": m, "input": WEATHER_PROMPT, "tools": [
+        {"type": "function", "name": "get_weather", "parameters": TOOLS[0]["function"]["parameters"]}]}),
+    Case("v1-messages-tools", "POST /v1/messages", "tools", lambda m: {
+        "model": m, "max_tokens": 64, "messages": _msgs(WEATHER_PROMPT), "tools": [
+            {"name": "get_weather", "input_schema": TOOLS[0]["function"]["parameters"]}]}),
     Case("v1-embeddings", "POST /v1/embeddings", "embedding", lambda m: {"model": m, "input": "hello"}),
     Case("v1-embeddings-batch", "POST /v1/embeddings", "embedding", lambda m: {"model": m, "input": ["a", "b"]}),
     Case("v1-embeddings-base64", "POST /v1/embeddings", "embedding",

@@ -20,7 +20,7 @@ from ollama_conformance.suites.harness.target import NO_TOOLS
 
 from ollama_conformance import contracts
 
-UNKNOWN = "conformance-no-such-model"
+UNKNOWN = "conformance-tmp-no-such-model"  # reserved prefix: never a user's model
 JSON_TYPES = ("application/json", "application/json; charset=utf-8")
 NATIVE_POSTS = ["/api/generate", "/api/chat", "/api/embed", "/api/embeddings", "/api/show", "/api/copy",
                 "/api/pull", "/api/push", "/api/create"]
@@ -53,7 +53,7 @@ def _body_for(endpoint: str, model: str) -> dict[str, Any]:
     """The smallest otherwise-valid body for `endpoint` naming `model`."""
     msgs = [{"role": "user", "content": "hi"}]
     bodies: dict[str, dict[str, Any]] = {
-        "POST /api/copy": {"source": model, "destination": model + "-copy" if model else "x"},
+        "POST /api/copy": {"source": model, "destination": (model or "conformance-tmp-x") + "-copy"},
         "POST /api/chat": {"model": model, "messages": msgs},
         "POST /v1/chat/completions": {"model": model, "messages": msgs},
         "POST /api/generate": {"model": model, "prompt": "hi"},

@@ -165,8 +165,9 @@ def contract_requests(endpoint: str, model: str, keep: tuple[str, ...]) -> st.Se
     doc = contracts.schema(contracts.operation(endpoint)["request"])
     defs = contracts.schema("common/defs.json").get("definitions", {})
     props = {k: _inline(v, defs) for k, v in doc["properties"].items() if k in keep}
-    schema = {"type": "object", "properties": props, "additionalProperties": False}
-    return from_schema(schema).map(lambda body: {**body, "model": model})
+    schema: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+    # the schema is an object schema, so every generated value is a dict
+    return from_schema(schema).map(lambda body: {**body, "model": model})  # type: ignore[dict-item]
 
 
 CONTRACT_CASES = [

@@ -152,3 +152,38 @@ def test_native_string_arguments_rejected(api, target) -> None:
     ex = api.post("/api/chat", {"model": model, "messages": messages, "stream": False, "options": {"num_predict": 8}})
     expect(ex.status == 200, f"string arguments in native history answered {ex.status} (OpenAI clients send strings)",
            path="$.messages[1].tool_calls[0].function.arguments", excerpt=ex.text)
+
+
+@check(id="native.chat.format-json-with-tools", endpoint=EP, category="tool-calling", gap=16)
+def test_format_json_with_tools_no_leak(api, target) -> None:
+    """format "json" plus tools: a call is still a tool call, never call JSON in content."""
+    model = need(target, "tools")
+    body = ok_json(native_chat(api, model, WEATHER_PROMPT, stream=False, tools=TOOLS, format="json"))
+    message = body.get("message") or {}
+    if not message.get("tool_calls"):
+        expect(not leaked_call(str(message.get("content") or "")), "the tool call leaked into content as JSON",
+               path="$.message.content", excerpt=message.get("content"))
+
+
+@check(id="native.chat.think.thinking-field", endpoint=EP, category="contract")
+def test_think_true_gives_thinking(api, target) -> None:
+    """think true on a thinking model puts the reasoning in message.thinking, apart from content."""
+    model = need(target, "thinking")
+    body = ok_json(api.post("/api/chat", {"model": model, "messages": [{"role": "user", "content": "Why is the sky blue?"}],
+                                          "think": True, "stream": False, "options": {"num_predict": 200}}))
+    message = body.get("message") or {}
+    expect(bool(message.get("thinking")), "think true but no message.thinking", path="$.message.thinking", excerpt=message)
+    expect("<think>" not in str(message.get("content")), "<think> text in content", path="$.message.content")
+
+
+@check(id="native.chat.think-false", endpoint=EP, category="contract", gap=39)
+def test_think_false_turns_thinking_off(api, target) -> None:
+    """think false: no thinking field and no <think> text in content."""
+    model = need(target, "thinking")
+    body = ok_json(api.post("/api/chat", {"model": model, "messages": [{"role": "user", "content": "Why is the sky blue?"}],
+                                          "think": False, "stream": False, "options": {"num_predict": 200}}))
+    message = body.get("message") or {}
+    expect(not message.get("thinking"), "think false but message.thinking is set", path="$.message.thinking",
+           excerpt=message)
+    expect("<think>" not in str(message.get("content")), "think false but <think> text in content",
+           path="$.message.content", excerpt=message.get("content"))

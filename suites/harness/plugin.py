@@ -16,8 +16,6 @@ from .progress import Progress
 from .results import CATEGORIES, SEVERITIES, CheckResult, CheckSpec, Evidence, outcome_for
 from .target import Target
 
-PLUGIN_NAME = "ollama_conformance_suite"
-
 
 class SuitePlugin:
     """Registered by the runner with the resolved target; collects results in `results`."""
@@ -53,7 +51,9 @@ class SuitePlugin:
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
-        self.progress.total = len(items)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.progress.total = len(session.items)  # after -k / -m deselection
 
     def pytest_sessionfinish(self) -> None:
         self.client.close()

@@ -122,7 +122,10 @@ def write(report: dict[str, Any], out_dir: Path) -> None:
     except ImportError:
         print(f"{PROG}: report renderers unavailable: wrote report.json only", file=sys.stderr)
         return
-    write_reports(report, out_dir)
+    try:
+        write_reports(report, out_dir)
+    except Exception as exc:  # a renderer bug must not hide the run's result; report.json is written
+        print(f"{PROG}: junit/markdown/html not written ({type(exc).__name__}: {exc}); report.json is", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -152,8 +152,12 @@ def embedded_mock(profile: str | None) -> Iterator[str]:
     from ollama_conformance.mock_server.settings import Settings
     from ollama_conformance.mock_server.testing import serve_in_thread
 
-    settings = Settings(port=0, profile=profile or "ollama-0.32")
-    with serve_in_thread(settings) as base_url:
+    with contextlib.ExitStack() as stack:
+        try:
+            settings = Settings(port=0, profile=profile or "ollama-0.32")
+            base_url = stack.enter_context(serve_in_thread(settings))
+        except (RuntimeError, OSError, ValueError) as exc:  # e.g. an unknown profile, no free port
+            raise TargetError(f"the embedded mock did not start: {str(exc).splitlines()[0]}") from None
         yield str(base_url)
 
 

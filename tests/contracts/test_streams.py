@@ -73,7 +73,9 @@ def test_an_error_line_as_the_first_record_is_reported() -> None:
     # an error before any output is an HTTP error (status + JSON body), never a stream line
     found = streams.check_grammar("native-generation", ndjson({"error": "model 'x' not found"}))
     assert keywords(found) == {"error-not-first"}
-    assert keywords(streams.check_grammar("native-progress", ndjson({"error": "boom"}))) == {"error-not-first"}
+    assert keywords(streams.check_grammar("native-progress", ndjson({"error": "boom"}))) == {
+        "error-not-first"
+    }
 
 
 def test_records_after_an_error_line_are_reported() -> None:
@@ -391,7 +393,7 @@ def test_a_recorded_pre_0_32_6_chat_stream_fits_the_legacy_grammar_only() -> Non
     )
 
 
-BROKEN_BODIES = {
+BROKEN_BODIES: dict[str, list[str | bytes]] = {
     "native-generation": ["", "x\n", "{}\n\n{}", '{"done":true}\n{"done":true}\n', b"\xff\n"],
     "native-progress": ["[1]\n", '{"status":"a"}\n', '{"status":"success"}\n{"status":"a"}\n'],
     "openai-chat": [

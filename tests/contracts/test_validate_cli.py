@@ -108,6 +108,13 @@ def test_an_unknown_endpoint_exits_2_listing_the_known_ones(tmp_path: Path) -> N
 def test_an_unknown_kind_exits_2_naming_the_choices(tmp_path: Path) -> None:
     code, _, err = call("validate", "POST /api/chat", "body", write(tmp_path, "r.json", {}))
     assert code == 2 and "invalid choice: 'body'" in err and "request" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_missing_command_or_argument_is_one_line() -> None:
+    for argv in ([], ["validate", "POST /api/chat"], ["nope"]):
+        code, _, err = call(*argv)
+        assert code == 2 and len(err.splitlines()) == 1 and err.startswith("ollama-conformance"), argv
 
 
 def test_a_non_json_file_is_named_with_line_and_column(tmp_path: Path) -> None:

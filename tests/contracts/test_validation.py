@@ -145,3 +145,11 @@ def test_importing_contracts_does_not_import_jsonschema() -> None:
     code = "import sys; from ollama_conformance import contracts; contracts.operations(); print('jsonschema' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_every_exported_name_resolves() -> None:
+    for name in contracts.__all__:
+        assert getattr(contracts, name) is not None, name
+    assert contracts.Warning is contracts.FieldWarning
+    with pytest.raises(AttributeError):
+        contracts.no_such_name  # noqa: B018

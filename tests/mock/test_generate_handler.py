@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 
 GEN = "/api/generate"
@@ -228,3 +229,20 @@ def test_debug_render_only(asgi_client: Any) -> None:
         GEN, json={"model": "llama3.2", "prompt": "as is", "raw": True, "_debug_render_only": True}
     ).json()
     assert raw["_debug_info"] == {"rendered_template": "as is"}
+
+
+def test_byte_identical_bodies_under_a_fixed_clock(make_mock: Any) -> None:
+    mock = make_mock(clock="2026-01-02T03:04:05.25Z")
+    request = {"model": "qwen3:8b", "prompt": "Explain tides", "options": {"seed": 7}}
+    with httpx.Client(base_url=mock.base_url) as client:
+        client.post(GEN, json={"model": "qwen3:8b"})  # warm the model first
+        first, second = (client.post(GEN, json=request).content for _ in range(2))
+        chat = [
+            client.post(
+                "/api/chat",
+                json={"model": "qwen3:8b", "stream": False, "messages": [{"role": "user", "content": "hi"}]},
+            ).content
+            for _ in range(2)
+        ]
+    assert first == second and first.count(b"\n") > 3 and b'"created_at":"2026-01-02T03:04:05.25Z"' in first
+    assert chat[0] == chat[1]

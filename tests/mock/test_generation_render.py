@@ -22,7 +22,6 @@ def frame(
         now=NOW,
         stream=stream,
         profile=profile or Profile(),
-        options={},
         load_ns=5_000_000,
         prompt_tokens=12,
         **kw,

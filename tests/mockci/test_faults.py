@@ -190,3 +190,20 @@ def test_seeded_faults_repeat_across_servers_and_reset(make_mock) -> None:
     assert statuses(second) == run1 and any(s != 200 for s in run1) and 200 in run1
     httpx.post(first.base_url + "/_mock/reset")
     assert statuses(first) == run1
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("/api/chat", {"error": "boom"}),
+    ("/v1/chat/completions", {"error": {"message": "boom", "type": "api_error", "param": None, "code": None}}),
+])
+def test_error_before_the_first_record_is_an_http_500(mock_url: str, path: str, expected: dict) -> None:
+    r = httpx.post(mock_url + path, json={**CHAT, "stream": True}, headers=_fault("midstream_error;after=0;message=boom"))
+    assert r.status_code == 500 and r.json() == expected
+
+
+def test_journal_of_a_multipart_request_is_json(make_mock) -> None:
+    mock = make_mock()
+    httpx.post(mock.base_url + "/v1/audio/transcriptions", data={"model": "llama3.2"}, files={"file": ("a.wav", b"RIFF1234")})
+    entries = httpx.get(mock.base_url + "/_mock/requests").json()["requests"]
+    assert entries[0]["path"] == "/v1/audio/transcriptions"
+    assert entries[0]["body"] == {"model": "llama3.2", "file": "<8 bytes>"}

@@ -106,3 +106,21 @@ def test_behaviour_field_wins_and_an_ambiguous_gap_does_not_pair(make_report: An
 def test_a_run_without_tool_checks_says_so(make_report: Any, make_result: Any) -> None:
     page = render_html(make_report([make_result("a")]))
     assert "No tool-calling checks in this run." in page
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_outcome_colours_meet_wcag_aa_contrast() -> None:
+    from ollama_conformance.reports.htmlkit import template
+
+    css = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6})", template("report.css")))
+    for outcome in ("passed", "failed", "gap", "info", "skipped"):
+        fg, bg = _luminance(css[f"{outcome}-fg"]), _luminance(css[f"{outcome}-bg"])
+        ratio = (max(fg, bg) + 0.05) / (min(fg, bg) + 0.05)
+        assert ratio >= 4.5, f"{outcome}: contrast {ratio:.2f} < 4.5"
+    muted = (_luminance("#ffffff") + 0.05) / (_luminance(css["muted"]) + 0.05)
+    assert muted >= 4.5

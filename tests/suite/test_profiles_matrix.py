@@ -26,8 +26,8 @@ KNOWN_DIFFERENCES: dict[str, dict[int, str]] = {
     # stream_tool_calls=as_text (before v0.4.6): no tool-call delta exists, so "no index on
     # tool-call deltas" (7, v0.4.6 only) and "whole call in one delta" (9) cannot be observed.
     "ollama-0.4.5": {7: "no tool-call deltas when calls stream as text", 9: "same"},
-    # native_tool_call_index=none: the mock's /v1 layer then gives every parallel call index 0;
-    # Ollama before v0.12.6 numbered /v1 calls by position, so 8 is a mock artefact here.
+    # native_tool_call_index=none: the mock's /v1 layer then gives every parallel call index 0
+    # (gap 8), which the profile does not list; either the list or the /v1 layer should change.
     "ollama-0.5.11": {8: "mock /v1 index 0 for every call when native calls carry no index"},
 }
 
