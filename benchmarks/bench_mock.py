@@ -1,6 +1,7 @@
 """Benchmark the mock against a bare Starlette app on the same uvicorn (separate processes, 127.0.0.1).
 
 Prints a table of ratios and exits 0:
+  GET /api/version requests/s vs a bare constant answer (the route layer's own cost, for information)
   non-stream /api/chat and /v1/chat/completions requests/s vs a bare app sending the same bytes (>= 0.8x)
   streaming /api/chat (~100 records) chunks/s vs a bare one-message-per-chunk StreamingResponse (>= 4x)
   start-up to first answer vs the bare app (<= 1.3x); idle RSS of the mock (<= 45 MB)
@@ -56,7 +57,9 @@ async def v1_chat(request):
     return Response(v1, media_type="application/json")
 async def root(request):
     return Response(b"Ollama is running", media_type="text/plain; charset=utf-8")
-app = Starlette(routes=[Route("/", root), Route("/api/chat", api_chat, methods=["POST"]),
+async def version(request):
+    return Response(b'{"version":"0.32.15"}', media_type="application/json; charset=utf-8")
+app = Starlette(routes=[Route("/", root), Route("/api/version", version), Route("/api/chat", api_chat, methods=["POST"]),
                         Route("/v1/chat/completions", v1_chat, methods=["POST"])])
 sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP); sock.bind(("127.0.0.1", 0)); sock.listen(2048)
 print(f"bare listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
@@ -118,8 +121,11 @@ class RawClient:
         self.head = f"Host: {host}:{port}\r\nContent-Type: application/json\r\n"
         self.buffer = b""
 
-    def post(self, path: str, body: bytes) -> bytes:
-        request = f"POST {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+    def post(self, path: str, body: bytes | None) -> bytes:
+        if body is None:
+            request = f"GET {path} HTTP/1.1\r\n{self.head}\r\n".encode()
+        else:
+            request = f"POST {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}\r\n\r\n".encode() + body
         self.sock.sendall(request)
         headers = self._until(b"\r\n\r\n").lower()
         if b"transfer-encoding: chunked" in headers:
@@ -158,8 +164,8 @@ class RawClient:
         self.sock.close()
 
 
-def rate(client: RawClient, path: str, body: dict, count: int) -> float:
-    raw = json.dumps(body).encode()
+def rate(client: RawClient, path: str, body: dict | None, count: int) -> float:
+    raw = json.dumps(body).encode() if body is not None else None
     started = time.perf_counter()
     for _ in range(count):
         client.post(path, raw)
@@ -185,11 +191,12 @@ def capture_bodies(mock: Server) -> dict:
 
 
 def measure(mock: Server, bare: Server, rounds: int, requests: int) -> dict[str, list[float]]:
-    results: dict[str, list[float]] = {k: [] for k in ("chat_m", "chat_b", "v1_m", "v1_b", "st_m", "st_b")}
+    results: dict[str, list[float]] = {f"{k}_{t}": [] for k in ("core", "chat", "v1", "st") for t in "mb"}
     clients = {"m": RawClient(mock.url), "b": RawClient(bare.url)}
     try:
         for _ in range(rounds):
             for tag, client in clients.items():
+                results[f"core_{tag}"].append(rate(client, "/api/version", None, requests))
                 results[f"chat_{tag}"].append(rate(client, "/api/chat", CHAT, requests))
                 results[f"v1_{tag}"].append(rate(client, "/v1/chat/completions", V1, requests))
                 results[f"st_{tag}"].append(chunk_rate(client, "/api/chat", STREAM, max(requests // 3, 5)))
@@ -243,6 +250,7 @@ def main() -> int:
         return statistics.median(m / b for m, b in zip(r[f"{name}_m"], r[f"{name}_b"], strict=True))
 
     rows = [
+        ("core only: GET /api/version req/s", med["core_m"], med["core_b"], ratio("core"), "(info)"),
         ("non-stream /api/chat req/s", med["chat_m"], med["chat_b"], ratio("chat"), ">= 0.8x"),
         ("/v1/chat/completions req/s", med["v1_m"], med["v1_b"], ratio("v1"), ">= 0.8x"),
         (f"stream /api/chat chunks/s ({len(bodies['chunks'])}/req)", med["st_m"], med["st_b"], ratio("st"), ">= 4x"),

@@ -43,7 +43,10 @@ else:
         ext.scenario.add(name=f"rule-{i}", match={"endpoint": "chat", "model": ["llama3.2", "qwen3:8b"],
                                                  "message": f"topic number {i} marker"},
                          respond={"content": f"answer {i}"})
-sock = socket.socket(); sock.bind(("127.0.0.1", 0)); sock.listen(2048)
+# proto IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets whose proto says TCP; with proto 0
+# every answer written in two parts waits ~40 ms for the client's delayed ACK (Nagle).
+sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+sock.bind(("127.0.0.1", 0)); sock.listen(2048)
 print(f"listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
 uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)).run(sockets=[sock])
 '''

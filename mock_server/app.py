@@ -269,8 +269,7 @@ class _Guard:
     """CORS first (bad Origin -> 403, preflight -> 204), then the Host guard (loopback binds only)."""
 
     def __init__(self, app: ASGIApp, state: State) -> None:
-        self.app = app
-        self.profile = state.profile.name.encode()
+        self.app, self.state = app, state
         origins = (*state.settings.origins, *_DEFAULT_ORIGINS)
         self.any_origin = "*" in origins
         self.origins = [_origin_pattern(o) for o in origins]
@@ -286,7 +285,7 @@ class _Guard:
                 host = value
             elif key == b"origin":
                 origin = value
-        extra = [(b"x-ollama-mock-profile", self.profile)]
+        extra = [(b"x-ollama-mock-profile", self.state.profile.name.encode())]
         if origin and origin not in (b"http://" + host, b"https://" + host):
             if not self._origin_ok(origin.decode("latin-1")):
                 await plain(send, 403, None, b"", extra)

@@ -90,7 +90,7 @@ class Extensions:
     def intercept(self, info: RequestInfo, body: Any) -> Outcome | None:
         """Before the handler: open the request's Mark, answer status faults and replays."""
         mark = request_mark.begin(info.endpoint)
-        mark.extra["ext"] = self
+        mark.ext = self
         try:
             fault = self._fault_for(info, body)
         except faults.FaultError as exc:
@@ -185,7 +185,7 @@ def install(state: Any, settings: Any) -> Extensions:
         ext.scenario.extend(loaded)
         ext.scenario.strict = loaded.strict
         ext.file_rules = len(loaded.rules)
-    state.responders.insert(0, _guarded(ext, ext.scenario.responder))
+    state.responders.insert(0, ext.scenario.responder)
     seed, rate = getattr(settings, "seed", None), float(getattr(settings, "fault_rate", 0.0) or 0.0)
     if rate > 0:
         ext.schedule = faults.Schedule(seed if seed is not None else 0, rate)
@@ -195,8 +195,10 @@ def install(state: Any, settings: Any) -> Extensions:
         extra = getattr(settings, "extra", {}) or {}
         keep = bool(extra.get("keep_timing", False)) or os.environ.get("OLLAMA_MOCK_KEEP_TIMING") == "1"
         ext.replayer = Replayer(settings.cassette, keep_timing=keep)
-    state.interceptors.insert(0, _guarded(ext, ext.intercept))
-    state.transformers.append(_guarded(ext, ext.transform))
+    # No wrappers around the hooks (they run on every request): an exception in any of them, or
+    # in a handler, reaches the adapter, which logs it; _ErrorTap hands it to this mock's tests.
+    state.interceptors.insert(0, ext.intercept)
+    state.transformers.append(ext.transform)
     from .mock_routes import routes
 
     state.extra_routes.extend(routes(ext))
@@ -214,23 +216,6 @@ def for_state(state: Any) -> Extensions | None:
     return _BY_STATE.get(state)
 
 
-def _guarded(ext: Extensions, fn: Any) -> Any:
-    """`fn`, with any unexpected exception noted for the test that caused it, then re-raised."""
-    from .errors import OllamaError
-
-    def hook(*args: Any) -> Any:
-        try:
-            return fn(*args)
-        except OllamaError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - noted, then re-raised to the server
-            ext.note_error(f"{type(exc).__name__}: {exc} (in {getattr(fn, '__name__', fn)})")
-            raise
-
-    hook.__name__ = getattr(fn, "__name__", "hook")
-    return hook
-
-
 class _ErrorTap(logging.Handler):
     """Server-side errors logged while a request runs go to that request's Extensions."""
 
@@ -244,7 +229,7 @@ class _ErrorTap(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         mark = request_mark.current()
-        ext = mark.extra.get("ext") if mark is not None else None
+        ext = mark.ext if mark is not None else None
         if mark is None or ext is None:
             return
         text = record.getMessage()

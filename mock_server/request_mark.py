@@ -10,19 +10,22 @@ its own task, so marks never leak between requests, and the Mark object itself i
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any
 
 _CURRENT: ContextVar[Mark | None] = ContextVar("ollama_mock_mark", default=None)
 
 
-@dataclass
 class Mark:
-    endpoint: str = ""
-    rule: str | None = None
-    fault: Any = None  # a faults.Fault chosen for this request, or None
-    fault_source: str | None = None  # "header", "rule" or "seed"
-    extra: dict[str, Any] = field(default_factory=dict)
+    """The request's facts, as the hooks learn them (slots: one is made per request)."""
+
+    __slots__ = ("endpoint", "rule", "fault", "fault_source", "ext")
+
+    def __init__(self, endpoint: str = "") -> None:
+        self.endpoint = endpoint
+        self.rule: str | None = None
+        self.fault: Any = None  # a faults.Fault chosen for this request, or None
+        self.fault_source: str | None = None  # "header", "rule" or "seed"
+        self.ext: Any = None  # the Extensions of the mock answering (server-side error reports)
 
 
 def begin(endpoint: str) -> Mark:

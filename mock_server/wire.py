@@ -156,16 +156,45 @@ def _headers(extra: dict[str, str], content_type: str | None) -> list[tuple[byte
     return headers
 
 
+def encode_items(items: list[StreamItem], framing: str) -> bytes:
+    """Items up to (not including) any Cut, framed; runs of plain records encoded in one go."""
+    parts: list[bytes] = []
+    run: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, Chunk) and item.event is None:
+            run.append(item.body)
+            continue
+        parts.append(_encode_run(run, framing))
+        run = []
+        if isinstance(item, Cut):
+            return b"".join(parts)
+        parts.append(encode_item(item, framing))
+    parts.append(_encode_run(run, framing))
+    return b"".join(parts)
+
+
+def _encode_run(bodies: list[dict[str, Any]], framing: str) -> bytes:
+    # One C encoder call for the whole run: the list's record separators are "},{"; when no
+    # string holds "},{" the count proves it, and each becomes a line break (else: one by one).
+    if not bodies:
+        return b""
+    text = _encode(bodies)
+    if text.count("},{") != len(bodies) - 1:
+        return b"".join(encode_item(Chunk(body), framing) for body in bodies)
+    if _NEEDS_ESCAPE.search(text):
+        text = text.translate(_ESCAPES)
+    if framing == "sse":
+        return ("data: " + text[1:-1].replace("},{", "}\n\ndata: {") + "\n\n").encode("utf-8")
+    return (text[1:-1].replace("},{", "}\n{") + "\n").encode("utf-8")
+
+
 async def _send_at_once(outcome: Stream, send: Send, start: dict[str, Any]) -> bytes | None:
     """Everything up to the first Cut in one body message; a Cut drops the connection."""
-    parts: list[bytes] = []
-    for item in outcome.items:
-        if isinstance(item, Cut):
-            await send(start)
-            await send({"type": "http.response.body", "body": b"".join(parts), "more_body": True})
-            return None  # never completing the body makes the server drop the connection
-        parts.append(encode_item(item, outcome.framing))
-    data = b"".join(parts)
+    data = encode_items(outcome.items, outcome.framing)
+    if any(isinstance(item, Cut) for item in outcome.items):
+        await send(start)
+        await send({"type": "http.response.body", "body": data, "more_body": True})
+        return None  # never completing the body makes the server drop the connection
     await send(start)
     await send({"type": "http.response.body", "body": data})
     return data

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,17 +34,16 @@ def test_every_listed_package_exists() -> None:
     assert _listed_packages() - _package_folders() == set()
 
 
-def test_design_folders_are_not_importable_as_top_level_names() -> None:
-    import importlib.util
-    import sys
-
-    saved = list(sys.path)
-    try:
-        sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT]
-        for name in ("contracts", "mock_server", "suites", "reports"):
-            assert importlib.util.find_spec(name) is None, name
-    finally:
-        sys.path[:] = saved
+def test_design_folders_are_not_importable_as_top_level_names(tmp_path: Path) -> None:
+    # A fresh interpreter outside the checkout sees what a user's program sees (`python -m pytest`
+    # puts the checkout itself on sys.path, so this cannot be asked in-process).
+    code = (
+        "import importlib.util as u, sys; "
+        "print([n for n in ('contracts', 'mock_server', 'suites', 'reports') if u.find_spec(n)]); "
+        "import ollama_conformance.contracts, ollama_conformance.suites, ollama_conformance.reports"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_contract_documents_are_reachable_through_the_package() -> None:

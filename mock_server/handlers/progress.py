@@ -123,15 +123,40 @@ def _check_before_stream(target: str, files: dict[str, str], body: dict[str, Any
             raise OllamaError.of("invalid_digest")
     if body.get("draft_quantize") and not body.get("draft_files"):
         raise OllamaError.of("draft_quantize_without_draft")
+    _check_info(body.get("info"))
     if not names.is_valid(target):
         raise OllamaError.of("invalid_model_name")
+
+
+_INFO_STRINGS = ("model_family", "base_name", "quantization_level", "parameter_size")
+_INFO_COUNTS = ("context_length", "embedding_length")
+
+
+def _check_info(info: Any) -> None:
+    """`info` overrides (reference §1.8): strings, non-negative integers, a list of capabilities."""
+    if not isinstance(info, dict):
+        return
+    for key in _INFO_STRINGS:
+        if key in info and not isinstance(info[key], str):
+            raise OllamaError(400, f'info field "{key}" must be a string')
+    for key in _INFO_COUNTS:
+        value = info.get(key)
+        if key in info and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise OllamaError(400, f'info field "{key}" must be a number')
+        if key in info and (value < 0 or value != int(value)):
+            raise OllamaError(400, f'info field "{key}" must be a non-negative integer')
+    caps = info.get("capabilities")
+    if "capabilities" in info and not (isinstance(caps, list) and all(isinstance(c, str) for c in caps)):
+        raise OllamaError(400, 'info field "capabilities" must be an array of strings')
 
 
 def _base_model(state: State, body: dict[str, Any], files: dict[str, str]) -> tuple[ModelEntry | None, list[dict[str, Any]]]:
     """The model to build on, and the lines already due (a pull of `from`, GGUF parsing)."""
     source = body.get("from") if isinstance(body.get("from"), str) else ""
     if files:
-        return _from_files(state, files, body), [_progress("parsing GGUF")]
+        safetensors = any(name.endswith(".safetensors") for name in files)
+        first = _progress("converting model" if safetensors else "parsing GGUF")
+        return _from_files(state, files, body, safetensors), [first]
     if not source:
         raise _worker_error("create_neither_from_nor_files")
     if not names.is_valid(source):
@@ -143,14 +168,14 @@ def _base_model(state: State, body: dict[str, Any], files: dict[str, str]) -> tu
     return state.models.get(source), records
 
 
-def _from_files(state: State, files: dict[str, str], body: dict[str, Any]) -> ModelEntry:
+def _from_files(state: State, files: dict[str, str], body: dict[str, Any], safetensors: bool) -> ModelEntry:
     if isinstance(body.get("adapters"), dict) and len(body["adapters"]) > 1:
         raise _worker_error("create_one_adapter")
     path, digest = next(iter(sorted(files.items())))
     data = state.blobs.get(digest.replace("-", ":", 1))
     if data is None:
         raise OllamaError(500, f"open /root/.ollama/models/blobs/{digest.replace(':', '-')}: no such file or directory")
-    if not data.startswith(b"GGUF"):
+    if not safetensors and not data.startswith(b"GGUF"):
         raise _worker_error("create_not_gguf")
     return ModelEntry(
         name=path, digest=digest.split(":", 1)[-1], size=len(data),
@@ -176,6 +201,19 @@ def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any]) -
     if isinstance(body.get("messages"), list):
         changes["messages"] = body["messages"]
     details = dict(base.details, parent_model=base.name if base.name != target else "")
+    info = body.get("info") if isinstance(body.get("info"), dict) else {}
+    renamed = {"model_family": "family", "quantization_level": "quantization_level", "parameter_size": "parameter_size"}
+    details.update({renamed[k]: info[k] for k in renamed if k in info})
+    if "capabilities" in info:
+        changes["capabilities"] = list(info["capabilities"])
+    model_info = dict(base.model_info)
+    if "base_name" in info:
+        model_info["general.basename"] = info["base_name"]
+    for key in _INFO_COUNTS:
+        if key in info:
+            model_info[f"{base.architecture}.{key}"] = int(info[key])
+    if model_info != base.model_info:
+        changes["model_info"] = model_info
     quantize = body.get("quantize") or body.get("quantization")
     if isinstance(quantize, str) and quantize:
         details["quantization_level"] = _quantize_level(base, quantize)

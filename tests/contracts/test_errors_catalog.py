@@ -85,9 +85,6 @@ def test_unknown_model(endpoint: str, status: int | None, text: str) -> None:
 
 
 # §4.5 says push and create report an unknown model in-band ("(streamed)", "(streamed pull error)").
-@pytest.mark.xfail(
-    strict=True, reason="errors.json unknown_model has no entries for push and create yet (lead's file)"
-)
 @pytest.mark.parametrize("endpoint", ["POST /api/push", "POST /api/create"])
 def test_unknown_model_is_streamed_for_push_and_create(endpoint: str) -> None:
     assert _entry("unknown_model", endpoint).startswith("streamed:")

@@ -118,3 +118,11 @@ def test_start_up_is_quick():
     elapsed = time.monotonic() - started
     _stop(process, signal.SIGTERM)
     assert elapsed < 5.0
+
+
+def test_the_start_path_imports_no_heavy_packages():
+    code = ("import sys; from ollama_conformance.mock_server import cli; "
+            "from ollama_conformance.mock_server.app import create_app; create_app(); "
+            "print(sorted(m for m in ('jsonschema', 'yaml', 'httpx', 'referencing', 'hypothesis', 'pytest') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr

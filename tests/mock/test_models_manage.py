@@ -183,3 +183,29 @@ def test_create_from_a_non_gguf_blob_is_refused(asgi_client):
     asgi_client.post(f"/api/blobs/{digest}", content=data)
     response = asgi_client.post("/api/create", json={"model": "x", "files": {"m.gguf": digest}})
     assert (response.status_code, response.json()) == (400, {"error": "supplied file was not in GGUF format"})
+
+
+@pytest.mark.parametrize("info,message", [
+    ({"model_family": 3}, 'info field "model_family" must be a string'),
+    ({"context_length": "big"}, 'info field "context_length" must be a number'),
+    ({"embedding_length": -1}, 'info field "embedding_length" must be a non-negative integer'),
+])
+def test_create_info_field_errors(asgi_client, info, message):
+    response = asgi_client.post("/api/create", json={"model": "m", "from": "llama3.2", "info": info})
+    assert (response.status_code, response.json()) == (400, {"error": message})
+
+
+def test_create_info_overrides_what_show_reports(asgi_client):
+    info = {"capabilities": ["completion", "vision"], "model_family": "custom", "context_length": 8192}
+    _lines(asgi_client.post("/api/create", json={"model": "custom", "from": "llama3.2", "info": info}))
+    shown = asgi_client.post("/api/show", json={"model": "custom"}).json()
+    assert shown["capabilities"] == ["completion", "vision"] and shown["details"]["family"] == "custom"
+    assert shown["model_info"]["llama.context_length"] == 8192
+
+
+def test_create_from_safetensors_converts(asgi_client):
+    data = b"{}" + bytes(30)
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    asgi_client.post(f"/api/blobs/{digest}", content=data)
+    records = _lines(asgi_client.post("/api/create", json={"model": "st", "files": {"model.safetensors": digest}}))
+    assert records[0] == {"status": "converting model"} and records[-1] == {"status": "success"}

@@ -118,3 +118,16 @@ def test_checker_sees_exactly_the_bytes_sent():
     seen = []
     _run(WireResponse(Stream([Chunk({"a": 1}), Raw(b"oops\n")]), "native", checker=lambda o, data: seen.append(data)))
     assert seen == [b'{"a":1}\noops\n']
+
+
+def test_batched_encoding_equals_record_by_record_encoding():
+    from ollama_conformance.mock_server.wire import encode_item, encode_items
+
+    tricky = [{"a": "x},{y"}, {"b": [{"c": 1}, {"d": 2}]}, {"e": "<&>"}, {}, {"f": "\u2028"}]
+    for bodies in ([{"i": 1}], [{"i": i, "t": "w"} for i in range(5)], tricky):
+        for framing in ("ndjson", "sse"):
+            items = [Chunk(b) for b in bodies]
+            assert encode_items(items, framing) == b"".join(encode_item(i, framing) for i in items)
+    mixed = [Chunk({"a": 1}), Chunk({"b": 2}, event="x"), Raw(b"data: [DONE]\n\n"), Chunk({"c": 3}), Cut(), Chunk({"d": 4})]
+    expected = b"".join(encode_item(i, "sse") for i in mixed[:4])
+    assert encode_items(mixed, "sse") == expected
