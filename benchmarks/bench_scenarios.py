@@ -23,9 +23,13 @@ from typing import Any
 
 import httpx
 
-CHAT = {"model": "llama3.2", "messages": [{"role": "user", "content": "Say something short."}], "stream": False}
+CHAT = {
+    "model": "llama3.2",
+    "messages": [{"role": "user", "content": "Say something short."}],
+    "stream": False,
+}
 
-SERVER = r'''
+SERVER = r"""
 import socket, sys
 import uvicorn
 from ollama_conformance.mock_server.app import create_app
@@ -49,7 +53,7 @@ sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
 sock.bind(("127.0.0.1", 0)); sock.listen(2048)
 print(f"listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
 uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)).run(sockets=[sock])
-'''
+"""
 
 
 def start(kind: str) -> tuple[subprocess.Popen[str], str]:
@@ -101,18 +105,33 @@ def _app(kind: str) -> Any:
         state.transformers.clear()
     else:
         for i in range(100):
-            ext.scenario.add(name=f"rule-{i}", match={"endpoint": "chat", "model": ["llama3.2", "qwen3:8b"],
-                                                     "message": f"topic number {i} marker"},
-                             respond={"content": f"answer {i}"})
+            ext.scenario.add(
+                name=f"rule-{i}",
+                match={
+                    "endpoint": "chat",
+                    "model": ["llama3.2", "qwen3:8b"],
+                    "message": f"topic number {i} marker",
+                },
+                respond={"content": f"answer {i}"},
+            )
     return app
 
 
 def bench_in_process(rounds: int, requests: int) -> tuple[float, float]:
     """Requests/s through the ASGI app itself (no sockets): the CI hooks' cost without network noise."""
     body = json.dumps(CHAT).encode()
-    scope = {"type": "http", "method": "POST", "path": "/api/chat", "raw_path": b"/api/chat", "query_string": b"",
-             "headers": [(b"host", b"127.0.0.1:11434"), (b"content-type", b"application/json")],
-             "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 11434), "client": ("127.0.0.1", 1)}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/chat",
+        "raw_path": b"/api/chat",
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1:11434"), (b"content-type", b"application/json")],
+        "http_version": "1.1",
+        "scheme": "http",
+        "server": ("127.0.0.1", 11434),
+        "client": ("127.0.0.1", 1),
+    }
 
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}
@@ -134,7 +153,7 @@ def bench_in_process(rounds: int, requests: int) -> tuple[float, float]:
     # Many short paired rounds, alternating which goes first: the machine's load drifts, and a
     # pair shares the same conditions. The median pair ratio is what is reported.
     for i in range(rounds * 4):
-        for kind in (("ci", "bare") if i % 2 else ("bare", "ci")):
+        for kind in ("ci", "bare") if i % 2 else ("bare", "ci"):
             results[kind].append(asyncio.run(run(apps[kind], max(requests // 4, 10))))
     ratios = [c / b for b, c in zip(results["bare"], results["ci"], strict=True)]
     bare = statistics.median(results["bare"])

@@ -53,26 +53,40 @@ class Exchange:
         return request_key(self.method, self.path, self.body)
 
     def to_json(self) -> dict[str, Any]:
-        response: dict[str, Any] = {"status": self.status, "content_type": self.content_type,
-                                    "headers": self.headers, "stream": self.stream}
+        response: dict[str, Any] = {
+            "status": self.status,
+            "content_type": self.content_type,
+            "headers": self.headers,
+            "stream": self.stream,
+        }
         if self.stream:
             response["records"] = [{"t": round(t, 4), "data": d} for t, d in self.records]
         else:
             response["body"] = self.text
-        return {"version": VERSION, "endpoint": self.endpoint,
-                "request": {"method": self.method, "path": self.path, "query": self.query, "body": self.body},
-                "response": response, "violations": self.violations}
+        return {
+            "version": VERSION,
+            "endpoint": self.endpoint,
+            "request": {"method": self.method, "path": self.path, "query": self.query, "body": self.body},
+            "response": response,
+            "violations": self.violations,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Exchange:
         req, resp = data["request"], data["response"]
         return cls(
-            method=str(req["method"]).upper(), path=str(req["path"]), query=str(req.get("query", "")),
-            body=req.get("body"), status=int(resp["status"]), content_type=resp.get("content_type"),
-            headers=dict(resp.get("headers", {})), stream=bool(resp.get("stream", False)),
+            method=str(req["method"]).upper(),
+            path=str(req["path"]),
+            query=str(req.get("query", "")),
+            body=req.get("body"),
+            status=int(resp["status"]),
+            content_type=resp.get("content_type"),
+            headers=dict(resp.get("headers", {})),
+            stream=bool(resp.get("stream", False)),
             text=str(resp.get("body", "")),
             records=[(float(r["t"]), str(r["data"])) for r in resp.get("records", [])],
-            violations=list(data.get("violations", [])), endpoint=data.get("endpoint"),
+            violations=list(data.get("violations", [])),
+            endpoint=data.get("endpoint"),
         )
 
 
@@ -102,7 +116,9 @@ class Writer:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise CassetteError(f"--cassette {str(directory)!r}: cannot create directory: {exc.strerror or exc}") from None
+            raise CassetteError(
+                f"--cassette {str(directory)!r}: cannot create directory: {exc.strerror or exc}"
+            ) from None
         self._lock = threading.Lock()
         self._next = len(list(self.dir.glob("*.json")))
 

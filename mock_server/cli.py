@@ -53,7 +53,7 @@ def run(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Tex
     if module is None:
         print(f"ollama-mock {args.command}: not available in this build (mock_server.{args.command} is missing)", file=err)
         return EXIT_USAGE
-    return int(module.run(args))
+    return int(module.run(args, out, err))
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

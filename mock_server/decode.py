@@ -36,7 +36,7 @@ def decode_body(endpoint: str, api: str, raw: bytes) -> Any:
         raise OllamaError(400, contracts.message("missing_body" if api == "native" else "v1_empty_body"))
     text = raw.decode("utf-8", errors="replace")
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constants)
     except ValueError:
         value = json.loads(text[: _Scanner(text).scan()])  # Go stops after the first value
     if value is None:
@@ -52,6 +52,10 @@ def decode_body(endpoint: str, api: str, raw: bytes) -> Any:
     if api == "native":
         _lower_roles(body)
     return body
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python accepts NaN/Infinity; Go does not
 
 
 def _json_kind(value: Any) -> str:

@@ -30,9 +30,15 @@ RULE_HEADER = "X-Ollama-Mock-Rule"
 FAULT_HEADER = "X-Ollama-Mock-Fault-Applied"
 # Requests that seeded faults may hit: generation and embeddings (never /_mock, tags, version...).
 _ELIGIBLE = (
-    "POST /api/chat", "POST /api/generate", "POST /api/embed", "POST /api/embeddings",
-    "POST /v1/chat/completions", "POST /v1/completions", "POST /v1/embeddings",
-    "POST /v1/responses", "POST /v1/messages",
+    "POST /api/chat",
+    "POST /api/generate",
+    "POST /api/embed",
+    "POST /api/embeddings",
+    "POST /v1/chat/completions",
+    "POST /v1/completions",
+    "POST /v1/embeddings",
+    "POST /v1/responses",
+    "POST /v1/messages",
 )
 _NATIVE_STREAMING = ("POST /api/chat", "POST /api/generate")
 _BY_SETTINGS: dict[int, Extensions] = {}
@@ -120,7 +126,9 @@ class Extensions:
         return replace(outcome, headers={**outcome.headers, **extra})
 
     def _inject(self, fault: faults.Fault, info: RequestInfo, outcome: Outcome) -> Outcome:
-        delay = fault.ms / 1000.0 if fault.kind == "latency" else fault.seconds if fault.kind == "stall" else 0.0
+        delay = (
+            fault.ms / 1000.0 if fault.kind == "latency" else fault.seconds if fault.kind == "stall" else 0.0
+        )
         if isinstance(outcome, Single) and delay and outcome.status < 400:
             return self._delayed_single(info, outcome, delay)
         return faults.apply(fault, outcome, info, self.state.profile)
@@ -133,8 +141,12 @@ class Extensions:
             self._self_check(info, outcome)
         data = single_body(outcome, info.api)
         headers = {**outcome.headers, faults.DELIBERATE: "fault-latency (body checked before pacing)"}
-        return Stream(items=[Raw(data, delay=delay)], framing="ndjson",
-                      content_type=outcome.content_type or "application/json", headers=headers)
+        return Stream(
+            items=[Raw(data, delay=delay)],
+            framing="ndjson",
+            content_type=outcome.content_type or "application/json",
+            headers=headers,
+        )
 
     def _self_check(self, info: RequestInfo, outcome: Single) -> None:
         if faults.DELIBERATE in outcome.headers or not isinstance(outcome.body, (dict, list)):
@@ -147,7 +159,9 @@ class Extensions:
             return
         if found:
             messages = [f"{getattr(v, 'instance_path', '$')}: {getattr(v, 'message', v)}" for v in found]
-            self.state.violations.append({"endpoint": info.endpoint, "messages": messages, "excerpt": str(outcome.body)[:400]})
+            self.state.violations.append(
+                {"endpoint": info.endpoint, "messages": messages, "excerpt": str(outcome.body)[:400]}
+            )
 
     def _fault_for(self, info: RequestInfo, body: Any) -> tuple[faults.Fault, str] | None:
         header = info.headers.get(faults.HEADER)
@@ -171,7 +185,9 @@ def _bad_fault(info: RequestInfo, problem: str) -> Single:
     from .errors import envelope
 
     message = f"ollama-mock: bad {faults.HEADER} header: {problem}"
-    return Single(envelope(info.api, 400, message), status=400, headers={faults.DELIBERATE: "fault-bad-header"})
+    return Single(
+        envelope(info.api, 400, message), status=400, headers={faults.DELIBERATE: "fault-bad-header"}
+    )
 
 
 def install(state: Any, settings: Any) -> Extensions:

@@ -31,7 +31,9 @@ def break_stream(fault: Any, stream: Stream, info: RequestInfo, profile: Any) ->
         # Failing before the first record is an ordinary HTTP error in Ollama (§4.2), on every API.
         message = fault.message or RUNNER_ERROR
         ctype = "application/json; charset=utf-8" if info.api == "native" else "application/json"
-        return Single(envelope(info.api, 500, message), status=500, content_type=ctype, headers=dict(stream.headers))
+        return Single(
+            envelope(info.api, 500, message), status=500, content_type=ctype, headers=dict(stream.headers)
+        )
     # Keep at least one record back, so the fault always lands before the stream's end.
     after = min(fault.after, max(len(chunks) - 1, 0))
     cut = chunks[after] if after < len(chunks) else len(stream.items)
@@ -50,7 +52,9 @@ def break_stream(fault: Any, stream: Stream, info: RequestInfo, profile: Any) ->
     return stream
 
 
-def _error_tail(stream: Stream, head: list[StreamItem], info: RequestInfo, profile: Any, message: str) -> Stream:
+def _error_tail(
+    stream: Stream, head: list[StreamItem], info: RequestInfo, profile: Any, message: str
+) -> Stream:
     if stream.framing != "sse":
         # Native: the error line is the stream's legal end (no done:true); not marked deliberate.
         return replace(stream, items=[*head, Chunk({"error": message})])
@@ -96,7 +100,7 @@ def _body_of(item: StreamItem) -> dict[str, Any]:
         return item.body
     if isinstance(item, Raw):
         text = item.data.decode("utf-8", "replace").strip()
-        text = text[len("data: "):] if text.startswith("data: ") else text
+        text = text[len("data: ") :] if text.startswith("data: ") else text
         try:
             value = json.loads(text)
         except ValueError:

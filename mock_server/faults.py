@@ -153,7 +153,9 @@ def error_outcome(fault: Fault, info: RequestInfo, body: Any) -> Single:
     if fault.retry_after is not None:
         headers["Retry-After"] = str(fault.retry_after)
     ctype = "application/json; charset=utf-8" if info.api == "native" else "application/json"
-    return Single(errors.envelope(info.api, fault.code, message), status=fault.code, content_type=ctype, headers=headers)
+    return Single(
+        errors.envelope(info.api, fault.code, message), status=fault.code, content_type=ctype, headers=headers
+    )
 
 
 def apply(fault: Fault, outcome: Outcome, info: RequestInfo, profile: Any) -> Outcome:
@@ -182,9 +184,19 @@ def _break_single(fault: Fault, outcome: Single, info: RequestInfo) -> Outcome:
     if fault.kind == "midstream_error":
         # Native non-stream: the error status (500 when it has none) with the envelope (§4.2).
         message = fault.message or RUNNER_ERROR
-        return Single(errors.envelope(info.api, 500, message), status=500, content_type=outcome.content_type, headers=headers)
+        return Single(
+            errors.envelope(info.api, 500, message),
+            status=500,
+            content_type=outcome.content_type,
+            headers=headers,
+        )
     if fault.kind == "drop":
-        return Stream(items=[Cut()], framing="ndjson", content_type=outcome.content_type or "application/json", headers=headers)
+        return Stream(
+            items=[Cut()],
+            framing="ndjson",
+            content_type=outcome.content_type or "application/json",
+            headers=headers,
+        )
     if fault.kind == "malformed":
         return Single('{"model":"', status=outcome.status, content_type=outcome.content_type, headers=headers)
     return outcome  # stall on a single body: handled as latency by the caller

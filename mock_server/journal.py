@@ -161,7 +161,9 @@ class Journal:
     def assert_not_called(self, path: str, *, method: str | None = None) -> None:
         found = self.requests(path, method=method)
         if found:
-            raise AssertionError(f"expected no request to {path}, found {len(found)}; " + self._summary(found))
+            raise AssertionError(
+                f"expected no request to {path}, found {len(found)}; " + self._summary(found)
+            )
 
     def _summary(self, entries: list[Entry] | None = None, body: Any = None) -> str:
         entries = self.entries() if entries is None else entries

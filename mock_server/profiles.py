@@ -7,6 +7,8 @@ profiles/*.json set them. The defaults are current Ollama (v0.32.15).
     profiles.names() -> ["ollama-0.12.9", "ollama-0.32", ...]
     profiles.load("ollama-0.5.11") -> Profile      (ProfileError: one line, valid names)
     profiles.load_file(path) -> Profile            (a profile file outside the package)
+    profiles.load("my-profile.json") -> Profile    (the same, through --profile)
+    profiles.markdown_table() -> str               (the README's table, from the files)
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .settings import SettingsError
 DEFAULT = "ollama-0.32"
 _DIR = Path(__file__).with_name("profiles")
 # Keys a profile file may carry besides the Profile fields: documentation only.
-_DOC_KEYS = ("changes",)
+_DOC_KEYS = ("changes", "summary")
 
 
 class ProfileError(SettingsError):
@@ -93,7 +95,9 @@ def names() -> list[str]:
 
 @cache
 def load(name: str = DEFAULT) -> Profile:
-    """The built-in profile `name` (profiles/<name>.json)."""
+    """The built-in profile `name` (profiles/<name>.json), or a profile file of your own (*.json)."""
+    if name.endswith(".json") and Path(name).is_file():
+        return load_file(name)
     path = _DIR / f"{name}.json"
     if not name or "/" in name or not path.is_file():
         raise ProfileError(f"unknown profile {name!r} (valid profiles: {', '.join(names())})")
@@ -128,7 +132,9 @@ def from_dict(data: dict[str, Any], *, source: str = "<profile>") -> Profile:
 
 def _checked(source: str, key: str, value: Any, default: Any) -> Any:
     if key in _GAP_FIELDS:
-        if not isinstance(value, list) or not all(isinstance(g, int) and not isinstance(g, bool) for g in value):
+        if not isinstance(value, list) or not all(
+            isinstance(g, int) and not isinstance(g, bool) for g in value
+        ):
             raise ProfileError(f"{source}: {key!r} must be a list of gap numbers, got {value!r}")
         return tuple(sorted(set(value)))
     if key in _CHOICES and value not in _CHOICES[key]:
@@ -140,7 +146,36 @@ def _checked(source: str, key: str, value: Any, default: Any) -> Any:
 
 def changes(name: str) -> list[dict[str, Any]]:
     """The documented behaviour changes of a profile file ([{"gap", "flag", "behaviour"}])."""
-    path = _DIR / f"{name}.json"
+    return list(_doc(name).get("changes", []))
+
+
+def _doc(name: str) -> dict[str, Any]:
     load(name)  # validates the name
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return list(data.get("changes", []))
+    return dict(json.loads((_DIR / f"{name}.json").read_text(encoding="utf-8")))
+
+
+def markdown_table() -> str:
+    """The README's profile table, generated from the profile files (so the docs cannot drift)."""
+
+    def order(name: str) -> tuple[int, tuple[int, ...]]:
+        if name == DEFAULT:
+            return (0, ())
+        if name.startswith("ollama-"):
+            return (1, tuple(-int(x) for x in name[len("ollama-") :].split(".")))
+        return (2, ())
+
+    rows = [
+        "| profile | `/api/version` | behaviours changed vs `ollama-0.32` | gaps (compat-gaps.md rows) |",
+        "|---|---|---|---|",
+    ]
+    for name in sorted(names(), key=order):
+        p, doc = load(name), _doc(name)
+        shown = "; ".join(
+            f"{c['behaviour']}" + (f" ({c['gap']})" if c.get("gap") else "") for c in doc.get("changes", [])
+        )
+        parts = [f"adds {', '.join(map(str, p.gaps))}"] if p.gaps else []
+        parts += [f"does not show {', '.join(map(str, p.fixed_gaps))}"] if p.fixed_gaps else []
+        gaps = "; ".join(parts) or "expected: " + ", ".join(map(str, p.expected_gaps))
+        label = f"`{name}`" + (" (default)" if name == DEFAULT else "")
+        rows.append(f"| {label} | {p.version} | {doc.get('summary') or shown} | {gaps} |")
+    return "\n".join(rows) + "\n"

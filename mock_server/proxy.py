@@ -19,15 +19,29 @@ from typing import Any, TextIO
 from .cassette import Exchange
 
 HOP_HEADERS = {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "accept-encoding"}
-DROP_BACK = {"content-length", "transfer-encoding", "connection", "keep-alive", "content-encoding", "date", "server"}
+DROP_BACK = {
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "content-encoding",
+    "date",
+    "server",
+}
 DEFAULT_PORT = 11435  # beside the upstream's 11434
 
 
 class ValidatingProxy:
     """ASGI app: forwards to `upstream`, validates, calls `on_exchange(exchange)` when done."""
 
-    def __init__(self, upstream: str, *, on_exchange: Callable[[Exchange], Any] | None = None,
-                 out: TextIO | None = None, timeout: float = 600.0) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        on_exchange: Callable[[Exchange], Any] | None = None,
+        out: TextIO | None = None,
+        timeout: float = 600.0,
+    ) -> None:
         self.upstream = upstream.rstrip("/")
         self.on_exchange = on_exchange
         self.out = out if out is not None else sys.stderr
@@ -53,7 +67,9 @@ class ValidatingProxy:
             self._client = httpx.AsyncClient(timeout=self.timeout)
         query = scope.get("query_string", b"").decode("latin-1")
         url = self.upstream + scope["path"] + (f"?{query}" if query else "")
-        headers = [(k, v) for k, v in scope.get("headers", []) if k.decode("latin-1").lower() not in HOP_HEADERS]
+        headers = [
+            (k, v) for k, v in scope.get("headers", []) if k.decode("latin-1").lower() not in HOP_HEADERS
+        ]
         ex = Exchange(method=scope["method"], path=scope["path"], query=query, body=_parse(body))
         try:
             request = self._client.build_request(scope["method"], url, headers=headers, content=body)
@@ -72,9 +88,15 @@ class ValidatingProxy:
     async def _relay(self, response: Any, send: Any, ex: Exchange) -> None:
         ex.status = response.status_code
         ex.content_type = response.headers.get("content-type")
-        ex.headers = {k: v for k, v in response.headers.items() if k.lower() in ("retry-after", "cache-control")}
+        ex.headers = {
+            k: v for k, v in response.headers.items() if k.lower() in ("retry-after", "cache-control")
+        }
         ex.stream = _is_stream(ex.content_type)
-        back = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items() if k.lower() not in DROP_BACK]
+        back = [
+            (k.encode("latin-1"), v.encode("latin-1"))
+            for k, v in response.headers.items()
+            if k.lower() not in DROP_BACK
+        ]
         await send({"type": "http.response.start", "status": response.status_code, "headers": back})
         splitter = _Records(b"\n\n" if (ex.content_type or "").startswith("text/event-stream") else b"\n")
         start = time.monotonic()
@@ -190,16 +212,31 @@ async def _read(receive: Any) -> bytes:
 
 async def _send_json(send: Any, status: int, body: Any) -> None:
     data = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(data)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(data)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": data})
 
 
 # -- CLI ---------------------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--upstream", required=True, help="base URL of the live Ollama, e.g. http://127.0.0.1:11434")
+    parser.add_argument(
+        "--upstream", required=True, help="base URL of the live Ollama, e.g. http://127.0.0.1:11434"
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; 0 = any free port)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port to listen on (default {DEFAULT_PORT}; 0 = any free port)",
+    )
 
 
 def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -212,7 +249,14 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
         print(problem, file=stderr)
         return 2
     app = ValidatingProxy(args.upstream, out=stderr)
-    return serve(app, args.host, args.port, "ollama-mock proxy listening on {url} (upstream " + args.upstream + ")", stdout, stderr)
+    return serve(
+        app,
+        args.host,
+        args.port,
+        "ollama-mock proxy listening on {url} (upstream " + args.upstream + ")",
+        stdout,
+        stderr,
+    )
 
 
 def check_upstream(url: str) -> str | None:

@@ -75,9 +75,14 @@ class OllamaMock:
         violations = list(self.state.violations)
         self.state.violations.clear()
         lines = [f"server error: {e}" for e in errors]
-        lines += [f"contract violation on {v.get('endpoint')}: {v.get('messages') or v.get('violation')}" for v in violations]
+        lines += [
+            f"contract violation on {v.get('endpoint')}: {v.get('messages') or v.get('violation')}"
+            for v in violations
+        ]
         if lines:
-            raise MockServerError("the ollama mock reported problems during this test:\n  " + "\n  ".join(lines))
+            raise MockServerError(
+                "the ollama mock reported problems during this test:\n  " + "\n  ".join(lines)
+            )
 
     @staticmethod
     def fault(kind: str, **params: Any) -> dict[str, str]:
@@ -88,8 +93,12 @@ class OllamaMock:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("ollama_mock_profile", "profile of the session ollama_mock server", default="ollama-0.32")
-    parser.addini("ollama_mock_scenario", "scenario file loaded by the session ollama_mock server", default="")
-    parser.addini("ollama_mock_validate", "self-check every body the mock emits (true/false)", default="false")
+    parser.addini(
+        "ollama_mock_scenario", "scenario file loaded by the session ollama_mock server", default=""
+    )
+    parser.addini(
+        "ollama_mock_validate", "self-check every body the mock emits (true/false)", default="false"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -115,7 +124,11 @@ def ollama_mock_settings(pytestconfig: pytest.Config) -> dict[str, Any]:
     scenario = pytestconfig.getini("ollama_mock_scenario")
     if scenario:
         settings["scenario"] = str(pytestconfig.rootpath / scenario)
-    settings["validate_emitted"] = str(pytestconfig.getini("ollama_mock_validate")).lower() in ("1", "true", "yes")
+    settings["validate_emitted"] = str(pytestconfig.getini("ollama_mock_validate")).lower() in (
+        "1",
+        "true",
+        "yes",
+    )
     return settings
 
 
@@ -156,7 +169,9 @@ def ollama_mock_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..
 
 
 @pytest.fixture
-def ollama_mock_isolated(request: pytest.FixtureRequest, ollama_mock_factory: Callable[..., OllamaMock]) -> OllamaMock:
+def ollama_mock_isolated(
+    request: pytest.FixtureRequest, ollama_mock_factory: Callable[..., OllamaMock]
+) -> OllamaMock:
     """A server of this test's own, configured by @pytest.mark.ollama_mock(...)."""
     marker = request.node.get_closest_marker("ollama_mock")
     settings = dict(marker.kwargs) if marker else {}

@@ -39,5 +39,11 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
     except CassetteError as exc:
         print(exc, file=stderr)
         return 2
-    banner = "ollama-mock record listening on {url} (upstream " + args.upstream + ", cassette " + args.cassette + ")"
+    banner = (
+        "ollama-mock record listening on {url} (upstream "
+        + args.upstream
+        + ", cassette "
+        + args.cassette
+        + ")"
+    )
     return serve(app, args.host, args.port, banner, stdout, stderr)

@@ -54,7 +54,9 @@ class Replayer:
             # Recorded from a server that broke the contracts: replay it faithfully, unchecked.
             headers[DELIBERATE] = "replay-of-recorded-violations"
         if not ex.stream:
-            return Single(ex.text if ex.text else None, status=ex.status, content_type=ex.content_type, headers=headers)
+            return Single(
+                ex.text if ex.text else None, status=ex.status, content_type=ex.content_type, headers=headers
+            )
         items: list[StreamItem] = []
         last = 0.0
         for t, data in ex.records:
@@ -62,7 +64,12 @@ class Replayer:
             last = t
             items.append(Raw(data.encode("utf-8"), delay=delay))
         framing = "sse" if (ex.content_type or "").startswith("text/event-stream") else "ndjson"
-        return Stream(items=items, framing=framing, content_type=ex.content_type or "application/x-ndjson", headers=headers)
+        return Stream(
+            items=items,
+            framing=framing,
+            content_type=ex.content_type or "application/x-ndjson",
+            headers=headers,
+        )
 
     def _missing(self, info: RequestInfo, method: str, path: str) -> Single:
         same = [ex for ex in self.exchanges if ex.method == method and ex.path == path]
@@ -72,9 +79,12 @@ class Replayer:
             known = sorted({f"{ex.method} {ex.path}" for ex in self.exchanges})
             hint = f"recorded: {', '.join(known[:8]) or 'nothing'}"
         message = f"ollama-mock: no cassette entry for {method} {path} ({hint})"
-        return Single(envelope(info.api, 404, message), status=404,
-                      content_type="application/json; charset=utf-8" if info.api == "native" else "application/json",
-                      headers={DELIBERATE: "replay-miss"})
+        return Single(
+            envelope(info.api, 404, message),
+            status=404,
+            content_type="application/json; charset=utf-8" if info.api == "native" else "application/json",
+            headers={DELIBERATE: "replay-miss"},
+        )
 
 
 def _fill(template: str, params: dict[str, str]) -> str:

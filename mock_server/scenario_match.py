@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .reply import ReplyContext
 
@@ -72,11 +73,13 @@ class RequestView:
         self.headers = ctx.headers
 
 
+@lru_cache(maxsize=1024)
 def normalise_model(name: str) -> str:
+    """ "Llama3.2" -> "llama3.2:latest" (cached: the same few names come on every request)."""
     name = name.strip().lower()
     for prefix in ("registry.ollama.ai/library/", "registry.ollama.ai/"):
         if name.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
     return name if ":" in name.rsplit("/", 1)[-1] else name + ":latest"
 
 

@@ -29,11 +29,15 @@ def overlaps_with_earlier(earlier: list[Rule], b: Rule) -> list[str]:
             continue  # an earlier rule that runs out on purpose hands over to later ones
         rel = relation(a.matcher, b.matcher)
         if rel == "shadows":
-            out.append(f"{b.source}: rule {b.name!r} can never match: rule {a.name!r} ({a.source}) "
-                       f"matches every request it matches and comes first")
+            out.append(
+                f"{b.source}: rule {b.name!r} can never match: rule {a.name!r} ({a.source}) "
+                f"matches every request it matches and comes first"
+            )
         elif rel == "partial":
-            out.append(f"{a.source}: rules {a.name!r} and {b.name!r} ({b.source}) can both match the "
-                       f"same request; {a.name!r} wins (first match)")
+            out.append(
+                f"{a.source}: rules {a.name!r} and {b.name!r} ({b.source}) can both match the "
+                f"same request; {a.name!r} wins (first match)"
+            )
     return out
 
 
@@ -93,7 +97,10 @@ def _headers(a: tuple[tuple[str, str], ...], b: tuple[tuple[str, str], ...]) -> 
 
 
 def _text(a: Matcher, b: Matcher) -> str:
-    ka, kb = (a.message, a.regex.pattern if a.regex else None), (b.message, b.regex.pattern if b.regex else None)
+    ka, kb = (
+        (a.message, a.regex.pattern if a.regex else None),
+        (b.message, b.regex.pattern if b.regex else None),
+    )
     if ka == kb:
         return "equal"
     if ka == (None, None):

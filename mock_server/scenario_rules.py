@@ -89,23 +89,31 @@ def build_rule(data: Any, where: tuple[Any, ...], loc: Loc) -> Rule:
     if "sequence" in data:
         seq = data["sequence"]
         if not isinstance(seq, list) or not seq:
-            raise ScenarioError(f"{loc((*where, 'sequence'))}: 'sequence' must be a non-empty list of responses")
+            raise ScenarioError(
+                f"{loc((*where, 'sequence'))}: 'sequence' must be a non-empty list of responses"
+            )
         responses = [_response(item, (*where, "sequence", i), loc) for i, item in enumerate(seq)]
     else:
         responses = [_response(data["respond"], (*where, "respond"), loc)]
     after = data.get("after_sequence", "repeat_last")
     if after not in AFTER_SEQUENCE:
-        raise ScenarioError(f"{loc((*where, 'after_sequence'))}: after_sequence has value {after!r} (valid: {', '.join(AFTER_SEQUENCE)})")
+        raise ScenarioError(
+            f"{loc((*where, 'after_sequence'))}: after_sequence has value {after!r} (valid: {', '.join(AFTER_SEQUENCE)})"
+        )
     matcher = _matcher(data.get("match", {}), (*where, "match"), loc)
     return Rule(name, matcher, responses, after, source=loc(where))
 
 
 def _mapping(data: Any, where: tuple[Any, ...], loc: Loc, what: str, keys: tuple[str, ...]) -> None:
     if not isinstance(data, dict):
-        raise ScenarioError(f"{loc(where)}: {what} must be a mapping (valid keys: {', '.join(keys)}), got {data!r}")
+        raise ScenarioError(
+            f"{loc(where)}: {what} must be a mapping (valid keys: {', '.join(keys)}), got {data!r}"
+        )
     for key in data:
         if key not in keys:
-            raise ScenarioError(f"{loc((*where, key), key=True)}: unknown key {key!r} (valid keys: {', '.join(keys)})")
+            raise ScenarioError(
+                f"{loc((*where, key), key=True)}: unknown key {key!r} (valid keys: {', '.join(keys)})"
+            )
 
 
 def _matcher(data: Any, where: tuple[Any, ...], loc: Loc) -> Matcher:
@@ -113,7 +121,11 @@ def _matcher(data: Any, where: tuple[Any, ...], loc: Loc) -> Matcher:
     at = lambda key: loc((*where, key))  # noqa: E731 - tiny local helper
     m = Matcher()
     if "endpoint" in data:
-        m.endpoints = frozenset(e for item in _strings(data["endpoint"], at("endpoint"), "endpoint") for e in _endpoint(item, at("endpoint")))
+        m.endpoints = frozenset(
+            e
+            for item in _strings(data["endpoint"], at("endpoint"), "endpoint")
+            for e in _endpoint(item, at("endpoint"))
+        )
     if "model" in data:
         m.models = frozenset(normalise_model(x) for x in _strings(data["model"], at("model"), "model"))
     if "message" in data:
@@ -124,7 +136,9 @@ def _matcher(data: Any, where: tuple[Any, ...], loc: Loc) -> Matcher:
         try:
             m.regex = re.compile(str(data["message_regex"]))
         except re.error as exc:
-            raise ScenarioError(f"{at('message_regex')}: bad regular expression {data['message_regex']!r}: {exc}") from None
+            raise ScenarioError(
+                f"{at('message_regex')}: bad regular expression {data['message_regex']!r}: {exc}"
+            ) from None
     for key in ("tools", "tool_results"):
         if key in data:
             if not isinstance(data[key], bool):
@@ -133,7 +147,9 @@ def _matcher(data: Any, where: tuple[Any, ...], loc: Loc) -> Matcher:
     if "turn" in data:
         turns = data["turn"] if isinstance(data["turn"], list) else [data["turn"]]
         if not turns or not all(isinstance(t, int) and not isinstance(t, bool) and t >= 0 for t in turns):
-            raise ScenarioError(f"{at('turn')}: 'turn' must be a turn index (0, 1, ...) or a list of them, got {data['turn']!r}")
+            raise ScenarioError(
+                f"{at('turn')}: 'turn' must be a turn index (0, 1, ...) or a list of them, got {data['turn']!r}"
+            )
         m.turns = frozenset(turns)
     if "header" in data:
         headers = data["header"]
@@ -168,7 +184,9 @@ def _response(data: Any, where: tuple[Any, ...], loc: Loc) -> ResponseSpec:
             raise ScenarioError(f"{at(key)}: {key!r} must be a string, got {data[key]!r}")
     reason = data.get("done_reason", "stop")
     if reason not in DONE_REASONS:
-        raise ScenarioError(f"{at('done_reason')}: done_reason has value {reason!r} (valid: {', '.join(DONE_REASONS)})")
+        raise ScenarioError(
+            f"{at('done_reason')}: done_reason has value {reason!r} (valid: {', '.join(DONE_REASONS)})"
+        )
     calls = data.get("tool_calls", [])
     if not isinstance(calls, list):
         raise ScenarioError(f"{at('tool_calls')}: 'tool_calls' must be a list of {{name, arguments}}")
@@ -190,7 +208,9 @@ def _tool_call(data: Any, where: tuple[Any, ...], loc: Loc) -> ToolCallSpec:
     if not isinstance(name, str) or not name:
         raise ScenarioError(f"{loc(where)}: a tool call needs a 'name' (string)")
     if not isinstance(args, dict):
-        raise ScenarioError(f"{loc((*where, 'arguments'))}: 'arguments' must be a mapping (an object), got {args!r}")
+        raise ScenarioError(
+            f"{loc((*where, 'arguments'))}: 'arguments' must be a mapping (an object), got {args!r}"
+        )
     if call_id is not None and not isinstance(call_id, str):
         raise ScenarioError(f"{loc((*where, 'id'))}: 'id' must be a string")
     return ToolCallSpec(name, args, call_id)
@@ -201,7 +221,9 @@ def _chunk_sizes(value: Any, where: str) -> tuple[int, ...] | None:
         return None
     items = value if isinstance(value, list) else [value]
     if not items or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in items):
-        raise ScenarioError(f"{where}: 'chunk_sizes' must be a positive integer or a list of them, got {value!r}")
+        raise ScenarioError(
+            f"{where}: 'chunk_sizes' must be a positive integer or a list of them, got {value!r}"
+        )
     return tuple(items)
 
 
@@ -225,16 +247,22 @@ def _error(data: Any, where: tuple[Any, ...], loc: Loc) -> tuple[int, str, int |
             message = contracts.message(str(data["key"]), **dict(data.get("values", {})))
             status = int(data.get("status", contracts.message_status(str(data["key"]))))
         except KeyError as exc:
-            raise ScenarioError(f"{loc((*where, 'key'))}: unknown error key or missing value {exc} (see contracts/errors.json)") from None
+            raise ScenarioError(
+                f"{loc((*where, 'key'))}: unknown error key or missing value {exc} (see contracts/errors.json)"
+            ) from None
     else:
         status, message = data.get("status", 500), data.get("message")
         if not isinstance(message, str):
-            raise ScenarioError(f"{loc(where)}: 'error' needs a 'message' (string) or a 'key' of contracts/errors.json")
+            raise ScenarioError(
+                f"{loc(where)}: 'error' needs a 'message' (string) or a 'key' of contracts/errors.json"
+            )
     if not isinstance(status, int) or not 400 <= status <= 599:
         raise ScenarioError(f"{loc((*where, 'status'))}: error status must be 400-599, got {status!r}")
     retry = data.get("retry_after")
     if retry is not None and (not isinstance(retry, int) or retry < 0):
-        raise ScenarioError(f"{loc((*where, 'retry_after'))}: 'retry_after' must be whole seconds, got {retry!r}")
+        raise ScenarioError(
+            f"{loc((*where, 'retry_after'))}: 'retry_after' must be whole seconds, got {retry!r}"
+        )
     return status, message, retry
 
 

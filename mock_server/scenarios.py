@@ -44,7 +44,9 @@ class ScenarioWarning(UserWarning):
 class Scenario:
     """An ordered list of rules with per-rule sequence counters; `responder` plugs into State."""
 
-    def __init__(self, rules: list[Rule] | None = None, *, strict: bool = False, source: str = "<python>") -> None:
+    def __init__(
+        self, rules: list[Rule] | None = None, *, strict: bool = False, source: str = "<python>"
+    ) -> None:
         self.rules: list[Rule] = list(rules or [])
         self.strict = strict
         self.source = source
@@ -131,8 +133,11 @@ class Scenario:
             if spec.fault.kind == "status":
                 from .faults import status_message
 
-                raise OllamaError(spec.fault.code, status_message(spec.fault, _info(ctx), ctx.body),
-                                  _retry_headers(spec.fault.retry_after))
+                raise OllamaError(
+                    spec.fault.code,
+                    status_message(spec.fault, _info(ctx), ctx.body),
+                    _retry_headers(spec.fault.retry_after),
+                )
             mark.fault, mark.fault_source = spec.fault, "rule"
         if spec.error is not None:
             status, message, retry_after = spec.error
@@ -180,7 +185,9 @@ class Scenario:
     def _unmatched(self, ctx: ReplyContext) -> OllamaError:
         where = f"{ctx.endpoint} (model {ctx.model!r}, message {_clip(ctx.prompt)!r})"
         if not self.rules:
-            return OllamaError(404, f"ollama-mock: no scenario rule matched {where}: the scenario has no rules")
+            return OllamaError(
+                404, f"ollama-mock: no scenario rule matched {where}: the scenario has no rules"
+            )
         best = min(self.rules, key=lambda r: (len(r.mismatches(ctx)), self.rules.index(r)))
         misses = best.mismatches(ctx) or [("sequence", "exhausted", f"{best.calls} calls")]
         field, expected, actual = misses[0]
@@ -196,10 +203,14 @@ def _top(data: Any, loc: Any) -> tuple[list[Any], bool, tuple[Any, ...]]:
     if isinstance(data, list):
         return data, False, ()
     if not isinstance(data, dict):
-        raise ScenarioError(f"{loc(())}: a scenario is a list of rules or a mapping with 'rules' (got {type(data).__name__})")
+        raise ScenarioError(
+            f"{loc(())}: a scenario is a list of rules or a mapping with 'rules' (got {type(data).__name__})"
+        )
     for key in data:
         if key not in TOP_KEYS:
-            raise ScenarioError(f"{loc((key,), True)}: unknown key {key!r} (valid keys: {', '.join(TOP_KEYS)})")
+            raise ScenarioError(
+                f"{loc((key,), True)}: unknown key {key!r} (valid keys: {', '.join(TOP_KEYS)})"
+            )
     rules = data.get("rules", [])
     if not isinstance(rules, list):
         raise ScenarioError(f"{loc(('rules',))}: 'rules' must be a list of rules")

@@ -140,10 +140,12 @@ def _check_info(info: Any) -> None:
         if key in info and not isinstance(info[key], str):
             raise OllamaError(400, f'info field "{key}" must be a string')
     for key in _INFO_COUNTS:
-        value = info.get(key)
-        if key in info and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        if key not in info:
+            continue
+        value = info[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise OllamaError(400, f'info field "{key}" must be a number')
-        if key in info and (value < 0 or value != int(value)):
+        if value < 0 or value != int(value):
             raise OllamaError(400, f'info field "{key}" must be a non-negative integer')
     caps = info.get("capabilities")
     if "capabilities" in info and not (isinstance(caps, list) and all(isinstance(c, str) for c in caps)):
@@ -201,7 +203,7 @@ def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any]) -
     if isinstance(body.get("messages"), list):
         changes["messages"] = body["messages"]
     details = dict(base.details, parent_model=base.name if base.name != target else "")
-    info = body.get("info") if isinstance(body.get("info"), dict) else {}
+    info: dict[str, Any] = body["info"] if isinstance(body.get("info"), dict) else {}
     renamed = {"model_family": "family", "quantization_level": "quantization_level", "parameter_size": "parameter_size"}
     details.update({renamed[k]: info[k] for k in renamed if k in info})
     if "capabilities" in info:

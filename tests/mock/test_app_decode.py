@@ -153,3 +153,12 @@ def test_interceptor_outcome_replaces_the_handler_and_transformers_see_it():
     client = TestClient(app, base_url="http://127.0.0.1:11434")
     response = client.post("/api/show", content=b'{"model":"gemma3:1b"}')
     assert (response.status_code, response.json()) == (429, {"error": "busy"})
+
+
+@pytest.mark.parametrize("raw,message", [
+    (b'{"model":NaN}', "invalid character 'N' looking for beginning of value"),
+    (b'{"model":-Infinity}', "invalid character 'I' in numeric literal"),
+    (b'{"model":"a\nb"}', "invalid character '\\n' in string literal"),
+])
+def test_what_python_would_accept_but_go_rejects(asgi_client, raw, message):
+    assert asgi_client.post("/api/show", content=raw).json() == {"error": message}

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from starlette.testclient import TestClient
-
 from ollama_conformance.mock_server.app import create_app
 from ollama_conformance.mock_server.outcome import Chunk, Single, Stream
 from ollama_conformance.mock_server.settings import Settings
+from starlette.testclient import TestClient
 
 
 def _client(outcome, validate: bool = True) -> tuple[TestClient, object]:

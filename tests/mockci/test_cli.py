@@ -34,25 +34,39 @@ def _stop(proc: subprocess.Popen[str]) -> str:
 def test_bad_scenario_file_is_one_line_with_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "scenario.yaml"
     bad.write_text("- match: {message: hi}\n  respnse: {content: x}\n")
-    done = subprocess.run([*PY, "serve", "--port", "0", "--scenario", str(bad)], capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [*PY, "serve", "--port", "0", "--scenario", str(bad)], capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 2
-    assert done.stderr == (f"ollama-mock: {bad}:2: unknown key 'respnse' "
-                           "(valid keys: name, match, respond, sequence, after_sequence)\n")
+    assert done.stderr == (
+        f"ollama-mock: {bad}:2: unknown key 'respnse' "
+        "(valid keys: name, match, respond, sequence, after_sequence)\n"
+    )
 
 
 def test_unknown_profile_is_one_line() -> None:
-    done = subprocess.run([*PY, "serve", "--port", "0", "--profile", "ollama-0.1"], capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [*PY, "serve", "--port", "0", "--profile", "ollama-0.1"], capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "valid profiles:" in done.stderr
 
 
 def test_serve_with_scenario_warns_about_overlaps_and_answers(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
-    path.write_text("- name: a\n  match: {message: hi}\n  respond: {content: one}\n"
-                    "- name: b\n  match: {message: hi there}\n  respond: {content: two}\n")
+    path.write_text(
+        "- name: a\n  match: {message: hi}\n  respond: {content: one}\n"
+        "- name: b\n  match: {message: hi there}\n  respond: {content: two}\n"
+    )
     proc, url = _start("serve", "--port", "0", "--scenario", str(path), "--profile", "ollama-0.5.11")
     try:
-        r = httpx.post(url + "/api/chat", json={"model": "llama3.2", "stream": False,
-                                               "messages": [{"role": "user", "content": "hi there"}]})
+        r = httpx.post(
+            url + "/api/chat",
+            json={
+                "model": "llama3.2",
+                "stream": False,
+                "messages": [{"role": "user", "content": "hi there"}],
+            },
+        )
         assert r.json()["message"]["content"] == "one"
         assert httpx.get(url + "/api/version").json() == {"version": "0.5.11"}
     finally:
@@ -62,7 +76,9 @@ def test_serve_with_scenario_warns_about_overlaps_and_answers(tmp_path: Path) ->
 
 def test_record_command_proxies_and_writes_a_cassette(make_mock, tmp_path: Path) -> None:
     upstream = make_mock()
-    proc, url = _start("record", "--upstream", upstream.base_url, "--cassette", str(tmp_path / "tape"), "--port", "0")
+    proc, url = _start(
+        "record", "--upstream", upstream.base_url, "--cassette", str(tmp_path / "tape"), "--port", "0"
+    )
     try:
         r = httpx.post(url + "/api/generate", json={"model": "llama3.2", "prompt": "hi", "stream": False})
         assert r.status_code == 200 and r.json()["done"] is True

@@ -3,21 +3,41 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from typing import Any
+
 import httpx
 import ollama
 import openai
 import pytest
+from ollama_conformance.mock_server import extensions
 
 MESSAGES = [{"role": "user", "content": "tell me a story"}]
 
 
+_OPEN: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 def _ollama(url: str, fault: str) -> ollama.Client:
-    return ollama.Client(host=url, headers={"X-Ollama-Mock-Fault": fault})
+    client = ollama.Client(host=url, headers={"X-Ollama-Mock-Fault": fault})
+    _OPEN.append(client)
+    return client
 
 
 def _openai(url: str, fault: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=url + "/v1", api_key="ollama", max_retries=0,
-                         default_headers={"X-Ollama-Mock-Fault": fault})
+    client = openai.OpenAI(
+        base_url=url + "/v1", api_key="ollama", max_retries=0, default_headers={"X-Ollama-Mock-Fault": fault}
+    )
+    _OPEN.append(client)
+    return client
 
 
 @pytest.mark.parametrize("code", [400, 404, 429, 500, 503])
@@ -53,26 +73,44 @@ def test_ollama_client_fails_on_a_malformed_line(mock_url: str) -> None:
 
 @pytest.mark.parametrize(
     ("code", "error_class"),
-    [(400, openai.BadRequestError), (404, openai.NotFoundError), (429, openai.RateLimitError),
-     (500, openai.InternalServerError), (503, openai.InternalServerError)],
+    [
+        (400, openai.BadRequestError),
+        (404, openai.NotFoundError),
+        (429, openai.RateLimitError),
+        (500, openai.InternalServerError),
+        (503, openai.InternalServerError),
+    ],
 )
 def test_openai_client_raises_the_status_class(mock_url: str, code: int, error_class: type) -> None:
     with pytest.raises(error_class) as info:
-        _openai(mock_url, f"status;code={code};retry_after=1").chat.completions.create(model="llama3.2", messages=MESSAGES)
+        _openai(mock_url, f"status;code={code};retry_after=1").chat.completions.create(
+            model="llama3.2", messages=MESSAGES
+        )
     assert info.value.status_code == code
     assert info.value.response.headers["retry-after"] == "1"
 
 
-def test_openai_client_retries_429_honouring_retry_after(mock_url: str) -> None:
-    client = openai.OpenAI(base_url=mock_url + "/v1", api_key="ollama", max_retries=1,
-                           default_headers={"X-Ollama-Mock-Fault": "status;code=429;retry_after=0"})
-    with pytest.raises(openai.RateLimitError):
-        client.chat.completions.create(model="llama3.2", messages=MESSAGES)
+def test_openai_client_retries_429_after_retry_after(make_mock) -> None:
+    mock = make_mock()
+    with openai.OpenAI(
+        base_url=mock.base_url + "/v1",
+        api_key="ollama",
+        max_retries=1,
+        default_headers={"X-Ollama-Mock-Fault": "status;code=429;retry_after=1"},
+    ) as client:
+        start = time.monotonic()
+        with pytest.raises(openai.RateLimitError):
+            client.chat.completions.create(model="llama3.2", messages=MESSAGES)
+    assert time.monotonic() - start >= 1.0  # the SDK waited Retry-After before its retry
+    assert len(extensions.for_state(mock.state).journal.requests("/v1/chat/completions")) == 2
 
 
 def test_openai_stream_just_ends_on_a_midstream_error(mock_url: str) -> None:
-    chunks = list(_openai(mock_url, "midstream_error;after=2").chat.completions.create(
-        model="llama3.2", messages=MESSAGES, stream=True))
+    chunks = list(
+        _openai(mock_url, "midstream_error;after=2").chat.completions.create(
+            model="llama3.2", messages=MESSAGES, stream=True
+        )
+    )
     assert len(chunks) == 3  # two chunks, then Ollama's empty one; no error, no finish, no [DONE]
     assert chunks[-1].model == "" and chunks[-1].choices[0].finish_reason is None
     assert all(c.choices[0].finish_reason is None for c in chunks)
@@ -89,5 +127,7 @@ def test_openai_strict_profile_raises_api_error_mid_stream(make_mock) -> None:
 
 def test_openai_stream_sees_a_dropped_connection(mock_url: str) -> None:
     with pytest.raises((httpx.RemoteProtocolError, openai.APIConnectionError)):
-        for _ in _openai(mock_url, "drop;after=1").chat.completions.create(model="llama3.2", messages=MESSAGES, stream=True):
+        for _ in _openai(mock_url, "drop;after=1").chat.completions.create(
+            model="llama3.2", messages=MESSAGES, stream=True
+        ):
             pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
 
@@ -12,6 +13,9 @@ from ollama_conformance.mock_server.faults import Fault, FaultError, Schedule
 
 from ollama_conformance import contracts
 
+# contracts.streams is imported up front: contracts._sub() can hand this thread a half-imported
+# module while the server thread's self-check is importing it (reported to the lead).
+_streams = importlib.import_module("ollama_conformance.contracts.streams")
 CHAT = {"model": "llama3.2", "messages": [{"role": "user", "content": "tell me a story"}]}
 
 
@@ -36,7 +40,10 @@ def test_parse_header_syntax(text: str, expected: Fault) -> None:
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("explode", "unknown fault kind 'explode' (valid kinds: status, latency, midstream_error, drop, malformed, stall)"),
+        (
+            "explode",
+            "unknown fault kind 'explode' (valid kinds: status, latency, midstream_error, drop, malformed, stall)",
+        ),
         ("status;code=418", "code=418 (valid: 400|404|429|500|503)"),
         ("drop;after=x", "after='x' (expected a non-negative int)"),
         ("latency;seconds=1", "unknown parameter 'seconds' for fault latency (valid: ms)"),
@@ -55,9 +62,12 @@ def test_bad_header_answers_400_naming_the_problem(mock_url: str) -> None:
 
 @pytest.mark.parametrize(
     ("code", "message"),
-    [(400, "ollama-mock: injected fault: bad request"), (404, "model 'llama3.2' not found"),
-     (500, "an error was encountered while running the model"),
-     (503, "server busy, please try again.  maximum pending requests exceeded")],
+    [
+        (400, "ollama-mock: injected fault: bad request"),
+        (404, "model 'llama3.2' not found"),
+        (500, "an error was encountered while running the model"),
+        (503, "server busy, please try again.  maximum pending requests exceeded"),
+    ],
 )
 def test_status_faults_use_ollamas_messages(mock_url: str, code: int, message: str) -> None:
     r = httpx.post(mock_url + "/api/chat", json=CHAT, headers=_fault(f"status;code={code}"))
@@ -66,9 +76,13 @@ def test_status_faults_use_ollamas_messages(mock_url: str, code: int, message: s
 
 
 def test_status_fault_on_v1_uses_openai_envelope(mock_url: str) -> None:
-    r = httpx.post(mock_url + "/v1/chat/completions", json=CHAT, headers=_fault("status;code=429;retry_after=4"))
+    r = httpx.post(
+        mock_url + "/v1/chat/completions", json=CHAT, headers=_fault("status;code=429;retry_after=4")
+    )
     assert r.status_code == 429 and r.headers["retry-after"] == "4"
-    assert r.json() == {"error": {"message": "too many requests", "type": "api_error", "param": None, "code": None}}
+    assert r.json() == {
+        "error": {"message": "too many requests", "type": "api_error", "param": None, "code": None}
+    }
 
 
 def test_native_midstream_error_is_a_final_error_line_under_200(mock_url: str) -> None:
@@ -81,20 +95,31 @@ def test_native_midstream_error_is_a_final_error_line_under_200(mock_url: str) -
 
 
 def test_v1_midstream_error_sends_an_empty_chunk_and_no_done(mock_url: str) -> None:
-    r = httpx.post(mock_url + "/v1/chat/completions", json={**CHAT, "stream": True}, headers=_fault("midstream_error;after=1"))
+    r = httpx.post(
+        mock_url + "/v1/chat/completions",
+        json={**CHAT, "stream": True},
+        headers=_fault("midstream_error;after=1"),
+    )
     events = [x[6:] for x in r.text.splitlines() if x.startswith("data: ")]
     assert "[DONE]" not in events
     last = json.loads(events[-1])
-    assert last["model"] == "" and last["choices"] == [{"index": 0, "delta": {"content": ""}, "finish_reason": None}]
+    assert last["model"] == "" and last["choices"] == [
+        {"index": 0, "delta": {"content": ""}, "finish_reason": None}
+    ]
     assert r.headers["x-ollama-mock-deliberate"] == "fault-midstream_error"
 
 
 def test_openai_strict_sends_an_error_event(make_mock) -> None:
     mock = make_mock(profile="openai-strict")
-    r = httpx.post(mock.base_url + "/v1/chat/completions", json={**CHAT, "stream": True},
-                   headers=_fault("midstream_error;after=1;message=boom"))
+    r = httpx.post(
+        mock.base_url + "/v1/chat/completions",
+        json={**CHAT, "stream": True},
+        headers=_fault("midstream_error;after=1;message=boom"),
+    )
     events = [x[6:] for x in r.text.splitlines() if x.startswith("data: ")]
-    assert json.loads(events[-1]) == {"error": {"message": "boom", "type": "api_error", "param": None, "code": None}}
+    assert json.loads(events[-1]) == {
+        "error": {"message": "boom", "type": "api_error", "param": None, "code": None}
+    }
 
 
 def test_midstream_error_on_non_stream_is_a_500(mock_url: str) -> None:
@@ -104,9 +129,10 @@ def test_midstream_error_on_non_stream_is_a_500(mock_url: str) -> None:
 
 def test_drop_cuts_the_connection_after_n_records(mock_url: str) -> None:
     got = []
-    with pytest.raises(httpx.RemoteProtocolError), httpx.stream(
-        "POST", mock_url + "/api/chat", json=CHAT, headers=_fault("drop;after=2")
-    ) as r:
+    with (
+        pytest.raises(httpx.RemoteProtocolError),
+        httpx.stream("POST", mock_url + "/api/chat", json=CHAT, headers=_fault("drop;after=2")) as r,
+    ):
         for line in r.iter_lines():
             got.append(json.loads(line))
     assert len(got) == 2
@@ -114,7 +140,11 @@ def test_drop_cuts_the_connection_after_n_records(mock_url: str) -> None:
 
 
 def test_malformed_line_after_n_records(mock_url: str) -> None:
-    r = httpx.post(mock_url + "/api/generate", json={"model": "llama3.2", "prompt": "hi"}, headers=_fault("malformed;after=1"))
+    r = httpx.post(
+        mock_url + "/api/generate",
+        json={"model": "llama3.2", "prompt": "hi"},
+        headers=_fault("malformed;after=1"),
+    )
     lines = r.text.splitlines()
     json.loads(lines[0])
     with pytest.raises(ValueError):
@@ -125,7 +155,9 @@ def test_malformed_line_after_n_records(mock_url: str) -> None:
 def test_stall_pauses_mid_stream(mock_url: str) -> None:
     start = time.monotonic()
     arrivals = []
-    with httpx.stream("POST", mock_url + "/api/chat", json=CHAT, headers=_fault("stall;after=1;seconds=0.4")) as r:
+    with httpx.stream(
+        "POST", mock_url + "/api/chat", json=CHAT, headers=_fault("stall;after=1;seconds=0.4")
+    ) as r:
         for line in r.iter_lines():
             if line:
                 arrivals.append(time.monotonic() - start)
@@ -144,7 +176,9 @@ def test_virtual_time_reports_latency_and_stall_without_sleeping(make_mock) -> N
     mock = make_mock(virtual_time=True)
     start = time.monotonic()
     r = httpx.post(mock.base_url + "/api/chat", json=CHAT, headers=_fault("stall;after=1;seconds=30"))
-    s = httpx.post(mock.base_url + "/api/chat", json={**CHAT, "stream": False}, headers=_fault("latency;ms=45000"))
+    s = httpx.post(
+        mock.base_url + "/api/chat", json={**CHAT, "stream": False}, headers=_fault("latency;ms=45000")
+    )
     assert time.monotonic() - start < 5
     assert r.headers["x-ollama-mock-virtual-delay-ms"] == "30000"
     assert s.headers["x-ollama-mock-virtual-delay-ms"] == "45000" and s.json()["done"] is True
@@ -152,9 +186,14 @@ def test_virtual_time_reports_latency_and_stall_without_sleeping(make_mock) -> N
 
 def test_rule_can_choose_a_fault(make_mock) -> None:
     mock = make_mock()
-    extensions.for_state(mock.state).scenario.add(match={"message": "story"}, respond={"content": "once upon a time", "fault": "midstream_error;after=1"})
+    extensions.for_state(mock.state).scenario.add(
+        match={"message": "story"},
+        respond={"content": "once upon a time", "fault": "midstream_error;after=1"},
+    )
     r = httpx.post(mock.base_url + "/api/chat", json=CHAT)
-    assert json.loads(r.text.splitlines()[-1]) == {"error": "an error was encountered while running the model"}
+    assert json.loads(r.text.splitlines()[-1]) == {
+        "error": "an error was encountered while running the model"
+    }
     entry = extensions.for_state(mock.state).journal.last("/api/chat")
     assert entry.rule == "rule-1" and entry.fault == "midstream_error;after=1 (rule)"
 
@@ -192,18 +231,81 @@ def test_seeded_faults_repeat_across_servers_and_reset(make_mock) -> None:
     assert statuses(first) == run1
 
 
-@pytest.mark.parametrize(("path", "expected"), [
-    ("/api/chat", {"error": "boom"}),
-    ("/v1/chat/completions", {"error": {"message": "boom", "type": "api_error", "param": None, "code": None}}),
-])
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/api/chat", {"error": "boom"}),
+        (
+            "/v1/chat/completions",
+            {"error": {"message": "boom", "type": "api_error", "param": None, "code": None}},
+        ),
+    ],
+)
 def test_error_before_the_first_record_is_an_http_500(mock_url: str, path: str, expected: dict) -> None:
-    r = httpx.post(mock_url + path, json={**CHAT, "stream": True}, headers=_fault("midstream_error;after=0;message=boom"))
+    r = httpx.post(
+        mock_url + path, json={**CHAT, "stream": True}, headers=_fault("midstream_error;after=0;message=boom")
+    )
     assert r.status_code == 500 and r.json() == expected
 
 
 def test_journal_of_a_multipart_request_is_json(make_mock) -> None:
     mock = make_mock()
-    httpx.post(mock.base_url + "/v1/audio/transcriptions", data={"model": "llama3.2"}, files={"file": ("a.wav", b"RIFF1234")})
+    httpx.post(
+        mock.base_url + "/v1/audio/transcriptions",
+        data={"model": "llama3.2"},
+        files={"file": ("a.wav", b"RIFF1234")},
+    )
     entries = httpx.get(mock.base_url + "/_mock/requests").json()["requests"]
     assert entries[0]["path"] == "/v1/audio/transcriptions"
     assert entries[0]["body"] == {"model": "llama3.2", "file": "<8 bytes>"}
+
+
+def test_v1_completions_midstream_error_sends_an_empty_text_chunk(mock_url: str) -> None:
+    r = httpx.post(
+        mock_url + "/v1/completions",
+        json={"model": "llama3.2", "prompt": "tell me a story", "stream": True},
+        headers=_fault("midstream_error;after=2"),
+    )
+    events = [x[6:] for x in r.text.splitlines() if x.startswith("data: ")]
+    assert "[DONE]" not in events and len(events) == 3
+    last = json.loads(events[-1])
+    assert last["model"] == "" and last["choices"] == [{"text": "", "index": 0, "finish_reason": None}]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "terminal"),
+    [
+        (
+            "/v1/responses",
+            {"model": "llama3.2", "input": "tell me a story", "stream": True},
+            "response.completed",
+        ),
+        (
+            "/v1/messages",
+            {
+                "model": "llama3.2",
+                "max_tokens": 50,
+                "stream": True,
+                "messages": [{"role": "user", "content": "tell me a story"}],
+            },
+            "message_stop",
+        ),
+    ],
+)
+def test_responses_and_messages_streams_just_end(mock_url: str, path: str, body: dict, terminal: str) -> None:
+    healthy = httpx.post(mock_url + path, json=body).text
+    broken = httpx.post(mock_url + path, json=body, headers=_fault("midstream_error;after=3"))
+    assert f"event: {terminal}" in healthy
+    assert f"event: {terminal}" not in broken.text and "event: error" not in broken.text
+    assert broken.text.count("data: ") == 3
+
+
+def test_embed_status_and_latency_faults(mock_url: str) -> None:
+    body = {"model": "nomic-embed-text", "input": "hello"}
+    missing = httpx.post(mock_url + "/api/embed", json=body, headers=_fault("status;code=404"))
+    assert missing.status_code == 404 and missing.json() == {
+        "error": 'model "nomic-embed-text" not found, try pulling it first'
+    }
+    start = time.monotonic()
+    slow = httpx.post(mock_url + "/api/embed", json=body, headers=_fault("latency;ms=200"))
+    assert time.monotonic() - start >= 0.2 and len(slow.json()["embeddings"][0]) == 768

@@ -12,9 +12,11 @@ def test_records_method_path_headers_body_status_and_rule(make_mock) -> None:
     mock = make_mock()
     ext = extensions.for_state(mock.state)
     ext.scenario.add(name="hello", match={"message": "hello"}, respond={"content": "hi"})
-    httpx.post(mock.base_url + "/api/chat", json={"model": "llama3.2", "stream": False,
-                                                  "messages": [{"role": "user", "content": "hello"}]},
-               headers={"X-Trace": "abc"})
+    httpx.post(
+        mock.base_url + "/api/chat",
+        json={"model": "llama3.2", "stream": False, "messages": [{"role": "user", "content": "hello"}]},
+        headers={"X-Trace": "abc"},
+    )
     httpx.post(mock.base_url + "/api/chat", json={"model": "nope", "messages": []})
     httpx.get(mock.base_url + "/api/tags?x=1")
     first, second, third = ext.journal.entries()
@@ -38,24 +40,50 @@ def test_http_routes_list_filter_and_reset(make_mock) -> None:
 
 def test_rules_can_be_added_over_http(make_mock) -> None:
     mock = make_mock()
-    added = httpx.post(mock.base_url + "/_mock/scenario",
-                       json={"rules": [{"name": "web", "match": {"message": "ping"}, "respond": {"content": "pong"}}]})
+    added = httpx.post(
+        mock.base_url + "/_mock/scenario",
+        json={"rules": [{"name": "web", "match": {"message": "ping"}, "respond": {"content": "pong"}}]},
+    )
     assert added.json() == {"added": ["web"]}
     bad = httpx.post(mock.base_url + "/_mock/scenario", json={"respnse": {}})
     assert bad.status_code == 400 and "unknown key 'respnse'" in bad.json()["error"]
-    r = httpx.post(mock.base_url + "/api/chat", json={"model": "llama3.2", "stream": False,
-                                                      "messages": [{"role": "user", "content": "ping"}]})
+    r = httpx.post(
+        mock.base_url + "/api/chat",
+        json={"model": "llama3.2", "stream": False, "messages": [{"role": "user", "content": "ping"}]},
+    )
     assert r.json()["message"]["content"] == "pong"
-    assert httpx.get(mock.base_url + "/_mock/scenario").json()["rules"][0] == {"name": "web", "source": "rule[0]", "calls": 1}
+    assert httpx.get(mock.base_url + "/_mock/scenario").json()["rules"][0] == {
+        "name": "web",
+        "source": "rule[0]",
+        "calls": 1,
+    }
     httpx.delete(mock.base_url + "/_mock/scenario")
     assert httpx.get(mock.base_url + "/_mock/scenario").json()["rules"] == []
 
 
 def test_tool_call_id_assertion_on_the_second_request() -> None:
     journal = Journal()
-    journal.record({"method": "POST", "path": "/api/chat", "body": {"messages": [{"role": "user", "content": "q"}]}, "status": 200})
-    journal.record({"method": "POST", "path": "/api/chat", "status": 200, "body": {"messages": [
-        {"role": "user", "content": "q"}, {"role": "tool", "content": "24C", "tool_call_id": "call_x"}]}})
+    journal.record(
+        {
+            "method": "POST",
+            "path": "/api/chat",
+            "body": {"messages": [{"role": "user", "content": "q"}]},
+            "status": 200,
+        }
+    )
+    journal.record(
+        {
+            "method": "POST",
+            "path": "/api/chat",
+            "status": 200,
+            "body": {
+                "messages": [
+                    {"role": "user", "content": "q"},
+                    {"role": "tool", "content": "24C", "tool_call_id": "call_x"},
+                ]
+            },
+        }
+    )
     assert journal.requests("/api/chat")[1].tool_results()[0]["tool_call_id"] == "call_x"
     hits = journal.assert_called("/api/chat", body={"messages": [{"role": "tool", "tool_call_id": "call_x"}]})
     assert [h.index for h in hits] == [1]

@@ -24,8 +24,15 @@ def test_builtin_profiles_include_default_strict_and_three_older_versions() -> N
 def test_default_profile_file_equals_the_dataclass_defaults() -> None:
     loaded = profiles.load("ollama-0.32")
     defaults = Profile()
-    for field in ("v1_stream_framing", "v1_tool_choice_honoured", "v1_reasoning_field", "v1_midstream_error",
-                  "native_tool_call_ids", "stream_tool_calls", "version"):
+    for field in (
+        "v1_stream_framing",
+        "v1_tool_choice_honoured",
+        "v1_reasoning_field",
+        "v1_midstream_error",
+        "native_tool_call_ids",
+        "stream_tool_calls",
+        "version",
+    ):
         assert getattr(loaded, field) == getattr(defaults, field)
 
 
@@ -59,9 +66,22 @@ def test_openai_strict_fixes_exactly_the_four_v1_gaps() -> None:
 @pytest.mark.parametrize("name", OLDER)
 def test_older_profiles_change_flags_and_document_each_change(name: str) -> None:
     p, default = profiles.load(name), Profile()
-    changed = {f for f in ("v1_stream_framing", "v1_stream_tool_finish_reason", "v1_length_beats_tool_calls",
-                           "v1_usage_chunk", "v1_error_types", "v1_stream_tool_index", "native_tool_call_ids",
-                           "native_tool_call_index", "stream_tool_calls", "thinking") if getattr(p, f) != getattr(default, f)}
+    changed = {
+        f
+        for f in (
+            "v1_stream_framing",
+            "v1_stream_tool_finish_reason",
+            "v1_length_beats_tool_calls",
+            "v1_usage_chunk",
+            "v1_error_types",
+            "v1_stream_tool_index",
+            "native_tool_call_ids",
+            "native_tool_call_index",
+            "stream_tool_calls",
+            "thinking",
+        )
+        if getattr(p, f) != getattr(default, f)
+    }
     documented = {c["flag"].split("=")[0] for c in profiles.changes(name)}
     assert changed and changed == documented
     assert {c["gap"] for c in profiles.changes(name) if c["gap"]} == set(p.gaps)
@@ -70,7 +90,9 @@ def test_older_profiles_change_flags_and_document_each_change(name: str) -> None
 def test_bad_profile_file_names_file_and_key(tmp_path: Path) -> None:
     bad = tmp_path / "p.json"
     bad.write_text(json.dumps({"name": "x", "v1_stream_framing": "weird"}))
-    with pytest.raises(ProfileError, match=r"p.json: v1_stream_framing has value 'weird' \(valid: current, legacy\)"):
+    with pytest.raises(
+        ProfileError, match=r"p.json: v1_stream_framing has value 'weird' \(valid: current, legacy\)"
+    ):
         profiles.load_file(bad)
     bad.write_text(json.dumps({"name": "x", "thinkng": True}))
     with pytest.raises(ProfileError, match=r"unknown key 'thinkng' \(valid keys: .*thinking"):
@@ -86,3 +108,33 @@ def test_mock_reports_its_profile_in_version_info_and_header(make_mock, name: st
     assert version.headers["x-ollama-mock-profile"] == name
     info = httpx.get(mock.base_url + "/_mock/info").json()
     assert info["profile"] == name and info["profile_version"] == expected.version
+
+
+def test_markdown_table_has_a_row_per_profile_with_its_gaps() -> None:
+    table = profiles.markdown_table()
+    rows = [r for r in table.splitlines() if r.startswith("| `")]
+    assert [r.split("`")[1] for r in rows] == [
+        "ollama-0.32",
+        "ollama-0.32.5",
+        "ollama-0.12.9",
+        "ollama-0.5.11",
+        "ollama-0.4.5",
+        "openai-strict",
+    ]
+    assert "does not show 15, 19, 28, 30" in rows[-1]
+    assert "adds 1, 5, 6, 11, 23, 25, 27, 31; does not show 9" in rows[4]
+
+
+def test_readme_profile_table_is_the_generated_one() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    if "### Ollama-version profiles" not in readme:
+        pytest.skip("README.md has no CI section yet (the lead merges it from notes/README-ci.md)")
+    assert profiles.markdown_table() in readme
+
+
+def test_a_profile_file_of_your_own_through_the_name(make_mock, tmp_path: Path) -> None:
+    mine = tmp_path / "my-ollama.json"
+    mine.write_text(json.dumps({"name": "mine", "version": "0.9.9", "native_tool_call_ids": False}))
+    mock = make_mock(profile=str(mine))
+    assert httpx.get(mock.base_url + "/api/version").json() == {"version": "0.9.9"}
+    assert httpx.get(mock.base_url + "/_mock/info").json()["profile"] == "mine"

@@ -6,7 +6,7 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
-SESSION_TESTS = '''
+SESSION_TESTS = """
 import httpx, ollama, openai, os
 
 def test_clients_reach_the_mock_with_no_code_change(ollama_mock):
@@ -37,9 +37,9 @@ def test_factory_starts_more(ollama_mock_factory):
     b = ollama_mock_factory()
     assert a.profile.version == "0.4.5" and b.profile.version == "0.32.15"
     assert os.environ["OLLAMA_HOST"] == b.base_url
-'''
+"""
 
-ERROR_TESTS = '''
+ERROR_TESTS = """
 def test_server_side_error_fails_this_test(ollama_mock):
     def broken(ctx):
         raise RuntimeError("responder exploded")
@@ -51,7 +51,7 @@ def test_server_side_error_fails_this_test(ollama_mock):
 
 def test_next_test_is_not_blamed(ollama_mock):
     assert ollama_mock.journal.requests() == []
-'''
+"""
 
 
 def test_session_fixture_isolated_fixture_and_client_env(pytester: pytest.Pytester) -> None:
@@ -64,14 +64,18 @@ def test_server_errors_surface_in_the_test_that_caused_them(pytester: pytest.Pyt
     pytester.makepyfile(test_errors=ERROR_TESTS)
     result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, errors=1)
-    result.stdout.fnmatch_lines(["*ERROR at teardown of test_server_side_error_fails_this_test*",
-                                 "*responder exploded*"])
+    result.stdout.fnmatch_lines(
+        ["*ERROR at teardown of test_server_side_error_fails_this_test*", "*responder exploded*"]
+    )
 
 
 def test_scenario_from_ini_and_strict_mode(pytester: pytest.Pytester) -> None:
-    pytester.makefile(".yaml", scenario="strict: true\nrules:\n  - match: {message: hi}\n    respond: {content: hello}\n")
+    pytester.makefile(
+        ".yaml", scenario="strict: true\nrules:\n  - match: {message: hi}\n    respond: {content: hello}\n"
+    )
     pytester.makeini("[pytest]\nollama_mock_scenario = scenario.yaml\n")
-    pytester.makepyfile(test_ini='''
+    pytester.makepyfile(
+        test_ini="""
 import ollama, pytest
 
 def test_file_rules_stay_and_strict_mode_applies(ollama_mock):
@@ -82,7 +86,8 @@ def test_file_rules_stay_and_strict_mode_applies(ollama_mock):
 
 def test_file_rules_survive_the_reset(ollama_mock):
     assert len(ollama_mock.scenario.rules) == 1 and ollama_mock.scenario.rules[0].calls == 0
-''')
+"""
+    )
     result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
 

@@ -24,7 +24,9 @@ def serving(app: Any) -> Iterator[str]:
     """Any ASGI app on a real uvicorn, 127.0.0.1, port 0."""
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -58,8 +60,11 @@ def test_proxy_prints_and_keeps_violations(make_mock) -> None:
     out = io.StringIO()
     app = proxy.ValidatingProxy(upstream.base_url, out=out)
     with serving(app) as url:
-        httpx.post(url + "/api/generate", json={"model": "llama3.2", "prompt": "x"},
-                   headers={"X-Ollama-Mock-Fault": "malformed;after=1"})
+        httpx.post(
+            url + "/api/generate",
+            json={"model": "llama3.2", "prompt": "x"},
+            headers={"X-Ollama-Mock-Fault": "malformed;after=1"},
+        )
         httpx.post(url + "/api/chat", json={"model": 7})  # the request itself breaks the contract
         report = httpx.get(url + "/_mock/violations").json()
     endpoints = [v["endpoint"] for v in report["violations"]]
@@ -76,7 +81,9 @@ def test_unreachable_upstream_is_a_502_with_one_line() -> None:
     assert len(out.getvalue().splitlines()) == 1
 
 
-def _record(upstream: str, directory: Path, requests: list[tuple[str, str, Any, dict[str, str]]]) -> list[httpx.Response]:
+def _record(
+    upstream: str, directory: Path, requests: list[tuple[str, str, Any, dict[str, str]]]
+) -> list[httpx.Response]:
     got = []
     with serving(record.recording_proxy(upstream, str(directory), out=io.StringIO())) as url:
         for method, path, body, headers in requests:
@@ -86,22 +93,37 @@ def _record(upstream: str, directory: Path, requests: list[tuple[str, str, Any, 
 
 def test_record_then_replay_gives_the_recorded_bytes(make_mock, tmp_path: Path) -> None:
     upstream = make_mock()
-    recorded = _record(upstream.base_url, tmp_path, [
-        ("POST", "/api/chat", CHAT, {}),
-        ("POST", "/v1/chat/completions", {**CHAT, "stream": True}, {}),
-        ("GET", "/api/tags", None, {}),
-        ("POST", "/api/chat", {**CHAT, "model": "missing"}, {}),
-    ])
+    recorded = _record(
+        upstream.base_url,
+        tmp_path,
+        [
+            ("POST", "/api/chat", CHAT, {}),
+            ("POST", "/v1/chat/completions", {**CHAT, "stream": True}, {}),
+            ("GET", "/api/tags", None, {}),
+            ("POST", "/api/chat", {**CHAT, "model": "missing"}, {}),
+        ],
+    )
     files = sorted(p.name for p in tmp_path.iterdir())
-    assert files == ["0000-post-api-chat.json", "0001-post-v1-chat-completions.json", "0002-get-api-tags.json",
-                     "0003-post-api-chat.json"]
+    assert files == [
+        "0000-post-api-chat.json",
+        "0001-post-v1-chat-completions.json",
+        "0002-get-api-tags.json",
+        "0003-post-api-chat.json",
+    ]
     saved = json.loads((tmp_path / files[0]).read_text())
     assert saved["response"]["stream"] and all(r["data"].endswith("\n") for r in saved["response"]["records"])
     assert saved["violations"] == []
     replay = make_mock(cassette=str(tmp_path))
     for (method, path, body), before in zip(
-        [("POST", "/api/chat", CHAT), ("POST", "/v1/chat/completions", {**CHAT, "stream": True}),
-         ("GET", "/api/tags", None), ("POST", "/api/chat", {**CHAT, "model": "missing"})], recorded, strict=True):
+        [
+            ("POST", "/api/chat", CHAT),
+            ("POST", "/v1/chat/completions", {**CHAT, "stream": True}),
+            ("GET", "/api/tags", None),
+            ("POST", "/api/chat", {**CHAT, "model": "missing"}),
+        ],
+        recorded,
+        strict=True,
+    ):
         again = httpx.request(method, replay.base_url + path, json=body)
         assert (again.status_code, again.text) == (before.status_code, before.text)
         assert again.headers["content-type"] == before.headers["content-type"]
@@ -113,29 +135,43 @@ def test_replay_matching_ignores_key_order_and_volatile_fields(make_mock, tmp_pa
     replay = make_mock(cassette=str(tmp_path))
     reordered = {"stream": False, "keep_alive": "1h", "messages": CHAT["messages"], "model": "llama3.2"}
     assert httpx.post(replay.base_url + "/api/chat", json=reordered).text == before.text
-    miss = httpx.post(replay.base_url + "/api/chat", json={**CHAT, "messages": [{"role": "user", "content": "other"}]})
+    miss = httpx.post(
+        replay.base_url + "/api/chat", json={**CHAT, "messages": [{"role": "user", "content": "other"}]}
+    )
     assert miss.status_code == 404
-    assert miss.json()["error"] == ("ollama-mock: no cassette entry for POST /api/chat "
-                                    "(1 recorded POST /api/chat request(s), none with this body)")
+    assert miss.json()["error"] == (
+        "ollama-mock: no cassette entry for POST /api/chat "
+        "(1 recorded POST /api/chat request(s), none with this body)"
+    )
 
 
 def test_repeated_requests_replay_in_recorded_order(make_mock, tmp_path: Path) -> None:
     upstream = make_mock()
-    extensions.for_state(upstream.state).scenario.add(match={"message": "story"},
-                                                      sequence=[{"content": "one"}, {"content": "two"}])
+    extensions.for_state(upstream.state).scenario.add(
+        match={"message": "story"}, sequence=[{"content": "one"}, {"content": "two"}]
+    )
     body = {**CHAT, "stream": False}
     _record(upstream.base_url, tmp_path, [("POST", "/api/chat", body, {}), ("POST", "/api/chat", body, {})])
     replay = make_mock(cassette=str(tmp_path))
-    answers = [httpx.post(replay.base_url + "/api/chat", json=body).json()["message"]["content"] for _ in range(3)]
+    answers = [
+        httpx.post(replay.base_url + "/api/chat", json=body).json()["message"]["content"] for _ in range(3)
+    ]
     assert answers == ["one", "two", "two"]
 
 
 def test_keep_timing_replays_the_recorded_gaps(make_mock, tmp_path: Path) -> None:
     upstream = make_mock()
-    _record(upstream.base_url, tmp_path, [("POST", "/api/chat", CHAT, {"X-Ollama-Mock-Fault": "stall;after=1;seconds=0.4"})])
+    _record(
+        upstream.base_url,
+        tmp_path,
+        [("POST", "/api/chat", CHAT, {"X-Ollama-Mock-Fault": "stall;after=1;seconds=0.4"})],
+    )
     records = json.loads(next(tmp_path.iterdir()).read_text())["response"]["records"]
     assert records[1]["t"] - records[0]["t"] >= 0.35
-    fast, slow = make_mock(cassette=str(tmp_path)), make_mock(cassette=str(tmp_path), extra={"keep_timing": True})
+    fast, slow = (
+        make_mock(cassette=str(tmp_path)),
+        make_mock(cassette=str(tmp_path), extra={"keep_timing": True}),
+    )
     for mock, expect_slow in ((fast, False), (slow, True)):
         start = time.monotonic()
         httpx.post(mock.base_url + "/api/chat", json=CHAT)
@@ -178,6 +214,8 @@ def test_fault_header_also_breaks_a_replayed_stream(make_mock, tmp_path: Path) -
     upstream = make_mock()
     _record(upstream.base_url, tmp_path, [("POST", "/api/chat", CHAT, {})])
     replay = make_mock(cassette=str(tmp_path))
-    r = httpx.post(replay.base_url + "/api/chat", json=CHAT, headers={"X-Ollama-Mock-Fault": "midstream_error;after=2"})
+    r = httpx.post(
+        replay.base_url + "/api/chat", json=CHAT, headers={"X-Ollama-Mock-Fault": "midstream_error;after=2"}
+    )
     lines = [json.loads(x) for x in r.text.splitlines()]
     assert len(lines) == 3 and lines[-1] == {"error": "an error was encountered while running the model"}

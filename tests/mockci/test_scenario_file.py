@@ -40,25 +40,45 @@ def test_unknown_key_names_file_line_and_valid_keys(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as info:
         Scenario.load(_write(tmp_path, text))
     message = str(info.value)
-    assert message == (f"{tmp_path / 'scenario.yaml'}:4: unknown key 'respnse' "
-                       "(valid keys: name, match, respond, sequence, after_sequence)")
+    assert message == (
+        f"{tmp_path / 'scenario.yaml'}:4: unknown key 'respnse' "
+        "(valid keys: name, match, respond, sequence, after_sequence)"
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "line", "fragment"),
     [
-        ("- match: {modle: x}\n  respond: {content: y}\n", 1, "unknown key 'modle' (valid keys: endpoint, model"),
+        (
+            "- match: {modle: x}\n  respond: {content: y}\n",
+            1,
+            "unknown key 'modle' (valid keys: endpoint, model",
+        ),
         ("- respond:\n    content: 1\n", 2, "'content' must be a string"),
         ("- match:\n    message_regex: '('\n  respond: {content: y}\n", 2, "bad regular expression"),
-        ("- match: {endpoint: /api/tags}\n  respond: {content: y}\n", 1, "endpoint has value '/api/tags' (valid: chat, generate"),
+        (
+            "- match: {endpoint: /api/tags}\n  respond: {content: y}\n",
+            1,
+            "endpoint has value '/api/tags' (valid: chat, generate",
+        ),
         ("- respond:\n    fault: explode\n", 2, "unknown fault kind 'explode' (valid kinds: status, latency"),
         ("- respond:\n    error: {status: 200, message: x}\n", 2, "error status must be 400-599"),
-        ("- respond: {content: a}\n  sequence: [{content: b}]\n", 1, "exactly one of 'respond' or 'sequence'"),
-        ("rules:\n  - respond: {content: a}\nstrikt: true\n", 3, "unknown key 'strikt' (valid keys: rules, strict)"),
+        (
+            "- respond: {content: a}\n  sequence: [{content: b}]\n",
+            1,
+            "exactly one of 'respond' or 'sequence'",
+        ),
+        (
+            "rules:\n  - respond: {content: a}\nstrikt: true\n",
+            3,
+            "unknown key 'strikt' (valid keys: rules, strict)",
+        ),
         ("- respond: {content: [unclosed\n", 2, "invalid YAML"),
     ],
 )
-def test_bad_files_give_one_line_with_the_line_number(tmp_path: Path, text: str, line: int, fragment: str) -> None:
+def test_bad_files_give_one_line_with_the_line_number(
+    tmp_path: Path, text: str, line: int, fragment: str
+) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(ScenarioError) as info:
         Scenario.load(path)
@@ -83,37 +103,61 @@ def test_missing_file_is_one_line(tmp_path: Path) -> None:
 
 def test_error_key_uses_ollamas_message_catalogue() -> None:
     scenario = Scenario.from_rules([{"respond": {"error": {"key": "server_busy"}}}])
-    assert scenario.rules[0].responses[0].error == (503, "server busy, please try again.  maximum pending requests exceeded", None)
+    assert scenario.rules[0].responses[0].error == (
+        503,
+        "server busy, please try again.  maximum pending requests exceeded",
+        None,
+    )
 
 
 def test_shadowed_rule_warns_naming_both(tmp_path: Path) -> None:
-    text = ("- name: broad\n  match: {message: weather}\n  respond: {content: a}\n"
-            "- name: narrow\n  match: {message: weather in paris}\n  respond: {content: b}\n")
+    text = (
+        "- name: broad\n  match: {message: weather}\n  respond: {content: a}\n"
+        "- name: narrow\n  match: {message: weather in paris}\n  respond: {content: b}\n"
+    )
     path = _write(tmp_path, text)
-    with pytest.warns(ScenarioWarning, match=r"scenario.yaml:4: rule 'narrow' can never match: rule 'broad' \(.*:1\)"):
+    with pytest.warns(
+        ScenarioWarning, match=r"scenario.yaml:4: rule 'narrow' can never match: rule 'broad' \(.*:1\)"
+    ):
         Scenario.load(path)
 
 
 def test_partial_overlap_warns_and_fallback_does_not(recwarn: pytest.WarningsRecorder) -> None:
-    Scenario.from_rules([
-        {"name": "by-message", "match": {"message": "weather"}, "respond": {"content": "a"}},
-        {"name": "by-model", "match": {"model": "qwen3:8b"}, "respond": {"content": "b"}},
-    ])
+    Scenario.from_rules(
+        [
+            {"name": "by-message", "match": {"message": "weather"}, "respond": {"content": "a"}},
+            {"name": "by-model", "match": {"model": "qwen3:8b"}, "respond": {"content": "b"}},
+        ]
+    )
     found = [str(w.message) for w in recwarn if issubclass(w.category, ScenarioWarning)]
     assert len(found) == 1 and "'by-message' and 'by-model'" in found[0]
     recwarn.clear()
-    Scenario.from_rules([
-        {"name": "specific", "match": {"message": "weather", "model": "qwen3"}, "respond": {"content": "a"}},
-        {"name": "catch-all", "respond": {"content": "b"}},
-    ])
+    Scenario.from_rules(
+        [
+            {
+                "name": "specific",
+                "match": {"message": "weather", "model": "qwen3"},
+                "respond": {"content": "a"},
+            },
+            {"name": "catch-all", "respond": {"content": "b"}},
+        ]
+    )
     assert not [w for w in recwarn if issubclass(w.category, ScenarioWarning)]
 
 
 def test_disjoint_rules_do_not_warn(recwarn: pytest.WarningsRecorder) -> None:
-    Scenario.from_rules([
-        {"match": {"endpoint": "generate"}, "respond": {"content": "a"}},
-        {"match": {"endpoint": "chat", "tools": True}, "respond": {"content": "b"}},
-        {"match": {"endpoint": "chat", "tools": False, "header": {"x-test": "1"}}, "respond": {"content": "c"}},
-        {"match": {"endpoint": "chat", "tools": False, "header": {"x-test": "2"}}, "respond": {"content": "d"}},
-    ])
+    Scenario.from_rules(
+        [
+            {"match": {"endpoint": "generate"}, "respond": {"content": "a"}},
+            {"match": {"endpoint": "chat", "tools": True}, "respond": {"content": "b"}},
+            {
+                "match": {"endpoint": "chat", "tools": False, "header": {"x-test": "1"}},
+                "respond": {"content": "c"},
+            },
+            {
+                "match": {"endpoint": "chat", "tools": False, "header": {"x-test": "2"}},
+                "respond": {"content": "d"},
+            },
+        ]
+    )
     assert not [w for w in recwarn if issubclass(w.category, ScenarioWarning)]

@@ -17,16 +17,19 @@ ENDPOINTS = ["POST /api/chat", "POST /api/generate", "POST /v1/chat/completions"
 MODELS = ["llama3.2", "llama3.2:latest", "qwen3:8b", "Qwen3:8B", "gemma3:1b"]
 PROMPTS = ["what is the weather", "Weather in PARIS", "hello", "calc 12", ""]
 
-match_dicts = st.fixed_dictionaries({}, optional={
-    "endpoint": st.sampled_from(["chat", "generate", "/api/chat", "/v1/messages"]),
-    "model": st.sampled_from(["llama3.2", "qwen3:8b", ["gemma3:1b", "llama3.2"]]),
-    "message": st.sampled_from(["weather", "paris", "hello"]),
-    "message_regex": st.sampled_from([r"^calc \d+", "(?i)paris"]),
-    "tools": st.booleans(),
-    "tool_results": st.booleans(),
-    "turn": st.sampled_from([0, 1, [0, 2]]),
-    "header": st.sampled_from([{"x-test": "1"}, {"X-Test": "2"}]),
-})
+match_dicts = st.fixed_dictionaries(
+    {},
+    optional={
+        "endpoint": st.sampled_from(["chat", "generate", "/api/chat", "/v1/messages"]),
+        "model": st.sampled_from(["llama3.2", "qwen3:8b", ["gemma3:1b", "llama3.2"]]),
+        "message": st.sampled_from(["weather", "paris", "hello"]),
+        "message_regex": st.sampled_from([r"^calc \d+", "(?i)paris"]),
+        "tools": st.booleans(),
+        "tool_results": st.booleans(),
+        "turn": st.sampled_from([0, 1, [0, 2]]),
+        "header": st.sampled_from([{"x-test": "1"}, {"X-Test": "2"}]),
+    },
+)
 
 
 @st.composite
@@ -37,10 +40,16 @@ def contexts(draw: Any) -> ReplyContext:
     if tool_turn:
         messages += [{"role": "assistant", "content": ""}, {"role": "tool", "content": "24C"}]
     return ReplyContext(
-        endpoint=draw(st.sampled_from(ENDPOINTS)), model=draw(st.sampled_from(MODELS)), body={},
-        messages=messages, prompt=prompt, tools=draw(st.sampled_from([[], [{"type": "function"}]])),
-        has_tool_results=tool_turn, turn_index=draw(st.integers(0, 2)),
-        headers=draw(st.sampled_from([{}, {"x-test": "1"}, {"x-test": "2"}])), capabilities=[],
+        endpoint=draw(st.sampled_from(ENDPOINTS)),
+        model=draw(st.sampled_from(MODELS)),
+        body={},
+        messages=messages,
+        prompt=prompt,
+        tools=draw(st.sampled_from([[], [{"type": "function"}]])),
+        has_tool_results=tool_turn,
+        turn_index=draw(st.integers(0, 2)),
+        headers=draw(st.sampled_from([{}, {"x-test": "1"}, {"x-test": "2"}])),
+        capabilities=[],
     )
 
 
@@ -57,7 +66,9 @@ def test_fast_path_agrees_with_the_diagnostics(match: dict[str, Any], ctx: Reply
 
 @settings(max_examples=200, derandomize=True, deadline=None)
 @given(a=match_dicts, b=match_dicts, ctxs=st.lists(contexts(), min_size=1, max_size=20))
-def test_relation_is_never_contradicted_by_a_request(a: dict[str, Any], b: dict[str, Any], ctxs: list[ReplyContext]) -> None:
+def test_relation_is_never_contradicted_by_a_request(
+    a: dict[str, Any], b: dict[str, Any], ctxs: list[ReplyContext]
+) -> None:
     ra = build_rule({"match": a, "respond": {"content": "x"}}, ("rules", 0), _loc)
     rb = build_rule({"match": b, "respond": {"content": "y"}}, ("rules", 1), _loc)
     rel = relation(ra.matcher, rb.matcher)

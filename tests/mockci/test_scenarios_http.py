@@ -12,8 +12,14 @@ from ollama_conformance.mock_server import extensions
 
 from ollama_conformance import contracts
 
-WEATHER_TOOL = {"type": "function", "function": {"name": "get_weather", "description": "weather of a city",
-                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "weather of a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
 TOOL_LOOP = """\
 - name: call-weather
   match: {endpoint: chat, message: weather, tools: true, tool_results: false}
@@ -48,13 +54,20 @@ def loop_mock(make_mock, tmp_path: Path):
 def test_native_tool_loop_call_then_answer(loop_mock) -> None:
     url = loop_mock.base_url + "/api/chat"
     messages = [{"role": "user", "content": "What is the weather in Paris?"}]
-    first = httpx.post(url, json={"model": "llama3.2", "messages": messages, "tools": [WEATHER_TOOL], "stream": False})
+    first = httpx.post(
+        url, json={"model": "llama3.2", "messages": messages, "tools": [WEATHER_TOOL], "stream": False}
+    )
     assert first.status_code == 200 and first.headers["x-ollama-mock-rule"] == "call-weather"
     call = first.json()["message"]["tool_calls"][0]
     assert call["function"]["name"] == "get_weather" and call["function"]["arguments"] == {"city": "Paris"}
     assert call["id"] == "call_paris01"
-    messages += [first.json()["message"], {"role": "tool", "content": "sunny, 24C", "tool_name": "get_weather"}]
-    second = httpx.post(url, json={"model": "llama3.2", "messages": messages, "tools": [WEATHER_TOOL], "stream": False})
+    messages += [
+        first.json()["message"],
+        {"role": "tool", "content": "sunny, 24C", "tool_name": "get_weather"},
+    ]
+    second = httpx.post(
+        url, json={"model": "llama3.2", "messages": messages, "tools": [WEATHER_TOOL], "stream": False}
+    )
     assert second.json()["message"]["content"] == "It is sunny in Paris."
     assert not contracts.validate("POST /api/chat", "response", second.json())
     journal = extensions.for_state(loop_mock.state).journal
@@ -63,11 +76,21 @@ def test_native_tool_loop_call_then_answer(loop_mock) -> None:
 
 
 def test_same_rule_drives_v1_stream(loop_mock) -> None:
-    body = {"model": "llama3.2", "stream": True, "tools": [WEATHER_TOOL],
-            "messages": [{"role": "user", "content": "weather please"}]}
+    body = {
+        "model": "llama3.2",
+        "stream": True,
+        "tools": [WEATHER_TOOL],
+        "messages": [{"role": "user", "content": "weather please"}],
+    }
     r = httpx.post(loop_mock.base_url + "/v1/chat/completions", json=body)
     events = _sse(r.text)
-    calls = [c for e in events if isinstance(e, dict) for ch in e["choices"] for c in ch["delta"].get("tool_calls", [])]
+    calls = [
+        c
+        for e in events
+        if isinstance(e, dict)
+        for ch in e["choices"]
+        for c in ch["delta"].get("tool_calls", [])
+    ]
     assert calls[0]["function"] == {"name": "get_weather", "arguments": '{"city":"Paris"}'}
     assert events[-1] == "[DONE]" and events[-2]["choices"][0]["finish_reason"] == "tool_calls"
 
@@ -75,8 +98,11 @@ def test_same_rule_drives_v1_stream(loop_mock) -> None:
 def test_chunk_sizes_and_sequence(make_mock) -> None:
     mock = make_mock()
     scenario = extensions.for_state(mock.state).scenario
-    scenario.add(name="seq", match={"model": "qwen2.5-coder:1.5b"},
-                 sequence=[{"content": "first answer", "chunk_sizes": [5]}, {"content": "second"}])
+    scenario.add(
+        name="seq",
+        match={"model": "qwen2.5-coder:1.5b"},
+        sequence=[{"content": "first answer", "chunk_sizes": [5]}, {"content": "second"}],
+    )
     url = mock.base_url + "/api/generate"
     texts = []
     for _ in range(3):
@@ -88,8 +114,9 @@ def test_chunk_sizes_and_sequence(make_mock) -> None:
 
 def test_fall_through_after_sequence_hands_over_to_the_default(make_mock) -> None:
     mock = make_mock()
-    extensions.for_state(mock.state).scenario.add(match={"message": "ping"}, sequence=[{"content": "pong"}],
-                                                  after_sequence="fall_through")
+    extensions.for_state(mock.state).scenario.add(
+        match={"message": "ping"}, sequence=[{"content": "pong"}], after_sequence="fall_through"
+    )
     body = {"model": "llama3.2", "stream": False, "messages": [{"role": "user", "content": "ping"}]}
     first = httpx.post(mock.base_url + "/api/chat", json=body).json()["message"]["content"]
     second = httpx.post(mock.base_url + "/api/chat", json=body)
@@ -100,14 +127,30 @@ def test_fall_through_after_sequence_hands_over_to_the_default(make_mock) -> Non
 @pytest.mark.parametrize(
     ("endpoint", "path", "body", "expected"),
     [
-        ("native", "/api/chat", {"model": "llama3.2", "messages": [{"role": "user", "content": "x"}]},
-         {"error": "server busy, please try again.  maximum pending requests exceeded"}),
-        ("openai", "/v1/chat/completions", {"model": "llama3.2", "messages": [{"role": "user", "content": "x"}]},
-         {"error": {"message": "server busy, please try again.  maximum pending requests exceeded",
-                    "type": "api_error", "param": None, "code": None}}),
+        (
+            "native",
+            "/api/chat",
+            {"model": "llama3.2", "messages": [{"role": "user", "content": "x"}]},
+            {"error": "server busy, please try again.  maximum pending requests exceeded"},
+        ),
+        (
+            "openai",
+            "/v1/chat/completions",
+            {"model": "llama3.2", "messages": [{"role": "user", "content": "x"}]},
+            {
+                "error": {
+                    "message": "server busy, please try again.  maximum pending requests exceeded",
+                    "type": "api_error",
+                    "param": None,
+                    "code": None,
+                }
+            },
+        ),
     ],
 )
-def test_error_rule_uses_the_envelope_of_the_endpoint(make_mock, endpoint: str, path: str, body: dict, expected: dict) -> None:
+def test_error_rule_uses_the_envelope_of_the_endpoint(
+    make_mock, endpoint: str, path: str, body: dict, expected: dict
+) -> None:
     mock = make_mock()
     extensions.for_state(mock.state).scenario.add(respond={"error": {"key": "server_busy"}})
     r = httpx.post(mock.base_url + path, json=body)
@@ -116,7 +159,9 @@ def test_error_rule_uses_the_envelope_of_the_endpoint(make_mock, endpoint: str, 
 
 def test_rate_limit_rule_sends_retry_after(make_mock) -> None:
     mock = make_mock()
-    extensions.for_state(mock.state).scenario.add(respond={"error": {"status": 429, "message": "slow down", "retry_after": 7}})
+    extensions.for_state(mock.state).scenario.add(
+        respond={"error": {"status": 429, "message": "slow down", "retry_after": 7}}
+    )
     r = httpx.post(mock.base_url + "/api/generate", json={"model": "llama3.2", "prompt": "x"})
     assert (r.status_code, r.headers["retry-after"], r.json()) == (429, "7", {"error": "slow down"})
 
@@ -124,21 +169,34 @@ def test_rate_limit_rule_sends_retry_after(make_mock) -> None:
 def test_header_and_turn_matching(make_mock) -> None:
     mock = make_mock()
     scenario = extensions.for_state(mock.state).scenario
-    scenario.add(name="second-turn", match={"turn": 1, "header": {"X-Test-Id": "t1"}}, respond={"content": "turn two"})
-    history = [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}]
+    scenario.add(
+        name="second-turn", match={"turn": 1, "header": {"X-Test-Id": "t1"}}, respond={"content": "turn two"}
+    )
+    history = [
+        {"role": "user", "content": "a"},
+        {"role": "assistant", "content": "b"},
+        {"role": "user", "content": "c"},
+    ]
     url = mock.base_url + "/api/chat"
-    hit = httpx.post(url, json={"model": "llama3.2", "stream": False, "messages": history}, headers={"X-Test-Id": "t1"})
-    miss = httpx.post(url, json={"model": "llama3.2", "stream": False, "messages": history[:1]}, headers={"X-Test-Id": "t1"})
+    hit = httpx.post(
+        url, json={"model": "llama3.2", "stream": False, "messages": history}, headers={"X-Test-Id": "t1"}
+    )
+    miss = httpx.post(
+        url, json={"model": "llama3.2", "stream": False, "messages": history[:1]}, headers={"X-Test-Id": "t1"}
+    )
     assert hit.json()["message"]["content"] == "turn two"
     assert miss.json()["message"]["content"] != "turn two"
 
 
 def test_regex_match_and_thinking(make_mock) -> None:
     mock = make_mock()
-    extensions.for_state(mock.state).scenario.add(match={"message_regex": r"^calc \d+"},
-                                                  respond={"thinking": "adding", "content": "42"})
-    r = httpx.post(mock.base_url + "/api/chat", json={"model": "qwen3:8b", "stream": False,
-                                                      "messages": [{"role": "user", "content": "calc 40+2"}]})
+    extensions.for_state(mock.state).scenario.add(
+        match={"message_regex": r"^calc \d+"}, respond={"thinking": "adding", "content": "42"}
+    )
+    r = httpx.post(
+        mock.base_url + "/api/chat",
+        json={"model": "qwen3:8b", "stream": False, "messages": [{"role": "user", "content": "calc 40+2"}]},
+    )
     message = r.json()["message"]
     assert message["content"] == "42" and message["thinking"] == "adding"
 
@@ -147,14 +205,21 @@ def test_strict_mode_names_nearest_rule_and_field(make_mock, tmp_path: Path) -> 
     path = tmp_path / "s.yaml"
     path.write_text(TOOL_LOOP)
     mock = make_mock(scenario=str(path), strict=True)
-    r = httpx.post(mock.base_url + "/api/chat", json={"model": "llama3.2", "messages": [{"role": "user", "content": "weather?"}]})
+    r = httpx.post(
+        mock.base_url + "/api/chat",
+        json={"model": "llama3.2", "messages": [{"role": "user", "content": "weather?"}]},
+    )
     assert r.status_code == 400
     message = r.json()["error"]
     assert message.startswith("ollama-mock: no scenario rule matched POST /api/chat")
     assert "nearest rule 'call-weather'" in message and "tools expected true, got 0 tools" in message
-    v1 = httpx.post(mock.base_url + "/v1/chat/completions",
-                    json={"model": "llama3.2", "messages": [{"role": "user", "content": "hello"}]})
-    assert v1.status_code == 400 and v1.json()["error"]["message"].startswith("ollama-mock: no scenario rule matched")
+    v1 = httpx.post(
+        mock.base_url + "/v1/chat/completions",
+        json={"model": "llama3.2", "messages": [{"role": "user", "content": "hello"}]},
+    )
+    assert v1.status_code == 400 and v1.json()["error"]["message"].startswith(
+        "ollama-mock: no scenario rule matched"
+    )
 
 
 def test_delays_are_reported_in_virtual_time_without_sleeping(make_mock) -> None:
@@ -170,8 +235,12 @@ def test_delays_are_reported_in_virtual_time_without_sleeping(make_mock) -> None
 def test_real_delays_pace_the_stream(make_mock) -> None:
     mock = make_mock()
     extensions.for_state(mock.state).scenario.add(respond={"content": "a b", "delays": [0.0, 0.3]})
-    with httpx.Client() as client, client.stream("POST", mock.base_url + "/api/generate",
-                                                  json={"model": "llama3.2", "prompt": "x"}) as r:
+    with (
+        httpx.Client() as client,
+        client.stream(
+            "POST", mock.base_url + "/api/generate", json={"model": "llama3.2", "prompt": "x"}
+        ) as r,
+    ):
         import time
 
         start = time.monotonic()
