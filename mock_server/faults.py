@@ -4,7 +4,8 @@ Header (any language can send it):
 
     X-Ollama-Mock-Fault: <kind>[;key=value]...
 
-    status;code=429;retry_after=2     HTTP error before any output (Ollama's envelope per API)
+    status;code=429;retry_after=2     HTTP error before any output (Ollama's envelope per API);
+                                      should_retry=false adds x-should-retry: false (no SDK retries)
     latency;ms=250                    wait before the answer
     midstream_error;after=2;message=boom   native: {"error": ...} line, HTTP 200, no done:true
     drop;after=3                      connection dropped after 3 records
@@ -34,7 +35,7 @@ DELIBERATE = "X-Ollama-Mock-Deliberate"
 KINDS = ("status", "latency", "midstream_error", "drop", "malformed", "stall")
 STATUS_CODES = (400, 404, 429, 500, 503)
 _PARAMS: dict[str, dict[str, type]] = {
-    "status": {"code": int, "message": str, "retry_after": int},
+    "status": {"code": int, "message": str, "retry_after": int, "should_retry": str},
     "latency": {"ms": int},
     "midstream_error": {"after": int, "message": str},
     "drop": {"after": int},
@@ -54,6 +55,7 @@ class Fault:
     code: int = 500
     message: str | None = None
     retry_after: int | None = None
+    should_retry: str | None = None  # "true"/"false": adds x-should-retry (openai SDKs obey it)
     ms: int = 0
     after: int = 1
     seconds: float = 1.0
@@ -61,7 +63,7 @@ class Fault:
     def describe(self) -> str:
         """The fault in header syntax (what the journal shows)."""
         keys = {
-            "status": ("code", "retry_after"),
+            "status": ("code", "retry_after", "should_retry"),
             "latency": ("ms",),
             "midstream_error": ("after",),
             "drop": ("after",),
@@ -113,6 +115,8 @@ def from_dict(data: dict[str, Any]) -> Fault:
         if key not in allowed:
             raise FaultError(f"unknown parameter {key!r} for fault {kind} (valid: {', '.join(allowed)})")
         values[key] = _convert(kind, key, raw, allowed[key])
+    if values.get("should_retry") not in (None, "true", "false"):
+        raise FaultError(f"fault status has should_retry={values['should_retry']!r} (valid: true|false)")
     if kind == "status" and values.get("code", 500) not in STATUS_CODES:
         valid = "|".join(map(str, STATUS_CODES))
         raise FaultError(f"fault status has code={values['code']} (valid: {valid})")
@@ -152,6 +156,8 @@ def error_outcome(fault: Fault, info: RequestInfo, body: Any) -> Single:
     headers = {DELIBERATE: "fault-status"}
     if fault.retry_after is not None:
         headers["Retry-After"] = str(fault.retry_after)
+    if fault.should_retry is not None:
+        headers["x-should-retry"] = fault.should_retry
     ctype = "application/json; charset=utf-8" if info.api == "native" else "application/json"
     return Single(
         errors.envelope(info.api, fault.code, message), status=fault.code, content_type=ctype, headers=headers

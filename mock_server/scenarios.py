@@ -133,11 +133,10 @@ class Scenario:
             if spec.fault.kind == "status":
                 from .faults import status_message
 
-                raise OllamaError(
-                    spec.fault.code,
-                    status_message(spec.fault, _info(ctx), ctx.body),
-                    _retry_headers(spec.fault.retry_after),
-                )
+                headers = _retry_headers(spec.fault.retry_after)
+                if spec.fault.should_retry is not None:
+                    headers["x-should-retry"] = spec.fault.should_retry
+                raise OllamaError(spec.fault.code, status_message(spec.fault, _info(ctx), ctx.body), headers)
             mark.fault, mark.fault_source = spec.fault, "rule"
         if spec.error is not None:
             status, message, retry_after = spec.error

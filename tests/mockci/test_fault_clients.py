@@ -131,3 +131,12 @@ def test_openai_stream_sees_a_dropped_connection(mock_url: str) -> None:
             model="llama3.2", messages=MESSAGES, stream=True
         ):
             pass
+
+
+def test_should_retry_false_stops_openai_retries(make_mock) -> None:
+    mock = make_mock()
+    with openai.OpenAI(base_url=mock.base_url + "/v1", api_key="ollama", max_retries=3,
+                       default_headers={"X-Ollama-Mock-Fault": "status;code=503;should_retry=false"}) as client:
+        with pytest.raises(openai.InternalServerError):
+            client.chat.completions.create(model="llama3.2", messages=MESSAGES)
+    assert len(extensions.for_state(mock.state).journal.requests("/v1/chat/completions")) == 1

@@ -250,3 +250,12 @@ def test_real_delays_pace_the_stream(make_mock) -> None:
                 first_at = time.monotonic() - start
         total = time.monotonic() - start
     assert first_at is not None and first_at < 0.25 and total >= 0.3
+
+
+def test_status_fault_in_a_rule_keeps_its_headers(make_mock) -> None:
+    mock = make_mock()
+    extensions.for_state(mock.state).scenario.add(respond={"fault": "status;code=429;retry_after=3;should_retry=false"})
+    r = httpx.post(mock.base_url + "/v1/chat/completions",
+                   json={"model": "llama3.2", "messages": [{"role": "user", "content": "x"}]})
+    assert (r.status_code, r.headers["retry-after"], r.headers["x-should-retry"]) == (429, "3", "false")
+    assert r.json()["error"]["message"] == "too many requests"
