@@ -17,7 +17,6 @@ importing this package costs only the stdlib loader.
 
 from __future__ import annotations
 
-import sys
 from importlib import import_module
 from typing import Any
 
@@ -43,8 +42,12 @@ _LAZY = {
 
 
 def _sub(name: str) -> Any:
-    """A submodule, imported on first use (sys.modules first: this is on the hot path)."""
-    return sys.modules.get(f"{__name__}.{name}") or import_module(f".{name}", __name__)
+    """A submodule, imported on first use.
+
+    Always through import_module: a bare sys.modules lookup could hand one thread a module that
+    another thread (the mock's self-check) is still importing; import_module waits for it.
+    """
+    return import_module(f".{name}", __name__)
 
 
 def validate(endpoint: str, kind: str, instance: Any, *, variant: str | None = None) -> list[Any]:

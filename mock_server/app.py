@@ -75,7 +75,8 @@ def _mock_routes(state: State) -> list[Route]:
         from . import __version__
 
         body = {"mock": "ollama-conformance", "version": __version__, "profile": profile.name,
-                "profile_version": profile.version, "gaps": list(profile.gaps)}
+                "profile_version": profile.version, "gaps": list(profile.gaps),
+                "expected_gaps": list(getattr(profile, "expected_gaps", ()))}
         await plain(send, 200, "application/json; charset=utf-8", dumps(body))
 
     routes = [Route("/_mock/info", _Dispatch({"GET": info}))]

@@ -10,6 +10,7 @@ Every user error is one line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import sys
 from typing import Any, TextIO
@@ -78,7 +79,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     add("--scenario", metavar="FILE", help="YAML/JSON scenario rules")
     add("--seed", type=int, help="seed for reproducible faults and text")
     add("--fault-rate", type=_rate, default=0.0, help="share of requests that get a random fault (0..1)")
-    add("--cassette", metavar="FILE", help="replay recorded exchanges from this cassette")
+    add("--cassette", metavar="DIR", help="replay the exchanges recorded in this cassette folder")
+    add("--keep-timing", action="store_true", help="with --cassette: keep the recorded gaps between chunks")
     add("--strict", action="store_true", help="answer an error when no scenario rule matches")
     add("--virtual-time", action="store_true", help="report stream delays without sleeping")
     add("--validate-emitted", action="store_true", help="self-check every emitted body against the contracts")
@@ -112,6 +114,8 @@ def serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             strict=args.strict or None, virtual_time=args.virtual_time or None,
             validate_emitted=args.validate_emitted or None, log_level=args.log_level,
         )
+        if args.keep_timing:
+            settings = dataclasses.replace(settings, extra={**settings.extra, "keep_timing": True})
         from .app import create_app
 
         app = create_app(settings)

@@ -22,14 +22,9 @@ MOCK_DEVIATIONS = {
 # Where what the suite observes differs from a profile's list, for a known reason (each entry is
 # toggled: a listed gap the mock cannot show, or a gap the mock shows beyond its list). Equality
 # below fails the day an entry stops being true, so the list cannot go stale.
-KNOWN_DIFFERENCES: dict[str, dict[int, str]] = {
-    # stream_tool_calls=as_text (before v0.4.6): no tool-call delta exists, so "no index on
-    # tool-call deltas" (7, v0.4.6 only) and "whole call in one delta" (9) cannot be observed.
-    "ollama-0.4.5": {7: "no tool-call deltas when calls stream as text", 9: "same"},
-    # native_tool_call_index=none: the mock's /v1 layer then gives every parallel call index 0
-    # (gap 8), which the profile does not list; either the list or the /v1 layer should change.
-    "ollama-0.5.11": {8: "mock /v1 index 0 for every call when native calls carry no index"},
-}
+# Gaps a profile documents that the suite cannot observe (none today: a profile's
+# "expected_gaps" must list exactly what the suite reports against it).
+KNOWN_DIFFERENCES: dict[str, dict[int, str]] = {}
 
 
 def _run(tmp_path: Path, *argv: str) -> tuple[int, dict]:
