@@ -1,0 +1,213 @@
+"""The Go types Ollama decodes each request body into, built once per endpoint from its request schema.
+
+The schema says the JSON type of every field, at any depth (following `$ref` into
+common/defs.json and the like); the schemas name only the top-level Go struct (`x-go-struct`) and
+some Go types (`x-go-type`), so the nested Go structs Ollama uses (api.Message, api.Tool, ...) are
+named here, with whether they have their own UnmarshalJSON (that changes Go's error: see decode.py).
+A nested object the table does not name is left unchecked: its Go type may be json.RawMessage or
+`any`, which take every value. `options` is a map[string]any: its values fail later (§0.8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from ollama_conformance import contracts
+
+_PACKAGE = {"native": "api", "openai": "openai", "anthropic": "anthropic"}
+_KIND = {"string": "string", "integer": "number", "number": "number", "boolean": "bool", "object": "object", "array": "array"}
+_GO = {"string": "string", "integer": "int", "number": "float64", "boolean": "bool",
+       "object": "map[string]interface {}", "array": "[]interface {}"}
+_INTS = frozenset({"int", "int32", "int64", "uint", "uint32", "uint64"})
+_DECODERS = ("think", "keep_alive")  # top-level fields with Ollama's own decoders (decode.py)
+
+
+@dataclass(frozen=True)
+class GoType:
+    """One Go type: the JSON kinds it accepts and, for structs, arrays and maps, what is inside."""
+
+    go: str  # the Go type named in messages ("[]api.Message", "string")
+    kinds: frozenset[str] = frozenset()  # JSON kinds Go accepts; empty: anything
+    integer: bool = False  # an int: a number with a fraction does not fit
+    custom: bool = False  # has its own UnmarshalJSON: an error inside ends decoding at once
+    struct: str = ""  # Go struct name, for "Go struct field <Struct>.<path>"
+    fields: dict[str, GoType] | None = None  # struct fields by JSON name
+    folded: dict[str, str] | None = None  # lower-cased JSON name -> JSON name (Go matches either)
+    item: GoType | None = None  # array element or map value
+    decoder: str | None = None  # "think" / "keep_alive": checked by that decoder instead
+
+
+# Schema locations and struct fields whose Go type the schemas do not name: (Go type, own
+# UnmarshalJSON, unchecked inside). Ollama's api.Message lowercases the role in its UnmarshalJSON.
+_NAMED: dict[str, tuple[str, bool, bool]] = {
+    "common/defs.json#/definitions/message_request": ("api.Message", True, False),
+    "common/defs.json#/definitions/tool": ("api.Tool", False, False),
+    "common/defs.json#/definitions/tool_call_request": ("api.ToolCall", False, False),
+    "common/defs.json#/definitions/tool_call_function_request": ("api.ToolCallFunction", False, False),
+    "common/defs.json#/definitions/tool_property": ("api.ToolProperty", False, False),
+    "common/defs.json#/definitions/options": ("map[string]interface {}", False, True),
+    "Tool.function": ("api.ToolFunction", False, False),
+    "ToolFunction.parameters": ("api.ToolFunctionParameters", False, False),
+    "ToolFunctionParameters.properties": ("api.ToolPropertiesMap", True, False),  # keeps key order
+    "ToolProperty.properties": ("api.ToolPropertiesMap", True, False),
+    "ToolCallFunction.arguments": ("api.ToolCallFunctionArguments", True, True),
+}
+_BYTES = {"common/defs.json#/definitions/image_base64": "api.ImageData"}  # []byte: base64 text or numbers
+
+
+@cache
+def request_type(endpoint: str, api: str) -> GoType | None:
+    """The Go struct `endpoint`'s body decodes into (None: nothing to check)."""
+    try:
+        path = contracts.operation(endpoint).get("request")
+        document = contracts.schema(path) if path else None
+    except (KeyError, OSError, ValueError):
+        document, path = None, None
+    if not document or not path or "x-go-struct" not in document:
+        return fallback_type(endpoint)
+    struct = str(document["x-go-struct"])
+    known = FALLBACK.get(endpoint, {})
+    fields = {key: _top_field(key, prop, path, struct, known.get(key)) for key, prop in document.get("properties", {}).items()}
+    return _struct(f"{_PACKAGE.get(api, 'api')}.{struct}", struct, fields)
+
+
+def _struct(go: str, struct: str, fields: dict[str, GoType], custom: bool = False) -> GoType:
+    folded = {name.lower(): name for name in reversed(list(fields))}
+    return GoType(go, frozenset({"object"}), custom=custom, struct=struct, fields=fields, folded=folded)
+
+
+def _top_field(key: str, prop: dict[str, Any], doc: str, struct: str, known: str | None) -> GoType:
+    if key in _DECODERS:
+        return GoType(key, decoder=key)
+    node, loc = _resolve(prop, doc)
+    kind = _single_type(node)
+    if kind is None:
+        return GoType(str(node.get("x-go-type", "interface {}")))
+    go = node.get("x-go-type") or (known if known and _go_kind(known) == _KIND[kind] else _GO[kind])
+    return _shaped(node, loc, f"{struct}.{key}", str(go), kind)
+
+
+def _field(prop: Any, doc: str, name: str, hint: str | None) -> GoType | None:
+    """A nested field's Go type; None when nothing can be said about it."""
+    if not isinstance(prop, dict):
+        return None
+    node, loc = _resolve(prop, doc)
+    node = _non_null(node)
+    if loc in _BYTES:
+        return GoType(_BYTES[loc], frozenset({"string", "array"}))
+    kind = _single_type(node)
+    named = _NAMED.get(loc) or _NAMED.get(name)
+    go = named[0] if named else node.get("x-go-type") or hint
+    if kind is None or (kind == "object" and not go):
+        return None
+    return _shaped(node, loc, name, str(go or _GO[kind]), kind)
+
+
+def _shaped(node: dict[str, Any], loc: str, name: str, go: str, kind: str) -> GoType:
+    """A field of JSON type `kind` and Go type `go`, with its inside when it has one."""
+    doc = loc.split("#", 1)[0]
+    named = _NAMED.get(loc) or _NAMED.get(name)
+    custom, opaque = (named[1], named[2]) if named else (False, False)
+    if kind == "array":
+        hint = go[2:] if go.startswith("[]") else None
+        item = _field(node.get("items"), doc, "", hint)
+        return GoType(go, frozenset({"array"}), custom=custom, item=item)
+    if kind != "object" or opaque or not (named or "x-go-type" in node or go.startswith(("api.", "openai.", "anthropic."))):
+        return GoType(go, frozenset({_KIND[kind]}), integer=go in _INTS, custom=custom)
+    if "properties" in node:
+        struct = go.lstrip("*[]").rsplit(".", 1)[-1]
+        fields = {k: f for k, p in node["properties"].items() if (f := _field(p, doc, f"{struct}.{k}", None)) is not None}
+        return _struct(go, struct, fields, custom)
+    extra = node.get("additionalProperties")
+    item = _field(extra, doc, "", None) if isinstance(extra, dict) else None
+    return GoType(go, frozenset({"object"}), custom=custom, item=item)
+
+
+def _resolve(prop: dict[str, Any], doc: str) -> tuple[dict[str, Any], str]:
+    """`prop` with its `$ref` followed (relative file and JSON pointer); the location it came from."""
+    loc = doc
+    for _ in range(8):  # refs to refs are short chains
+        ref = prop.get("$ref")
+        if not isinstance(ref, str):
+            break
+        file_part, _, pointer = ref.partition("#")
+        loc_doc = _join(doc.rsplit("/", 1)[0] if "/" in doc else "", file_part) if file_part else doc.split("#", 1)[0]
+        target: Any = contracts.schema(loc_doc)
+        for step in [p for p in pointer.split("/") if p]:
+            target = target.get(step, {}) if isinstance(target, dict) else {}
+        prop, doc, loc = (target if isinstance(target, dict) else {}), loc_doc, f"{loc_doc}#{pointer}"
+    return prop, loc
+
+
+def _join(base: str, relative: str) -> str:
+    parts = base.split("/") if base else []
+    for piece in relative.split("/"):
+        if piece == "..":
+            parts = parts[:-1]
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _non_null(node: dict[str, Any]) -> dict[str, Any]:
+    """An `anyOf` whose only other branch is null is that branch (null decodes as nothing)."""
+    branches = node.get("anyOf")
+    if isinstance(branches, list):
+        rest = [b for b in branches if isinstance(b, dict) and b.get("type") != "null"]
+        if len(rest) == 1 and len(branches) == 2:
+            return rest[0]
+    return node
+
+
+def _single_type(node: dict[str, Any]) -> str | None:
+    kind = node.get("type")
+    if isinstance(kind, list):
+        kinds = [k for k in kind if k != "null"]
+        kind = kinds[0] if len(kinds) == 1 else None
+    return kind if isinstance(kind, str) and kind in _KIND else None
+
+
+def _go_kind(go: str) -> str:
+    if go.startswith("[]") or go == "api.Tools":
+        return "array"
+    if go.startswith("map[") or go == "api.Options":
+        return "object"
+    return {"string": "string", "bool": "bool", "int": "number", "float64": "number"}.get(go, "any")
+
+
+def fallback_type(endpoint: str) -> GoType | None:
+    """Top-level types from FALLBACK, for an endpoint whose schema has no x-go-struct."""
+    if endpoint not in FALLBACK:
+        return None
+    struct, fields = FALLBACK_STRUCT[endpoint], FALLBACK[endpoint]
+    nodes = {k: GoType(k, decoder=k) if k in _DECODERS else
+             GoType(go, frozenset() if _go_kind(go) == "any" else frozenset({_go_kind(go)}), integer=go in _INTS)
+             for k, go in fields.items()}
+    return _struct(f"api.{struct}", struct, nodes)
+
+
+_OPTS = "map[string]interface {}"
+_MSGS = "[]api.Message"
+FALLBACK_STRUCT = {"POST /api/generate": "GenerateRequest", "POST /api/chat": "ChatRequest", "POST /api/embed": "EmbedRequest",
+                   "POST /api/embeddings": "EmbeddingRequest", "POST /api/create": "CreateRequest",
+                   "POST /api/show": "ShowRequest", "POST /api/copy": "CopyRequest", "DELETE /api/delete": "DeleteRequest",
+                   "POST /api/pull": "PullRequest", "POST /api/push": "PushRequest"}
+FALLBACK: dict[str, dict[str, str]] = {  # Go type names of top-level fields ("any": not checked)
+    "POST /api/generate": dict(model="string", prompt="string", suffix="string", system="string", template="string",
+                               context="[]int", stream="bool", raw="bool", format="any", images="[]api.ImageData",
+                               options=_OPTS, logprobs="bool", top_logprobs="int", keep_alive="any", think="any"),
+    "POST /api/chat": dict(model="string", messages=_MSGS, stream="bool", format="any", tools="api.Tools",
+                           options=_OPTS, logprobs="bool", top_logprobs="int", keep_alive="any", think="any"),
+    "POST /api/embed": dict(model="string", input="any", truncate="bool", dimensions="int", options=_OPTS, keep_alive="any"),
+    "POST /api/embeddings": dict(model="string", prompt="string", options=_OPTS, keep_alive="any"),
+    "POST /api/create": dict(model="string", stream="bool", quantize="string", files="map[string]string",
+                             adapters="map[string]string", template="string", license="any", system="string",
+                             parameters=_OPTS, messages=_MSGS, name="string", **{"from": "string"}),
+    "POST /api/show": dict(model="string", system="string", verbose="bool", options=_OPTS, name="string"),
+    "POST /api/copy": dict(source="string", destination="string"),
+    "DELETE /api/delete": dict(model="string", name="string"),
+    "POST /api/pull": dict(model="string", insecure="bool", stream="bool", name="string"),
+    "POST /api/push": dict(model="string", insecure="bool", stream="bool", name="string"),
+}
