@@ -1,33 +1,31 @@
 """Request bodies decoded the way Ollama's Go code decodes them, errors included (reference §0.4).
 
-Empty body, Go's json.Decoder syntax messages, Go type-mismatch messages checked against the
-request schema's top-level property types (precomputed once per endpoint), and the custom
+Empty body, Go's syntax messages (gojson.py), Go type-mismatch messages at any depth checked
+against the Go types of the request schema (gotypes.py, built once per endpoint), and the custom
 `think` / `keep_alive` decoders. Gin's decoder reads the first JSON value and ignores the rest.
+
+Go's encoding/json keeps the first type mismatch and decodes on; an error returned by a type's
+own UnmarshalJSON (api.Message, think, keep_alive, ...) ends decoding at once and wins. Its
+message names the struct the failing path starts from: `ChatRequest.messages.role` for a field
+inside api.Message (its UnmarshalJSON re-decodes it), `ToolFunction.tools.function.name` where
+no such decoder sits in between (the innermost struct, then the whole path).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from ollama_conformance import contracts
 
 from .errors import OllamaError
+from .gojson import first_value_end, json_kind
+from .gotypes import GoType, request_type
 
 _UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _THINK_LEVELS = ("high", "medium", "low", "max")
-_KIND_OF: dict[type, str] = {str: "string", list: "array", dict: "object"}
 _GO_KIND: dict[type, str] = {bool: "bool", dict: "map[string]interface {}", list: "[]interface {}"}
-_PACKAGE = {"native": "api", "openai": "openai", "anthropic": "anthropic"}
-
-
-@dataclass(frozen=True)
-class Rules:
-    struct: str  # Go struct name for field errors ("ChatRequest")
-    package: str
-    fields: dict[str, tuple[str, str]]  # json key -> (JSON kind accepted, Go type name)
 
 
 def decode_body(endpoint: str, api: str, raw: bytes) -> Any:
@@ -38,17 +36,18 @@ def decode_body(endpoint: str, api: str, raw: bytes) -> Any:
     try:
         value = json.loads(text, parse_constant=_no_constants)
     except ValueError:
-        value = json.loads(text[: _Scanner(text).scan()])  # Go stops after the first value
+        value = json.loads(text[: first_value_end(text)])  # Go stops after the first value
     if value is None:
         return {}
-    rules = rules_for(endpoint, api)
-    if rules is None:
+    root = request_type(endpoint, api)
+    if root is None:
         return value
     if not isinstance(value, dict):
-        kind = _json_kind(value)
-        raise OllamaError(400, f"json: cannot unmarshal {kind} into Go value of type {rules.package}.{rules.struct}")
-    body = _fold_keys(value, rules.fields)
-    _check_fields(body, rules)
+        raise OllamaError(400, f"json: cannot unmarshal {json_kind(value)} into Go value of type {root.go}")
+    walk = _Walk()
+    body = walk.fields(value, root, (), None)
+    if walk.saved is not None:
+        raise OllamaError(400, walk.saved)
     if api == "native":
         _lower_roles(body)
     return body
@@ -58,51 +57,70 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")  # Python accepts NaN/Infinity; Go does not
 
 
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    return _KIND_OF[type(value)]
+class _Walk:
+    """One decode: checks a value against its Go type, keeping Go's first mismatch in `saved`."""
+
+    __slots__ = ("saved",)
+
+    def __init__(self) -> None:
+        self.saved: str | None = None
+
+    def value(self, value: Any, node: GoType, struct: str, path: tuple[str, ...], pin: str | None) -> None:
+        if value is None:
+            return  # null leaves a Go value as it is
+        if node.decoder is not None:
+            _DECODERS[node.decoder](value)
+            return
+        if node.custom:  # its own UnmarshalJSON: a mismatch inside is returned at once
+            inner = _Walk()
+            inner.shape(value, node, struct, path, pin or struct)
+            if inner.saved is not None:
+                raise OllamaError(400, inner.saved)
+            return
+        self.shape(value, node, struct, path, pin)
+
+    def shape(self, value: Any, node: GoType, struct: str, path: tuple[str, ...], pin: str | None) -> None:
+        kind = json_kind(value)
+        if node.kinds and kind not in node.kinds or node.integer and isinstance(value, float):
+            if self.saved is None:
+                self.saved = _mismatch(value, kind, node, pin or struct, path)
+            return
+        if node.fields is not None:
+            self.fields(value, node, path, pin)
+        elif node.item is not None:
+            for item in value if kind == "array" else value.values():
+                self.value(item, node.item, struct, path, pin)
+
+    def fields(self, value: dict[str, Any], node: GoType, path: tuple[str, ...], pin: str | None) -> dict[str, Any]:
+        """The struct's fields checked in the order sent; keys folded to the field names (in place)."""
+        fields = node.fields or {}
+        if any(key not in fields for key in value):
+            value = _fold_keys(value, node)
+        for key, item in value.items():
+            field = fields.get(key)
+            if field is not None:
+                self.value(item, field, node.struct, (*path, key), pin)
+        return value
 
 
-def _fold_keys(value: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
-    # Go matches JSON keys to struct fields case-insensitively (an exact key wins).
-    lowered = {name.lower(): name for name in fields}
+def _mismatch(value: Any, kind: str, node: GoType, struct: str, path: tuple[str, ...]) -> str:
+    if kind == "number":  # a fraction for an int field: Go names the literal
+        kind = f"number {json.dumps(value)}" if node.integer and isinstance(value, float) else kind
+    return contracts.message("json_type", json_type=kind, go_struct=struct, field=".".join(path), go_type=node.go)
+
+
+def _fold_keys(value: dict[str, Any], node: GoType) -> dict[str, Any]:
+    # Go matches JSON keys to struct fields case-insensitively (an exact key wins); the dict is
+    # rewritten in place so that nested objects the handlers read see the field names too.
+    fields, folded = node.fields or {}, node.folded or {}
     out: dict[str, Any] = {}
     for key, item in value.items():
-        target = key if key in fields else lowered.get(key.lower(), key)
+        target = key if key in fields else folded.get(key.lower(), key)
         if target == key or target not in value:
             out[target] = item
-    return out
-
-
-def _check_fields(body: dict[str, Any], rules: Rules) -> None:
-    # Go keeps the first type mismatch and goes on; a custom decoder's error aborts at once.
-    first: str | None = None
-    for key, item in body.items():
-        spec = rules.fields.get(key)
-        if spec is None or item is None:
-            continue
-        if key == "think":
-            _check_think(item)
-        elif key == "keep_alive":
-            _check_keep_alive(item)
-        elif first is None:
-            first = _type_error(item, spec, f"{rules.struct}.{key}")
-    if first is not None:
-        raise OllamaError(400, first)
-
-
-def _type_error(value: Any, spec: tuple[str, str], where: str) -> str | None:
-    kind, go_type = spec
-    actual = _json_kind(value)
-    if kind == "any" or (kind == actual and not (go_type == "int" and isinstance(value, float))):
-        return None
-    if kind == actual:  # a fraction for an int field: Go names the literal
-        actual = f"number {json.dumps(value)}"
-    return contracts.message("json_type", json_type=actual, go_struct=where.split(".")[0],
-                             field=where.split(".", 1)[1], go_type=go_type)
+    value.clear()
+    value.update(out)
+    return value
 
 
 def _check_think(value: Any) -> None:
@@ -125,6 +143,9 @@ def _check_keep_alive(value: Any) -> None:
             raise OllamaError(400, str(exc)) from None
         return
     raise OllamaError.of("keep_alive_bad_type", go_type=_GO_KIND.get(type(value), "string"))
+
+
+_DECODERS = {"think": _check_think, "keep_alive": _check_keep_alive}
 
 
 def _lower_roles(body: dict[str, Any]) -> None:
@@ -166,234 +187,6 @@ def parse_go_duration(text: str) -> float:
 def _take(text: str, chars: str) -> tuple[str, str]:
     count = len(text) - len(text.lstrip(chars))
     return text[:count], text[count:]
-
-
-# --- Go encoding/json syntax errors -------------------------------------------------------------
-
-
-class _Scanner:
-    """Finds the end of the first JSON value, or raises Go's decoder message for the first error."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-
-    def scan(self) -> int:
-        self._value("looking for beginning of value")
-        return self.pos
-
-    def _peek(self) -> str:
-        while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n":
-            self.pos += 1
-        if self.pos >= len(self.text):
-            raise OllamaError.of("json_eof")
-        return self.text[self.pos]
-
-    def _fail(self, context: str) -> OllamaError:
-        return OllamaError(400, f"invalid character {_quote_char(self.text[self.pos])} {context}")
-
-    def _value(self, context: str) -> None:
-        ch = self._peek()
-        if ch == "{":
-            self._container("}", "looking for beginning of object key string", "after object key:value pair")
-        elif ch == "[":
-            self._container("]", "", "after array element")
-        elif ch == '"':
-            self._string()
-        elif ch == "-" or ch.isdigit():
-            self._number()
-        elif ch in "tfn":
-            self._literal({"t": "true", "f": "false", "n": "null"}[ch])
-        else:
-            raise self._fail(context)
-
-    def _container(self, close: str, key_context: str, after: str) -> None:
-        self.pos += 1
-        if self._peek() == close:
-            self.pos += 1
-            return
-        while True:
-            if close == "}":
-                if self._peek() != '"':
-                    raise self._fail(key_context)
-                self._string()
-                if self._peek() != ":":
-                    raise self._fail("after object key")
-                self.pos += 1
-            self._value("looking for beginning of value")
-            ch = self._peek()
-            self.pos += 1
-            if ch == close:
-                return
-            if ch != ",":
-                self.pos -= 1
-                raise self._fail(after)
-
-    def _string(self) -> None:
-        self.pos += 1
-        while self.pos < len(self.text):
-            ch = self.text[self.pos]
-            if ch == '"':
-                self.pos += 1
-                return
-            if ch < " ":
-                raise self._fail("in string literal")
-            if ch == "\\":
-                self.pos += 1
-                self._escape()
-            self.pos += 1
-        raise OllamaError.of("json_eof")
-
-    def _escape(self) -> None:
-        if self.pos >= len(self.text):
-            raise OllamaError.of("json_eof")
-        if self.text[self.pos] == "u":
-            for _ in range(4):
-                self.pos += 1
-                if self.pos >= len(self.text):
-                    raise OllamaError.of("json_eof")
-                if self.text[self.pos] not in "0123456789abcdefABCDEF":
-                    raise self._fail("in \\u hexadecimal character escape")
-        elif self.text[self.pos] not in '"\\/bfnrt':
-            raise self._fail("in string escape code")
-
-    def _number(self) -> None:
-        if self.text[self.pos] == "-":
-            self._digits("in numeric literal", need=True)
-        if self.text[self.pos] == "0":
-            self.pos += 1
-        else:
-            self._digits("in numeric literal", need=False)
-        if self._at("."):
-            self._digits("after decimal point in numeric literal", need=True)
-        if self._at("e") or self._at("E"):
-            if self.pos + 1 < len(self.text) and self.text[self.pos + 1] in "+-":
-                self.pos += 1
-            self._digits("in exponent of numeric literal", need=True)
-
-    def _at(self, ch: str) -> bool:
-        return self.pos < len(self.text) and self.text[self.pos] == ch
-
-    def _digits(self, context: str, need: bool) -> None:
-        if need:
-            self.pos += 1
-            if self.pos >= len(self.text):
-                raise OllamaError.of("json_eof")
-            if not self.text[self.pos].isdigit():
-                raise self._fail(context)
-        while self.pos < len(self.text) and self.text[self.pos].isdigit():
-            self.pos += 1
-
-    def _literal(self, word: str) -> None:
-        for i, expected in enumerate(word):
-            if self.pos >= len(self.text):
-                raise OllamaError.of("json_eof")
-            if self.text[self.pos] != expected:
-                raise self._fail(f"in literal {word} (expecting {_quote_char(expected)})")
-            self.pos += 1 if i < len(word) else 0
-
-
-def _quote_char(ch: str) -> str:
-    if ch == "'":
-        return "'\\''"
-    if ch == '"':
-        return "'\"'"
-    inner = json.dumps(ch, ensure_ascii=False)[1:-1]  # close to strconv.Quote for one character
-    return f"'{inner}'"
-
-
-# --- per-endpoint field rules ----------------------------------------------------------------------
-
-_KIND = {"string": "string", "integer": "number", "number": "number", "boolean": "bool",
-         "object": "object", "array": "array"}
-_GO = {"string": "string", "integer": "int", "number": "float64", "boolean": "bool",
-       "object": "map[string]interface {}", "array": "[]interface {}"}
-
-
-@cache
-def rules_for(endpoint: str, api: str) -> Rules | None:
-    """Top-level field types of `endpoint`'s request schema (None: nothing to check)."""
-    try:
-        path = contracts.operation(endpoint).get("request")
-        document = contracts.schema(path) if path else None
-    except (KeyError, OSError, ValueError):
-        document, path = None, None
-    if not document or "x-go-struct" not in document:
-        return _FALLBACK.get(endpoint)
-    known = _FALLBACK[endpoint].fields if endpoint in _FALLBACK else {}
-    base = path.rsplit("/", 1)[0] if path else ""
-    fields = {key: _field(_resolve(prop, base), known.get(key)) for key, prop in document.get("properties", {}).items()}
-    return Rules(str(document["x-go-struct"]), _PACKAGE.get(api, "api"), fields)
-
-
-def _resolve(prop: dict[str, Any], base: str) -> dict[str, Any]:
-    """One level of relative $ref ("../common/defs.json#/definitions/x"), enough for top-level types."""
-    ref = prop.get("$ref")
-    if not isinstance(ref, str):
-        return prop
-    file_part, _, pointer = ref.partition("#")
-    target = contracts.schema(_join(base, file_part)) if file_part else {}
-    for step in [p for p in pointer.split("/") if p]:
-        target = target.get(step, {})
-    return target if isinstance(target, dict) else {}
-
-
-def _join(base: str, relative: str) -> str:
-    parts = base.split("/") if base else []
-    for piece in relative.split("/"):
-        if piece == "..":
-            parts = parts[:-1]
-        elif piece and piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
-
-
-def _field(prop: dict[str, Any], known: tuple[str, str] | None) -> tuple[str, str]:
-    kind = prop.get("type")
-    if isinstance(kind, list):
-        kinds = [k for k in kind if k != "null"]
-        kind = kinds[0] if len(kinds) == 1 else None
-    if not isinstance(kind, str) or kind not in _KIND:
-        return ("any", str(prop.get("x-go-type", "interface {}")))
-    go = prop.get("x-go-type") or (known[1] if known and known[0] == _KIND[kind] else _GO[kind])
-    return (_KIND[kind], str(go))
-
-
-def _r(struct: str, **fields: str) -> Rules:
-    specs = {key: (("any", "json.RawMessage") if go == "any" else (_go_kind(go), go)) for key, go in fields.items()}
-    return Rules(struct, "api", specs)
-
-
-def _go_kind(go: str) -> str:
-    if go.startswith("[]") or go == "api.Tools":
-        return "array"
-    if go.startswith("map[") or go == "api.Options":
-        return "object"
-    return {"string": "string", "bool": "bool", "int": "number", "float64": "number"}.get(go, "any")
-
-
-_OPTS = "map[string]interface {}"
-_MSGS = "[]api.Message"
-_FALLBACK = {  # used until the request schemas carry x-go-struct (they are the source when they do)
-    "POST /api/generate": _r("GenerateRequest", model="string", prompt="string", suffix="string", system="string",
-                             template="string", context="[]int", stream="bool", raw="bool", format="any",
-                             images="[]api.ImageData", options=_OPTS, logprobs="bool", top_logprobs="int",
-                             keep_alive="any", think="any"),
-    "POST /api/chat": _r("ChatRequest", model="string", messages=_MSGS, stream="bool", format="any",
-                         tools="api.Tools", options=_OPTS, logprobs="bool", top_logprobs="int",
-                         keep_alive="any", think="any"),
-    "POST /api/embed": _r("EmbedRequest", model="string", input="any", truncate="bool", dimensions="int",
-                          options=_OPTS, keep_alive="any"),
-    "POST /api/embeddings": _r("EmbeddingRequest", model="string", prompt="string", options=_OPTS, keep_alive="any"),
-    "POST /api/create": _r("CreateRequest", model="string", stream="bool", quantize="string", **{"from": "string"},
-                           files="map[string]string", adapters="map[string]string", template="string",
-                           license="any", system="string", parameters=_OPTS, messages=_MSGS, name="string"),
-    "POST /api/show": _r("ShowRequest", model="string", system="string", verbose="bool", options=_OPTS, name="string"),
-    "POST /api/copy": _r("CopyRequest", source="string", destination="string"),
-    "DELETE /api/delete": _r("DeleteRequest", model="string", name="string"),
-    "POST /api/pull": _r("PullRequest", model="string", insecure="bool", stream="bool", name="string"),
-    "POST /api/push": _r("PushRequest", model="string", insecure="bool", stream="bool", name="string"),
-}
 
 
 # --- reading the body ------------------------------------------------------------------------------

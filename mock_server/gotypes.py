@@ -20,6 +20,7 @@ _PACKAGE = {"native": "api", "openai": "openai", "anthropic": "anthropic"}
 _KIND = {"string": "string", "integer": "number", "number": "number", "boolean": "bool", "object": "object", "array": "array"}
 _GO = {"string": "string", "integer": "int", "number": "float64", "boolean": "bool",
        "object": "map[string]interface {}", "array": "[]interface {}"}
+_PACKAGES = ("api.", "openai.", "anthropic.")
 _INTS = frozenset({"int", "int32", "int64", "uint", "uint32", "uint64"})
 _DECODERS = ("think", "keep_alive")  # top-level fields with Ollama's own decoders (decode.py)
 
@@ -111,17 +112,20 @@ def _shaped(node: dict[str, Any], loc: str, name: str, go: str, kind: str) -> Go
     named = _NAMED.get(loc) or _NAMED.get(name)
     custom, opaque = (named[1], named[2]) if named else (False, False)
     if kind == "array":
-        hint = go[2:] if go.startswith("[]") else None
+        hint = go[2:] if go.startswith("[]") and go != _GO["array"] else None
         item = _field(node.get("items"), doc, "", hint)
+        go = f"[]{item.go}" if item is not None and go == _GO["array"] else go  # "[]string", not "[]interface {}"
         return GoType(go, frozenset({"array"}), custom=custom, item=item)
-    if kind != "object" or opaque or not (named or "x-go-type" in node or go.startswith(("api.", "openai.", "anthropic."))):
+    typed_map = go.startswith("map[string]") and go != _GO["object"]
+    if kind != "object" or opaque or not (named or typed_map or "x-go-type" in node or go.startswith(_PACKAGES)):
         return GoType(go, frozenset({_KIND[kind]}), integer=go in _INTS, custom=custom)
     if "properties" in node:
         struct = go.lstrip("*[]").rsplit(".", 1)[-1]
         fields = {k: f for k, p in node["properties"].items() if (f := _field(p, doc, f"{struct}.{k}", None)) is not None}
         return _struct(go, struct, fields, custom)
     extra = node.get("additionalProperties")
-    item = _field(extra, doc, "", None) if isinstance(extra, dict) else None
+    hint = go[len("map[string]"):] if typed_map else None
+    item = _field(extra, doc, "", hint) if isinstance(extra, dict) else None
     return GoType(go, frozenset({"object"}), custom=custom, item=item)
 
 

@@ -172,7 +172,7 @@ def test_response_ids_unique(api, target) -> None:
     expect(len(set(ids)) == len(ids), "response ids repeat across 20 requests", path="$.id", excerpt=ids)
 
 
-@check(id="v1.chat.history.tool-call-id", endpoint=EP, category="tool-calling", gap=12)
+@check(id="v1.chat.history.tool-call-id", endpoint=EP, category="tool-calling", gap=12, behaviour="history round trip")
 def test_history_round_trip(api, target) -> None:
     """A tool result sent with only tool_call_id gets an answer."""
     model = need(target, "tools")
@@ -202,7 +202,7 @@ def test_history_empty_string_content(api, target) -> None:
     ok_json(api.post("/v1/chat/completions", {"model": model, "messages": messages, "max_tokens": 16}))
 
 
-@check(id="v1.chat.history.bad-arguments-rejected", endpoint=EP, category="error", gap=14)
+@check(id="v1.chat.history.bad-arguments-rejected", endpoint=EP, category="error", gap=14, behaviour="history arguments shape")
 def test_history_bad_arguments(api, target) -> None:
     """Ollama rejects unparseable history arguments with 400 (reference §3.1)."""
     model = need(target, "tools")

@@ -38,7 +38,7 @@ def _calls(api, target) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return out["body"], out["calls"]
 
 
-@check(id="native.chat.tool-calls.present", endpoint=EP, category="tool-calling", gap=16)
+@check(id="native.chat.tool-calls.present", endpoint=EP, category="tool-calling", gap=16, behaviour="calls returned (non-stream)")
 def test_native_tool_call_present(api, target) -> None:
     """A forced call arrives in message.tool_calls, not as text in content."""
     body, calls = _calls(api, target)
@@ -46,7 +46,7 @@ def test_native_tool_call_present(api, target) -> None:
     expect(not leaked_call(content), "tool call leaked into message.content", path="$.message.content", excerpt=content)
 
 
-@check(id="native.chat.tool-calls.arguments-object", endpoint=EP, category="tool-calling", gap=22)
+@check(id="native.chat.tool-calls.arguments-object", endpoint=EP, category="tool-calling", gap=22, behaviour="arguments type (object / JSON string)")
 def test_native_arguments_object(api, target) -> None:
     """Native arguments are an object."""
     _, calls = _calls(api, target)
@@ -56,7 +56,7 @@ def test_native_arguments_object(api, target) -> None:
                path=f"$.message.tool_calls[{i}].function.arguments", excerpt=args)
 
 
-@check(id="native.chat.tool-calls.id", endpoint=EP, category="tool-calling", gap=11)
+@check(id="native.chat.tool-calls.id", endpoint=EP, category="tool-calling", gap=11, behaviour="call ids")
 def test_native_call_ids(api, target) -> None:
     """Native tool calls carry unique non-empty ids."""
     _, calls = _calls(api, target)
@@ -67,7 +67,7 @@ def test_native_call_ids(api, target) -> None:
     expect(len(set(ids)) == len(ids), f"tool call ids repeat: {ids}", path="$.message.tool_calls")
 
 
-@check(id="native.chat.tool-calls.index", endpoint=EP, category="tool-calling", gap=23)
+@check(id="native.chat.tool-calls.index", endpoint=EP, category="tool-calling", gap=23, behaviour="call index")
 def test_native_call_index(api, target) -> None:
     """Native tool calls carry function.index 0..n-1."""
     _, calls = _calls(api, target)
@@ -79,7 +79,7 @@ def test_native_call_index(api, target) -> None:
         expect(index == i, f"function.index {index} at position {i}", path=f"$.message.tool_calls[{i}].function.index")
 
 
-@check(id="native.chat.tool-calls.done-reason", endpoint=EP, category="tool-calling", gap=10)
+@check(id="native.chat.tool-calls.done-reason", endpoint=EP, category="tool-calling", gap=10, behaviour="finish reason with calls")
 def test_native_done_reason_stop(api, target) -> None:
     """done_reason is stop on the native API even with tool calls."""
     body, _ = _calls(api, target)
@@ -87,7 +87,7 @@ def test_native_done_reason_stop(api, target) -> None:
            path="$.done_reason", excerpt=body.get("done_reason"))
 
 
-@check(id="native.chat.stream.tool-calls", endpoint=EP, category="tool-calling", gap=1)
+@check(id="native.chat.stream.tool-calls", endpoint=EP, category="tool-calling", gap=1, behaviour="streamed calls arrive as calls")
 def test_native_stream_tool_calls(api, target) -> None:
     """A streamed forced call arrives as tool_calls, not as text."""
     model = need(target, "tools")
@@ -102,7 +102,7 @@ def test_native_stream_tool_calls(api, target) -> None:
     pass_at_k(target.config.repeat, attempt)
 
 
-@check(id="native.chat.stream.tool-calls.match-nonstream", endpoint=EP, category="tool-calling", gap=10)
+@check(id="native.chat.stream.tool-calls.match-nonstream", endpoint=EP, category="tool-calling", gap=10, behaviour="streamed calls end the turn right")
 def test_native_stream_matches_nonstream(api, target) -> None:
     """Streamed calls, accumulated, equal the non-stream calls."""
     model = need(target, "tools")
@@ -123,7 +123,7 @@ def test_native_stream_matches_nonstream(api, target) -> None:
            "the stream's last record is not done:true with done_reason 'stop'", path="$[-1]", excerpt=last)
 
 
-@check(id="native.chat.tool-history.round-trip", endpoint=EP, category="tool-calling")
+@check(id="native.chat.tool-history.round-trip", endpoint=EP, category="tool-calling", behaviour="history round trip")
 def test_native_history_round_trip(api, target) -> None:
     """A native tool result (tool_name) gets an answer."""
     model = need(target, "tools")
@@ -140,7 +140,7 @@ def test_native_history_round_trip(api, target) -> None:
            "empty answer after a tool result", path="$.message", excerpt=message)
 
 
-@check(id="native.chat.tool-history.string-arguments", endpoint=EP, category="tool-calling", severity="info")
+@check(id="native.chat.tool-history.string-arguments", endpoint=EP, category="tool-calling", severity="info", behaviour="history arguments shape")
 def test_native_string_arguments_rejected(api, target) -> None:
     """Native history needs object arguments; OpenAI-style strings get 400 (recorded, not failed)."""
     model = need(target, "tools")

@@ -72,7 +72,7 @@ def _deltas_or_skip(api, target) -> Parsed:
         pytest.skip(f"no streamed tool-call deltas to examine ({exc.message}; see v1.chat.stream.tool-calls.present)")
 
 
-@check(id="v1.chat.tool-calls.finish-reason", endpoint=EP, category="tool-calling", gap=4)
+@check(id="v1.chat.tool-calls.finish-reason", endpoint=EP, category="tool-calling", gap=4, behaviour="finish reason with calls")
 def test_finish_reason_nonstream(api, target) -> None:
     """finish_reason is tool_calls when tool_calls is non-empty."""
     choice = _choice(api, target)
@@ -80,7 +80,7 @@ def test_finish_reason_nonstream(api, target) -> None:
            path="$.choices[0].finish_reason", excerpt=choice.get("finish_reason"))
 
 
-@check(id="v1.chat.tool-calls.arguments-json-string", endpoint=EP, category="tool-calling", gap=22)
+@check(id="v1.chat.tool-calls.arguments-json-string", endpoint=EP, category="tool-calling", gap=22, behaviour="arguments type (object / JSON string)")
 def test_arguments_string(api, target) -> None:
     """/v1 arguments are a JSON string that parses to an object."""
     calls = _choice(api, target)["message"]["tool_calls"]
@@ -95,7 +95,7 @@ def test_arguments_string(api, target) -> None:
         expect(isinstance(value, dict), f"arguments parse to {type(value).__name__}, not an object", path=path, excerpt=args)
 
 
-@check(id="v1.chat.tool-calls.id-type", endpoint=EP, category="tool-calling")
+@check(id="v1.chat.tool-calls.id-type", endpoint=EP, category="tool-calling", behaviour="call ids")
 def test_call_id_and_type(api, target) -> None:
     """/v1 tool calls have unique ids and type function."""
     calls = _choice(api, target)["message"]["tool_calls"]
@@ -114,13 +114,13 @@ def test_content_null_with_calls(api, target) -> None:
            path="$.choices[0].message.content", excerpt=message.get("content"))
 
 
-@check(id="v1.chat.stream.tool-calls.present", endpoint=EP, category="tool-calling", gap=1)
+@check(id="v1.chat.stream.tool-calls.present", endpoint=EP, category="tool-calling", gap=1, behaviour="streamed calls arrive as calls")
 def test_stream_calls_present(api, target) -> None:
     """A streamed forced call arrives in tool-call deltas, not as text."""
     _stream(api, target)
 
 
-@check(id="v1.chat.stream.finish-reason-tool-calls", endpoint=EP, category="tool-calling", gap=5)
+@check(id="v1.chat.stream.finish-reason-tool-calls", endpoint=EP, category="tool-calling", gap=5, behaviour="streamed calls end the turn right")
 def test_stream_finish_reason(api, target) -> None:
     """Side by side: when the native API calls the tool for this prompt, the /v1 stream must end tool_calls."""
     model = need(target, "tools")
@@ -134,7 +134,7 @@ def test_stream_finish_reason(api, target) -> None:
            path="$[-1].choices[0].finish_reason", excerpt=reasons)
 
 
-@check(id="v1.chat.stream.tool-calls.index", endpoint=EP, category="tool-calling", gap=7)
+@check(id="v1.chat.stream.tool-calls.index", endpoint=EP, category="tool-calling", gap=7, behaviour="call index")
 def test_stream_index(api, target) -> None:
     """Every streamed tool-call delta has an integer index."""
     for n, call in stream_tool_deltas(_deltas_or_skip(api, target)):
@@ -213,7 +213,7 @@ def test_length_beats_tool_calls(api, target) -> None:
                path="$.choices[0].finish_reason", excerpt=body.get("usage"))
 
 
-@check(id="v1.chat.stream.parallel-calls", endpoint=EP, category="tool-calling", gap=8)
+@check(id="v1.chat.stream.parallel-calls", endpoint=EP, category="tool-calling", gap=8, behaviour="parallel calls")
 def test_stream_parallel_calls(api, target) -> None:
     """Two calls in one turn: each call (a delta naming a function) gets its own index 0..n-1."""
     model = need(target, "tools")
@@ -239,7 +239,7 @@ def test_stream_parallel_calls(api, target) -> None:
             fail(f"joined arguments of index {index} do not parse as JSON", excerpt=text)
 
 
-@check(id="native.chat.parallel-calls", endpoint="POST /api/chat", category="tool-calling", gap=8)
+@check(id="native.chat.parallel-calls", endpoint="POST /api/chat", category="tool-calling", gap=8, behaviour="parallel calls")
 def test_native_parallel_calls(api, target) -> None:
     """Two native calls in one turn get function.index 0 and 1."""
     model = need(target, "tools")

@@ -15,9 +15,13 @@ MARK = "conformance_check"
 
 
 def check(id: str, endpoint: str, category: str, severity: str = "failure", gap: int | None = None,
-          title: str = "") -> Callable[[F], F]:
-    """Declare a conformance check; the spec is validated now, so a typo fails at import."""
-    spec = CheckSpec(id=id, endpoint=endpoint, category=category, severity=severity, gap=gap, title=title)
+          title: str = "", behaviour: str | None = None) -> Callable[[F], F]:
+    """Declare a conformance check; the spec is validated now, so a typo fails at import.
+
+    `behaviour` pairs the native and the /v1 check of one tool-calling behaviour in the report.
+    """
+    spec = CheckSpec(id=id, endpoint=endpoint, category=category, severity=severity, gap=gap, title=title,
+                     behaviour=behaviour)
     return getattr(pytest.mark, MARK)(spec)  # type: ignore[no-any-return]
 
 

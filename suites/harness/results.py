@@ -23,6 +23,8 @@ class CheckSpec:
     severity: str = "failure"
     gap: int | None = None
     title: str = ""
+    # Checks of one behaviour on both APIs share this key (the report's native-vs-/v1 table).
+    behaviour: str | None = None
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:
@@ -61,6 +63,7 @@ class CheckResult:
             "message": self.message,
             "duration_s": round(self.duration_s, 4),
             "evidence": asdict(self.evidence) if self.evidence is not None else None,
+            **({"behaviour": self.spec.behaviour} if self.spec.behaviour else {}),
         }
 
 
