@@ -26,7 +26,7 @@ from referencing.jsonschema import DRAFT7
 
 from ollama_conformance import contracts
 
-RECORDED = Path("/work/shared/recorded")
+RECORDED = Path(__file__).resolve().parents[2].parent / "shared" / "recorded"
 SCHEMAS = resources.files("ollama_conformance.contracts").joinpath("schemas")
 CURRENT = "current"
 

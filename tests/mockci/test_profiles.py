@@ -11,7 +11,7 @@ import pytest
 from ollama_conformance.mock_server import profiles
 from ollama_conformance.mock_server.profiles import Profile, ProfileError
 
-GAPS_MD = Path("/work/shared/reference/compat-gaps.md")
+GAPS_MD = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "compat-gaps.md"
 OLDER = ("ollama-0.32.5", "ollama-0.12.9", "ollama-0.5.11", "ollama-0.4.5")
 
 
