@@ -1,9 +1,9 @@
-"""create_app(settings): the mock's one route table, its route adapters and its access guard.
+"""create_app(settings): the mock's one route table and its route adapters.
 
 The table is built from contracts/index.json (the index is the source of the routes); each path
 gets one dispatcher that picks the adapter by method and answers gin's 405 itself. The router's
-default answers gin's 404 and trailing-slash redirects. `_Guard` is Ollama's CORS and Host-header
-middleware, and stamps X-Ollama-Mock-Profile on every response.
+default answers gin's 404 and trailing-slash redirects. Ollama's CORS and Host-header guard is
+`access.Guard`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import logging
 import re
 import weakref
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 from starlette.applications import Starlette
@@ -22,6 +21,7 @@ from starlette.routing import Route
 from ollama_conformance import contracts
 
 from . import decode
+from .access import Guard
 from .errors import OllamaError, envelope
 from .handlers import HANDLERS, resolve
 from .outcome import Outcome, RequestInfo, Single, Stream
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     state = State(settings)
     _install_extensions(state, settings)
     routes = [*_api_routes(state), *_mock_routes(state)]
-    app = Starlette(routes=routes, middleware=[Middleware(_Guard, state=state)])
+    app = Starlette(routes=routes, middleware=[Middleware(Guard, state=state), Middleware(_Static, routes=routes)])
     app.router.redirect_slashes = False
     app.router.default = _NotFound([(r.path_regex, getattr(r.endpoint, "methods", {})) for r in routes])  # type: ignore[assignment]
     app.state.mock = state
@@ -83,6 +83,30 @@ def _mock_routes(state: State) -> list[Route]:
     for extra in state.extra_routes:  # extensions add Route objects or (path, {method: asgi_app})
         routes.append(extra if isinstance(extra, Route) else Route(extra[0], _Dispatch(dict(extra[1]))))
     return routes
+
+
+class _Static:
+    """Paths without parameters (most of Ollama's API) go straight to their route, by a dict
+    lookup instead of Starlette's exception layer and a regex per route; other requests take the
+    usual way. The route is the one Starlette's router would pick."""
+
+    def __init__(self, app: ASGIApp, routes: list[Route]) -> None:
+        self.app = app
+        self.static: dict[str, Route] = {}
+        for index, route in enumerate(routes):
+            plain_asgi = route.methods is None and not route.param_convertors  # Route.handle just calls it
+            shadowed = any(r.path_regex.match(route.path) for r in routes[:index])
+            if plain_asgi and not shadowed:
+                self.static.setdefault(route.path, route)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        route = self.static.get(scope["path"]) if scope["type"] == "http" and not scope.get("root_path") else None
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+        scope["route"], scope["endpoint"] = route, route.endpoint
+        scope["path_params"] = dict(scope.get("path_params", {}))
+        await route.app(scope, receive, send)
 
 
 class _Dispatch:
@@ -257,103 +281,3 @@ def _violations(endpoint: str, outcome: Outcome, data: bytes, request: Any) -> l
 
 def _headers(scope: dict[str, Any]) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-
-
-# --- Ollama's CORS and Host-header middlewares (reference §0.1) ----------------------------------
-
-_DEFAULT_ORIGINS = tuple(
-    f"{scheme}://{host}{port}" for host in ("localhost", "127.0.0.1", "0.0.0.0")
-    for scheme in ("http", "https") for port in ("", ":*")
-) + ("app://*", "file://*", "tauri://*", "vscode-webview://*", "vscode-file://*")
-_ALLOW_HEADERS = b"Authorization, Content-Type, User-Agent, Accept, X-Requested-With, OpenAI-Beta, " \
-    b"x-stainless-arch, x-stainless-async, x-stainless-lang, x-stainless-os, x-stainless-package-version, " \
-    b"x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout"
-_ALLOW_METHODS = b"GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"
-
-
-class _Guard:
-    """CORS first (bad Origin -> 403, preflight -> 204), then the Host guard (loopback binds only)."""
-
-    def __init__(self, app: ASGIApp, state: State) -> None:
-        self.app, self.state = app, state
-        origins = (*state.settings.origins, *_DEFAULT_ORIGINS)
-        self.any_origin = "*" in origins
-        self.origins = [_origin_pattern(o) for o in origins]
-        self.guard_hosts = _is_loopback(state.settings.host)
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        host = origin = b""
-        for key, value in scope.get("headers", []):
-            if key == b"host":
-                host = value
-            elif key == b"origin":
-                origin = value
-        extra = [(b"x-ollama-mock-profile", self.state.profile.name.encode())]
-        if origin and origin not in (b"http://" + host, b"https://" + host):
-            if not self._origin_ok(origin.decode("latin-1")):
-                await plain(send, 403, None, b"", extra)
-                return
-            extra += [(b"access-control-allow-origin", b"*" if self.any_origin else origin), (b"vary", b"Origin")]
-            if scope["method"] == "OPTIONS":
-                extra += [(b"access-control-allow-methods", _ALLOW_METHODS), (b"access-control-allow-headers", _ALLOW_HEADERS),
-                          (b"access-control-max-age", b"43200")]
-                await plain(send, 204, None, b"", extra)
-                return
-        if self.guard_hosts:
-            if not _host_ok(host.decode("latin-1")):
-                await plain(send, 403, None, b"", extra)
-                return
-            if scope["method"] == "OPTIONS":
-                await plain(send, 204, None, b"", extra)
-                return
-        await self.app(scope, receive, _stamped(send, extra))
-
-    def _origin_ok(self, origin: str) -> bool:
-        return self.any_origin or any(p.fullmatch(origin) for p in self.origins)
-
-
-def _stamped(send: Any, extra: list[tuple[bytes, bytes]]) -> Any:
-    async def stamped(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", []), *extra]}
-        await send(message)
-
-    return stamped
-
-
-def _origin_pattern(origin: str) -> re.Pattern[str]:
-    return re.compile(".*".join(re.escape(part) for part in origin.split("*")))
-
-
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host in ("localhost", ""):
-        return host == "localhost"
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-@lru_cache(maxsize=256)
-def _host_ok(host_header: str) -> bool:
-    import ipaddress
-    import socket
-
-    host = host_header.lower()
-    if host.startswith("["):
-        host = host[1:].split("]", 1)[0]
-    elif host.count(":") == 1:
-        host = host.split(":", 1)[0]
-    try:
-        ip = ipaddress.ip_address(host)
-        return ip.is_loopback or ip.is_private or ip.is_unspecified
-    except ValueError:
-        pass
-    if host in ("", "localhost") or host == socket.gethostname().lower():
-        return True
-    return host.endswith((".localhost", ".local", ".internal"))

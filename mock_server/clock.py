@@ -73,3 +73,56 @@ def _format(moment: datetime) -> str:
     frac = f"{moment.microsecond:06d}".rstrip("0")
     offset = moment.strftime("%z") or "+0000"
     return f"{base}{'.' + frac if frac else ''}{offset[:3]}:{offset[3:]}"
+
+
+class Stamps:
+    """`created_at` of the records of one response: one clock reading, advanced `tick_us` per step.
+
+    Ollama stamps each record when it writes it; the mock reads the clock once per request and
+    spaces the records by the request's per-token time, which keeps them non-decreasing (and
+    equal to a fixed --clock plus the same offsets). Each stamp is what `created_at(now + step *
+    tick)` prints, but the date and time of day are formatted once per second of stream time.
+    """
+
+    __slots__ = ("_start", "_micro", "_tick", "_second", "_prefix")
+
+    def __init__(self, now: datetime, tick_us: int) -> None:
+        moment = now if now.tzinfo is timezone.utc else now.astimezone(timezone.utc)
+        self._start = moment  # the whole second is taken from here, the fraction from _micro
+        self._micro = moment.microsecond
+        self._tick = tick_us
+        self._second = -1  # seconds after _start's second that _prefix is for
+        self._prefix = ""
+
+    def at(self, step: int) -> str:
+        """RFC 3339 in UTC with Z, trailing zeros of the fraction trimmed (Go's RFC3339Nano)."""
+        return self.many(step, 1)[0]
+
+    def many(self, first: int, count: int) -> list[str]:
+        """The stamps of steps first .. first + count - 1 (the hot loop of every stream)."""
+        out: list[str] = []
+        append, tick = out.append, self._tick
+        second, micro = divmod(self._micro + first * tick, 1_000_000)
+        head = self._prefix_at(second)
+        for _ in range(count):
+            if micro >= 1_000_000:
+                carry, micro = divmod(micro, 1_000_000)
+                second += carry
+                head = self._prefix_at(second)
+            if micro:
+                digits = f"{micro:06d}"
+                append(head + "." + (digits.rstrip("0") if digits[-1] == "0" else digits) + "Z")
+            else:
+                append(head + "Z")
+            micro += tick
+        return out
+
+    def _prefix_at(self, second: int) -> str:
+        if second != self._second:
+            self._prefix = self._format(second)
+        return self._prefix
+
+    def _format(self, second: int) -> str:
+        m = self._start.replace(microsecond=0) + timedelta(seconds=second) if second else self._start
+        self._second = second
+        return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"

@@ -34,7 +34,7 @@ def decode_body(endpoint: str, api: str, raw: bytes) -> Any:
         raise OllamaError(400, contracts.message("missing_body" if api == "native" else "v1_empty_body"))
     text = raw.decode("utf-8", errors="replace")
     try:
-        value = json.loads(text, parse_constant=_no_constants)
+        value = _DECODER.decode(text)
     except ValueError:
         value = json.loads(text[: first_value_end(text)])  # Go stops after the first value
     if value is None:
@@ -55,6 +55,9 @@ def decode_body(endpoint: str, api: str, raw: bytes) -> Any:
 
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")  # Python accepts NaN/Infinity; Go does not
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constants)  # json.loads with options builds one per call
 
 
 class _Walk:
@@ -80,32 +83,36 @@ class _Walk:
         self.shape(value, node, struct, path, pin)
 
     def shape(self, value: Any, node: GoType, struct: str, path: tuple[str, ...], pin: str | None) -> None:
-        kind = json_kind(value)
-        if node.kinds and kind not in node.kinds or node.integer and isinstance(value, float):
+        if node.types and type(value) not in node.types:
             if self.saved is None:
-                self.saved = _mismatch(value, kind, node, pin or struct, path)
+                self.saved = _mismatch(value, node, pin or struct, path)
             return
         if node.fields is not None:
             self.fields(value, node, path, pin)
         elif node.item is not None:
-            for item in value if kind == "array" else value.values():
+            for item in value if type(value) is list else value.values():
                 self.value(item, node.item, struct, path, pin)
 
     def fields(self, value: dict[str, Any], node: GoType, path: tuple[str, ...], pin: str | None) -> dict[str, Any]:
         """The struct's fields checked in the order sent; keys folded to the field names (in place)."""
         fields = node.fields or {}
-        if any(key not in fields for key in value):
+        if not fields.keys() >= value.keys():
             value = _fold_keys(value, node)
         for key, item in value.items():
             field = fields.get(key)
-            if field is not None:
+            if field is None or item is None:
+                continue
+            if not field.plain:
                 self.value(item, field, node.struct, (*path, key), pin)
+            elif field.types and type(item) not in field.types and self.saved is None:  # inline: the usual case
+                self.saved = _mismatch(item, field, pin or node.struct, (*path, key))
         return value
 
 
-def _mismatch(value: Any, kind: str, node: GoType, struct: str, path: tuple[str, ...]) -> str:
-    if kind == "number":  # a fraction for an int field: Go names the literal
-        kind = f"number {json.dumps(value)}" if node.integer and isinstance(value, float) else kind
+def _mismatch(value: Any, node: GoType, struct: str, path: tuple[str, ...]) -> str:
+    kind = json_kind(value)
+    if node.integer and type(value) is float:  # a fraction for an int field: Go names the literal
+        kind = f"number {json.dumps(value)}"
     return contracts.message("json_type", json_type=kind, go_struct=struct, field=".".join(path), go_type=node.go)
 
 

@@ -10,7 +10,7 @@ A nested object the table does not name is left unchecked: its Go type may be js
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -21,6 +21,8 @@ _KIND = {"string": "string", "integer": "number", "number": "number", "boolean":
 _GO = {"string": "string", "integer": "int", "number": "float64", "boolean": "bool",
        "object": "map[string]interface {}", "array": "[]interface {}"}
 _PACKAGES = ("api.", "openai.", "anthropic.")
+_PYTHON: dict[str, tuple[type, ...]] = {"string": (str,), "number": (int, float), "bool": (bool,),
+                                        "array": (list,), "object": (dict,)}
 _INTS = frozenset({"int", "int32", "int64", "uint", "uint32", "uint64"})
 _DECODERS = ("think", "keep_alive")  # top-level fields with Ollama's own decoders (decode.py)
 
@@ -38,6 +40,16 @@ class GoType:
     folded: dict[str, str] | None = None  # lower-cased JSON name -> JSON name (Go matches either)
     item: GoType | None = None  # array element or map value
     decoder: str | None = None  # "think" / "keep_alive": checked by that decoder instead
+    types: frozenset[type] = field(init=False)  # the Python types of the accepted kinds (empty: any)
+    plain: bool = field(init=False)  # a scalar with nothing inside and no own decoder
+
+    def __post_init__(self) -> None:
+        types = {t for kind in self.kinds for t in _PYTHON[kind]}
+        if self.integer:
+            types.discard(float)  # Go refuses 1.5 (and 1.0) for an int
+        object.__setattr__(self, "types", frozenset(types))
+        inside = self.fields is not None or self.item is not None
+        object.__setattr__(self, "plain", not (inside or self.custom or self.decoder))
 
 
 # Schema locations and struct fields whose Go type the schemas do not name: (Go type, own

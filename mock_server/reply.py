@@ -7,8 +7,9 @@ translate those. Keeping the decision apart from the rendering lets one scenario
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 
 @dataclass
@@ -49,6 +50,7 @@ class ReplyContext:
     turn_index: int  # number of user messages so far, minus one
     headers: dict[str, str]
     capabilities: list[str]
+    seed: bytes = b""  # the request digest when the handler computed it already (else derived from body)
 
 
-Responder = Callable[[ReplyContext], Optional[Reply]]
+Responder = Callable[[ReplyContext], Reply | None]

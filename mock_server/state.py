@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -174,7 +175,7 @@ class ModelStore:
 
     def load(self, entry: ModelEntry, keep_alive: Any = None, num_ctx: int | None = None) -> int:
         """Mark `entry` loaded; the load_duration (ns) to report: seconds cold, milliseconds warm."""
-        key = names.full_name(entry.name).lower()
+        key = _store_key(entry.name)
         now = self._clock.now()
         seconds = self._keep_alive_seconds(keep_alive)
         with self._lock:
@@ -210,6 +211,11 @@ class ModelStore:
         from .decode import parse_go_duration  # decode validated it already
 
         return parse_go_duration(str(keep_alive))
+
+
+@lru_cache(maxsize=1024)
+def _store_key(name: str) -> str:
+    return names.full_name(name).lower()
 
 
 class Blobs:
@@ -257,11 +263,13 @@ class State:
 
     def reply_for(self, ctx: ReplyContext) -> Reply:
         """The first non-None answer of the responders; the default responder always goes last."""
-        ordered = [r for r in self.responders if r is not self.default_responder]
+        for responder in self.responders:
+            if responder is not self.default_responder:
+                reply = responder(ctx)
+                if reply is not None:
+                    return reply
         if self.default_responder is not None:
-            ordered.append(self.default_responder)
-        for responder in ordered:
-            reply = responder(ctx)
+            reply = self.default_responder(ctx)
             if reply is not None:
                 return reply
         raise RuntimeError("no responder answered (generation.responder is not installed)")

@@ -1,8 +1,8 @@
 """Outcomes to bytes on the socket: Go-style JSON, NDJSON / SSE framing, pacing, self-check.
 
-Speed matters: a stream whose items have no delay goes out as ONE ASGI body message; only items
-with a delay are sent one by one, on time (or, with virtual time, at once with the delays
-reported in a header). A client that disconnects stops a paced stream at its next step.
+Speed matters: a stream whose items have no delay goes out as ONE ASGI body message, its records
+encoded by one C encoder call; only items with a delay are sent one by one, on time (or, with
+virtual time, at once with the delays reported in a header). A client that disconnects stops a paced stream at its next step.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +20,6 @@ Receive = Callable[[], Any]
 DELIBERATE = "x-ollama-mock-deliberate"
 _ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                           "\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"})
-_NEEDS_ESCAPE = re.compile("[<>&\u2028\u2029\u0085]")
 log = logging.getLogger("ollama_conformance.mock_server")
 
 
@@ -49,10 +47,17 @@ def _make_encoder() -> Callable[[Any], str]:
 _encode = _make_encoder()
 
 
+def _needs_escape(text: str) -> bool:
+    # `in` scans are ~100x faster than a regex character class over a whole stream's text
+    if "<" in text or ">" in text or "&" in text:
+        return True
+    return not text.isascii() and ("\u2028" in text or "\u2029" in text or "\u0085" in text)
+
+
 def dumps(value: Any) -> bytes:
     """Compact JSON as Go's encoding/json writes it (HTML characters and U+2028/9 escaped)."""
     text = _encode(value)
-    if _NEEDS_ESCAPE.search(text):
+    if _needs_escape(text):
         text = text.translate(_ESCAPES)
     return text.encode("utf-8")
 
@@ -137,12 +142,18 @@ class WireResponse:
         outcome = self.outcome
         assert isinstance(outcome, Stream)
         extra = dict(outcome.headers)
-        paced = not self.virtual_time and any(item.delay > 0 for item in outcome.items)
+        plain = _plain_bodies(outcome.items)  # the usual stream: records only, no delay, no event
+        paced = plain is None and not self.virtual_time and any(item.delay > 0 for item in outcome.items)
         if self.virtual_time:
             total = sum(item.delay for item in outcome.items)
             extra["X-Ollama-Mock-Virtual-Delay-Ms"] = str(round(total * 1000))
         start = {"type": "http.response.start", "status": 200, "headers": _headers(extra, outcome.content_type)}
-        if paced:
+        sent: bytes | None
+        if plain is not None:
+            sent = _encode_run(plain, outcome.framing)
+            await send(start)
+            await send({"type": "http.response.body", "body": sent})
+        elif paced:
             sent = await _Pacer(outcome, receive, send, start).run()
         else:
             sent = await _send_at_once(outcome, send, start)
@@ -154,6 +165,16 @@ def _headers(extra: dict[str, str], content_type: str | None) -> list[tuple[byte
     headers = [(b"content-type", content_type.encode())] if content_type else []
     headers.extend((k.lower().encode(), str(v).encode()) for k, v in extra.items())
     return headers
+
+
+def _plain_bodies(items: list[StreamItem]) -> list[dict[str, Any]] | None:
+    """The record bodies when every item is an undelayed Chunk without an SSE event name, else None."""
+    bodies = []
+    for item in items:
+        if item.__class__ is not Chunk or item.delay or item.event is not None:  # type: ignore[union-attr]
+            return None
+        bodies.append(item.body)  # type: ignore[union-attr]
+    return bodies
 
 
 def encode_items(items: list[StreamItem], framing: str) -> bytes:
@@ -181,7 +202,7 @@ def _encode_run(bodies: list[dict[str, Any]], framing: str) -> bytes:
     text = _encode(bodies)
     if text.count("},{") != len(bodies) - 1:
         return b"".join(encode_item(Chunk(body), framing) for body in bodies)
-    if _NEEDS_ESCAPE.search(text):
+    if _needs_escape(text):
         text = text.translate(_ESCAPES)
     if framing == "sse":
         return ("data: " + text[1:-1].replace("},{", "}\n\ndata: {") + "\n\n").encode("utf-8")

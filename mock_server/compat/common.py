@@ -46,15 +46,24 @@ class NativeError(errors.OllamaError):
 
 def call_native(kind: str, state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     """Run the native handler `kind` (chat, generate, embed); its errors pass through unchanged."""
+    handler = _HANDLERS.get(kind) or _import_native(kind)
+    try:
+        result: Outcome = handler(state, body, info)
+    except errors.OllamaError as error:
+        raise NativeError.wrap(error) from None
+    return result
+
+
+_HANDLERS: dict[str, Callable[..., Outcome]] = {}
+
+
+def _import_native(kind: str) -> Callable[..., Outcome]:
     import importlib
 
     module_name, function_name = _NATIVE[kind]
     module = importlib.import_module(f"{__package__.rsplit('.', 1)[0]}.{module_name}")
-    try:
-        result: Outcome = getattr(module, function_name)(state, body, info)
-    except errors.OllamaError as error:
-        raise NativeError.wrap(error) from None
-    return result
+    _HANDLERS[kind] = handler = getattr(module, function_name)
+    return handler  # type: ignore[no-any-return]
 
 
 def native_items(result: Outcome) -> list[StreamItem]:

@@ -10,10 +10,12 @@ import hashlib
 import json
 from typing import Any
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
 
 def digest(body: Any, salt: str = "") -> bytes:
     """A stable digest of a request body (key order does not matter)."""
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    text = _CANONICAL.encode(body)  # json.dumps with these options would build an encoder per call
     return hashlib.sha256((salt + "\x00" + text).encode("utf-8")).digest()
 
 

@@ -3,16 +3,22 @@
 First the reply is "generated" under the request's limits (stop sequences, num_predict,
 thinking switched off), giving the pieces that are streamed one per record; then the pieces
 become generate or chat records in Ollama's key order, with the profile's tool-call shape.
+
+`created_at`: Ollama stamps each record when it writes it. The clock is read once per request
+(Frame.now) and record N is stamped now + N x the request's per-token time (clock.Stamps), so the
+stamps never go backwards and a fixed --clock gives the same bytes every time. Records are built
+as literal dicts in key order; nothing is re-validated here (the self-check is in wire, opt-in).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
-from ..outcome import Chunk, Outcome, Single, Stream, StreamItem
+from ..clock import Stamps
+from ..outcome import Chunk, Outcome, Single, Stream, StreamItem, undelayed
 from ..profiles import Profile
 from ..reply import Reply, ToolCallPlan
 from . import logprobs as lp
@@ -50,6 +56,7 @@ class Frame:
     top_logprobs: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     tick_us: int | None = None
+    stamps: Stamps | None = None  # created_at per step, made on first use
 
 
 def produce(reply: Reply, frame: Frame, stops: list[str], budget: int | None) -> Produced:
@@ -82,6 +89,8 @@ def render(reply: Reply, frame: Frame, stops: list[str], budget: int | None) -> 
         return Single(_single(made, calls, stats, frame), headers=dict(frame.headers))
     bodies = _stream_bodies(made, calls, stats, frame)
     delays = reply.delays if isinstance(reply.delays, list) else [reply.delays]
+    if not any(delays):  # the usual case: no pacing, so no per-record delay to look up
+        return Stream(undelayed(bodies), headers=dict(frame.headers))
     items: list[StreamItem] = [
         Chunk(b, float(delays[min(i, len(delays) - 1)]) if delays else 0.0) for i, b in enumerate(bodies)
     ]
@@ -171,22 +180,25 @@ def _native_call(call: ToolCallPlan, index: int, frame: Frame) -> dict[str, Any]
     return out
 
 
-def _head(frame: Frame, step: int) -> dict[str, Any]:
-    if frame.tick_us is None:  # records are spaced by the request's token time
-        frame.tick_us = metrics.token_ns(frame.seed) // 1000
-    moment = frame.now + timedelta(microseconds=step * frame.tick_us)
-    return {"model": frame.model, "created_at": created_at(moment)}
+def _stamps(frame: Frame) -> Stamps:
+    if frame.stamps is None:  # records are spaced by the request's token time
+        if frame.tick_us is None:
+            frame.tick_us = metrics.token_ns(frame.seed) // 1000
+        frame.stamps = Stamps(frame.now, frame.tick_us)
+    return frame.stamps
 
 
 def _stream_bodies(made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Frame) -> list[dict]:
     bodies: list[dict[str, Any]] = []
     for piece in made.thinking:
         bodies.append(_record(frame, len(bodies), "", piece, [], False))
-    for piece in made.content:
-        body = _record(frame, len(bodies), piece, "", [], False)
-        if frame.logprobs:
+    if frame.logprobs:
+        for piece in made.content:
+            body = _record(frame, len(bodies), piece, "", [], False)
             body["logprobs"] = lp.entries([piece], frame.seed, frame.top_logprobs, len(bodies))
-        bodies.append(body)
+            bodies.append(body)
+    else:
+        bodies += _text_records(frame, made.content, len(bodies))
     for call in calls:
         bodies.append(_record(frame, len(bodies), "", "", [call], False))
     final = _record(frame, len(bodies), "", "", [], True)
@@ -208,10 +220,19 @@ def _single(made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Fr
     return _finish(body, made, stats, frame, calls if frame.kind == "generate" else [])
 
 
+def _text_records(frame: Frame, pieces: list[str], first: int) -> list[dict[str, Any]]:
+    """The records of plain text pieces, built as literals (the bulk of every stream)."""
+    stamps, model = _stamps(frame).many(first, len(pieces)), frame.model
+    if frame.kind == "chat":
+        return [{"model": model, "created_at": stamp, "message": {"role": "assistant", "content": piece}, "done": False}
+                for stamp, piece in zip(stamps, pieces, strict=True)]
+    return [{"model": model, "created_at": stamp, "response": piece, "done": False} for stamp, piece in zip(stamps, pieces, strict=True)]
+
+
 def _record(
     frame: Frame, step: int, content: str, thinking: str, calls: list[dict], done: bool
 ) -> dict[str, Any]:
-    body = _head(frame, step)
+    body: dict[str, Any] = {"model": frame.model, "created_at": _stamps(frame).at(step)}
     if frame.kind == "chat":
         message: dict[str, Any] = {"role": "assistant", "content": content}
         if thinking:

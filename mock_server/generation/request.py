@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ollama_conformance import contracts
-
 from .. import names
 from ..decode import parse_go_duration
 from ..errors import OllamaError

@@ -29,7 +29,7 @@ def seed_of(body: dict[str, Any]) -> bytes:
 
 
 def default_responder(ctx: ReplyContext) -> Reply:
-    seed = seed_of(ctx.body)
+    seed = ctx.seed or seed_of(ctx.body)
     reply = Reply()
     if "thinking" in ctx.capabilities and ctx.body.get("think") is not False:
         reply.thinking = text.thinking(seed, ctx.prompt, request.think_level(ctx.body.get("think")))

@@ -53,9 +53,12 @@ _STOPWORDS = frozenset(
 _TOKEN = re.compile(r"\s*\S+|\s+")
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def digest(*parts: Any) -> bytes:
     """sha256 of the canonical JSON of `parts`: the seed of everything a request produces."""
-    raw = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    raw = _CANONICAL.encode(parts)  # json.dumps with these options would build an encoder per call
     return hashlib.sha256(raw.encode("utf-8")).digest()
 
 

@@ -36,7 +36,7 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
         return _debug(state, body, model, messages, tools, entry)
     request.check_format(body.get("format"))
     frame = _frame(state, body, model, messages, tools, entry, options, load_ns)
-    reply = pipeline.ask(state, _context(body, info, model, messages, tools, entry.capabilities))
+    reply = pipeline.ask(state, _context(body, info, model, messages, tools, entry.capabilities, frame.seed))
     return render.render(reply, frame, request.stop_sequences(options), request.num_predict(options))
 
 
@@ -56,6 +56,7 @@ def _context(
     messages: list[dict[str, Any]],
     tools: list[Any],
     capabilities: list[str],
+    seed: bytes,
 ) -> ReplyContext:
     users = [m for m in messages if m.get("role") == "user"]
     return ReplyContext(
@@ -69,6 +70,7 @@ def _context(
         turn_index=max(0, len(users) - 1),
         headers=dict(info.headers),
         capabilities=list(capabilities),
+        seed=seed,
     )
 
 

@@ -54,6 +54,7 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
         turn_index=0,
         headers=dict(info.headers),
         capabilities=list(entry.capabilities),
+        seed=frame.seed,
     )
     reply = pipeline.ask(state, ctx)
     return render.render(reply, frame, request.stop_sequences(options), request.num_predict(options))

@@ -162,3 +162,183 @@ def test_interceptor_outcome_replaces_the_handler_and_transformers_see_it():
 ])
 def test_what_python_would_accept_but_go_rejects(asgi_client, raw, message):
     assert asgi_client.post("/api/show", content=raw).json() == {"error": message}
+
+
+# --- nested type checks: Go rejects a mistyped field at any depth --------------------------------
+
+CHAT = {"model": "qwen3:8b", "stream": False}
+TOOL = {"type": "function", "function": {"name": "weather", "description": "Weather of a city",
+                                         "parameters": {"type": "object", "required": ["city"],
+                                                        "properties": {"city": {"type": "string"}}}}}
+MSG = "json: cannot unmarshal {} into Go struct field {}"
+
+
+def _tool(path: str, value: object) -> dict:
+    import copy
+
+    tool = copy.deepcopy(TOOL)
+    *parents, last = path.split(".")
+    node = tool
+    for key in parents:
+        node = node[key]
+    node[last] = value
+    return tool
+
+
+@pytest.mark.parametrize("message,error", [
+    ({"role": 1}, "number into Go struct field ChatRequest.messages.role of type string"),
+    ({"role": "user", "content": ["hi"]}, "array into Go struct field ChatRequest.messages.content of type string"),
+    ({"role": "user", "content": "hi", "thinking": False}, "bool into Go struct field ChatRequest.messages.thinking of type string"),
+    ({"role": "user", "images": "aGk="}, "string into Go struct field ChatRequest.messages.images of type []api.ImageData"),
+    ({"role": "user", "images": [7]}, "number into Go struct field ChatRequest.messages.images of type api.ImageData"),
+    ({"role": "assistant", "tool_calls": {}}, "object into Go struct field ChatRequest.messages.tool_calls of type []api.ToolCall"),
+    ({"role": "assistant", "tool_calls": [{"function": {"name": 3}}]},
+     "number into Go struct field ChatRequest.messages.tool_calls.function.name of type string"),
+    ({"role": "assistant", "tool_calls": [{"function": {"name": "f", "arguments": '{"a":1}'}}]},
+     "string into Go struct field ChatRequest.messages.tool_calls.function.arguments of type api.ToolCallFunctionArguments"),
+    ({"role": "assistant", "tool_calls": [{"function": {"index": 0.5}}]},
+     "number 0.5 into Go struct field ChatRequest.messages.tool_calls.function.index of type int"),
+    ({"role": "tool", "content": "sunny", "tool_name": 1}, "number into Go struct field ChatRequest.messages.tool_name of type string"),
+    ({"role": "tool", "content": "sunny", "tool_call_id": []}, "array into Go struct field ChatRequest.messages.tool_call_id of type string"),
+    ("hello", "string into Go struct field ChatRequest.messages of type api.Message"),
+])
+def test_mistyped_message_fields_are_go_unmarshal_errors(asgi_client, message, error):
+    # api.Message has its own UnmarshalJSON: the message names the request struct and the whole path
+    response = asgi_client.post("/api/chat", json={**CHAT, "messages": [message]})
+    assert response.status_code == 400
+    assert response.json() == {"error": "json: cannot unmarshal " + error}
+
+
+@pytest.mark.parametrize("path,value,error", [
+    ("type", 1, "number into Go struct field Tool.tools.type of type string"),
+    ("function", "weather", "string into Go struct field Tool.tools.function of type api.ToolFunction"),
+    ("function.name", 3, "number into Go struct field ToolFunction.tools.function.name of type string"),
+    ("function.description", ["x"], "array into Go struct field ToolFunction.tools.function.description of type string"),
+    ("function.parameters.type", True, "bool into Go struct field ToolFunctionParameters.tools.function.parameters.type of type string"),
+    ("function.parameters.required", "city",
+     "string into Go struct field ToolFunctionParameters.tools.function.parameters.required of type []string"),
+    ("function.parameters.required", [1],
+     "number into Go struct field ToolFunctionParameters.tools.function.parameters.required of type string"),
+    ("function.parameters.properties", [],
+     "array into Go struct field ToolFunctionParameters.tools.function.parameters.properties of type api.ToolPropertiesMap"),
+])
+def test_mistyped_tool_fields_are_go_unmarshal_errors(asgi_client, path, value, error):
+    # no own decoder between the request and the field: Go names the innermost struct (compat-gaps row 21)
+    body = {**CHAT, "messages": [{"role": "user", "content": "hi"}], "tools": [_tool(path, value)]}
+    response = asgi_client.post("/api/chat", json=body)
+    assert response.status_code == 400
+    assert response.json() == {"error": "json: cannot unmarshal " + error}
+
+
+def test_well_typed_nested_fields_and_nulls_decode(asgi_client):
+    messages = [{"role": "system", "content": "Be brief.", "images": None, "tool_calls": None},
+                {"role": "user", "content": "Weather in Paris?", "images": []},
+                {"role": "assistant", "content": "", "thinking": "", "tool_calls": [
+                    {"id": "call_1", "function": {"index": 0, "name": "weather", "arguments": {"city": "Paris"}}}]},
+                {"role": "tool", "content": "sunny", "tool_name": "weather", "tool_call_id": "call_1"}]
+    tool = _tool("function.parameters.properties", {"city": {"type": ["string", "null"], "description": "name",
+                                                             "enum": ["Paris", 1]}, "when": None})
+    response = asgi_client.post("/api/chat", json={**CHAT, "model": "llama3.2", "messages": messages, "tools": [tool]})
+    assert response.status_code == 200, response.text
+
+
+def test_option_values_are_not_type_checked_while_decoding(asgi_client):
+    # a map[string]any at decode time; the runner rejects the value later with 500 (reference §0.8)
+    body = {**CHAT, "messages": [{"role": "user", "content": "hi"}], "options": {"temperature": "hot"}}
+    response = asgi_client.post("/api/chat", json=body)
+    assert (response.status_code, response.json()) == (500, {"error": 'option "temperature" must be of type float32'})
+    response = asgi_client.post("/api/chat", json={**body, "options": "fast"})
+    assert response.json()["error"] == MSG.format("string", "ChatRequest.options of type map[string]interface {}")
+
+
+@pytest.mark.parametrize("raw,error", [
+    # a plain mismatch is kept and decoding goes on: the first one is reported
+    (b'{"model":1,"stream":"yes"}', MSG.format("number", "ChatRequest.model of type string")),
+    # an error from a type's own decoder ends decoding at once, and beats an earlier mismatch
+    (b'{"model":1,"messages":[{"role":1}]}', MSG.format("number", "ChatRequest.messages.role of type string")),
+    # ... and what follows it is never decoded
+    (b'{"messages":[{"role":1}],"think":"nope"}', MSG.format("number", "ChatRequest.messages.role of type string")),
+    (b'{"messages":[{"role":"user","content":"hi"}],"think":"nope","model":1}', 'invalid think value: "nope" '
+     '(must be "high", "medium", "low", "max", true, or false)'),
+    # inside a message, its first mismatch wins
+    (b'{"messages":[{"role":1,"content":2}]}', MSG.format("number", "ChatRequest.messages.role of type string")),
+])
+def test_go_decoding_order_decides_which_error_is_reported(asgi_client, raw, error):
+    response = asgi_client.post("/api/chat", content=raw)
+    assert (response.status_code, response.json()) == (400, {"error": error})
+
+
+def test_nested_keys_match_struct_fields_case_insensitively():
+    seen = []
+    app = create_app(Settings(validate_emitted=True))
+    app.state.mock.interceptors.append(lambda info, body: seen.append(body))
+    client = TestClient(app, base_url="http://127.0.0.1:11434")
+    body = {"model": "qwen3:8b", "stream": False, "messages": [{"ROLE": "USER", "Content": "hi"}],
+            "tools": [{"Type": "function", "FUNCTION": {"Name": "f", "parameters": {"properties": {"Keep": {"type": "string"}}}}}]}
+    client.post("/api/chat", json=body)
+    assert seen[0]["messages"] == [{"role": "user", "content": "hi"}]
+    assert seen[0]["tools"][0]["function"]["name"] == "f"
+    assert list(seen[0]["tools"][0]["function"]["parameters"]["properties"]) == ["Keep"]  # a map: keys kept
+    response = client.post("/api/chat", json={**body, "messages": [{"Role": 1}]})
+    assert response.json()["error"] == MSG.format("number", "ChatRequest.messages.role of type string")
+
+
+@pytest.mark.parametrize("path,body,error", [
+    ("/api/generate", {"model": "llama3.2", "context": [1, "2"]}, MSG.format("string", "GenerateRequest.context of type int")),
+    ("/api/generate", {"model": "llama3.2", "images": [True]}, MSG.format("bool", "GenerateRequest.images of type api.ImageData")),
+    ("/api/create", {"model": "m", "files": {"a.gguf": 1}}, MSG.format("number", "CreateRequest.files of type string")),
+    ("/api/create", {"model": "m", "messages": [{"role": 1}]}, MSG.format("number", "CreateRequest.messages.role of type string")),
+])
+def test_nested_checks_apply_to_every_native_endpoint(asgi_client, path, body, error):
+    response = asgi_client.post(path, json=body)
+    assert (response.status_code, response.json()) == (400, {"error": error})
+
+
+V1_USER = [{"role": "user", "content": "hi"}]
+
+
+@pytest.mark.parametrize("path,body,error", [
+    ("/v1/chat/completions", {"model": "llama3.2", "messages": [{"role": 1, "content": "hi"}]},
+     MSG.format("number", "Message.messages.role of type string")),
+    ("/v1/chat/completions", {"model": "llama3.2", "messages": "hi"},
+     MSG.format("string", "ChatCompletionRequest.messages of type []openai.Message")),
+    ("/v1/chat/completions", {"model": "llama3.2", "messages": V1_USER, "stream_options": {"include_usage": "yes"}},
+     MSG.format("string", "StreamOptions.stream_options.include_usage of type bool")),
+    ("/v1/chat/completions", {"model": "qwen3:8b", "messages": V1_USER, "tools": [_tool("function.parameters.properties", [])]},
+     MSG.format("array", "ToolFunctionParameters.tools.function.parameters.properties of type api.ToolPropertiesMap")),
+    ("/v1/completions", {"model": "llama3.2", "prompt": "hi", "stream_options": {"include_usage": 1}},
+     MSG.format("number", "StreamOptions.stream_options.include_usage of type bool")),
+    ("/v1/responses", {"model": "llama3.2", "input": "hi", "include": [1]},
+     MSG.format("number", "ResponsesRequest.include of type string")),
+])
+def test_v1_bodies_are_type_checked_at_depth_in_the_openai_envelope(asgi_client, path, body, error):
+    response = asgi_client.post(path, json=body)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == error
+
+
+def test_anthropic_bodies_are_type_checked_at_depth(asgi_client):
+    body = {"model": "llama3.2", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}],
+            "thinking": {"type": "enabled", "budget_tokens": "many"}}
+    response = asgi_client.post("/v1/messages", json=body)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == MSG.format("string", "ThinkingConfig.thinking.budget_tokens of type int")
+    response = asgi_client.post("/v1/messages", json={**body, "thinking": None, "messages": [{"role": 2, "content": "hi"}]})
+    assert response.json()["error"]["message"] == MSG.format("number", "MessageParam.messages.role of type string")
+
+
+def test_every_endpoint_with_a_request_schema_gets_its_go_type_once():
+    from ollama_conformance.mock_server.gotypes import request_type
+
+    from ollama_conformance import contracts
+
+    for endpoint in contracts.operations():
+        op = contracts.operation(endpoint)
+        if op.get("request") and endpoint.startswith(("POST", "DELETE")):
+            root = request_type(endpoint, op.get("api", "native"))
+            assert root is request_type(endpoint, op.get("api", "native"))  # built once, then cached
+            assert root is None or root.fields is not None, endpoint
+    chat = request_type("POST /api/chat", "native")
+    message = chat.fields["messages"].item
+    assert (message.go, message.custom, message.struct) == ("api.Message", True, "Message")
+    assert chat.fields["options"].fields is None and chat.fields["options"].item is None  # values unchecked

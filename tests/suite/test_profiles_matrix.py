@@ -14,11 +14,7 @@ PROFILES_DIR = Path(__file__).resolve().parents[2] / "mock_server" / "profiles"
 PROFILES = sorted(p.stem for p in PROFILES_DIR.glob("*.json"))
 # Checks the default profile fails because of a known mock deviation from Ollama (not a suite
 # bug): listed so the deviation stays visible; the test fails once it is fixed, to drop the entry.
-MOCK_DEVIATIONS = {
-    # Ollama's Message.UnmarshalJSON returns the Go type error (400) for {"role": 1}; the mock's
-    # decode.py type-checks top-level fields only and answers 200.
-    "property.native.chat.invalid",
-}
+MOCK_DEVIATIONS: set[str] = set()
 # Where what the suite observes differs from a profile's list, for a known reason (each entry is
 # toggled: a listed gap the mock cannot show, or a gap the mock shows beyond its list). Equality
 # below fails the day an entry stops being true, so the list cannot go stale.

@@ -14,7 +14,7 @@ from ollama_conformance.suites.harness.runner import main
 
 pytestmark = pytest.mark.slow
 # See MOCK_DEVIATIONS in test_profiles_matrix.py: a known mock deviation the suite rightly reports.
-MOCK_DEVIATIONS = {"property.native.chat.invalid"}
+MOCK_DEVIATIONS: set[str] = set()
 
 
 def test_readme_main_job_command_writes_reports(tmp_path: Path) -> None:

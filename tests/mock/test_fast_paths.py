@@ -1,0 +1,116 @@
+"""The speed paths give exactly what the plain code gives: stamps, chunks, stream bytes, routing, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ollama_conformance.mock_server.app import create_app
+from ollama_conformance.mock_server.clock import Stamps, parse_rfc3339
+from ollama_conformance.mock_server.generation import metrics, render, text
+from ollama_conformance.mock_server.outcome import Chunk, Cut, Stream, undelayed
+from ollama_conformance.mock_server.settings import Settings
+from ollama_conformance.mock_server.wire import WireResponse, encode_item
+
+ZONES = st.sampled_from([timezone.utc, timezone(timedelta(hours=-7)), timezone(timedelta(hours=5, minutes=30))])
+MOMENTS = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31), timezones=ZONES)
+TICKS = st.one_of(st.sampled_from([0, 1, 999_999, 1_000_000, 16_000, 25_000]), st.integers(0, 3_000_000))
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(MOMENTS, TICKS, st.integers(0, 300), st.integers(1, 40))
+def test_stamps_equal_created_at_of_each_record_time(now: datetime, tick: int, first: int, count: int) -> None:
+    stamps = Stamps(now, tick)
+    expected = [render.created_at(now + timedelta(microseconds=(first + i) * tick)) for i in range(count)]
+    assert stamps.many(first, count) == expected
+    assert stamps.at(0) == render.created_at(now)  # going back to an earlier second works too
+
+
+def test_stamps_are_non_decreasing_through_second_boundaries() -> None:
+    now = datetime(2026, 12, 31, 23, 59, 59, 990_000, tzinfo=timezone.utc)
+    out = Stamps(now, 7_000).many(0, 5)
+    assert out == ["2026-12-31T23:59:59.99Z", "2026-12-31T23:59:59.997Z", "2027-01-01T00:00:00.004Z",
+                   "2027-01-01T00:00:00.011Z", "2027-01-01T00:00:00.018Z"]
+    times = [parse_rfc3339(stamp) for stamp in out]  # trimmed zeros: text order is not time order
+    assert times == sorted(times)
+
+
+def test_undelayed_chunks_are_ordinary_chunks() -> None:
+    bodies = [{"i": 1}, {"i": 2}]
+    fast = undelayed(bodies)
+    assert fast == [Chunk({"i": 1}), Chunk({"i": 2})]
+    assert fast[0].body is bodies[0] and fast[0].delay == 0.0 and fast[0].event is None
+    assert dataclasses.replace(fast[1], delay=0.5) == Chunk({"i": 2}, 0.5)
+    try:
+        fast[0].delay = 1.0  # type: ignore[misc]
+    except dataclasses.FrozenInstanceError:
+        pass
+    else:
+        raise AssertionError("a fast chunk must stay frozen")
+
+
+def _sent(stream: Stream) -> bytes:
+    out: list[bytes] = []
+
+    async def receive() -> dict:
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.body":
+            out.append(message["body"])
+
+    asyncio.run(WireResponse(stream, "native")({"type": "http", "method": "POST"}, receive, send))
+    return b"".join(out)
+
+
+def test_plain_stream_bytes_equal_record_by_record_framing() -> None:
+    bodies = [{"model": "m", "message": {"content": t}, "done": False} for t in ("a", " <b>", " },{", " \u2028")]
+    items = undelayed(bodies)
+    assert _sent(Stream(items)) == b"".join(encode_item(i, "ndjson") for i in items)
+    assert _sent(Stream(items, framing="sse")) == b"".join(encode_item(i, "sse") for i in items)
+    assert _sent(Stream([*items[:2], Cut()])) == b"".join(encode_item(i, "ndjson") for i in items[:2])
+
+
+def test_cached_metrics_equal_a_fresh_draw() -> None:
+    seed = text.digest("a request")
+    first = metrics.compute(seed, 5_000_000, 12, 30)
+    r = text.rng(seed, "metrics")
+    prompt, evals, overhead = r.randint(1_000_000, 9_000_000), r.randint(100_000, 900_000), r.randint(200_000, 2_000_000)
+    speed = 16_000_000 + text.rng(seed, "speed").randint(0, 9_000_000)
+    assert first.prompt_eval_duration == 12 * 900_000 + prompt
+    assert first.eval_duration == 30 * speed + evals and first.overhead == overhead
+    assert metrics.compute(seed, 5_000_000, 12, 30) == first
+    assert list(first.fields()) == list(metrics.METRIC_KEYS)
+    assert metrics.Metrics(0, 0, 0, 0, 0, 0).fields() == {}
+
+
+def test_static_paths_reach_the_route_starlette_would_pick() -> None:
+    app = create_app(Settings())
+    static = None
+    asyncio.run(_first_call(app))
+    layer = app.middleware_stack
+    while layer is not None and static is None:  # ServerErrorMiddleware -> Guard -> _Static
+        static = getattr(layer, "static", None)
+        layer = getattr(layer, "app", None)
+    assert static is not None
+    for path, route in static.items():
+        matches = [r for r in app.router.routes if r.path_regex.match(path)]
+        assert matches[0] is route, path
+    assert "/api/chat" in static and "/v1/chat/completions" in static
+    assert not any("{" in path for path in static)  # /api/blobs/{digest}, /v1/models/{model}: the router
+
+
+async def _first_call(app: object) -> None:
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        return None
+
+    scope = {"type": "http", "method": "GET", "path": "/api/version", "raw_path": b"/api/version", "query_string": b"",
+             "headers": [(b"host", b"127.0.0.1:11434")], "root_path": ""}
+    await app(scope, receive, send)  # type: ignore[operator]
