@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import string
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -15,7 +15,7 @@ def _read_json(relative: str) -> Any:
     return json.loads(resources.files(__package__).joinpath(relative).read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def index() -> dict[str, Any]:
     """contracts/index.json, parsed, with the version variants of variants/*.json merged in."""
     data = dict(_read_json("index.json"))
@@ -41,13 +41,13 @@ def operation(endpoint: str) -> dict[str, Any]:
     return dict(ops[endpoint])
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(path: str) -> dict[str, Any]:
     """A schema document by its path under schemas/ ("native/chat.response.json")."""
     return dict(_read_json("schemas/" + path))
 
 
-@lru_cache(maxsize=None)
+@cache
 def errors_catalog() -> dict[str, Any]:
     return dict(_read_json("errors.json"))
 
@@ -88,7 +88,7 @@ class _GoFormatter(string.Formatter):
         return super().format_field(value, format_spec)
 
 
-@lru_cache(maxsize=None)
+@cache
 def key_order(path: str) -> tuple[str, ...]:
     """The property order of a response object schema: Ollama's (Go struct) key order."""
     return tuple(schema(path).get("properties", {}))

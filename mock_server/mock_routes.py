@@ -28,7 +28,7 @@ def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
         await plain(send, 200, JSON, dumps({"requests": [e.to_dict() for e in found]}))
 
     async def reset(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await _body(receive)
+        await read_body(receive)
         ext.reset()
         await plain(send, 200, JSON, dumps({"reset": True}))
 
@@ -38,7 +38,7 @@ def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
 
     async def scenario_post(scope: dict[str, Any], receive: Any, send: Any) -> None:
         try:
-            data = json.loads(await _body(receive) or b"null")
+            data = json.loads(await read_body(receive) or b"null")
             items = data.get("rules") if isinstance(data, dict) and "rules" in data else [data]
             if not isinstance(items, list):
                 raise ScenarioError("'rules' must be a list of rules")
@@ -49,7 +49,7 @@ def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
         await plain(send, 200, JSON, dumps({"added": added}))
 
     async def scenario_delete(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await _body(receive)
+        await read_body(receive)
         ext.scenario.clear(keep=ext.file_rules)
         await plain(send, 200, JSON, dumps({"rules": len(ext.scenario.rules)}))
 
@@ -60,7 +60,8 @@ def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-async def _body(receive: Any) -> bytes:
+async def read_body(receive: Any) -> bytes:
+    """The whole request body (these routes and the proxy need no size limit)."""
     parts = []
     while True:
         message = await receive()

@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from .cassette import Exchange
+from .cassette import CassetteError, Exchange
+from .mock_routes import read_body
 
 HOP_HEADERS = {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "accept-encoding"}
 DROP_BACK = {
@@ -57,7 +58,7 @@ class ValidatingProxy:
         if scope["path"] == "/_mock/violations" and scope["method"] == "GET":
             await _send_json(send, 200, {"exchanges": self.exchanges, "violations": self.violations})
             return
-        body = await _read(receive)
+        body = await read_body(receive)
         await self._forward(scope, body, send)
 
     async def _forward(self, scope: dict[str, Any], body: bytes, send: Any) -> None:
@@ -201,15 +202,6 @@ def _parse(body: bytes) -> Any:
         return body.decode("utf-8", "replace")
 
 
-async def _read(receive: Any) -> bytes:
-    parts = []
-    while True:
-        message = await receive()
-        parts.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(parts)
-
-
 async def _send_json(send: Any, status: int, body: Any) -> None:
     data = json.dumps(body).encode()
     await send(
@@ -241,6 +233,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """`ollama-mock proxy`: validate every exchange with the upstream, record nothing."""
+    banner = "ollama-mock proxy listening on {url} (upstream " + args.upstream + ")"
+    return serve_proxy(args, lambda out: ValidatingProxy(args.upstream, out=out), banner, stdout, stderr)
+
+
+def serve_proxy(
+    args: argparse.Namespace,
+    build: Callable[[TextIO], ValidatingProxy],
+    banner: str,
+    stdout: TextIO | None,
+    stderr: TextIO | None,
+) -> int:
+    """`proxy` and `record`: check --upstream, build the app (given stderr), serve it until stopped.
+
+    A bad upstream URL or cassette folder is one line on stderr and exit status 2."""
     from .serve_plain import serve
 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
@@ -248,15 +254,12 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
     if problem:
         print(problem, file=stderr)
         return 2
-    app = ValidatingProxy(args.upstream, out=stderr)
-    return serve(
-        app,
-        args.host,
-        args.port,
-        "ollama-mock proxy listening on {url} (upstream " + args.upstream + ")",
-        stdout,
-        stderr,
-    )
+    try:
+        app = build(stderr)
+    except CassetteError as exc:
+        print(exc, file=stderr)
+        return 2
+    return serve(app, args.host, args.port, banner, stdout, stderr)
 
 
 def check_upstream(url: str) -> str | None:

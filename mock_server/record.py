@@ -7,11 +7,10 @@ violations found in it; `ollama-mock serve --cassette DIR` replays them.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TextIO
 
-from .cassette import CassetteError, Writer
-from .proxy import ValidatingProxy, check_upstream
+from .cassette import Writer
+from .proxy import ValidatingProxy, serve_proxy
 from .proxy import add_arguments as _proxy_arguments
 
 
@@ -27,18 +26,6 @@ def recording_proxy(upstream: str, cassette: str, out: TextIO | None = None) -> 
 
 
 def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    from .serve_plain import serve
-
-    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
-    problem = check_upstream(args.upstream)
-    if problem:
-        print(problem, file=stderr)
-        return 2
-    try:
-        app = recording_proxy(args.upstream, args.cassette, out=stderr)
-    except CassetteError as exc:
-        print(exc, file=stderr)
-        return 2
     banner = (
         "ollama-mock record listening on {url} (upstream "
         + args.upstream
@@ -46,4 +33,6 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
         + args.cassette
         + ")"
     )
-    return serve(app, args.host, args.port, banner, stdout, stderr)
+    return serve_proxy(
+        args, lambda out: recording_proxy(args.upstream, args.cassette, out=out), banner, stdout, stderr
+    )

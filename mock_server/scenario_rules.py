@@ -109,6 +109,11 @@ def _mapping(data: Any, where: tuple[Any, ...], loc: Loc, what: str, keys: tuple
         raise ScenarioError(
             f"{loc(where)}: {what} must be a mapping (valid keys: {', '.join(keys)}), got {data!r}"
         )
+    check_keys(data, where, loc, keys)
+
+
+def check_keys(data: dict[str, Any], where: tuple[Any, ...], loc: Loc, keys: tuple[str, ...]) -> None:
+    """One line naming the first unknown key of `data` and the valid ones."""
     for key in data:
         if key not in keys:
             raise ScenarioError(

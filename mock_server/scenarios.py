@@ -31,7 +31,7 @@ from .reply import Reply, ReplyContext, ToolCallPlan
 from .scenario_file import ScenarioError, line_of, read
 from .scenario_match import RequestView
 from .scenario_overlap import overlap_warnings, overlaps_with_earlier
-from .scenario_rules import Rule, build_rule
+from .scenario_rules import Rule, build_rule, check_keys
 
 __all__ = ["Scenario", "ScenarioError", "ScenarioWarning", "Rule"]
 TOP_KEYS = ("rules", "strict")
@@ -205,11 +205,7 @@ def _top(data: Any, loc: Any) -> tuple[list[Any], bool, tuple[Any, ...]]:
         raise ScenarioError(
             f"{loc(())}: a scenario is a list of rules or a mapping with 'rules' (got {type(data).__name__})"
         )
-    for key in data:
-        if key not in TOP_KEYS:
-            raise ScenarioError(
-                f"{loc((key,), True)}: unknown key {key!r} (valid keys: {', '.join(TOP_KEYS)})"
-            )
+    check_keys(data, (), loc, TOP_KEYS)
     rules = data.get("rules", [])
     if not isinstance(rules, list):
         raise ScenarioError(f"{loc(('rules',))}: 'rules' must be a list of rules")

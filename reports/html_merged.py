@@ -7,7 +7,7 @@ the extra filters are "regressions only" and "changed between targets".
 from __future__ import annotations
 
 from . import htmlkit as k
-from .merge import Merged, Row
+from .merge import NO_REGRESSIONS, Merged, Row
 from .model import OUTCOMES
 from .text import SUMMARY_KEYS
 
@@ -51,13 +51,11 @@ def _source(source: str) -> str:
 
 
 def _regressions_section(merged: Merged) -> str:
-    found = merged.regressions
+    found = merged.regression_pairs()
     if not found:
-        return '<section id="regressions"><h2>Regressions</h2><p>None: no check that passed in one column fails in the next.</p></section>'
+        return f'<section id="regressions"><h2>Regressions</h2><p>{NO_REGRESSIONS}</p></section>'
     items = []
-    for row, i in found:
-        before, after = row.cells[i - 1], row.cells[i]
-        assert before is not None and after is not None  # a regression compares two results
+    for row, i, before, after in found:
         items.append(f'<tr><td class="wide"><a class="mono" href="#open={k.esc(row.id)}">{k.esc(row.id)}</a></td>'
                      f'<td class="ep mono">{k.esc(after.endpoint)}</td><td class=nw>{_column(merged, i - 1)} '
                      f"{k.badge(before.outcome)}</td><td class=nw>{_column(merged, i)} {k.badge(after.outcome)}</td>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from . import mdkit as md
 from .markdown import LIMIT, fit
-from .merge import Merged, Row
+from .merge import NO_REGRESSIONS, Merged, Row
 from .text import ICONS, SUMMARY_KEYS
 
 _CHUNK = 40  # rows per table, so truncation can stop between tables
@@ -35,13 +35,11 @@ def _targets(merged: Merged) -> str:
 
 
 def _regressions(merged: Merged) -> str:
-    found = merged.regressions
+    found = merged.regression_pairs()
     if not found:
-        return "## Regressions\n\nNone: no check that passed in one column fails in the next."
+        return f"## Regressions\n\n{NO_REGRESSIONS}"
     rows = []
-    for row, i in found:
-        before, after = row.cells[i - 1], row.cells[i]
-        assert before is not None and after is not None  # a regression compares two results
+    for row, i, before, after in found:
         rows.append([md.code(row.id), md.cell(after.endpoint),
                      f"#{i}: {_outcome(before.outcome)}", f"#{i + 1}: {_outcome(after.outcome)}", md.cell(after.message)])
     return f"## ▼ Regressions ({len(found)})\n\n" + md.table(["check", "endpoint", "before (column)", "after (column)", "message"], rows)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .model import NOT_PASSING, Report, Result
 
 _WORST_FIRST = ("failed", "gap", "info", "skipped", "passed")
+NO_REGRESSIONS = "None: no check that passed in one column fails in the next."
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,13 @@ class Row:
         return (0 if self.regressions else 1, 0 if self.changed else 1, _WORST_FIRST.index(self.latest.outcome), self.id)
 
 
+class Regression(NamedTuple):
+    row: Row
+    column: int
+    before: Result
+    after: Result
+
+
 @dataclass
 class Merged:
     columns: list[Column]
@@ -54,6 +63,15 @@ class Merged:
     @property
     def regressions(self) -> list[tuple[Row, int]]:
         return [(row, i) for row in self.rows for i in row.regressions]
+
+    def regression_pairs(self) -> list[Regression]:
+        """Each regression with the two results it compares (columns `column - 1` and `column`)."""
+        pairs = []
+        for row, i in self.regressions:
+            before, after = row.cells[i - 1], row.cells[i]
+            assert before is not None and after is not None  # a regression compares two results
+            pairs.append(Regression(row, i, before, after))
+        return pairs
 
     def regressions_into(self, column: int) -> int:
         return sum(column in row.regressions for row in self.rows)

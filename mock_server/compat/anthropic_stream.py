@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..outcome import Chunk, Cut, Outcome, Raw, Stream, StreamItem
+from ..outcome import Chunk, StreamItem
 from .anthropic_messages import stop_reason
-from .common import NativeError, go_json, native_items
-from .sse import sse
+from .common import go_json
+from .event_stream import EventStreamer
 
 
-class AnthropicStreamer:
+class AnthropicStreamer(EventStreamer):
     def __init__(self, message_id: str, model: str, estimated_tokens: int) -> None:
         self.message_id, self.model, self.estimated = message_id, model, estimated_tokens
         self.items: list[StreamItem] = []
@@ -23,22 +23,6 @@ class AnthropicStreamer:
         self.delay = 0.0
         self.started = self.thinking_started = self.thinking_done = self.text_started = False
         self.sent_calls: list[str] = []
-
-    def translate(self, result: Outcome) -> Stream:
-        for item in native_items(result):
-            if isinstance(item, (Raw, Cut)):
-                self.items.append(item)
-                if isinstance(item, Cut):
-                    break
-                continue
-            if "error" in item.body:
-                if not self.items:
-                    raise NativeError(500, str(item.body["error"]))
-                break  # Ollama ends the stream without message_stop
-            self.delay = item.delay
-            if self._process(item.body):
-                break
-        return sse(self.items)
 
     def _event(self, kind: str, data: dict[str, Any]) -> None:
         self.items.append(Chunk(body={"type": kind, **data}, event=kind, delay=self.delay))

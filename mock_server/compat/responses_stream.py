@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..outcome import Chunk, Cut, Outcome, Raw, Stream, StreamItem
+from ..outcome import Chunk, StreamItem
 from ..profiles import Profile
 from . import ids
-from .common import NativeError, marked, native_items, openai_tool_calls
+from .common import marked, openai_tool_calls
+from .event_stream import EventStreamer
 from .openai_responses import function_item, message_item, reasoning_item, response_object, usage
-from .sse import sse
 
 
 def sort_deep(value: Any) -> Any:
@@ -26,7 +26,7 @@ def sort_deep(value: Any) -> Any:
     return value
 
 
-class ResponsesStreamer:
+class ResponsesStreamer(EventStreamer):
     def __init__(self, body: dict[str, Any], prof: Profile, now: int, marks: set[str]) -> None:
         self.body, self.prof, self.now, self.marks = body, prof, now, marks
         self.item_id = ids.responses_message_id(body)
@@ -40,21 +40,8 @@ class ResponsesStreamer:
         self.content_started = self.reasoning_started = self.reasoning_done = self.calls_sent = False
         self.call_items: list[dict[str, Any]] = []
 
-    def translate(self, result: Outcome) -> Stream:
-        for item in native_items(result):
-            if isinstance(item, (Raw, Cut)):
-                self.items.append(item)
-                if isinstance(item, Cut):
-                    break
-                continue
-            if "error" in item.body:
-                if not self.items:
-                    raise NativeError(500, str(item.body["error"]))
-                break  # Ollama closes the stream silently
-            self.delay = item.delay
-            if self._process(item.body):
-                break
-        return sse(self.items, marked({}, self.marks))
+    def _headers(self) -> dict[str, str]:
+        return marked({}, self.marks)
 
     def _event(self, kind: str, data: dict[str, Any]) -> None:
         data["type"] = kind

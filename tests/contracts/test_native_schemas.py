@@ -1,27 +1,25 @@
 """The native contracts: well-formed documents, conventions, and valid/invalid examples per endpoint.
 
-Examples come from the reference (ollama-api.md). Validation uses a local shim (Draft7Validator
-and a referencing Registry of every schema file) until `contracts.validate` exists.
+Examples come from the reference (ollama-api.md). Validation uses the local shim of the
+`schema_shim` fixture (Draft7Validator and a referencing Registry of every schema file), so these
+tests do not depend on `contracts.validate`.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import warnings
-from functools import lru_cache
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft7Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
+from referencing import Registry
 
 from ollama_conformance import contracts
 
@@ -48,26 +46,8 @@ def _native_files() -> list[str]:
     return sorted(p.name for p in (ROOT / "schemas" / "native").glob("*.json"))
 
 
-@lru_cache(maxsize=1)
-def _registry() -> Registry:
-    docs = [json.loads(p.read_text(encoding="utf-8")) for p in (ROOT / "schemas").glob("*/*.json")]
-    return Registry().with_resources(
-        (d["$id"], Resource.from_contents(d, default_specification=DRAFT7)) for d in docs
-    )
-
-
-def _errors(path: str, instance: Any) -> list[str]:
-    validator = Draft7Validator(contracts.schema(path), registry=_registry())
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(instance)]
-
-
-def _walk(node: Any) -> list[dict[str, Any]]:
-    """Every sub-schema object of a document."""
-    if isinstance(node, list):
-        return [s for item in node for s in _walk(item)]
-    if not isinstance(node, dict):
-        return []
-    return [node] + [s for value in node.values() for s in _walk(value)]
+def _errors(shim: Any, path: str, instance: Any) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in shim.validator(path).iter_errors(instance)]
 
 
 @pytest.mark.parametrize("name", ["../common/defs.json"] + _native_files())
@@ -92,21 +72,21 @@ def test_every_native_route_has_its_documents() -> None:
     assert {"native/" + n for n in _native_files()} == named, "files and index entries must match"
 
 
-def test_every_ref_resolves() -> None:
+def test_every_ref_resolves(schema_shim: Any) -> None:
     for name in _native_files():
         doc = contracts.schema("native/" + name)
-        resolver = _registry().resolver(base_uri=doc["$id"])
-        for sub in _walk(doc):
+        resolver = schema_shim.registry().resolver(base_uri=doc["$id"])
+        for sub in schema_shim.walk(doc):
             if isinstance(sub.get("$ref"), str):
                 resolver.lookup(sub["$ref"])  # raises when the target is missing
 
 
 @pytest.mark.parametrize("kind", sorted(GO_STRUCTS))
-def test_request_schema_conventions(kind: str) -> None:
+def test_request_schema_conventions(kind: str, schema_shim: Any) -> None:
     doc = contracts.schema(f"native/{kind}.request.json")
     assert doc["x-go-struct"] == GO_STRUCTS[kind]
     assert doc.get("additionalProperties", True) is True, "Ollama ignores unknown fields"
-    assert _keywords(_inline(doc)) <= SIMPLE_KEYWORDS, "request schemas keep to keywords generators handle"
+    assert _keywords(_inline(schema_shim.registry(), doc)) <= SIMPLE_KEYWORDS, "request schemas keep to keywords generators handle"
 
 
 def _keywords(schema: Any) -> set[str]:
@@ -165,17 +145,17 @@ def _version(text: str) -> tuple[int, ...]:
 # --- hypothesis: request schemas stay generable, and what they generate they accept ---------------
 
 
-def _inline(node: Any, base: str = "") -> Any:
+def _inline(registry: Registry, node: Any, base: str = "") -> Any:
     """The document with every $ref replaced by its target (request schemas have no cycles)."""
     if isinstance(node, list):
-        return [_inline(x, base) for x in node]
+        return [_inline(registry, x, base) for x in node]
     if not isinstance(node, dict):
         return node
     base = node.get("$id", base)
     if "$ref" in node:
-        target = _registry().resolver(base_uri=base).lookup(node["$ref"]).contents
-        return _inline(copy.deepcopy(target), urldefrag(urljoin(base, node["$ref"])).url)
-    return {k: _inline(v, base) for k, v in node.items() if k not in ("$id", "$schema", "definitions")}
+        target = registry.resolver(base_uri=base).lookup(node["$ref"]).contents
+        return _inline(registry, copy.deepcopy(target), urldefrag(urljoin(base, node["$ref"])).url)
+    return {k: _inline(registry, v, base) for k, v in node.items() if k not in ("$id", "$schema", "definitions")}
 
 
 def _strategy(schema: Any) -> st.SearchStrategy[Any]:
@@ -254,32 +234,20 @@ SIMPLE_KEYWORDS = {
 }
 
 
-def _check_generated(path: str, strategy: st.SearchStrategy[Any], examples: int) -> None:
-    @settings(max_examples=examples, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(strategy)
-    def check(instance: Any) -> None:
-        assert _errors(path, instance) == []
-
-    check()
-
-
 @pytest.mark.parametrize("kind", sorted(GO_STRUCTS))
-def test_requests_generate_and_validate(kind: str) -> None:
+def test_requests_generate_and_validate(kind: str, schema_shim: Any) -> None:
     path = f"native/{kind}.request.json"
-    _check_generated(path, _strategy(_inline(contracts.schema(path))), 10)
+    strategy = _strategy(_inline(schema_shim.registry(), contracts.schema(path)))
+    schema_shim.check_generated(partial(_errors, schema_shim), path, strategy, 10)
 
 
-def test_hypothesis_jsonschema_generates_requests() -> None:
+def test_hypothesis_jsonschema_generates_requests(schema_shim: Any) -> None:
     """hypothesis-jsonschema itself, when it works with the installed hypothesis."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from_schema({"type": "object", "properties": {"a": {"type": "string"}}}).example()
-    except AttributeError as exc:  # 0.23.1 calls cu.many(...).more(), gone from hypothesis 6.170
-        pytest.fail(f"hypothesis-jsonschema is broken with this hypothesis (pin it in pyproject.toml): {exc}")
+    schema_shim.require_hypothesis_jsonschema()
     for kind in sorted(GO_STRUCTS):
         path = f"native/{kind}.request.json"
-        _check_generated(path, from_schema(_inline(contracts.schema(path))), 5)
+        strategy = from_schema(_inline(schema_shim.registry(), contracts.schema(path)))
+        schema_shim.check_generated(partial(_errors, schema_shim), path, strategy, 5)
 
 
 @settings(max_examples=15, derandomize=True, deadline=None)
@@ -287,8 +255,8 @@ def test_hypothesis_jsonschema_generates_requests() -> None:
     st.text(max_size=12)
     | st.from_regex(r"[-+]?[0-9.]{0,3}(ns|us|ms|s|m|h|x)?([0-9]{1,2}(s|m|d))?", fullmatch=True)
 )
-def test_keep_alive_strings_follow_go_durations(text: str) -> None:
-    accepted = not _errors("native/generate.request.json", {"model": "m", "keep_alive": text})
+def test_keep_alive_strings_follow_go_durations(schema_shim: Any, text: str) -> None:
+    accepted = not _errors(schema_shim, "native/generate.request.json", {"model": "m", "keep_alive": text})
     assert accepted == _go_duration_ok(text)
 
 
@@ -654,13 +622,13 @@ INVALID: list[tuple[str, Any, str]] = [
 
 
 @pytest.mark.parametrize("doc,instance", VALID, ids=[f"{d}-{i}" for i, (d, _) in enumerate(VALID)])
-def test_valid_examples(doc: str, instance: Any) -> None:
-    assert _errors(f"native/{doc}.json", instance) == []
+def test_valid_examples(doc: str, instance: Any, schema_shim: Any) -> None:
+    assert _errors(schema_shim, f"native/{doc}.json", instance) == []
 
 
 @pytest.mark.parametrize("doc,instance,why", INVALID, ids=[f"{d}-{w}" for d, _, w in INVALID])
-def test_invalid_examples(doc: str, instance: Any, why: str) -> None:
-    assert _errors(f"native/{doc}.json", instance) != [], why
+def test_invalid_examples(doc: str, instance: Any, why: str, schema_shim: Any) -> None:
+    assert _errors(schema_shim, f"native/{doc}.json", instance) != [], why
 
 
 VARIANT_CASES: list[tuple[str, Any, bool]] = [
@@ -707,5 +675,5 @@ VARIANT_CASES: list[tuple[str, Any, bool]] = [
 @pytest.mark.parametrize(
     "doc,instance,valid", VARIANT_CASES, ids=[f"{d}-{i}" for i, (d, _, _) in enumerate(VARIANT_CASES)]
 )
-def test_variant_documents(doc: str, instance: Any, valid: bool) -> None:
-    assert (_errors(f"native/{doc}.json", instance) == []) is valid
+def test_variant_documents(doc: str, instance: Any, valid: bool, schema_shim: Any) -> None:
+    assert (_errors(schema_shim, f"native/{doc}.json", instance) == []) is valid

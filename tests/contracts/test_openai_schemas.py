@@ -1,29 +1,27 @@
 """The /v1 (OpenAI-compatible) and Anthropic contracts: well-formed documents, key order, and
 valid/invalid examples per endpoint.
 
-Examples come from the reference (ollama-api.md §2.4-§2.7, §3.1-§3.6, §4.1). Validation uses a
-local shim (Draft7Validator and a referencing Registry of every schema file), so these tests do
-not depend on the validation library.
+Examples come from the reference (ollama-api.md §2.4-§2.7, §3.1-§3.6, §4.1). Validation uses the
+local shim of the `schema_shim` fixture (Draft7Validator and a referencing Registry of every
+schema file), so these tests do not depend on the validation library.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import warnings
-from functools import cache, lru_cache
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft7Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
+from referencing import Registry
 
 from ollama_conformance import contracts
 
@@ -36,19 +34,8 @@ def _own_files() -> list[str]:
     return sorted(f"{api}/{p.name}" for api in APIS for p in (ROOT / "schemas" / api).glob("*.json"))
 
 
-@lru_cache(maxsize=1)
-def _registry() -> Registry:
-    docs = [json.loads(p.read_text(encoding="utf-8")) for p in (ROOT / "schemas").glob("*/*.json")]
-    return Registry().with_resources((d["$id"], Resource.from_contents(d, default_specification=DRAFT7)) for d in docs)
-
-
-@cache
-def _validator(path: str) -> Draft7Validator:
-    return Draft7Validator(contracts.schema(path), registry=_registry())
-
-
-def _errors(path: str, instance: Any) -> list[str]:
-    return [f"$/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in _validator(path).iter_errors(instance)]
+def _errors(shim: Any, path: str, instance: Any) -> list[str]:
+    return [f"$/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in shim.validator(path).iter_errors(instance)]
 
 
 def _endpoints() -> list[str]:
@@ -331,17 +318,9 @@ def test_responses_object_key_order_starts_like_the_go_struct() -> None:
     assert len(order) == 31
 
 
-def _walk(node: Any) -> list[dict[str, Any]]:
-    if isinstance(node, list):
-        return [s for item in node for s in _walk(item)]
-    if not isinstance(node, dict):
-        return []
-    return [node] + [s for value in node.values() for s in _walk(value)]
-
-
 @pytest.mark.parametrize("path", _own_files())
-def test_omitempty_fields_are_never_required(path: str) -> None:
-    for node in _walk(contracts.schema(path)):
+def test_omitempty_fields_are_never_required(path: str, schema_shim: Any) -> None:
+    for node in schema_shim.walk(contracts.schema(path)):
         props = node.get("properties")
         if isinstance(props, dict) and isinstance(node.get("required"), list):
             omitted = {k for k, v in props.items() if isinstance(v, dict) and v.get("x-omitempty")}
@@ -349,13 +328,13 @@ def test_omitempty_fields_are_never_required(path: str) -> None:
 
 
 @pytest.mark.parametrize("path, instance", [pytest.param(p, i, id=n) for n, p, i in VALID])
-def test_valid_example(path: str, instance: Any) -> None:
-    assert _errors(path, instance) == []
+def test_valid_example(path: str, instance: Any, schema_shim: Any) -> None:
+    assert _errors(schema_shim, path, instance) == []
 
 
 @pytest.mark.parametrize("path, instance, where", [pytest.param(p, i, w, id=n) for n, p, i, w in INVALID])
-def test_invalid_example(path: str, instance: Any, where: str) -> None:
-    errors = _errors(path, instance)
+def test_invalid_example(path: str, instance: Any, where: str, schema_shim: Any) -> None:
+    errors = _errors(schema_shim, path, instance)
     assert errors, f"{path} accepted an invalid body"
     assert any(where in e for e in errors), errors
 
@@ -375,21 +354,21 @@ def test_request_fields_name_their_go_types(path: str) -> None:
         assert ("type" in prop) == (prop["x-go-type"] not in ("interface {}", "openai.ResponsesInput")), f"{path}: {key}"
 
 
-def _inline(node: Any, base: str, depth: int = 0) -> Any:
+def _inline(registry: Registry, node: Any, base: str, depth: int = 0) -> Any:
     """The schema with every $ref replaced by its target (hypothesis-jsonschema resolves no remote refs)."""
     assert depth < 30, "unexpected recursive $ref"
     if isinstance(node, list):
-        return [_inline(x, base, depth) for x in node]
+        return [_inline(registry, x, base, depth) for x in node]
     if not isinstance(node, dict):
         return node
     if "$ref" in node:
         uri, fragment = urldefrag(urljoin(base, node["$ref"]))
-        target: Any = _registry().contents(uri)
+        target: Any = registry.contents(uri)
         for part in filter(None, fragment.split("/")):
             target = target[part]
         merged = {**copy.deepcopy(target), **{k: v for k, v in node.items() if k != "$ref"}}
-        return _inline(merged, uri, depth + 1)
-    return {k: (v if k in ("definitions", "$id") else _inline(v, base, depth)) for k, v in node.items()}
+        return _inline(registry, merged, uri, depth + 1)
+    return {k: (v if k in ("definitions", "$id") else _inline(registry, v, base, depth)) for k, v in node.items()}
 
 
 REQUESTS = ["openai/chat.request.json", "openai/completions.request.json", "openai/embeddings.request.json",
@@ -444,44 +423,32 @@ _TYPED: dict[str, Any] = {
 }
 
 
-def _check_generated(path: str, strategy: st.SearchStrategy[Any], examples: int) -> None:
-    @settings(max_examples=examples, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    @given(strategy)
-    def check(instance: Any) -> None:
-        assert _errors(path, instance) == []
-
-    check()
-
-
-def _request_schema(path: str) -> Any:
-    schema = _inline(contracts.schema(path), ID_BASE + path)
+def _request_schema(registry: Registry, path: str) -> Any:
+    schema = _inline(registry, contracts.schema(path), ID_BASE + path)
     return {k: v for k, v in schema.items() if k not in ("definitions", "$id", "$schema")}
 
 
 @pytest.mark.parametrize("path", REQUESTS)
-def test_request_schemas_generate_valid_requests(path: str) -> None:
-    _check_generated(path, _strategy(_request_schema(path)), 15)
+def test_request_schemas_generate_valid_requests(path: str, schema_shim: Any) -> None:
+    strategy = _strategy(_request_schema(schema_shim.registry(), path))
+    schema_shim.check_generated(partial(_errors, schema_shim), path, strategy, 15, database=None)
 
 
-def test_hypothesis_jsonschema_generates_valid_requests() -> None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from_schema({"type": "object", "properties": {"a": {"type": "string"}}}).example()
-    except AttributeError as exc:  # 0.23.1 calls cu.many(...).more(), gone from hypothesis 6.170
-        pytest.fail(f"hypothesis-jsonschema is broken with this hypothesis (pin it in pyproject.toml): {exc}")
+def test_hypothesis_jsonschema_generates_valid_requests(schema_shim: Any) -> None:
+    schema_shim.require_hypothesis_jsonschema()
     for path in REQUESTS:  # one example each: its object generation is slow (seconds) on the nested ones
-        _check_generated(path, from_schema(_request_schema(path)), 1)
+        strategy = from_schema(_request_schema(schema_shim.registry(), path))
+        schema_shim.check_generated(partial(_errors, schema_shim), path, strategy, 1, database=None)
 
 
 @given(st.text(max_size=20))
 @settings(max_examples=25, derandomize=True, deadline=None, database=None)
-def test_v1_tool_call_arguments_must_be_a_string_never_an_object(key: str) -> None:
+def test_v1_tool_call_arguments_must_be_a_string_never_an_object(schema_shim: Any, key: str) -> None:
     function: dict[str, Any] = {"name": "f", "arguments": {key: 1}}
     call = {"id": "call_k3x9a0bq", "index": 0, "type": "function", "function": function}
     body = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m", "system_fingerprint": "fp_ollama",
             "choices": [{"index": 0, "message": {"role": "assistant", "content": "", "tool_calls": [call]},
                          "finish_reason": "tool_calls"}], "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
-    assert _errors("openai/chat.response.json", body)
+    assert _errors(schema_shim, "openai/chat.response.json", body)
     function["arguments"] = json.dumps({key: 1}, separators=(",", ":"))
-    assert _errors("openai/chat.response.json", body) == []
+    assert _errors(schema_shim, "openai/chat.response.json", body) == []

@@ -6,28 +6,23 @@ them, or with the reason they fail the current schema. Besides the schema check,
 key order (and the order inside `message` and list entries) must follow the document's
 `properties` order: that is what the mock emits.
 
-Validation uses a local shim (Draft7Validator + a referencing Registry of every schema file)
-until `contracts.validate` exists.
+Validation uses the local shim of the `schema_shim` fixture (Draft7Validator + a referencing Registry of
+every schema file), independent of `contracts.validate`.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft7Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
 
 from ollama_conformance import contracts
 
 RECORDED = Path(__file__).resolve().parents[2].parent / "shared" / "recorded"
-SCHEMAS = resources.files("ollama_conformance.contracts").joinpath("schemas")
 CURRENT = "current"
 
 
@@ -125,13 +120,6 @@ def _is_recent(name: str, record: dict[str, Any]) -> bool:
     return record["ollama_version"] == "0.13.5" or name.startswith("u2601")
 
 
-@lru_cache(maxsize=1)
-def _registry() -> Registry:
-    docs = [_load(Path(str(p))) for d in SCHEMAS.iterdir() if d.is_dir() for p in d.iterdir()]
-    resources_ = [(doc["$id"], Resource.from_contents(doc, default_specification=DRAFT7)) for doc in docs]
-    return Registry().with_resources(resources_)
-
-
 def _document(path: str, fragment: str = "") -> dict[str, Any]:
     doc = contracts.schema(path)
     if fragment:
@@ -140,8 +128,8 @@ def _document(path: str, fragment: str = "") -> dict[str, Any]:
     return doc
 
 
-def _violations(path: str, instance: Any, fragment: str = "") -> list[tuple[str, str, str]]:
-    validator = Draft7Validator(_document(path, fragment), registry=_registry())
+def _violations(shim: Any, path: str, instance: Any, fragment: str = "") -> list[tuple[str, str, str]]:
+    validator = Draft7Validator(_document(path, fragment), registry=shim.registry())
     found = validator.iter_errors(instance)
     return [("/" + "/".join(map(str, e.absolute_path)), str(e.validator), e.message) for e in found]
 
@@ -212,7 +200,7 @@ def test_every_recording_is_classified() -> None:
 
 
 @pytest.mark.parametrize("name", _recordings())
-def test_recording_matches_its_contract(name: str) -> None:
+def test_recording_matches_its_contract(name: str, schema_shim: Any) -> None:
     record = _load(RECORDED / name)
     expect = EXPECT.get(name, Expect(CURRENT, "recent local build"))
     if _is_recent(name, record):
@@ -223,7 +211,7 @@ def test_recording_matches_its_contract(name: str) -> None:
         kind = _kind(record, body)
         if record["status"] and record["status"] >= 400:
             assert kind == "error", f"line {i}: an HTTP {record['status']} body must be the error envelope"
-        found = _violations(docs[kind], body, expect.fragment)
+        found = _violations(schema_shim, docs[kind], body, expect.fragment)
         problems += _unexpected(found, expect, f"line {i} ({docs[kind]})")
         problems += _order_problems(body, _part(contracts.schema(docs[kind]), expect.fragment), f"line {i}")
     assert problems == []
@@ -240,24 +228,24 @@ def _unexpected(found: list[tuple[str, str, str]], expect: Expect, where: str) -
     return [f"{where} {p}: {m}" for p, v, m in found if (p, v, m) not in trimmed]
 
 
-def test_tags_cloud_quirk_is_the_digest_only() -> None:
+def test_tags_cloud_quirk_is_the_digest_only(schema_shim: Any) -> None:
     body = _records(_load(RECORDED / "cloud2509-api-tags.json"))[0]
     for entry in body["models"]:
         entry["digest"] = entry["digest"] * 5 + entry["digest"][:4]  # 64 hex: only the length was wrong
-    assert _violations("native/tags.response.json", body) == []
+    assert _violations(schema_shim, "native/tags.response.json", body) == []
 
 
-def test_old_tool_calls_fail_the_current_schema() -> None:
+def test_old_tool_calls_fail_the_current_schema(schema_shim: Any) -> None:
     """The variant is needed: the current contract rejects a call without function.index."""
     body = _records(_load(RECORDED / "u2506-api-chat-multiple-tool-calls.json"))[0]
-    keywords = {v for _, v, _ in _violations("native/chat.response.json", body)}
+    keywords = {v for _, v, _ in _violations(schema_shim, "native/chat.response.json", body)}
     assert keywords == {"required"}
 
 
 @pytest.mark.parametrize(
     "name", [n for n in _recordings() if not EXPECT.get(n, Expect(CURRENT, "")).fragment]
 )
-def test_library_agrees_with_the_shim(name: str) -> None:
+def test_library_agrees_with_the_shim(name: str, schema_shim: Any) -> None:
     """contracts.validate, given the same variant name, reaches the same verdict on every record."""
     record = _load(RECORDED / name)
     expect = EXPECT.get(name, Expect(CURRENT, "recent local build"))
@@ -268,7 +256,7 @@ def test_library_agrees_with_the_shim(name: str) -> None:
         kind = _kind(record, body)
         if kind == "error" and op["errors"] is None:
             continue  # no error document for this route in the index (cloud-only 401)
-        shim = _violations(docs[kind], body)
+        shim = _violations(schema_shim, docs[kind], body)
         library = contracts.validate(record["endpoint"], kind, body, variant=variant)
         assert bool(library) == bool(shim), (library, shim)
 
@@ -280,11 +268,11 @@ REQUEST_NOT_RECORDED = {
 
 
 @pytest.mark.parametrize("name", [n for n in _recordings() if _load(RECORDED / n)["request"] is not None])
-def test_recorded_request_is_well_formed(name: str) -> None:
+def test_recorded_request_is_well_formed(name: str, schema_shim: Any) -> None:
     """Bodies real clients sent (and Ollama accepted) fit the request schema."""
     record = _load(RECORDED / name)
     path = contracts.operation(record["endpoint"])["request"]
-    found = _violations(path, record["request"])
+    found = _violations(schema_shim, path, record["request"])
     if name in REQUEST_NOT_RECORDED:
         assert found, REQUEST_NOT_RECORDED[name]
     else:

@@ -13,19 +13,14 @@ from __future__ import annotations
 import json
 import os
 import re
-from functools import cache, lru_cache
-from importlib import resources
+from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from jsonschema import Draft7Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
 
 from ollama_conformance import contracts
 
-ROOT = Path(str(resources.files("ollama_conformance.contracts")))
 RECORDED = Path(__file__).resolve().parents[2].parent / "shared" / "recorded"
 if not RECORDED.is_dir():
     if os.environ.get("CI"):  # CI always has ../shared beside the checkout: never skip there
@@ -98,17 +93,6 @@ def _load(name: str) -> dict[str, Any]:
     return dict(json.loads((RECORDED / name).read_text(encoding="utf-8")))
 
 
-@lru_cache(maxsize=1)
-def _registry() -> Registry:
-    docs = [json.loads(p.read_text(encoding="utf-8")) for p in (ROOT / "schemas").glob("*/*.json")]
-    return Registry().with_resources((d["$id"], Resource.from_contents(d, default_specification=DRAFT7)) for d in docs)
-
-
-@cache
-def _validator(path: str) -> Draft7Validator:
-    return Draft7Validator(contracts.schema(path), registry=_registry())
-
-
 def _kind_and_bodies(record: dict[str, Any]) -> tuple[str, list[Any]]:
     """(request kind, the JSON documents to check) of one recorded exchange."""
     if record["response_kind"] == "sse":
@@ -131,10 +115,10 @@ def _document(endpoint: str, kind: str, contract: str) -> str:
     return str(variants[contract].get(kind, current))
 
 
-def _failures(path: str, bodies: list[Any]) -> list[str]:
+def _failures(shim: Any, path: str, bodies: list[Any]) -> list[str]:
     found = []
     for i, body in enumerate(bodies):
-        found += [f"#{i} $/{'/'.join(map(str, e.absolute_path))}: {e.message[:160]}" for e in _validator(path).iter_errors(body)]
+        found += [f"#{i} $/{'/'.join(map(str, e.absolute_path))}: {e.message[:160]}" for e in shim.validator(path).iter_errors(body)]
     return found
 
 
@@ -143,18 +127,18 @@ def test_table_covers_every_recorded_v1_exchange() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(TABLE))
-def test_recorded_body_passes_the_contract_of_its_era(name: str) -> None:
+def test_recorded_body_passes_the_contract_of_its_era(name: str, schema_shim: Any) -> None:
     record, expect = _load(name), TABLE[name]
     kind, bodies = _kind_and_bodies(record)
     assert bodies, f"{name}: nothing to check"
-    assert _failures(_document(record["endpoint"], kind, expect.contract), bodies) == [], expect.reason
+    assert _failures(schema_shim, _document(record["endpoint"], kind, expect.contract), bodies) == [], expect.reason
 
 
 @pytest.mark.parametrize("name", sorted(TABLE))
-def test_current_contract_accepts_exactly_what_the_table_says(name: str) -> None:
+def test_current_contract_accepts_exactly_what_the_table_says(name: str, schema_shim: Any) -> None:
     record, expect = _load(name), TABLE[name]
     kind, bodies = _kind_and_bodies(record)
-    failures = _failures(_document(record["endpoint"], kind, CURRENT), bodies)
+    failures = _failures(schema_shim, _document(record["endpoint"], kind, CURRENT), bodies)
     assert (not failures) == expect.passes_current, failures[:3] or expect.reason
 
 
