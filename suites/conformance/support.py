@@ -12,7 +12,7 @@ from ollama_conformance.suites.harness.expect import CheckFailed, body_json, exp
 from ollama_conformance.suites.harness.streams import Parsed, parse_ndjson, parse_sse
 from ollama_conformance.suites.harness.target import Target
 
-WEATHER_TOOL = {
+WEATHER_TOOL: dict[str, Any] = {
     "type": "function",
     "function": {
         "name": "get_weather",
@@ -24,7 +24,7 @@ WEATHER_TOOL = {
         },
     },
 }
-TIME_TOOL = {
+TIME_TOOL: dict[str, Any] = {
     "type": "function",
     "function": {
         "name": "get_time",
