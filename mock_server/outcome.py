@@ -58,6 +58,9 @@ class Stream:
     framing: str = "ndjson"
     content_type: str = "application/x-ndjson"
     headers: dict[str, str] = field(default_factory=dict)
+    # A faster encoder of exactly these items (`template.items is items`, `template.encode()`
+    # -> the same bytes wire would write); a stream rebuilt by a transformer drops it.
+    template: Any = field(default=None, compare=False, repr=False)
 
 
 Outcome = Single | Stream

@@ -142,15 +142,17 @@ class WireResponse:
         outcome = self.outcome
         assert isinstance(outcome, Stream)
         extra = dict(outcome.headers)
-        plain = _plain_bodies(outcome.items)  # the usual stream: records only, no delay, no event
-        paced = plain is None and not self.virtual_time and any(item.delay > 0 for item in outcome.items)
+        template = outcome.template
+        fast = template is not None and template.items is outcome.items  # as rendered: no transformer rebuilt them
+        plain = None if fast else _plain_bodies(outcome.items)  # the usual stream: records only, no delay, no event
+        paced = not fast and plain is None and not self.virtual_time and any(item.delay > 0 for item in outcome.items)
         if self.virtual_time:
             total = sum(item.delay for item in outcome.items)
             extra["X-Ollama-Mock-Virtual-Delay-Ms"] = str(round(total * 1000))
         start = {"type": "http.response.start", "status": 200, "headers": _headers(extra, outcome.content_type)}
         sent: bytes | None
-        if plain is not None:
-            sent = _encode_run(plain, outcome.framing)
+        if fast or plain is not None:
+            sent = template.encode() if fast else _encode_run(plain or [], outcome.framing)
             await send(start)
             await send({"type": "http.response.body", "body": sent})
         elif paced:
@@ -207,6 +209,17 @@ def _encode_run(bodies: list[dict[str, Any]], framing: str) -> bytes:
     if framing == "sse":
         return ("data: " + text[1:-1].replace("},{", "}\n\ndata: {") + "\n\n").encode("utf-8")
     return (text[1:-1].replace("},{", "}\n{") + "\n").encode("utf-8")
+
+
+def template_lines(head: str, stamps: list[str], middle: str, texts: list[str], tail: str) -> bytes:
+    """NDJSON lines `head + stamp + middle + <text as a JSON string> + tail`, Go-escaped: the bytes
+    `_encode_run` writes for records of that fixed shape, without walking a dict per record.
+    `head`, `middle` and `tail` are JSON text already (from `dumps`); stamps need no escaping."""
+    quote = json.encoder.encode_basestring
+    text = "".join([head + stamp + middle + quote(piece) + tail for stamp, piece in zip(stamps, texts, strict=True)])
+    if _needs_escape(text):
+        text = text.translate(_ESCAPES)
+    return text.encode("utf-8")
 
 
 async def _send_at_once(outcome: Stream, send: Send, start: dict[str, Any]) -> bytes | None:

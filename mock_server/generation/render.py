@@ -21,8 +21,8 @@ from ..clock import Stamps
 from ..outcome import Chunk, Outcome, Single, Stream, StreamItem, undelayed
 from ..profiles import Profile
 from ..reply import Reply, ToolCallPlan
+from . import fast, metrics, text, tools
 from . import logprobs as lp
-from . import metrics, text, tools
 
 DELIBERATE = "X-Ollama-Mock-Deliberate"
 
@@ -87,14 +87,17 @@ def render(reply: Reply, frame: Frame, stops: list[str], budget: int | None) -> 
     stats = metrics.compute(frame.seed, frame.load_ns, frame.prompt_tokens, made.eval_count)
     if not frame.stream:
         return Single(_single(made, calls, stats, frame), headers=dict(frame.headers))
-    bodies = _stream_bodies(made, calls, stats, frame)
+    bodies, run = _stream_records(made, calls, stats, frame)
+    headers = dict(frame.headers)
     delays = reply.delays if isinstance(reply.delays, list) else [reply.delays]
     if not any(delays):  # the usual case: no pacing, so no per-record delay to look up
-        return Stream(undelayed(bodies), headers=dict(frame.headers))
+        return fast.stream(run, headers) if run is not None else Stream(undelayed(bodies), headers=headers)
+    if run is not None:
+        bodies = run.bodies()
     items: list[StreamItem] = [
         Chunk(b, float(delays[min(i, len(delays) - 1)]) if delays else 0.0) for i, b in enumerate(bodies)
     ]
-    return Stream(items, headers=dict(frame.headers))
+    return Stream(items, headers=headers)
 
 
 def created_at(moment: datetime) -> str:
@@ -188,22 +191,30 @@ def _stamps(frame: Frame) -> Stamps:
     return frame.stamps
 
 
-def _stream_bodies(made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Frame) -> list[dict]:
-    bodies: list[dict[str, Any]] = []
-    for piece in made.thinking:
-        bodies.append(_record(frame, len(bodies), "", piece, [], False))
-    if frame.logprobs:
-        for piece in made.content:
-            body = _record(frame, len(bodies), piece, "", [], False)
-            body["logprobs"] = lp.entries([piece], frame.seed, frame.top_logprobs, len(bodies))
-            bodies.append(body)
-    else:
-        bodies += _text_records(frame, made.content, len(bodies))
-    for call in calls:
-        bodies.append(_record(frame, len(bodies), "", "", [call], False))
-    final = _record(frame, len(bodies), "", "", [], True)
-    bodies.append(_finish(final, made, stats, frame, calls if frame.kind == "generate" else []))
-    return bodies
+def _stream_records(
+    made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Frame
+) -> tuple[list[dict], fast.TextRun | None]:
+    """([], the run holding all records) for plain streams; (all bodies, None) with logprobs."""
+    before = [_record(frame, step, "", piece, [], False) for step, piece in enumerate(made.thinking)]
+    step = len(before)
+    if not frame.logprobs:
+        stamps = _stamps(frame).many(step, len(made.content))
+        after = _after(made, calls, stats, frame, step + len(made.content))
+        return [], fast.TextRun(frame.kind, frame.model, stamps, made.content, before, after)
+    bodies = before
+    for piece in made.content:
+        body = _record(frame, len(bodies), piece, "", [], False)
+        body["logprobs"] = lp.entries([piece], frame.seed, frame.top_logprobs, len(bodies))
+        bodies.append(body)
+    return bodies + _after(made, calls, stats, frame, len(bodies)), None
+
+
+def _after(made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Frame, step: int) -> list[dict]:
+    """The tool-call records and the final record, from `step` on."""
+    out = [_record(frame, step + i, "", "", [call], False) for i, call in enumerate(calls)]
+    final = _record(frame, step + len(calls), "", "", [], True)
+    out.append(_finish(final, made, stats, frame, calls if frame.kind == "generate" else []))
+    return out
 
 
 def _single(made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Frame) -> dict[str, Any]:
@@ -218,15 +229,6 @@ def _single(made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Fr
     if frame.logprobs and frame.kind == "chat":
         body["logprobs"] = lp.entries(made.content, frame.seed, frame.top_logprobs, len(made.thinking))
     return _finish(body, made, stats, frame, calls if frame.kind == "generate" else [])
-
-
-def _text_records(frame: Frame, pieces: list[str], first: int) -> list[dict[str, Any]]:
-    """The records of plain text pieces, built as literals (the bulk of every stream)."""
-    stamps, model = _stamps(frame).many(first, len(pieces)), frame.model
-    if frame.kind == "chat":
-        return [{"model": model, "created_at": stamp, "message": {"role": "assistant", "content": piece}, "done": False}
-                for stamp, piece in zip(stamps, pieces, strict=True)]
-    return [{"model": model, "created_at": stamp, "response": piece, "done": False} for stamp, piece in zip(stamps, pieces, strict=True)]
 
 
 def _record(
