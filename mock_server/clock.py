@@ -6,6 +6,7 @@ trimmed), and `modified_at` / `expires_at` in the server's local zone with a num
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 
@@ -75,8 +76,8 @@ def _format(moment: datetime) -> str:
     return f"{base}{'.' + frac if frac else ''}{offset[:3]}:{offset[3:]}"
 
 
-_DIGITS = [f"{i:03d}" for i in range(1000)]
-_TRIMMED = [digits.rstrip("0") for digits in _DIGITS]  # "120" -> "12", "000" -> ""
+DIGITS = [f"{i:03d}" for i in range(1000)]
+TRIMMED = [digits.rstrip("0") for digits in DIGITS]  # "120" -> "12", "000" -> ""
 
 
 class Stamps:
@@ -100,25 +101,35 @@ class Stamps:
 
     def at(self, step: int) -> str:
         """RFC 3339 in UTC with Z, trailing zeros of the fraction trimmed (Go's RFC3339Nano)."""
-        return self.many(step, 1)[0]
+        return self._stamp(self._micro + step * self._tick)
 
     def many(self, first: int, count: int) -> list[str]:
         """The stamps of steps first .. first + count - 1 (the hot loop of every stream): one
         list comprehension per whole second of stream time, the date formatted once for it."""
+        out: list[str] = []
+        for head, micros in self.segments(first, count):
+            dot = head + "."  # the fraction from two 3-digit tables: no formatting per stamp
+            out += [dot + DIGITS[m // 1000] + TRIMMED[m % 1000] + "Z" if m % 1000
+                    else (dot + TRIMMED[m // 1000] + "Z" if m else head + "Z") for m in micros]
+        return out
+
+    def segments(self, first: int, count: int) -> list[tuple[str, Sequence[int]]]:
+        """Steps first .. first + count - 1 by whole second: (date and time of day, the
+        microseconds into that second of each step). Stamp = head + fraction(micro) + "Z"."""
         tick = self._tick
         micro = self._micro + first * tick
-        if tick == 0 or count <= 0:
-            return [self._stamp(micro)] * count if count > 0 else []
-        out: list[str] = []
+        if count <= 0:
+            return []
+        if tick == 0:
+            second = micro // 1_000_000
+            return [(self._prefix_at(second), [micro - second * 1_000_000] * count)]
+        out: list[tuple[str, Sequence[int]]] = []
         stop = micro + count * tick
         while micro < stop:
             second = micro // 1_000_000
             head, base = self._prefix_at(second), second * 1_000_000
             end = min(stop, base + 1_000_000)
-            dot = head + "."  # the fraction from two 3-digit tables: no formatting per stamp
-            out += [dot + _DIGITS[m // 1000] + _TRIMMED[m % 1000] + "Z" if m % 1000
-                    else (dot + _TRIMMED[m // 1000] + "Z" if m else head + "Z")
-                    for m in range(micro - base, end - base, tick)]
+            out.append((head, range(micro - base, end - base, tick)))
             micro += -(-(end - micro) // tick) * tick  # the first step at or after `end`
         return out
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from .clock import DIGITS, TRIMMED
 from .outcome import Chunk, Cut, Outcome, Raw, Single, Stream, StreamItem
 
 Send = Callable[[dict[str, Any]], Any]
@@ -211,12 +212,18 @@ def _encode_run(bodies: list[dict[str, Any]], framing: str) -> bytes:
     return (text[1:-1].replace("},{", "}\n{") + "\n").encode("utf-8")
 
 
-def template_lines(head: str, stamps: list[str], middle: str, texts: list[str], tail: str) -> bytes:
-    """NDJSON lines `head + stamp + middle + <text as a JSON string> + tail`, Go-escaped: the bytes
-    `_encode_run` writes for records of that fixed shape, without walking a dict per record.
-    `head`, `middle` and `tail` are JSON text already (from `dumps`); stamps need no escaping."""
-    quote = json.encoder.encode_basestring
-    text = "".join([head + stamp + middle + quote(piece) + tail for stamp, piece in zip(stamps, texts, strict=True)])
+def template_lines(segments: list[tuple[str, Sequence[int]]], head: str, middle: str, texts: list[str], tail: str) -> bytes:
+    """NDJSON lines `head + created_at + middle + <text as a JSON string> + tail`, Go-escaped:
+    the bytes `_encode_run` writes for records of that fixed shape, without a dict per record.
+    `segments` are the stamps (clock.Stamps.segments); `head`, `middle`, `tail` are JSON text."""
+    quote, parts, done = json.encoder.encode_basestring, [], 0
+    for second, micros in segments:
+        plain, dot, after = head + second, head + second + ".", "Z" + middle
+        texts_here = texts[done: done + len(micros)]
+        done += len(micros)
+        parts += [(dot + DIGITS[m // 1000] + TRIMMED[m % 1000] if m % 1000 else (dot + TRIMMED[m // 1000] if m else plain))
+                  + after + quote(piece) + tail for m, piece in zip(micros, texts_here, strict=True)]
+    text = "".join(parts)
     if _needs_escape(text):
         text = text.translate(_ESCAPES)
     return text.encode("utf-8")

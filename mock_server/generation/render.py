@@ -198,9 +198,8 @@ def _stream_records(
     before = [_record(frame, step, "", piece, [], False) for step, piece in enumerate(made.thinking)]
     step = len(before)
     if not frame.logprobs:
-        stamps = _stamps(frame).many(step, len(made.content))
         after = _after(made, calls, stats, frame, step + len(made.content))
-        return [], fast.TextRun(frame.kind, frame.model, stamps, made.content, before, after)
+        return [], fast.TextRun(frame.kind, frame.model, _stamps(frame), made.content, before, after)
     bodies = before
     for piece in made.content:
         body = _record(frame, len(bodies), piece, "", [], False)
