@@ -136,7 +136,9 @@ class Stamps:
     def _stamp(self, micro: int) -> str:
         second, micro = divmod(micro, 1_000_000)
         head = self._prefix_at(second)
-        return head + "." + f"{micro:06d}".rstrip("0") + "Z" if micro else head + "Z"
+        if micro % 1000:
+            return head + "." + DIGITS[micro // 1000] + TRIMMED[micro % 1000] + "Z"
+        return head + "." + TRIMMED[micro // 1000] + "Z" if micro else head + "Z"
 
     def _prefix_at(self, second: int) -> str:
         if second != self._second:
@@ -144,6 +146,18 @@ class Stamps:
         return self._prefix
 
     def _format(self, second: int) -> str:
-        m = self._start.replace(microsecond=0) + timedelta(seconds=second) if second else self._start
         self._second = second
-        return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+        m = self._start
+        key = (m.toordinal(), m.hour * 3600 + m.minute * 60 + m.second + second)  # the UTC second
+        text = _PREFIXES.get(key)
+        if text is None:  # formatting a datetime costs ~10x the lookup; requests share their second
+            moment = m.replace(microsecond=0) + timedelta(seconds=second) if second else m
+            text = moment.replace(microsecond=0, tzinfo=None).isoformat()  # "YYYY-MM-DDTHH:MM:SS"
+            if len(_PREFIXES) >= 4096:
+                _PREFIXES.clear()
+            _PREFIXES[key] = text
+        return text
+
+
+# (day ordinal, second of that day, may pass 86400) -> "YYYY-MM-DDTHH:MM:SS" of that UTC second
+_PREFIXES: dict[tuple[int, int], str] = {}

@@ -128,8 +128,12 @@ def unix(stamp: Any, fallback: int = 0) -> int:
     match = _STAMP.match(stamp)
     if not match:
         return fallback
-    zone = match.group(3) or "Z"
-    parsed = datetime.fromisoformat(match.group(1) + ("+00:00" if zone == "Z" else zone))
+    return _unix_second(match.group(1), match.group(3) or "Z")
+
+
+@functools.lru_cache(maxsize=256)  # the fraction is dropped: requests in one second share the parse
+def _unix_second(second: str, zone: str) -> int:
+    parsed = datetime.fromisoformat(second + ("+00:00" if zone == "Z" else zone))
     return int(parsed.timestamp())
 
 

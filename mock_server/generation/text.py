@@ -54,11 +54,17 @@ _TOKEN = re.compile(r"\s*\S+|\s+")
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+# JSONEncoder.encode builds a new C encoder on every call; this one is built once, with the same
+# options (no circular check: request bodies come from JSON, so they hold no cycles).
+_MAKE = getattr(json.encoder, "c_make_encoder", None)
+_C_CANONICAL = (
+    _MAKE(None, str, json.encoder.encode_basestring, None, ":", ",", True, False, True) if _MAKE else None
+)
 
 
 def digest(*parts: Any) -> bytes:
     """sha256 of the canonical JSON of `parts`: the seed of everything a request produces."""
-    raw = _CANONICAL.encode(parts)  # json.dumps with these options would build an encoder per call
+    raw = "".join(_C_CANONICAL(parts, 0)) if _C_CANONICAL is not None else _CANONICAL.encode(parts)
     return hashlib.sha256(raw.encode("utf-8")).digest()
 
 

@@ -114,3 +114,59 @@ async def _first_call(app: object) -> None:
     scope = {"type": "http", "method": "GET", "path": "/api/version", "raw_path": b"/api/version", "query_string": b"",
              "headers": [(b"host", b"127.0.0.1:11434")], "root_path": ""}
     await app(scope, receive, send)  # type: ignore[operator]
+
+
+def test_computed_metrics_are_the_frozen_dataclass_built_the_usual_way() -> None:
+    made = metrics.compute(text.digest("frozen"), 7, 3, 4)
+    usual = metrics.Metrics(**{f.name: getattr(made, f.name) for f in dataclasses.fields(metrics.Metrics)})
+    assert made == usual and hash(made) == hash(usual) and repr(made) == repr(usual)
+    assert made.fields() == usual.fields() and made.total_duration == usual.total_duration
+    try:
+        made.eval_count = 1  # type: ignore[misc]
+    except dataclasses.FrozenInstanceError:
+        pass
+    else:
+        raise AssertionError("Metrics built by compute() is not frozen")
+
+
+ANY_MOMENT = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9998, 12, 30), timezones=ZONES)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.lists(st.tuples(ANY_MOMENT, TICKS, st.integers(0, 120)), min_size=1, max_size=6))
+def test_shared_date_prefixes_never_leak_between_requests(stamps: list[tuple[datetime, int, int]]) -> None:
+    # Stamps of many requests (any years, zones, seconds and day boundaries) share one table of
+    # formatted seconds: each stamp is still exactly created_at of its own time.
+    for now, tick, step in stamps + stamps[::-1]:
+        expected = render.created_at(now + timedelta(microseconds=step * tick))
+        assert Stamps(now, tick).at(step) == expected
+        assert Stamps(now, tick).many(step, 2)[0] == expected
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+                    max_leaves=12))
+def test_request_digests_equal_the_json_encoder_they_replace(value: object) -> None:
+    import hashlib
+    import json
+
+    from ollama_conformance.mock_server.compat import ids
+
+    canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    ascii_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+    parts = ("llama3.2", value, "", None)
+    assert text.digest(*parts) == hashlib.sha256(canonical.encode(parts).encode("utf-8")).digest()
+    assert ids.digest(value, "chat") == hashlib.sha256(("chat\x00" + ascii_canonical.encode(value)).encode("utf-8")).digest()
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(ANY_MOMENT, st.sampled_from(["", ".5", ".000001", ".123456789"]))
+def test_unix_seconds_of_a_stamp_equal_a_fresh_parse(moment: datetime, fraction: str) -> None:
+    from ollama_conformance.mock_server.compat.common import unix
+
+    zone = moment.strftime("%z")
+    zone = "Z" if zone == "+0000" else f"{zone[:3]}:{zone[3:]}"
+    stamp = moment.replace(microsecond=0, tzinfo=None).isoformat() + fraction + zone
+    expected = int(moment.replace(microsecond=0).timestamp())
+    assert unix(stamp) == expected and unix(stamp) == expected  # the second call is served from the cache
