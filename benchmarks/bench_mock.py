@@ -5,14 +5,15 @@ Prints a table of ratios and exits 0:
   non-stream /api/chat and /v1/chat/completions requests/s vs a bare app sending the same bytes (>= 0.8x)
   streaming /api/chat (~100 records) chunks/s vs a bare one-message-per-chunk StreamingResponse (>= 4x)
   start-up to first answer vs the bare app (<= 1.3x); idle RSS of the mock (<= 45 MB)
-Rounds are interleaved (mock, bare, mock, ...) and bounded; a run takes well under a minute.
+Rounds are interleaved batch by batch (mock then bare, bare then mock, ...) and bounded; a run
+takes well under a minute. Each ratio is the median of the rounds' ratios.
 The client is a raw keep-alive socket that writes each request in one piece (httpx writes headers
 and body apart, and Nagle + delayed ACK then add ~40 ms to every request, for both servers alike).
 The servers run with bytecode caching on (as after `pip install`): this machine's environment sets
 PYTHONDONTWRITEBYTECODE, which would make every start recompile the project's modules.
 The streaming case answers a ~100-record chat through a scenario rule (--scenario).
 
-    /work/venv/bin/python benchmarks/bench_mock.py [--rounds 5] [--requests 150]
+    /work/venv/bin/python benchmarks/bench_mock.py [--rounds 11] [--requests 250]
 """
 
 from __future__ import annotations
@@ -191,15 +192,21 @@ def capture_bodies(mock: Server) -> dict:
 
 
 def measure(mock: Server, bare: Server, rounds: int, requests: int) -> dict[str, list[float]]:
+    """Per measure and round, a batch on each server back to back (who goes first alternates), so
+    that each round's ratio compares the two under the same machine load."""
     results: dict[str, list[float]] = {f"{k}_{t}": [] for k in ("core", "chat", "v1", "st") for t in "mb"}
     clients = {"m": RawClient(mock.url), "b": RawClient(bare.url)}
+    batches = {
+        "core": lambda c: rate(c, "/api/version", None, requests),
+        "chat": lambda c: rate(c, "/api/chat", CHAT, requests),
+        "v1": lambda c: rate(c, "/v1/chat/completions", V1, requests),
+        "st": lambda c: chunk_rate(c, "/api/chat", STREAM, max(requests // 3, 5)),
+    }
     try:
-        for _ in range(rounds):
-            for tag, client in clients.items():
-                results[f"core_{tag}"].append(rate(client, "/api/version", None, requests))
-                results[f"chat_{tag}"].append(rate(client, "/api/chat", CHAT, requests))
-                results[f"v1_{tag}"].append(rate(client, "/v1/chat/completions", V1, requests))
-                results[f"st_{tag}"].append(chunk_rate(client, "/api/chat", STREAM, max(requests // 3, 5)))
+        for round_ in range(rounds):
+            for name, batch in batches.items():
+                for tag in ("m", "b") if round_ % 2 == 0 else ("b", "m"):
+                    results[f"{name}_{tag}"].append(batch(clients[tag]))
     finally:
         for client in clients.values():
             client.close()
@@ -224,8 +231,8 @@ def startup_times(bodies_file: str, tries: int) -> tuple[float, float, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--requests", type=int, default=250)
     args = parser.parse_args()
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as scenario:
         json.dump(SCENARIO, scenario)

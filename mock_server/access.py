@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from .state import State
@@ -33,52 +33,72 @@ class Guard:
 
     def __init__(self, app: ASGIApp, state: State) -> None:
         self.app, self.state = app, state
-        origins = (*state.settings.origins, *_DEFAULT_ORIGINS)
-        self.any_origin = "*" in origins
-        self.origins = [_origin_pattern(o) for o in origins]
+        self.any_origin = "*" in state.settings.origins  # no default origin is "*"
         self.guard_hosts = _is_loopback(state.settings.host)
+        self._profile: tuple[str, tuple[bytes, bytes]] = ("", (b"", b""))
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        host = origin = b""
-        for key, value in scope.get("headers", []):
-            if key == b"host":
-                host = value
-            elif key == b"origin":
-                origin = value
-        extra = [(b"x-ollama-mock-profile", self.state.profile.name.encode())]
-        if origin and origin not in (b"http://" + host, b"https://" + host):
-            if not self._origin_ok(origin.decode("latin-1")):
+        extra = await self.admit(scope, send, request_headers(scope))
+        if extra is not None:
+            await self.app(scope, receive, stamped(send, extra))
+
+    async def admit(self, scope: dict[str, Any], send: Any, headers: dict[str, str]) -> list[tuple[bytes, bytes]] | None:
+        """The headers every answer to this request carries, or None when the guard answered
+        it already (403, or 204 to a preflight). `headers`: the request's (request_headers)."""
+        host, origin = headers.get("host", ""), headers.get("origin")
+        extra = [self.profile_header]
+        if origin and origin not in ("http://" + host, "https://" + host):
+            if not self._origin_ok(origin):
                 await plain(send, 403, None, b"", extra)
-                return
-            extra += [(b"access-control-allow-origin", b"*" if self.any_origin else origin), (b"vary", b"Origin")]
+                return None
+            allowed = b"*" if self.any_origin else origin.encode("latin-1")
+            extra += [(b"access-control-allow-origin", allowed), (b"vary", b"Origin")]
             if scope["method"] == "OPTIONS":
                 extra += [(b"access-control-allow-methods", _ALLOW_METHODS), (b"access-control-allow-headers", _ALLOW_HEADERS),
                           (b"access-control-max-age", b"43200")]
                 await plain(send, 204, None, b"", extra)
-                return
+                return None
         if self.guard_hosts:
-            if not _host_ok(host.decode("latin-1")):
+            if not _host_ok(host):
                 await plain(send, 403, None, b"", extra)
-                return
+                return None
             if scope["method"] == "OPTIONS":
                 await plain(send, 204, None, b"", extra)
-                return
-        await self.app(scope, receive, _stamped(send, extra))
+                return None
+        return extra
+
+    @property
+    def profile_header(self) -> tuple[bytes, bytes]:
+        name = self.state.profile.name
+        if self._profile[0] != name:  # the profile can be swapped at run time (tests do)
+            self._profile = (name, (b"x-ollama-mock-profile", name.encode()))
+        return self._profile[1]
+
+    @cached_property  # compiled on the first cross-origin request, not at start-up
+    def origins(self) -> list[re.Pattern[str]]:
+        return [_origin_pattern(o) for o in (*self.state.settings.origins, *_DEFAULT_ORIGINS)]
 
     def _origin_ok(self, origin: str) -> bool:
         return self.any_origin or any(p.fullmatch(origin) for p in self.origins)
 
 
-def _stamped(send: Any, extra: list[tuple[bytes, bytes]]) -> Any:
-    async def stamped(message: dict[str, Any]) -> None:
+def request_headers(scope: dict[str, Any]) -> dict[str, str]:
+    """The request's headers by lower-case name (the last of repeated ones), as text."""
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+
+def stamped(send: Any, extra: list[tuple[bytes, bytes]]) -> Any:
+    """`send` that appends `extra` to the response's headers."""
+
+    async def stamping(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
             message = {**message, "headers": [*message.get("headers", []), *extra]}
         await send(message)
 
-    return stamped
+    return stamping
 
 
 def _origin_pattern(origin: str) -> re.Pattern[str]:

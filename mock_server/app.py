@@ -21,13 +21,13 @@ from starlette.routing import Route
 from ollama_conformance import contracts
 
 from . import decode
-from .access import Guard
+from .access import Guard, request_headers, stamped
 from .errors import OllamaError, envelope
 from .handlers import HANDLERS, resolve
-from .outcome import Outcome, RequestInfo, Single, Stream
+from .outcome import Outcome, RequestInfo, Single, Stream, request_info
 from .settings import Settings
 from .state import State
-from .wire import DELIBERATE, WireResponse, dumps, plain
+from .wire import DELIBERATE, dumps, plain, send_outcome
 
 log = logging.getLogger("ollama_conformance.mock_server")
 LIVE_STATES: weakref.WeakSet[State] = weakref.WeakSet()  # every mock's State, for the test self-check
@@ -40,12 +40,51 @@ def create_app(settings: Settings | None = None) -> Starlette:
     state = State(settings)
     _install_extensions(state, settings)
     routes = [*_api_routes(state), *_mock_routes(state)]
-    app = Starlette(routes=routes, middleware=[Middleware(Guard, state=state), Middleware(_Static, routes=routes)])
+    app = _MockApp(routes=routes, middleware=[Middleware(Guard, state=state)])
     app.router.redirect_slashes = False
     app.router.default = _NotFound([(r.path_regex, getattr(r.endpoint, "methods", {})) for r in routes])  # type: ignore[assignment]
     app.state.mock = state
+    app.guard, app.static = Guard(app.router, state), _static_paths(routes)
     LIVE_STATES.add(state)
     return app
+
+
+class _MockApp(Starlette):
+    """Starlette, with a front door for paths without parameters (most of Ollama's API): the
+    Host/CORS guard, then a dict lookup straight to the path's dispatcher, without Starlette's
+    middleware stack and router. Other requests take the usual way (guard middleware, router)."""
+
+    guard: Guard
+    static: dict[str, _Dispatch]
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:  # Any: Starlette types it loosely
+        dispatch = self.static.get(scope["path"]) if scope["type"] == "http" and not scope.get("root_path") else None
+        if dispatch is None:
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        headers = request_headers(scope)
+        extra = await self.guard.admit(scope, send, headers)
+        if extra is None:
+            return
+        handler = dispatch.methods.get(scope["method"])
+        if handler.__class__ is _Adapter:
+            await handler.serve(scope, receive, send, extra, headers)
+        else:
+            await dispatch.serve(scope, receive, send, extra)
+
+
+def _static_paths(routes: list[Route]) -> dict[str, _Dispatch]:
+    """Paths without parameters whose route is a plain dispatcher: the route Starlette's router
+    would pick for them (no earlier route's pattern matches the path)."""
+    static: dict[str, _Dispatch] = {}
+    for index, route in enumerate(routes):
+        endpoint = route.endpoint
+        plain_asgi = route.methods is None and not route.param_convertors and isinstance(endpoint, _Dispatch)
+        shadowed = any(r.path_regex.match(route.path) for r in routes[:index])
+        if plain_asgi and not shadowed and isinstance(endpoint, _Dispatch):
+            static.setdefault(route.path, endpoint)
+    return static
 
 
 def _install_extensions(state: State, settings: Settings) -> None:
@@ -85,30 +124,6 @@ def _mock_routes(state: State) -> list[Route]:
     return routes
 
 
-class _Static:
-    """Paths without parameters (most of Ollama's API) go straight to their route, by a dict
-    lookup instead of Starlette's exception layer and a regex per route; other requests take the
-    usual way. The route is the one Starlette's router would pick."""
-
-    def __init__(self, app: ASGIApp, routes: list[Route]) -> None:
-        self.app = app
-        self.static: dict[str, Route] = {}
-        for index, route in enumerate(routes):
-            plain_asgi = route.methods is None and not route.param_convertors  # Route.handle just calls it
-            shadowed = any(r.path_regex.match(route.path) for r in routes[:index])
-            if plain_asgi and not shadowed:
-                self.static.setdefault(route.path, route)
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        route = self.static.get(scope["path"]) if scope["type"] == "http" and not scope.get("root_path") else None
-        if route is None:
-            await self.app(scope, receive, send)
-            return
-        scope["route"], scope["endpoint"] = route, route.endpoint
-        scope["path_params"] = dict(scope.get("path_params", {}))
-        await route.app(scope, receive, send)
-
-
 class _Dispatch:
     """All methods of one path: the adapter for the method, else gin's 405."""
 
@@ -116,11 +131,17 @@ class _Dispatch:
         self.methods = methods
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await self.serve(scope, receive, send, [])
+
+    async def serve(self, scope: dict[str, Any], receive: Any, send: Any, extra: list[tuple[bytes, bytes]]) -> None:
+        """Answer with `extra` headers added to the response (the guard's)."""
         handler = self.methods.get(scope["method"])
         if handler is None:
-            await plain(send, 405, "text/plain", b"405 method not allowed")
-            return
-        await handler(scope, receive, send)
+            await plain(send, 405, "text/plain", b"405 method not allowed", extra)
+        elif isinstance(handler, _Adapter):
+            await handler.serve(scope, receive, send, extra)
+        else:
+            await handler(scope, receive, stamped(send, extra) if extra else send)
 
 
 class _NotFound:
@@ -161,51 +182,58 @@ class _Adapter:
         self.state, self.endpoint = state, endpoint
         self.api = str(operation.get("api", "native"))
         self.convention = HANDLERS[endpoint][2]
+        self.reads_body = self.convention in ("body", "post_blob", "form")
         self._handler: Callable[..., Any] | None = None  # imported on first use: a fast start
         self.envelope = (operation.get("errors") or {}).get("envelope", self.api)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        self.state.in_flight += 1
-        try:
-            await self._answer(scope, receive, send)
-        finally:
-            self.state.in_flight -= 1
+        await self.serve(scope, receive, send, [])
 
-    async def _answer(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def serve(self, scope: dict[str, Any], receive: Any, send: Any, extra: list[tuple[bytes, bytes]],
+                    headers: dict[str, str] | None = None) -> None:
+        """Answer the request, with `extra` headers added (the guard's); `headers`: the request's,
+        when the caller has them already."""
+        state = self.state
+        state.in_flight += 1
         body: Any = None
-        info = RequestInfo(self.endpoint, self.api, _headers(scope), dict(scope.get("path_params", {})))
+        params = scope.get("path_params")
+        info = request_info(self.endpoint, self.api, request_headers(scope) if headers is None else headers,
+                            dict(params) if params else {})
         try:
-            raw = await decode.read_body(scope, receive, self.state.settings.max_body_bytes) \
-                if self.convention in ("body", "post_blob", "form") else b""
-            body = await self._body(scope, raw)
-            outcome = self._run(info, body, raw)
-        except OllamaError as exc:
-            outcome = self._error(exc, decoding=body is None)
-        except Exception as exc:  # a bug in a handler: answer 500 and keep serving
-            log.exception("unexpected error in %s", self.endpoint)
-            outcome = self._error(OllamaError(500, str(exc) or type(exc).__name__), decoding=False)
-        self._journal(scope, info, body, outcome)
-        checker = self._checker(body) if self.state.settings.validate_emitted else None
-        await WireResponse(outcome, self.api, self.state.settings.virtual_time, checker)(scope, receive, send)
-
-    async def _body(self, scope: dict[str, Any], raw: bytes) -> Any:
-        if self.convention == "body":
-            return decode.decode_body(self.endpoint, self.api, raw)
-        if self.convention == "form":
-            return await decode.parse_form(scope, raw)
-        return {}
+            try:
+                raw = await decode.read_body(receive, state.settings.max_body_bytes, info.headers.get("content-length")) \
+                    if self.reads_body else b""
+                if self.convention == "body":
+                    body = decode.decode_body(self.endpoint, self.api, raw)
+                else:
+                    body = await decode.parse_form(scope, raw) if self.convention == "form" else {}
+                outcome = self._run(info, body, raw)
+            except OllamaError as exc:
+                outcome = self._error(exc, decoding=body is None)
+            except Exception as exc:  # a bug in a handler: answer 500 and keep serving
+                log.exception("unexpected error in %s", self.endpoint)
+                outcome = self._error(OllamaError(500, str(exc) or type(exc).__name__), decoding=False)
+            self._journal(scope, info, body, outcome)
+            checker = self._checker(body) if state.settings.validate_emitted else None
+            await send_outcome(outcome, self.api, scope, receive, send, extra, state.settings.virtual_time, checker)
+        finally:
+            state.in_flight -= 1
 
     def _run(self, info: RequestInfo, body: Any, raw: bytes) -> Outcome:
+        state = self.state
         outcome: Outcome | None = None
-        for intercept in self.state.interceptors:
+        for intercept in state.interceptors:
             outcome = intercept(info, body)
             if outcome is not None:
                 break
         if outcome is None:
-            outcome = self._call(info, body, raw)
-        for transform in self.state.transformers:
+            if self.convention == "body":  # most routes: the handler takes the decoded body
+                outcome = (self._handler or self.handler)(state, body, info)
+            else:
+                outcome = self._call(info, body, raw)
+        for transform in state.transformers:
             outcome = transform(info, outcome)
-        return outcome
+        return outcome  # type: ignore[return-value]
 
     @property
     def handler(self) -> Callable[..., Any]:
@@ -239,8 +267,9 @@ class _Adapter:
         if journal is None:
             return
         status = outcome.status if isinstance(outcome, Single) else 200
-        query = scope.get("query_string", b"").decode("latin-1")
-        if isinstance(body, dict) and self.convention == "form":  # uploaded files: their size, not bytes
+        query = scope.get("query_string")
+        query = query.decode("latin-1") if query else ""
+        if self.convention == "form" and isinstance(body, dict):  # uploaded files: their size, not bytes
             body = {k: f"<{len(v)} bytes>" if isinstance(v, bytes) else v for k, v in body.items()}
         journal.record({"method": scope["method"], "path": scope["path"], "query": query, "endpoint": self.endpoint,
                         "headers": info.headers, "body": body, "status": status})
@@ -277,7 +306,3 @@ def _violations(endpoint: str, outcome: Outcome, data: bytes, request: Any) -> l
             return []
         found = validate(endpoint, "response" if outcome.status < 400 else "error", json.loads(data))
     return [f"{getattr(v, 'instance_path', '$')}: {getattr(v, 'message', v)}" for v in found]
-
-
-def _headers(scope: dict[str, Any]) -> dict[str, str]:
-    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}

@@ -9,11 +9,14 @@ Every user error is one line on stderr and exit status 2.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
+import gc
 import importlib
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    import argparse  # imported by build_parser: the module itself stays light to import
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -23,11 +26,6 @@ COMMANDS = ("serve", "record", "proxy")
 
 class UsageError(Exception):
     """A bad command line (argparse's message, kept to one line)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # argparse would print usage and exit; we want one line
-        raise UsageError(f"{self.prog}: {message}")
 
 
 def main() -> None:
@@ -58,6 +56,12 @@ def run(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Tex
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> Any:  # argparse would print usage and exit; we want one line
+            raise UsageError(f"{self.prog}: {message}")
+
     parser = _Parser(prog="ollama-mock", description="A deterministic fake Ollama server.")
     commands = parser.add_subparsers(dest="command", metavar="{serve,record,proxy}", parser_class=_Parser)
     add_serve_arguments(commands.add_parser("serve", help="serve the mock Ollama API"))
@@ -70,26 +74,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    add = parser.add_argument
-    add("--host", help="address to bind (default: OLLAMA_HOST, else 127.0.0.1)")
-    add("--port", type=_port, help="port to bind; 0 picks a free one (default: OLLAMA_HOST's, else 11434)")
-    add("--clock", metavar="RFC3339", help="freeze the clock at this instant (deterministic timestamps)")
-    add("--models", metavar="FILE", help="JSON catalogue replacing the built-in models")
-    add("--profile", default="ollama-0.32", help="Ollama version profile (default: ollama-0.32)")
-    add("--scenario", metavar="FILE", help="YAML/JSON scenario rules")
-    add("--seed", type=int, help="seed for reproducible faults and text")
-    add("--fault-rate", type=_rate, default=0.0, help="share of requests that get a random fault (0..1)")
-    add("--cassette", metavar="DIR", help="replay the exchanges recorded in this cassette folder")
-    add("--keep-timing", action="store_true", help="with --cassette: keep the recorded gaps between chunks")
-    add("--strict", action="store_true", help="answer an error when no scenario rule matches")
-    add("--virtual-time", action="store_true", help="report stream delays without sleeping")
-    add("--validate-emitted", action="store_true", help="self-check every emitted body against the contracts")
-    add("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    for flag, options in SERVE_OPTIONS.items():
+        parser.add_argument(flag, **options)
 
 
 def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 0 to 65535")
+        raise _type_error(f"{text!r} is not a port number from 0 to 65535")
     return int(text)
 
 
@@ -99,12 +90,53 @@ def _rate(text: str) -> float:
     except ValueError:
         value = -1.0
     if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 0 to 1")
+        raise _type_error(f"{text!r} is not a number from 0 to 1")
     return value
+
+
+def _type_error(message: str) -> Exception:
+    import argparse
+
+    return argparse.ArgumentTypeError(message)
+
+
+# `serve`'s options, as argparse.add_argument keywords.
+SERVE_OPTIONS: dict[str, dict[str, Any]] = {
+    "--host": {"help": "address to bind (default: OLLAMA_HOST, else 127.0.0.1)"},
+    "--port": {"type": _port, "help": "port to bind; 0 picks a free one (default: OLLAMA_HOST's, else 11434)"},
+    "--clock": {"metavar": "RFC3339", "help": "freeze the clock at this instant (deterministic timestamps)"},
+    "--models": {"metavar": "FILE", "help": "JSON catalogue replacing the built-in models"},
+    "--profile": {"default": "ollama-0.32", "help": "Ollama version profile (default: ollama-0.32)"},
+    "--scenario": {"metavar": "FILE", "help": "YAML/JSON scenario rules"},
+    "--seed": {"type": int, "help": "seed for reproducible faults and text"},
+    "--fault-rate": {"type": _rate, "default": 0.0, "help": "share of requests that get a random fault (0..1)"},
+    "--cassette": {"metavar": "DIR", "help": "replay the exchanges recorded in this cassette folder"},
+    "--keep-timing": {"action": "store_true", "help": "with --cassette: keep the recorded gaps between chunks"},
+    "--strict": {"action": "store_true", "help": "answer an error when no scenario rule matches"},
+    "--virtual-time": {"action": "store_true", "help": "report stream delays without sleeping"},
+    "--validate-emitted": {"action": "store_true", "help": "self-check every emitted body against the contracts"},
+    "--log-level": {"default": "warning", "choices": ["critical", "error", "warning", "info", "debug"]},
+}
 
 
 def serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Build the app, bind, print the ready line, serve until SIGINT/SIGTERM."""
+    # Start-up creates tens of thousands of long-lived objects (modules, classes, the route
+    # table); the cyclic GC would walk them again and again meanwhile (~4 ms). It is off until
+    # the server listens (Server.startup below), which freezes them out of later collections.
+    gc.disable()
+    try:
+        built = _build(args, err)
+        if isinstance(built, int):
+            return built
+        app, settings, sock = built
+        return _run_server(app, sock, settings.log_level, out)
+    finally:
+        gc.enable()
+
+
+def _build(args: argparse.Namespace, err: TextIO) -> tuple[Any, Any, Any] | int:
+    """(app, settings, listening socket), or the exit status after a one-line error."""
     from .settings import from_env
 
     try:
@@ -127,7 +159,7 @@ def serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except OSError as exc:
         print(f"ollama-mock: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=err)
         return EXIT_STARTUP
-    return _run_server(app, sock, settings.log_level, out)
+    return app, settings, sock
 
 
 def _one_line(exc: Exception) -> str:
@@ -161,20 +193,21 @@ def _run_server(app: Any, sock: Any, log_level: str, out: TextIO) -> int:
     # that re-raise is harmless, so SIGINT/SIGTERM end with exit status 0.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
-    config = uvicorn.Config(app, log_level=log_level, lifespan="off", access_log=False, timeout_graceful_shutdown=3)
-    server = uvicorn.Server(config)
+    # Ollama (Go net/http) sends a Date header but no Server header: uvicorn's is switched off.
+    config = uvicorn.Config(app, log_level=log_level, lifespan="off", access_log=False, timeout_graceful_shutdown=3,
+                            server_header=False)
 
-    async def main() -> None:
-        task = asyncio.ensure_future(server.serve(sockets=[sock]))
-        while not server.started and not task.done():
-            await asyncio.sleep(0.005)
-        if server.started:
-            host, port = sock.getsockname()[:2]
-            shown = f"[{host}]" if ":" in host else host
-            print(f"ollama-mock listening on http://{shown}:{port}", file=out, flush=True)
-        await task
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets=sockets)
+            gc.freeze()  # what start-up built lives as long as the process: never collect it
+            gc.enable()
+            if self.started:  # the event loop accepts connections on `sock` now: say so at once
+                host, port = sock.getsockname()[:2]
+                shown = f"[{host}]" if ":" in host else host
+                print(f"ollama-mock listening on http://{shown}:{port}", file=out, flush=True)
 
-    asyncio.run(main())
+    asyncio.run(Server(config).serve(sockets=[sock]))
     return EXIT_OK
 
 

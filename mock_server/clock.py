@@ -147,16 +147,31 @@ class Stamps:
 
     def _format(self, second: int) -> str:
         self._second = second
-        m = self._start
-        key = (m.toordinal(), m.hour * 3600 + m.minute * 60 + m.second + second)  # the UTC second
-        text = _PREFIXES.get(key)
-        if text is None:  # formatting a datetime costs ~10x the lookup; requests share their second
-            moment = m.replace(microsecond=0) + timedelta(seconds=second) if second else m
-            text = moment.replace(microsecond=0, tzinfo=None).isoformat()  # "YYYY-MM-DDTHH:MM:SS"
-            if len(_PREFIXES) >= 4096:
-                _PREFIXES.clear()
-            _PREFIXES[key] = text
-        return text
+        return _prefix(self._start, second)
+
+
+def stamp_after(now: datetime, micros: int) -> str:
+    """`Stamps(now, tick).at(step)` for micros = step * tick: one record's created_at, without
+    the object (a stream:false answer has one)."""
+    moment = now if now.tzinfo is timezone.utc else now.astimezone(timezone.utc)
+    second, micro = divmod(moment.microsecond + micros, 1_000_000)
+    head = _prefix(moment, second)
+    if micro % 1000:
+        return head + "." + DIGITS[micro // 1000] + TRIMMED[micro % 1000] + "Z"
+    return head + "." + TRIMMED[micro // 1000] + "Z" if micro else head + "Z"
+
+
+def _prefix(start: datetime, second: int) -> str:
+    """"YYYY-MM-DDTHH:MM:SS" of the UTC second `second` seconds after `start`'s."""
+    key = (start.toordinal(), start.hour * 3600 + start.minute * 60 + start.second + second)  # the UTC second
+    text = _PREFIXES.get(key)
+    if text is None:  # formatting a datetime costs ~10x the lookup; requests share their second
+        moment = start.replace(microsecond=0) + timedelta(seconds=second) if second else start
+        text = moment.replace(microsecond=0, tzinfo=None).isoformat()  # "YYYY-MM-DDTHH:MM:SS"
+        if len(_PREFIXES) >= 4096:
+            _PREFIXES.clear()
+        _PREFIXES[key] = text
+    return text
 
 
 # (day ordinal, second of that day, may pass 86400) -> "YYYY-MM-DDTHH:MM:SS" of that UTC second

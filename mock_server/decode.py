@@ -9,11 +9,16 @@ own UnmarshalJSON (api.Message, think, keep_alive, ...) ends decoding at once an
 message names the struct the failing path starts from: `ChatRequest.messages.role` for a field
 inside api.Message (its UnmarshalJSON re-decodes it), `ToolFunction.tools.function.name` where
 no such decoder sits in between (the innermost struct, then the whole path).
+
+Most bodies have no error: a check compiled once per Go type (the "common case" section) only
+says whether a body is well typed; `_Walk`, which finds Go's error in Go's order, runs only when
+that check says no.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -30,27 +35,42 @@ _GO_KIND: dict[type, str] = {bool: "bool", dict: "map[string]interface {}", list
 
 def decode_body(endpoint: str, api: str, raw: bytes) -> Any:
     """The decoded request body of `endpoint`; OllamaError(400) with Go's message when it is not."""
-    if not raw.strip():
+    if not raw or raw.isspace():  # what `not raw.strip()` says, without copying the body
         raise OllamaError(400, contracts.message("missing_body" if api == "native" else "v1_empty_body"))
-    text = raw.decode("utf-8", errors="replace")
-    try:
-        value = _DECODER.decode(text)
-    except ValueError:
-        value = json.loads(text[: first_value_end(text)])  # Go stops after the first value
+    value = _first_value(raw.decode("utf-8", "replace"))
     if value is None:
         return {}
-    root = request_type(endpoint, api)
-    if root is None:
+    try:
+        plan = _PLANS[endpoint, api]
+    except KeyError:
+        plan = _new_plan(endpoint, api)
+    if plan is None:
         return value
-    if not isinstance(value, dict):
+    root, check = plan
+    if type(value) is not dict:
         raise OllamaError(400, f"json: cannot unmarshal {json_kind(value)} into Go value of type {root.go}")
-    walk = _Walk()
-    body = walk.fields(value, root, (), None)
-    if walk.saved is not None:
-        raise OllamaError(400, walk.saved)
+    if not check(value):  # something is wrong: the full walk finds Go's error, in Go's order
+        walk = _Walk()
+        walk.fields(value, root, (), None)
+        if walk.saved is not None:
+            raise OllamaError(400, walk.saved)
     if api == "native":
-        _lower_roles(body)
-    return body
+        _lower_roles(value)
+    return value
+
+
+def _first_value(text: str) -> Any:
+    """The first JSON value of `text` (Gin ignores the rest); Go's syntax error when there is none."""
+    try:  # the scanner alone: JSONDecoder.decode adds two regex calls around it
+        value, end = _SCAN(text, 0)
+        if end == len(text) or not text[end:].lstrip(" \t\n\r"):
+            return value
+    except (StopIteration, ValueError):
+        pass
+    try:  # leading whitespace, NaN, a syntax error or text after the value: the original path
+        return _DECODER.decode(text)
+    except ValueError:
+        return json.loads(text[: first_value_end(text)])  # Go stops after the first value
 
 
 def _no_constants(name: str) -> Any:
@@ -58,6 +78,7 @@ def _no_constants(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_no_constants)  # json.loads with options builds one per call
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]  # set in __init__
 
 
 class _Walk:
@@ -130,6 +151,116 @@ def _fold_keys(value: dict[str, Any], node: GoType) -> dict[str, Any]:
     return value
 
 
+# --- the common case: a body with nothing wrong ----------------------------------------------------
+# _Walk says which error Go reports; most bodies have none. A check compiled once per Go type says
+# only whether the body is well typed (folding keys as _Walk does), with no path, message or _Walk
+# built: True means _Walk would find nothing; on False decode_body runs _Walk for Go's error.
+
+_Check = Callable[[Any], bool]  # a value (never None) of one Go type: is it well typed throughout?
+_ANY: frozenset[type] = frozenset({str, int, float, bool, list, dict, type(None)})
+_PLANS: dict[tuple[str, str], tuple[GoType, _Check] | None] = {}  # by (endpoint, api)
+
+
+def _new_plan(endpoint: str, api: str) -> tuple[GoType, _Check] | None:
+    """The Go type of `endpoint`'s body and its compiled check (None: nothing to check), kept."""
+    root = request_type(endpoint, api)
+    plan = _PLANS[endpoint, api] = None if root is None else (root, _struct_check(root, {}))
+    return plan
+
+
+def _accepts(node: GoType) -> frozenset[type]:
+    """The Python types a plain field takes; null always leaves the Go value as it is."""
+    return node.types | {type(None)} if node.types else _ANY
+
+
+def _check_of(node: GoType, memo: dict[int, _Check]) -> _Check:
+    """The check of a Go type that is not plain: its own decoder, a struct, or an array or map."""
+    if id(node) not in memo:
+        if node.decoder is not None:
+            memo[id(node)] = _decoder_check(_DECODERS[node.decoder])
+        elif node.fields is not None:
+            memo[id(node)] = _struct_check(node, memo)
+        else:
+            memo[id(node)] = _items_check(node, memo)
+    return memo[id(node)]
+
+
+def _decoder_check(decode: Callable[[Any], None]) -> _Check:
+    def check(value: Any) -> bool:
+        try:
+            decode(value)
+        except OllamaError:
+            return False
+        return True
+
+    return check
+
+
+def _struct_check(node: GoType, memo: dict[int, _Check]) -> _Check:
+    fields, folded = node.fields or {}, node.folded or {}
+    plain = {key: _accepts(field) for key, field in fields.items() if field.plain}
+    inner = {key: _check_of(field, memo) for key, field in fields.items() if not field.plain}
+
+    def check(value: Any) -> bool:
+        if type(value) is not dict:
+            return False
+        for key, item in value.items():
+            accepted = plain.get(key)
+            if accepted is not None:
+                if type(item) not in accepted:
+                    return False
+            elif key in inner:
+                if item is not None and not inner[key](item):
+                    return False
+            elif key.lower() in folded:  # another case of a field name: fold (in place) as _Walk does
+                return _fields_check(_fold_keys(value, node), plain, inner)
+        return True
+
+    return check
+
+
+def _fields_check(value: dict[str, Any], plain: dict[str, frozenset[type]], inner: dict[str, _Check]) -> bool:
+    """A struct whose keys are folded already: what is not a field name now is ignored."""
+    for key, item in value.items():
+        accepted = plain.get(key)
+        if accepted is not None:
+            if type(item) not in accepted:
+                return False
+        elif key in inner and item is not None and not inner[key](item):
+            return False
+    return True
+
+
+def _items_check(node: GoType, memo: dict[int, _Check]) -> _Check:
+    """An array or a map: its own JSON type, then every element (null elements are left alone)."""
+    item, types = node.item, node.types
+    if item is None or (item.plain and not item.types):
+        return lambda value: not types or type(value) in types
+    if item.plain:  # []string, map[string]string, ...: no call per element
+        accepted = _accepts(item)
+
+        def plain_items(value: Any) -> bool:
+            if types and type(value) not in types:
+                return False
+            for element in value if type(value) is list else value.values():
+                if type(element) not in accepted:
+                    return False
+            return True
+
+        return plain_items
+    inside = _check_of(item, memo)
+
+    def items(value: Any) -> bool:
+        if types and type(value) not in types:
+            return False
+        for element in value if type(value) is list else value.values():
+            if element is not None and not inside(element):
+                return False
+        return True
+
+    return items
+
+
 def _check_think(value: Any) -> None:
     if isinstance(value, bool):
         return
@@ -157,10 +288,10 @@ _DECODERS = {"think": _check_think, "keep_alive": _check_keep_alive}
 
 def _lower_roles(body: dict[str, Any]) -> None:
     messages = body.get("messages")
-    if isinstance(messages, list):
+    if type(messages) is list:  # JSON values: exact types
         for message in messages:
-            if isinstance(message, dict) and isinstance(message.get("role"), str):
-                message["role"] = message["role"].lower()
+            if type(message) is dict and type(role := message.get("role")) is str:
+                message["role"] = role.lower()
 
 
 @lru_cache(maxsize=256)
@@ -201,17 +332,20 @@ def _take(text: str, chars: str) -> tuple[str, str]:
 TOO_LARGE = "http: request body too large"  # Go's http.MaxBytesReader message
 
 
-async def read_body(scope: dict[str, Any], receive: Any, limit: int) -> bytes:
-    """The whole request body; 413 (Go's MaxBytesReader message) beyond `limit` bytes."""
-    for key, value in scope.get("headers", []):
-        if key == b"content-length" and value.isdigit() and int(value) > limit:
+async def read_body(receive: Any, limit: int, length: str | None) -> bytes:
+    """The whole request body; 413 (Go's MaxBytesReader message) beyond `limit` bytes, told by
+    the Content-Length header (`length`) before reading, or found while reading."""
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise OllamaError(413, TOO_LARGE)
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):  # the usual: one piece
+        data: bytes = message.get("body", b"")
+        if len(data) > limit:
             raise OllamaError(413, TOO_LARGE)
+        return data
     parts: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
+    while message["type"] != "http.disconnect":
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
@@ -219,6 +353,7 @@ async def read_body(scope: dict[str, Any], receive: Any, limit: int) -> bytes:
         parts.append(chunk)
         if not message.get("more_body", False):
             break
+        message = await receive()
     return b"".join(parts)
 
 

@@ -17,17 +17,22 @@ import sys
 import threading
 import time
 import weakref
-from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import faults, request_mark
+from . import request_mark
 from .journal import Journal
-from .outcome import Outcome, Raw, RequestInfo, Single, Stream
-from .scenarios import Scenario
+from .outcome import Outcome, Raw, RequestInfo, Single, Stream, with_headers
 
+if TYPE_CHECKING:
+    from .faults import Fault, Schedule
+    from .scenarios import Scenario
+
+# `faults` and `scenarios` are imported on first use, not here: most mocks never see a fault
+# or a rule, and the mock's start-up stays short (both sit on its start path otherwise).
 log = logging.getLogger("ollama_conformance.mock_server")
 RULE_HEADER = "X-Ollama-Mock-Rule"
 FAULT_HEADER = "X-Ollama-Mock-Fault-Applied"
+FAULT_REQUEST_HEADER = "x-ollama-mock-fault"  # = faults.HEADER, here so a no-fault request needs no faults
 # Requests that seeded faults may hit: generation and embeddings (never /_mock, tags, version...).
 _ELIGIBLE = (
     "POST /api/chat",
@@ -64,17 +69,39 @@ class Extensions:
     def __init__(self, state: Any, settings: Any) -> None:
         self.state, self.settings = state, settings
         self.journal = _Journal()
-        self.scenario = Scenario(strict=bool(getattr(settings, "strict", False)))
         self.file_rules = 0  # rules loaded from --scenario stay across resets
-        self.schedule: faults.Schedule | None = None
+        self.schedule: Schedule | None = None
         self.replayer: Any = None
         self.errors: list[str] = []
         self._lock = threading.Lock()
+        self._scenario: Scenario | None = None  # built by the first use of `scenario`
+        if getattr(settings, "strict", False):
+            self._build_scenario()  # strict answers every request, rules or not
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario rules (built on first use: until then no rule can match)."""
+        scenario = self._scenario
+        return scenario if scenario is not None else self._build_scenario()
+
+    def _build_scenario(self) -> Scenario:
+        from .scenarios import Scenario
+
+        with self._lock:
+            if self._scenario is None:
+                self._scenario = Scenario(strict=bool(getattr(self.settings, "strict", False)))
+            return self._scenario
+
+    def respond(self, ctx: Any) -> Any:
+        """The State responder: the scenario's answer, None while there is no scenario yet."""
+        scenario = self._scenario
+        return None if scenario is None else scenario.responder(ctx)
 
     def reset(self) -> None:
         """Journal, test-added rules, sequence counters, fault sequence, recorded errors."""
         self.journal.clear()
-        self.scenario.clear(keep=self.file_rules)
+        if self._scenario is not None:
+            self._scenario.clear(keep=self.file_rules)
         if self.schedule is not None:
             self.schedule.reset()
         if self.replayer is not None:
@@ -97,6 +124,18 @@ class Extensions:
         """Before the handler: open the request's Mark, answer status faults and replays."""
         mark = request_mark.begin(info.endpoint)
         mark.ext = self
+        if self.schedule is not None or info.headers.get(FAULT_REQUEST_HEADER):
+            answer = self._fault_first(info, body, mark)
+            if answer is not None:
+                return answer
+        if self.replayer is not None:
+            return self.replayer.answer(info, body)
+        return None
+
+    def _fault_first(self, info: RequestInfo, body: Any, mark: Any) -> Outcome | None:
+        """Pick the request's fault (header, else seeded); a status fault answers at once."""
+        from . import faults
+
         try:
             fault = self._fault_for(info, body)
         except faults.FaultError as exc:
@@ -105,8 +144,6 @@ class Extensions:
             mark.fault, mark.fault_source = fault
             if fault[0].kind == "status":
                 return faults.error_outcome(fault[0], info, body)
-        if self.replayer is not None:
-            return self.replayer.answer(info, body)
         return None
 
     def transform(self, info: RequestInfo, outcome: Outcome) -> Outcome:
@@ -123,9 +160,11 @@ class Extensions:
             outcome = self._inject(fault, info, outcome)
         if not extra:
             return outcome
-        return replace(outcome, headers={**outcome.headers, **extra})
+        return with_headers(outcome, {**outcome.headers, **extra})
 
-    def _inject(self, fault: faults.Fault, info: RequestInfo, outcome: Outcome) -> Outcome:
+    def _inject(self, fault: Fault, info: RequestInfo, outcome: Outcome) -> Outcome:
+        from . import faults
+
         delay = (
             fault.ms / 1000.0 if fault.kind == "latency" else fault.seconds if fault.kind == "stall" else 0.0
         )
@@ -135,6 +174,7 @@ class Extensions:
 
     def _delayed_single(self, info: RequestInfo, outcome: Single, delay: float) -> Outcome:
         """A single body sent after `delay`: the wire paces Stream items, so wrap it in one."""
+        from . import faults
         from .wire import single_body
 
         if getattr(self.settings, "validate_emitted", False):
@@ -149,6 +189,8 @@ class Extensions:
         )
 
     def _self_check(self, info: RequestInfo, outcome: Single) -> None:
+        from . import faults
+
         if faults.DELIBERATE in outcome.headers or not isinstance(outcome.body, (dict, list)):
             return
         from ollama_conformance import contracts
@@ -163,7 +205,9 @@ class Extensions:
                 {"endpoint": info.endpoint, "messages": messages, "excerpt": str(outcome.body)[:400]}
             )
 
-    def _fault_for(self, info: RequestInfo, body: Any) -> tuple[faults.Fault, str] | None:
+    def _fault_for(self, info: RequestInfo, body: Any) -> tuple[Fault, str] | None:
+        from . import faults
+
         header = info.headers.get(faults.HEADER)
         if header:
             return faults.parse(header), "header"
@@ -182,6 +226,7 @@ def _streams(endpoint: str, body: Any) -> bool:
 
 
 def _bad_fault(info: RequestInfo, problem: str) -> Single:
+    from . import faults
     from .errors import envelope
 
     message = f"ollama-mock: bad {faults.HEADER} header: {problem}"
@@ -195,15 +240,19 @@ def install(state: Any, settings: Any) -> Extensions:
     ext = Extensions(state, settings)
     state.journal = ext.journal
     if getattr(settings, "scenario", None):
+        from .scenarios import Scenario
+
         loaded = Scenario.load(settings.scenario, strict=True if settings.strict else None, warn=False)
         for message in loaded.overlaps():
             print(f"ollama-mock: warning: {message}", file=sys.stderr)
         ext.scenario.extend(loaded)
         ext.scenario.strict = loaded.strict
         ext.file_rules = len(loaded.rules)
-    state.responders.insert(0, ext.scenario.responder)
+    state.responders.insert(0, ext.respond)
     seed, rate = getattr(settings, "seed", None), float(getattr(settings, "fault_rate", 0.0) or 0.0)
     if rate > 0:
+        from . import faults
+
         ext.schedule = faults.Schedule(seed if seed is not None else 0, rate)
     if getattr(settings, "cassette", None):
         from .replay import Replayer

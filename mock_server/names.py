@@ -88,7 +88,12 @@ def full_name(text: str) -> str:
 
 
 def key(text: str) -> str | None:
-    name = parse(text)
+    return _key(text) if isinstance(text, str) else None
+
+
+@lru_cache(maxsize=1024)  # every generation looks its model up by this key
+def _key(text: str) -> str | None:
+    name = _parse(text)
     return name.key() if name else None
 
 

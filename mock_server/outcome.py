@@ -87,3 +87,34 @@ def undelayed(bodies: list[dict[str, Any]]) -> list[StreamItem]:
         fields["body"], fields["delay"], fields["event"] = body, 0.0, None
         items.append(chunk)
     return items
+
+
+def single(body: Any, headers: dict[str, str], status: int = 200, content_type: str | None = NATIVE_JSON) -> Single:
+    """`Single(body, status, content_type, headers)` without the frozen dataclass's per-field
+    __setattr__ (one per request on the generation paths)."""
+    made = object.__new__(Single)
+    made.__dict__.update(body=body, status=status, content_type=content_type, headers=headers)
+    return made
+
+
+def stream_of(items: list[StreamItem], headers: dict[str, str], template: Any = None) -> Stream:
+    """`Stream(items, headers=headers, template=template)` (NDJSON), built like `single`."""
+    made = object.__new__(Stream)
+    made.__dict__.update(items=items, framing="ndjson", content_type="application/x-ndjson", headers=headers,
+                         template=template)
+    return made
+
+
+def request_info(endpoint: str, api: str, headers: dict[str, str], path_params: dict[str, str]) -> RequestInfo:
+    """`RequestInfo(endpoint, api, headers, path_params)`, built like `single` (one per request)."""
+    made = object.__new__(RequestInfo)
+    made.__dict__.update(endpoint=endpoint, api=api, headers=headers, path_params=path_params)
+    return made
+
+
+def with_headers(outcome: Outcome, headers: dict[str, str]) -> Outcome:
+    """`dataclasses.replace(outcome, headers=headers)`, built like `single` (faults and scenario
+    rules label most answers; a Stream keeps its items list, so its template stays valid)."""
+    made = object.__new__(type(outcome))
+    made.__dict__.update(outcome.__dict__, headers=headers)
+    return made

@@ -62,11 +62,11 @@ class RequestView:
 
     __slots__ = ("endpoint", "model", "prompt", "lowered", "tools", "tool_results", "turn", "headers")
 
-    def __init__(self, ctx: ReplyContext) -> None:
+    def __init__(self, ctx: ReplyContext, lowered: str | None = None) -> None:
         self.endpoint = ctx.endpoint
         self.model = normalise_model(ctx.model) if isinstance(ctx.model, str) else ""
         self.prompt = ctx.prompt or ""
-        self.lowered = self.prompt.lower()
+        self.lowered = self.prompt.lower() if lowered is None else lowered
         self.tools = bool(ctx.tools)
         self.tool_results = tool_results_pending(ctx)
         self.turn = ctx.turn_index

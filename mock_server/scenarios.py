@@ -156,12 +156,15 @@ class Scenario:
     def _pick(self, ctx: ReplyContext) -> tuple[Rule, Any] | None:
         if not self.rules:
             return None
-        view = RequestView(ctx)
+        lowered = (ctx.prompt or "").lower()
         with self._lock:
             words, wordless = self._index()
             # One search tells whether any rule's substring occurs at all; when none does, the
             # rules with a `message` are skipped without being looked at (the common case).
-            candidates = self.rules if words is not None and words.search(view.lowered) else wordless
+            candidates = self.rules if words is not None and words.search(lowered) else wordless
+            if not candidates:
+                return None
+            view = RequestView(ctx, lowered)
             for rule in candidates:
                 if not rule.matcher.accepts(view) or rule.exhausted():
                     continue

@@ -14,17 +14,20 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import lru_cache
-from importlib import resources
-from typing import Any
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import names
 from .clock import Clock, parse_rfc3339
 from .outcome import Outcome, RequestInfo
 from .profiles import Profile
-from .reply import Reply, ReplyContext, Responder
 from .settings import Settings, SettingsError
 
+if TYPE_CHECKING:  # annotations only: reply.py is not needed to start
+    from .reply import Reply, ReplyContext, Responder
+
+_CATALOG = Path(__file__).with_name("data") / "catalog.json"
 FOREVER = timedelta(microseconds=(2**63 - 1) // 1000)  # Go's max Duration: expires ~ year 2318
 DEFAULT_NUM_CTX = 4096
 
@@ -56,7 +59,7 @@ class ModelEntry:
     def architecture(self) -> str:
         return str(self.model_info.get("general.architecture", self.details.get("family", "")))
 
-    @property
+    @cached_property  # read on every generation; model_info is never changed in place (copies are)
     def context_length(self) -> int:
         return int(self.model_info.get(f"{self.architecture}.context_length", DEFAULT_NUM_CTX))
 
@@ -103,7 +106,7 @@ def load_catalog(path: str | None) -> tuple[list[ModelEntry], list[ModelEntry]]:
     """(installed, registry-only) entries from `path`, or the built-in catalogue."""
     try:
         if path is None:
-            text = resources.files(__package__).joinpath("data/catalog.json").read_text(encoding="utf-8")
+            text = _CATALOG.read_text(encoding="utf-8")
         else:
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
@@ -177,18 +180,20 @@ class ModelStore:
         """Mark `entry` loaded; the load_duration (ns) to report: seconds cold, milliseconds warm."""
         key = _store_key(entry.name)
         now = self._clock.now()
-        seconds = self._keep_alive_seconds(keep_alive)
+        seconds = self._keep_alive_default if keep_alive is None else self._keep_alive_seconds(keep_alive)
         with self._lock:
             current = self._loaded.get(key)
             warm = current is not None and current.expires_at > now
             if seconds == 0:
                 self._loaded.pop(key, None)  # unloaded once the request is done
             else:
-                expires = now + (FOREVER if seconds < 0 else timedelta(seconds=seconds))
-                context = num_ctx or min(entry.context_length, DEFAULT_NUM_CTX)
-                self._loaded[key] = Loaded(entry, expires, int(context))
-        seed = int(entry.digest[:8], 16)
-        return 7_000_000 + seed % 9_000_000 if warm else 1_200_000_000 + seed % 900_000_000
+                expires = now + (FOREVER if seconds < 0 else _span(seconds))
+                context = int(num_ctx or min(entry.context_length, DEFAULT_NUM_CTX))
+                if current is not None and current.entry is entry:  # loaded already: a new expiry
+                    current.expires_at, current.context_length = expires, context
+                else:
+                    self._loaded[key] = Loaded(entry, expires, context)
+        return _load_ns(entry.digest, warm)
 
     def unload(self, entry: ModelEntry) -> None:
         with self._lock:
@@ -211,6 +216,18 @@ class ModelStore:
         from .decode import parse_go_duration  # decode validated it already
 
         return parse_go_duration(str(keep_alive))
+
+
+@lru_cache(maxsize=256)  # the same keep_alive comes with every request
+def _span(seconds: float) -> timedelta:
+    return timedelta(seconds=seconds)
+
+
+@lru_cache(maxsize=1024)
+def _load_ns(digest: str, warm: bool) -> int:
+    """The load_duration a model reports: milliseconds when it was loaded already, seconds cold."""
+    seed = int(digest[:8], 16)
+    return 7_000_000 + seed % 9_000_000 if warm else 1_200_000_000 + seed % 900_000_000
 
 
 @lru_cache(maxsize=1024)

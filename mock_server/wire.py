@@ -102,6 +102,8 @@ def encode_item(item: StreamItem, framing: str) -> bytes:
 
 def single_body(outcome: Single, api: str) -> bytes:
     body = outcome.body
+    if body.__class__ is dict:  # the usual answer first
+        return dumps(body) + (b"\n" if api != "native" else b"")
     if body is None:
         return b""
     if isinstance(body, str):
@@ -115,11 +117,13 @@ class WireResponse:
     """An ASGI response for one outcome; `checker(body_bytes)` runs after it is sent."""
 
     def __init__(self, outcome: Outcome, api: str, virtual_time: bool = False,
-                 checker: Callable[[Outcome, bytes], None] | None = None) -> None:
+                 checker: Callable[[Outcome, bytes], None] | None = None,
+                 tail: list[tuple[bytes, bytes]] | None = None) -> None:
         self.outcome = outcome
         self.api = api
         self.virtual_time = virtual_time
         self.checker = checker
+        self.tail = tail or []  # headers that go last (the guard's)
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         head_only = scope.get("method") == "HEAD"
@@ -129,15 +133,8 @@ class WireResponse:
             await self._send_stream(receive, send)
 
     async def _send_single(self, send: Send, head_only: bool) -> None:
-        outcome = self.outcome
-        assert isinstance(outcome, Single)
-        data = single_body(outcome, self.api)
-        headers = _headers(outcome.headers, outcome.content_type)
-        headers.append((b"content-length", str(len(data)).encode()))
-        await send({"type": "http.response.start", "status": outcome.status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if head_only else data})
-        if self.checker is not None:
-            self.checker(outcome, data)
+        assert isinstance(self.outcome, Single)
+        await _send_single(self.outcome, self.api, send, head_only, self.tail, self.checker)
 
     async def _send_stream(self, receive: Receive, send: Send) -> None:
         outcome = self.outcome
@@ -150,7 +147,7 @@ class WireResponse:
         if self.virtual_time:
             total = sum(item.delay for item in outcome.items)
             extra["X-Ollama-Mock-Virtual-Delay-Ms"] = str(round(total * 1000))
-        start = {"type": "http.response.start", "status": 200, "headers": _headers(extra, outcome.content_type)}
+        start = {"type": "http.response.start", "status": 200, "headers": _headers(extra, outcome.content_type) + self.tail}
         sent: bytes | None
         if fast or plain is not None:
             sent = template.encode() if fast else _encode_run(plain or [], outcome.framing)
@@ -162,6 +159,33 @@ class WireResponse:
             sent = await _send_at_once(outcome, send, start)
         if sent is not None and self.checker is not None:
             self.checker(outcome, sent)
+
+
+async def send_outcome(outcome: Outcome, api: str, scope: dict[str, Any], receive: Receive, send: Send,
+                       tail: list[tuple[bytes, bytes]], virtual_time: bool = False,
+                       checker: Callable[[Outcome, bytes], None] | None = None) -> None:
+    """`WireResponse(outcome, api, virtual_time, checker, tail)(scope, receive, send)`, with a
+    single body (most answers) sent straight away."""
+    if outcome.__class__ is Single:
+        await _send_single(outcome, api, send, scope.get("method") == "HEAD", tail, checker)  # type: ignore[arg-type]
+    else:
+        await WireResponse(outcome, api, virtual_time, checker, tail)(scope, receive, send)
+
+
+async def _send_single(outcome: Single, api: str, send: Send, head_only: bool, tail: list[tuple[bytes, bytes]],
+                       checker: Callable[[Outcome, bytes], None] | None) -> None:
+    data = single_body(outcome, api)
+    headers = _headers(outcome.headers, outcome.content_type) if outcome.headers else _content_type(outcome.content_type)
+    headers.append((b"content-length", str(len(data)).encode()))
+    headers += tail
+    await send({"type": "http.response.start", "status": outcome.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head_only else data})
+    if checker is not None:
+        checker(outcome, data)
+
+
+def _content_type(content_type: str | None) -> list[tuple[bytes, bytes]]:
+    return [(b"content-type", content_type.encode())] if content_type else []
 
 
 def _headers(extra: dict[str, str], content_type: str | None) -> list[tuple[bytes, bytes]]:
@@ -215,14 +239,40 @@ def _encode_run(bodies: list[dict[str, Any]], framing: str) -> bytes:
 def template_lines(segments: list[tuple[str, Sequence[int]]], head: str, middle: str, texts: list[str], tail: str) -> bytes:
     """NDJSON lines `head + created_at + middle + <text as a JSON string> + tail`, Go-escaped:
     the bytes `_encode_run` writes for records of that fixed shape, without a dict per record.
-    `segments` are the stamps (clock.Stamps.segments); `head`, `middle`, `tail` are JSON text."""
-    quote, parts, done = json.encoder.encode_basestring, [], 0
-    for second, micros in segments:
-        plain, dot, after = head + second, head + second + ".", "Z" + middle
-        texts_here = texts[done: done + len(micros)]
-        done += len(micros)
-        parts += [(dot + DIGITS[m // 1000] + TRIMMED[m % 1000] if m % 1000 else (dot + TRIMMED[m // 1000] if m else plain))
-                  + after + quote(piece) + tail for m, piece in zip(micros, texts_here, strict=True)]
+    `segments` are the stamps (clock.Stamps.segments); `head`, `middle`, `tail` are JSON text.
+
+    The lines are five parts each (date and time, fraction, middle, text, tail), laid into one
+    list by slice assignment and joined once: no Python-level concatenation per line."""
+    count = len(texts)
+    if not count:
+        return b""
+    heads: list[str] = []
+    fractions: list[str] = []
+    after = "Z" + middle
+    lead = segments[0][1] if segments else None  # every segment is a range with the same step, or none is
+    micro = lead[0] % 1000 if isinstance(lead, range) and lead and lead.step % 1000 == 0 else 0
+    if micro:
+        # whole-millisecond ticks: every stamp has the same microsecond digits, which go into the
+        # constant part; the milliseconds come from a table, with no Python code per line
+        after = TRIMMED[micro] + after
+        for second, micros in segments:
+            assert isinstance(micros, range)
+            heads += [head + second + "."] * len(micros)
+            first, step = micros.start // 1000, micros.step // 1000
+            fractions += map(DIGITS.__getitem__, range(first, first + len(micros) * step, step))
+    else:
+        for second, micros in segments:
+            start = len(heads)
+            heads += [head + second + "."] * len(micros)
+            fractions += [DIGITS[m // 1000] + TRIMMED[m % 1000] if m % 1000 else TRIMMED[m // 1000] for m in micros]
+            if micros and micros[0] == 0:  # exactly on the second: Go writes no fraction, no dot
+                heads[start] = head + second
+    parts: list[str] = [""] * (5 * count)
+    parts[0::5] = heads
+    parts[1::5] = fractions
+    parts[2::5] = [after] * count
+    parts[3::5] = map(json.encoder.encode_basestring, texts)
+    parts[4::5] = [tail] * count
     text = "".join(parts)
     if _needs_escape(text):
         text = text.translate(_ESCAPES)

@@ -76,11 +76,14 @@ def native_items(result: Outcome) -> list[StreamItem]:
 
 
 def native_single(result: Outcome) -> dict[str, Any]:
-    """The native answer as one final record (a stream is folded like Ollama's non-stream path)."""
+    """The native answer as one final record (a stream is folded like Ollama's non-stream path).
+
+    Read-only: a single answer's own body is returned, not a copy (no caller changes it).
+    """
     if isinstance(result, Single):
         if result.status >= 400:
             raise NativeError(result.status, _error_text(result.body))
-        return dict(result.body or {})
+        return result.body or {}
     return fold_chat([item.body for item in result.items if isinstance(item, Chunk)])
 
 
@@ -123,12 +126,28 @@ _STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)
 
 def unix(stamp: Any, fallback: int = 0) -> int:
     """Unix seconds of an RFC 3339 time (Go writes up to 9 fractional digits and a Z)."""
+    if stamp.__class__ is str and stamp[-1:] == "Z":
+        # the mock's own stamps: a UTC second already parsed, then "Z" or ".<digits>Z"
+        second = _UTC_SECONDS.get(stamp[:19])
+        if second is not None and (len(stamp) == 20 or stamp[19] == "." and stamp[20:-1].isdecimal()):
+            return second
     if not isinstance(stamp, str):
         return fallback
     match = _STAMP.match(stamp)
     if not match:
         return fallback
-    return _unix_second(match.group(1), match.group(3) or "Z")
+    zone = match.group(3) or "Z"
+    second = _unix_second(match.group(1), zone)
+    if zone == "Z":
+        if len(_UTC_SECONDS) >= 4096:
+            _UTC_SECONDS.clear()
+        _UTC_SECONDS[match.group(1)] = second
+    return second
+
+
+# "YYYY-MM-DDTHH:MM:SS" (UTC) -> unix seconds, filled by `unix` once a stamp of that second parsed:
+# a stream's records and a second's requests share it (the regex and lookup cost more than the rest)
+_UTC_SECONDS: dict[str, int] = {}
 
 
 @functools.lru_cache(maxsize=256)  # the fraction is dropped: requests in one second share the parse
@@ -151,7 +170,7 @@ def usage_counts(record: dict[str, Any]) -> tuple[int, int]:
 
 def marked(headers: dict[str, str], flags: set[str]) -> dict[str, str]:
     """Outcome headers, with the deliberate-deviation marker when a profile flag changed the output."""
-    out = dict(headers)
+    out = dict(headers) if headers else {}
     if flags:
         out[DELIBERATE] = ",".join(sorted(flags))
     return out
@@ -227,15 +246,21 @@ class go_decode:  # noqa: N801 - used as a context manager, named like the Go st
         return None
 
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
-        if (
-            kind is not None
-            and issubclass(kind, (AttributeError, TypeError, ValueError))
-            and not issubclass(kind, errors.OllamaError)
-        ):
-            raise errors.OllamaError(
-                400, f"json: cannot unmarshal value into Go value of type {self.go_struct}"
-            ) from None
+        if kind is not None and issubclass(kind, SHAPE_ERRORS) and not issubclass(kind, errors.OllamaError):
+            raise shape_error(error, self.go_struct) from None
         return None
+
+
+# What reading a body of an unexpected shape raises; a hot path catches these itself
+# (`except SHAPE_ERRORS as error: raise shape_error(...)`) instead of paying for `with go_decode`.
+SHAPE_ERRORS = (AttributeError, TypeError, ValueError)
+
+
+def shape_error(error: Exception, go_struct: str) -> Exception:
+    """What go_decode raises for `error`: Go's 400 decode error (an OllamaError stays as it is)."""
+    if isinstance(error, errors.OllamaError):
+        return error
+    return errors.OllamaError(400, f"json: cannot unmarshal value into Go value of type {go_struct}")
 
 
 def obj(value: Any) -> dict[str, Any]:

@@ -6,6 +6,7 @@ derives them from a digest of the request so that the same request gives the sam
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import Any
@@ -19,10 +20,18 @@ _C_CANONICAL = (
 )
 
 
+def canonical(body: Any) -> str:
+    """The body as compact JSON with sorted keys: what the ids are derived from."""
+    return "".join(_C_CANONICAL(body, 0)) if _C_CANONICAL is not None else _CANONICAL.encode(body)
+
+
 def digest(body: Any, salt: str = "") -> bytes:
     """A stable digest of a request body (key order does not matter)."""
-    text = "".join(_C_CANONICAL(body, 0)) if _C_CANONICAL is not None else _CANONICAL.encode(body)
-    return hashlib.sha256((salt + "\x00" + text).encode("utf-8")).digest()
+    return _sha256(salt + "\x00" + canonical(body))
+
+
+def _sha256(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
 
 
 def number(body: Any, below: int, salt: str = "") -> int:
@@ -36,7 +45,16 @@ def hex_id(body: Any, length: int, salt: str = "") -> str:
 
 
 def chat_id(body: Any) -> str:
-    return f"chatcmpl-{number(body, 999, 'chat')}"
+    text = canonical(body)
+    return _chat_id(text) if len(text) <= _CACHED_TEXT else _chat_id.__wrapped__(text)
+
+
+_CACHED_TEXT = 2048  # longer bodies are hashed each time: the cache must not hold megabytes
+
+
+@functools.lru_cache(maxsize=1024)  # pure; identical small requests (retries, benchmarks) skip the hash
+def _chat_id(text: str) -> str:
+    return "chatcmpl-" + str(int.from_bytes(_sha256("chat\x00" + text)[:8], "big") % 999)
 
 
 def completion_id(body: Any) -> str:

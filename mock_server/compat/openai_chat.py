@@ -8,57 +8,66 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..outcome import Outcome, RequestInfo, Single
+from ..outcome import Outcome, RequestInfo, single
 from ..profiles import Profile
 from . import ids
 from .common import (
     JSON,
+    SHAPE_ERRORS,
     call_native,
-    go_decode,
     marked,
     native_single,
     openai_errors,
     openai_tool_calls,
     profile,
     reasoning_field,
+    shape_error,
     unix,
 )
 from .openai_chat_request import to_native
 from .openai_chat_stream import ChatStreamer
 
+_GO_STRUCT = "openai.ChatCompletionRequest"
+
 
 @openai_errors
 def run(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     prof = profile(state)
-    with go_decode("openai.ChatCompletionRequest"):
+    try:  # what `with go_decode(...)` does, without a context manager per request
         native = to_native(body, prof)
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        stream_options = body.get("stream_options")
+        include_usage = bool(stream_options.get("include_usage")) if stream_options else False
+    except SHAPE_ERRORS as error:
+        raise shape_error(error, _GO_STRUCT) from None
     result = call_native("chat", state, native, info)
     request_id = ids.chat_id(body)
     if native["stream"]:
         return ChatStreamer(request_id, prof, include_usage).translate(result)
     marks: set[str] = set()
-    record = native_single(result)
-    completion = completion_body(request_id, record, prof, marks, body.get("model") or "")
-    return Single(body=completion, content_type=JSON, headers=marked({}, marks))
+    completion = completion_body(request_id, native_single(result), prof, marks, body.get("model") or "")
+    return single(completion, marked({}, marks) if marks else {}, content_type=JSON)
 
 
 def completion_body(
     request_id: str, record: dict[str, Any], prof: Profile, marks: set[str], model: str
 ) -> dict[str, Any]:
-    """A `chat.completion` object from the native final record."""
-    choice: dict[str, Any] = {"index": 0, "message": _message(record.get("message") or {}, prof, marks)}
-    choice["finish_reason"] = _finish_reason(
-        record.get("done_reason") or "", bool(choice["message"].get("tool_calls")), prof, marks
-    )
-    if record.get("logprobs"):
+    """A `chat.completion` object from the native final record (built in its key order)."""
+    get = record.get
+    message = _message(get("message") or {}, prof, marks)
+    reason = get("done_reason") or ""
+    choice: dict[str, Any] = {
+        "index": 0,
+        "message": message,
+        "finish_reason": _finish_reason(reason, prof, marks) if "tool_calls" in message else reason or None,
+    }
+    if get("logprobs"):
         choice["logprobs"] = {"content": record["logprobs"]}
-    prompt, completion = int(record.get("prompt_eval_count") or 0), int(record.get("eval_count") or 0)
+    prompt, completion = int(get("prompt_eval_count") or 0), int(get("eval_count") or 0)
     out: dict[str, Any] = {
         "id": request_id,
         "object": "chat.completion",
-        "created": unix(record.get("created_at")),
-        "model": record.get("model", model),
+        "created": unix(get("created_at")),
+        "model": get("model", model),
         "system_fingerprint": "fp_ollama",
         "choices": [choice],
         "usage": {
@@ -67,17 +76,18 @@ def completion_body(
             "total_tokens": prompt + completion,
         },
     }
-    if record.get("_debug_info"):
+    if get("_debug_info"):
         out["_debug_info"] = record["_debug_info"]
     return out
 
 
 def _message(native: dict[str, Any], prof: Profile, marks: set[str]) -> dict[str, Any]:
-    calls = openai_tool_calls(native.get("tool_calls") or [])
+    native_calls = native.get("tool_calls")
     message: dict[str, Any] = {
         "role": native.get("role") or "assistant",
         "content": native.get("content") or "",
     }
+    calls = openai_tool_calls(native_calls) if native_calls else None
     if calls and prof.v1_content_null_with_tool_calls:
         message["content"] = None
         marks.add("v1_content_null_with_tool_calls")
@@ -88,10 +98,11 @@ def _message(native: dict[str, Any], prof: Profile, marks: set[str]) -> dict[str
     return message
 
 
-def _finish_reason(reason: str, has_calls: bool, prof: Profile, marks: set[str]) -> str | None:
-    if has_calls and reason == "stop":
+def _finish_reason(reason: str, prof: Profile, marks: set[str]) -> str | None:
+    """The finish reason of a message with tool calls."""
+    if reason == "stop":
         return "tool_calls"
-    if has_calls and reason == "length" and not prof.v1_length_beats_tool_calls:
+    if reason == "length" and not prof.v1_length_beats_tool_calls:
         marks.add("v1_length_beats_tool_calls")
         return "tool_calls"
     return reason or None

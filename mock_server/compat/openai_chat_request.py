@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from typing import Any
 
 from .. import errors
@@ -18,54 +19,74 @@ from .mapping import go_type, image_from_url, stop_list, think_from_effort
 
 _PASSED_OPTIONS = ("seed", "frequency_penalty", "presence_penalty")
 _PASSED_FIELDS = ("logprobs", "top_logprobs", "_debug_render_only")
+# Fields that need nothing past model, messages and stream (and Ollama's sampling defaults);
+# the others are either mapped below or ignored, as Ollama ignores them.
+_PLAIN_FIELDS = frozenset({"model", "messages", "stream", "stream_options", "n", "user"})
 
 
 def to_native(body: dict[str, Any], prof: Profile) -> dict[str, Any]:
     """The native chat body for an OpenAI chat request; raises OllamaError (400) like Ollama."""
-    raw_messages = body.get("messages")
+    get = body.get
+    raw_messages = get("messages")
     if not isinstance(raw_messages, list) or not raw_messages:
         raise errors.OllamaError.of("v1_messages_too_short")
+    plain = body.keys() <= _PLAIN_FIELDS  # the usual request: no optional field to look up
     native: dict[str, Any] = {
-        "model": body.get("model") or "",
+        "model": get("model") or "",
         "messages": convert_messages(raw_messages),
-        "stream": body.get("stream") is True,
-        "options": _options(body),
+        "stream": get("stream") is True,
+        "options": _options(get) if not plain else {"temperature": 1.0, "top_p": 1.0},
     }
-    _map_format(body.get("response_format"), native)
-    reasoning = body.get("reasoning")
+    if plain:
+        return native
+    response_format = get("response_format")
+    if response_format is not None:
+        _map_format(response_format, native)
+    reasoning = get("reasoning")
     effort = reasoning.get("effort") if isinstance(reasoning, dict) and reasoning.get("effort") else None
-    is_set, think = think_from_effort(effort if effort is not None else body.get("reasoning_effort"))
-    if is_set:
-        native["think"] = think
-    tools = body.get("tools")
-    if tools is not None and not isinstance(tools, list):
-        raise errors.OllamaError(
-            400,
-            f"json: cannot unmarshal {_json_kind(tools)} into Go struct field ChatCompletionRequest.tools of type []api.Tool",
-        )
-    if tools:
-        native["tools"] = tools
+    if effort is None:
+        effort = get("reasoning_effort")
+    if effort is not None:
+        is_set, think = think_from_effort(effort)
+        if is_set:
+            native["think"] = think
+    tools = get("tools")
+    if tools is not None:
+        if not isinstance(tools, list):
+            raise errors.OllamaError(
+                400,
+                f"json: cannot unmarshal {_json_kind(tools)} into Go struct field ChatCompletionRequest.tools of type []api.Tool",
+            )
+        if tools:
+            native["tools"] = tools
     for field in _PASSED_FIELDS:
-        if field in body and body[field] is not None:
-            native[field] = body[field]
-    if prof.v1_tool_choice_honoured and body.get("tool_choice") is not None:
+        value = get(field)
+        if value is not None:
+            native[field] = value
+    if prof.v1_tool_choice_honoured and get("tool_choice") is not None:
         native["_tool_choice"] = body["tool_choice"]
     return native
 
 
-def _options(body: dict[str, Any]) -> dict[str, Any]:
+def _options(get: Callable[[str], Any]) -> dict[str, Any]:
+    """The native options from the request body's `get`."""
     options: dict[str, Any] = {}
-    if body.get("max_tokens") is not None:
-        options["num_predict"] = body["max_tokens"]
+    max_tokens = get("max_tokens")
+    if max_tokens is not None:
+        options["num_predict"] = max_tokens
     # Ollama overrides the model's own defaults with 1.0 when these are absent (gap 34).
-    options["temperature"] = body["temperature"] if body.get("temperature") is not None else 1.0
-    options["top_p"] = body["top_p"] if body.get("top_p") is not None else 1.0
+    temperature, top_p = get("temperature"), get("top_p")
+    options["temperature"] = 1.0 if temperature is None else temperature
+    options["top_p"] = 1.0 if top_p is None else top_p
     for key in _PASSED_OPTIONS:
-        if body.get(key) is not None:
-            options[key] = body[key]
-    stops = stop_list(body.get("stop"))
-    if stops is not None:
-        options["stop"] = stops
+        value = get(key)
+        if value is not None:
+            options[key] = value
+    stop = get("stop")
+    if stop is not None:
+        stops = stop_list(stop)
+        if stops is not None:
+            options["stop"] = stops
     return options
 
 
@@ -89,17 +110,25 @@ def convert_messages(raw_messages: list[Any]) -> list[dict[str, Any]]:
             raise errors.OllamaError(
                 400, f"json: cannot unmarshal {_json_kind(msg)} into Go value of type openai.Message"
             )
-        out.extend(_convert_one(msg, raw_messages[:position]))
+        content = msg.get("content")
+        if isinstance(content, str) and msg.keys() <= _ROLE_AND_CONTENT:
+            # the usual message: nothing to map but the role (what _convert_one makes of it)
+            out.append({"role": str(msg.get("role") or "").lower(), "content": content})
+        else:
+            out.extend(_convert_one(msg, raw_messages, position))
     return out
 
 
-def _convert_one(msg: dict[str, Any], earlier: list[Any]) -> list[dict[str, Any]]:
+_ROLE_AND_CONTENT = frozenset({"role", "content"})
+
+
+def _convert_one(msg: dict[str, Any], raw_messages: list[Any], position: int) -> list[dict[str, Any]]:
     role = str(msg.get("role") or "").lower()
-    tool_name = _tool_name(msg, role, earlier)
+    tool_name = _tool_name(msg, raw_messages[:position]) if role == "tool" else ""
     content = msg.get("content")
     raw_calls = msg.get("tool_calls")
     if isinstance(content, str):
-        return [_message(role, content, msg, tool_name, _tool_calls(raw_calls))]
+        return [_message(role, content, msg, tool_name, _tool_calls(raw_calls) if raw_calls else [])]
     if isinstance(content, list):
         parts = [_part(role, part) for part in content]
         if parts and raw_calls:
@@ -136,9 +165,8 @@ def _tidy(message: dict[str, Any]) -> dict[str, Any]:
     return {key: message[key] for key in order if key in message}
 
 
-def _tool_name(msg: dict[str, Any], role: str, earlier_messages: list[Any]) -> str:
-    if role != "tool":
-        return ""
+def _tool_name(msg: dict[str, Any], earlier_messages: list[Any]) -> str:
+    """The tool a `tool` message answers."""
     if msg.get("name"):
         return str(msg["name"])
     call_id = msg.get("tool_call_id")

@@ -30,7 +30,7 @@ class ChatStreamer:
         self.created: int | None = None
         self.sent_any = False
         self.tool_sent = False
-        self.last: dict[str, Any] | None = None
+        self.model = ""  # of the latest native record
 
     def translate(self, result: Outcome) -> Stream:
         for item in native_items(result):
@@ -47,39 +47,52 @@ class ChatStreamer:
         if "error" in record:
             self._error(str(record["error"]), item.delay)
             return False
-        created = unix(record.get("created_at"))
-        if self.created is None:
-            self.created = created
+        if self.sent_any and self.created and not self.legacy and self._text_piece(record, item.delay, self.created):
+            return True
+        if self.legacy or not self.created:
+            created = unix(record.get("created_at"))
+            if self.created is None:
+                self.created = created
+        else:  # current framing: every chunk carries the first record's time, no need to parse
+            created = self.created
         sent = self._content_chunks(record, item.delay, created)
         if record.get("done"):
             self._finish(record, created, 0.0 if sent else item.delay)
             return False
         return True
 
-    def _chunk(self, delta: dict[str, Any], reason: str | None, created: int, **extra: Any) -> dict[str, Any]:
+    def _text_piece(self, record: dict[str, Any], delay: float, created: int) -> bool:
+        """The bulk of a current stream, in one step: a text-only record after the first chunk
+        becomes a bare content delta (what `_content_chunks` makes of it). False: not such a record."""
+        message = record.get("message") or _NO_MESSAGE
+        if record.get("done") or record.get("logprobs") or not message.keys() <= _TEXT_ONLY:
+            return False
+        self.model = str(record.get("model", ""))
+        self.items.append(_item(self._chunk({"content": message.get("content") or ""}, None, created), delay))
+        return True
+
+    def _chunk(
+        self, delta: dict[str, Any], reason: str | None, created: int, logprobs: Any = None
+    ) -> dict[str, Any]:
         choice: dict[str, Any] = {"index": 0, "delta": delta, "finish_reason": reason}
-        choice.update(extra)
-        when = created if self.legacy else (self.created or created)
+        if logprobs is not None:
+            choice["logprobs"] = logprobs
         return {
             "id": self.request_id,
             "object": "chat.completion.chunk",
-            "created": when,
+            "created": created if self.legacy else (self.created or created),
             "model": self.model,
             "system_fingerprint": "fp_ollama",
             "choices": [choice],
         }
 
-    @property
-    def model(self) -> str:
-        return str((self.last or {}).get("model", ""))
-
     def _emit(self, chunk: dict[str, Any], delay: float) -> None:
-        self.items.append(Chunk(body=chunk, delay=delay))
+        self.items.append(_item(chunk, delay))
         self.sent_any = True
 
     def _content_chunks(self, record: dict[str, Any], delay: float, created: int) -> bool:
         """Emit the chunks of one native record; False when it produced none."""
-        self.last = record
+        self.model = str(record.get("model", ""))
         deltas = self._deltas(record.get("message") or {})
         done = bool(record.get("done"))
         if done and not self.legacy and not _has_output(record):
@@ -87,17 +100,12 @@ class ChatStreamer:
             deltas = [] if self.sent_any else [{"content": ""}]
         elif done and self.legacy and not deltas:
             deltas = [{"content": ""}]
-        logprobs = {"logprobs": {"content": record["logprobs"]}} if record.get("logprobs") else {}
+        logprobs = {"content": record["logprobs"]} if record.get("logprobs") else None
+        last = len(deltas) - 1
         for position, delta in enumerate(deltas):
-            reason = (
-                self._legacy_reason(record)
-                if (self.legacy and done and position == len(deltas) - 1)
-                else None
-            )
-            self._emit(
-                self._chunk(self._with_role(delta), reason, created, **(logprobs if position == 0 else {})),
-                delay if position == 0 else 0.0,
-            )
+            reason = self._legacy_reason(record) if (self.legacy and done and position == last) else None
+            chunk = self._chunk(self._with_role(delta), reason, created, logprobs if position == 0 else None)
+            self._emit(chunk, delay if position == 0 else 0.0)
         return bool(deltas)
 
     def _with_role(self, delta: dict[str, Any]) -> dict[str, Any]:
@@ -112,7 +120,8 @@ class ChatStreamer:
     def _deltas(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         thinking = message.get("thinking") or ""
         content = message.get("content") or ""
-        calls = openai_tool_calls(message.get("tool_calls") or [], with_index=self.prof.v1_stream_tool_index)
+        raw_calls = message.get("tool_calls")
+        calls = openai_tool_calls(raw_calls, with_index=self.prof.v1_stream_tool_index) if raw_calls else []
         if calls:
             self.tool_sent = True
             if not self.prof.v1_stream_tool_index:
@@ -195,6 +204,10 @@ class ChatStreamer:
         self.items.append(Chunk(body=chunk, delay=delay))
 
 
+_NO_MESSAGE: dict[str, Any] = {}
+_TEXT_ONLY = frozenset({"role", "content"})  # a message with neither thinking nor tool calls
+
+
 def _has_output(record: dict[str, Any]) -> bool:
     message = record.get("message") or {}
     return bool(
@@ -203,3 +216,15 @@ def _has_output(record: dict[str, Any]) -> bool:
         or message.get("tool_calls")
         or record.get("logprobs")
     )
+
+
+def _item(body: dict[str, Any], delay: float) -> Chunk:
+    """`Chunk(body=body, delay=delay)` without the frozen dataclass's per-field __setattr__
+    (one per token of the stream)."""
+    chunk = _new(Chunk)
+    fields = chunk.__dict__
+    fields["body"], fields["delay"], fields["event"] = body, delay, None
+    return chunk
+
+
+_new = object.__new__

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..clock import Stamps
-from ..outcome import Stream, StreamItem, undelayed
+from ..outcome import Stream, StreamItem, stream_of, undelayed
 from ..wire import dumps, encode_items, template_lines
 
 _MIDDLE = {"chat": '","message":{"role":"assistant","content":', "generate": '","response":'}
@@ -49,7 +49,14 @@ class TextRun:
         head = '{"model":' + dumps(self.model).decode("utf-8") + ',"created_at":"'
         segments = self.stamps.segments(self.first, len(self.pieces))
         run = template_lines(segments, head, _MIDDLE[self.kind], self.pieces, _TAIL[self.kind])
-        return encode_items(undelayed(self.before), "ndjson") + run + encode_items(undelayed(self.after), "ndjson")
+        return _lines(self.before) + run + _lines(self.after)
+
+
+def _lines(bodies: list[dict[str, Any]]) -> bytes:
+    # one record (the final one) is the usual case: its line, as encode_items writes it
+    if len(bodies) == 1:
+        return dumps(bodies[0]) + b"\n"
+    return encode_items(undelayed(bodies), "ndjson") if bodies else b""
 
 
 class LazyItems(list):  # type: ignore[type-arg]
@@ -101,7 +108,7 @@ def stream(run: TextRun, headers: dict[str, str]) -> Stream:
     """An undelayed native Stream of the run's records, with the run as its template."""
     items = LazyItems(run)
     run.items = items
-    return Stream(items, headers=headers, template=run)
+    return stream_of(items, headers, template=run)
 
 
 def eager(run: TextRun, headers: dict[str, str]) -> Stream:

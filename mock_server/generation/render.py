@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ..clock import Stamps
-from ..outcome import Chunk, Outcome, Single, Stream, StreamItem, undelayed
+from ..clock import Stamps, stamp_after
+from ..outcome import Chunk, Outcome, Single, Stream, StreamItem, single, undelayed
 from ..profiles import Profile
 from ..reply import Reply, ToolCallPlan
 from . import fast, metrics, text, tools
@@ -80,13 +80,15 @@ def produce(reply: Reply, frame: Frame, stops: list[str], budget: int | None) ->
 
 
 def render(reply: Reply, frame: Frame, stops: list[str], budget: int | None) -> Outcome:
+    if not frame.stream and budget is None and reply.chunk_sizes is None and not frame.logprobs and frame.context is None:
+        return _whole(reply, frame, stops)
     made = produce(reply, frame, stops, budget)
     calls = [_native_call(c, i, frame) for i, c in enumerate(made.calls)]
     if any("index" not in c["function"] for c in calls):
         frame.headers[DELIBERATE] = f"native_tool_call_index={frame.profile.native_tool_call_index}"
     stats = metrics.compute(frame.seed, frame.load_ns, frame.prompt_tokens, made.eval_count)
     if not frame.stream:
-        return Single(_single(made, calls, stats, frame), headers=dict(frame.headers))
+        return single(_single(made, calls, stats, frame), dict(frame.headers))
     bodies, run = _stream_records(made, calls, stats, frame)
     headers = dict(frame.headers)
     delays = reply.delays if isinstance(reply.delays, list) else [reply.delays]
@@ -98,6 +100,32 @@ def render(reply: Reply, frame: Frame, stops: list[str], budget: int | None) -> 
         Chunk(b, float(delays[min(i, len(delays) - 1)]) if delays else 0.0) for i, b in enumerate(bodies)
     ]
     return Stream(items, headers=headers)
+
+
+def _whole(reply: Reply, frame: Frame, stops: list[str]) -> Single:
+    """`render` for the usual stream:false request (no budget, chunk sizes, logprobs or generate
+    context): the same body, with the tokens counted instead of cut out and joined again."""
+    thinking = reply.thinking if frame.keep_thinking else ""
+    content, stopped = text.cut_at_stop(reply.content, stops) if stops else (reply.content, False)
+    plans = [] if stopped else reply.tool_calls
+    steps = (text.count_pieces(thinking) if thinking else 0) + (text.count_pieces(content) if content else 0)
+    calls = [_native_call(c, i, frame) for i, c in enumerate(plans)] if plans else []
+    if any("index" not in c["function"] for c in calls):
+        frame.headers[DELIBERATE] = f"native_tool_call_index={frame.profile.native_tool_call_index}"
+    used = steps + sum(_call_tokens(c) for c in plans) if plans else steps
+    chat = frame.kind == "chat"
+    if frame.stamps is None and frame.tick_us is None:  # its one stamp, without a Stamps object
+        stamp = stamp_after(frame.now, steps * metrics.tick_us(frame.seed))
+    else:
+        stamp = _stamps(frame).at(steps)
+    body = _record(frame, steps, content, thinking, calls if chat else [], True, stamp)
+    reason = "stop" if stopped else reply.done_reason
+    if reason:  # then as _finish orders the final record (no context, no logprobs here)
+        body["done_reason"] = reason
+    body.update(metrics.final_fields(frame.seed, frame.load_ns, frame.prompt_tokens, used))
+    if calls and not chat:
+        body["tool_calls"] = calls
+    return single(body, dict(frame.headers))
 
 
 def created_at(moment: datetime) -> str:
@@ -186,7 +214,7 @@ def _native_call(call: ToolCallPlan, index: int, frame: Frame) -> dict[str, Any]
 def _stamps(frame: Frame) -> Stamps:
     if frame.stamps is None:  # records are spaced by the request's token time
         if frame.tick_us is None:
-            frame.tick_us = metrics.token_ns(frame.seed) // 1000
+            frame.tick_us = metrics.tick_us(frame.seed)
         frame.stamps = Stamps(frame.now, frame.tick_us)
     return frame.stamps
 
@@ -231,9 +259,9 @@ def _single(made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Fr
 
 
 def _record(
-    frame: Frame, step: int, content: str, thinking: str, calls: list[dict], done: bool
+    frame: Frame, step: int, content: str, thinking: str, calls: list[dict], done: bool, stamp: str | None = None
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {"model": frame.model, "created_at": _stamps(frame).at(step)}
+    body: dict[str, Any] = {"model": frame.model, "created_at": stamp or _stamps(frame).at(step)}
     if frame.kind == "chat":
         message: dict[str, Any] = {"role": "assistant", "content": content}
         if thinking:

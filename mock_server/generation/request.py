@@ -7,6 +7,7 @@ thing: top_logprobs range, the model reference, base64 images, think, option typ
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from .. import names
@@ -59,10 +60,16 @@ def check_model_ref(model: str, empty_key: str) -> None:
     """Empty name (`empty_key` differs per endpoint), :local+:cloud conflict, bad name."""
     if model == "":
         raise OllamaError.of(empty_key, model="")
+    problem = _model_ref_problem(model)
+    if problem is not None:
+        raise OllamaError.of(problem, model=model) if problem == "local_and_cloud" else OllamaError.of(problem)
+
+
+@lru_cache(maxsize=1024)  # the same few names come with every request
+def _model_ref_problem(model: str) -> str | None:
     if names.has_local_and_cloud(model):
-        raise OllamaError.of("local_and_cloud", model=model)
-    if not names.is_valid(model):
-        raise OllamaError.of("invalid_model_name")
+        return "local_and_cloud"
+    return None if names.is_valid(model) else "invalid_model_name"
 
 
 def check_images(images: Any) -> None:
@@ -141,11 +148,16 @@ def check_options(options: Any) -> dict[str, Any]:
         kind = OPTION_TYPES.get(key)
         if kind is None or value is None:
             continue
-        if not _option_ok(kind, value):
+        if value.__class__ not in _FITS[kind] and not _option_ok(kind, value):  # exact JSON types first
             raise _option_error("option_type", key, kind)
         if kind == _ARRAY and not all(isinstance(v, str) for v in value):
             raise _option_error("option_string_array", key, kind)
+        if kind == _ARRAY and not all(isinstance(v, str) for v in value):
+            raise _option_error("option_string_array", key, kind)
     return options
+
+
+_FITS = {_INT: (int, float), _FLOAT: (int, float), _BOOL: (bool,), _ARRAY: (list,)}  # what _option_ok accepts
 
 
 def _option_error(message_key: str, option: str, kind: str) -> OllamaError:

@@ -15,21 +15,40 @@ from . import request, structured, text, tools
 
 def seed_of(body: dict[str, Any]) -> bytes:
     """The request digest everything derives from: model, input, seed, format, tools."""
-    options = structured.mapping(body.get("options"))
+    get, options = body.get, body.get("options")
     return text.digest(
-        str(body.get("model", "")),
-        body.get("messages") if "messages" in body else body.get("prompt", ""),
-        body.get("system", ""),
-        body.get("suffix", ""),
-        options.get("seed"),
-        body.get("format"),
-        body.get("tools"),
-        body.get("_tool_choice"),
+        str(get("model", "")),
+        get("messages") if "messages" in body else get("prompt", ""),
+        get("system", ""),
+        get("suffix", ""),
+        options.get("seed") if options.__class__ is dict else None,
+        get("format"),
+        get("tools"),
+        get("_tool_choice"),
     )
 
 
 def default_responder(ctx: ReplyContext) -> Reply:
     seed = ctx.seed or seed_of(ctx.body)
+    think = ctx.body.get("think")
+    key = (seed, think if isinstance(think, (bool, str)) else None, *ctx.capabilities)
+    reply = _TEXT_REPLIES.get(key)
+    if reply is None:
+        reply = _answer(ctx, seed)
+        if not reply.tool_calls:  # calls carry argument dicts that end up in bodies: never shared
+            if len(_TEXT_REPLIES) >= 2048:
+                _TEXT_REPLIES.clear()
+            _TEXT_REPLIES[key] = reply
+    return reply
+
+
+# Text replies by (request digest, think, model capabilities): all the default answer depends on
+# (the digest covers model, messages, prompt, system, format, tools and options.seed). Replies
+# are only read downstream; identical requests (retries, benchmarks) skip drawing the words.
+_TEXT_REPLIES: dict[tuple[Any, ...], Reply] = {}
+
+
+def _answer(ctx: ReplyContext, seed: bytes) -> Reply:
     reply = Reply()
     if "thinking" in ctx.capabilities and ctx.body.get("think") is not False:
         reply.thinking = text.thinking(seed, ctx.prompt, request.think_level(ctx.body.get("think")))

@@ -126,7 +126,22 @@ def thinking(seed: bytes, prompt: str, level: str = "medium") -> str:
 
 def tokens(text: str) -> list[str]:
     """Split text into tokens that join back to it exactly: each word with its leading space."""
-    return _TOKEN.findall(text)
+    if len(text) > _CACHED_TEXT:
+        return _TOKEN.findall(text)
+    return list(_tokens(text))
+
+
+def count_pieces(text: str) -> int:
+    """len(tokens(text)), without the list."""
+    return len(_tokens(text)) if len(text) <= _CACHED_TEXT else len(_TOKEN.findall(text))
+
+
+_CACHED_TEXT = 4096  # longer texts are split each time: the cache must not hold megabytes
+
+
+@lru_cache(maxsize=2048)  # pure; a reply's text is split again on every identical request
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(text))
 
 
 def count_tokens(text: str) -> int:

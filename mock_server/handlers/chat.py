@@ -14,30 +14,41 @@ from ..reply import ReplyContext
 
 
 def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
-    model = pipeline.text_field(body, "model")
-    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    model = body.get("model")
+    if model.__class__ is not str:  # null or absent: "" (as Go sees it)
+        model = ""
+    messages = [m for m in body.get("messages") or () if m.__class__ is dict]
+    images = False
     for message in messages:
-        request.check_images(message.get("images"))
-    request.check_top_logprobs(body)
+        if message.get("images"):
+            images = True
+            request.check_images(message["images"])
+    if body.get("top_logprobs") is not None:
+        request.check_top_logprobs(body)
     request.check_model_ref(model, "model_required")
     entry = pipeline.lookup(state, model, "model_not_found")
     if not messages and request.is_unload(body):
         state.models.unload(entry)
         return render.load_record("chat", model, state.clock.now(), "unload")
-    pipeline.check_think(state, body, model, entry.capabilities)
-    tools = [t for t in body.get("tools") or [] if t is not None]
-    images = any(m.get("images") for m in messages)
+    if body.get("think") is not None:
+        pipeline.check_think(state, body, model, entry.capabilities)
+    tools = body.get("tools")
+    tools = [t for t in tools if t is not None] if tools else []
     pipeline.check_capabilities(entry, model, "chat", tools=bool(tools), images=images)
-    options = request.check_options(body.get("options"))
+    options = body.get("options")
+    options = request.check_options(options) if options else {}
     load_ns = pipeline.load(state, entry, body, options)
     if not messages:
         return render.load_record("chat", model, state.clock.now(), "load")
     if body.get("_debug_render_only") is True:
         return _debug(state, body, model, messages, tools, entry)
-    request.check_format(body.get("format"))
+    if body.get("format") is not None:
+        request.check_format(body["format"])
     frame = _frame(state, body, model, messages, tools, entry, options, load_ns)
     reply = pipeline.ask(state, _context(body, info, model, messages, tools, entry.capabilities, frame.seed))
-    return render.render(reply, frame, request.stop_sequences(options), request.num_predict(options))
+    if options:
+        return render.render(reply, frame, request.stop_sequences(options), request.num_predict(options))
+    return render.render(reply, frame, [], None)
 
 
 def _debug(
@@ -58,16 +69,22 @@ def _context(
     capabilities: list[str],
     seed: bytes,
 ) -> ReplyContext:
-    users = [m for m in messages if m.get("role") == "user"]
+    users, last_user, tool_results = 0, None, False
+    for message in messages:
+        role = message.get("role")
+        if role == "user":
+            users, last_user = users + 1, message
+        elif role == "tool":
+            tool_results = True
     return ReplyContext(
         endpoint=info.endpoint,
         model=model,
         body=body,
         messages=messages,
-        prompt=str(users[-1].get("content") or "") if users else "",
+        prompt=str(last_user.get("content") or "") if last_user is not None else "",
         tools=tools,
-        has_tool_results=any(m.get("role") == "tool" for m in messages),
-        turn_index=max(0, len(users) - 1),
+        has_tool_results=tool_results,
+        turn_index=max(0, users - 1),
         headers=dict(info.headers),
         capabilities=list(capabilities),
         seed=seed,
@@ -85,18 +102,17 @@ def _frame(
     load_ns: int,
 ) -> render.Frame:
     system = entry.system if messages[0].get("role") != "system" else ""
+    profile = state.profile
     return render.Frame(
-        kind="chat",
-        model=model,
-        seed=seed_of(body),
-        now=state.clock.now(),
-        stream=pipeline.streaming(body),
-        profile=state.profile,
-        load_ns=load_ns,
-        prompt_tokens=pipeline.fit_context(
-            entry, body, options, metrics.prompt_tokens_chat(messages, system, tools)
-        ),
-        keep_thinking=pipeline.keep_thinking(state, body),
+        "chat",
+        model,
+        seed_of(body),
+        state.clock.now(),
+        body.get("stream") is not False,
+        profile,
+        load_ns,
+        pipeline.fit_context(entry, body, options, metrics.prompt_tokens_chat(messages, system, tools)),
+        keep_thinking=bool(profile.thinking) and body.get("think") is not False,
         logprobs=body.get("logprobs") is True,
-        top_logprobs=pipeline.top_logprobs(body),
+        top_logprobs=0 if body.get("top_logprobs") is None else pipeline.top_logprobs(body),
     )

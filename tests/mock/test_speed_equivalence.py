@@ -140,7 +140,8 @@ PIECES = st.lists(st.text(alphabet=st.sampled_from(list('ab <>&"\\\u2028\u2029\u
 
 @settings(max_examples=150, derandomize=True, deadline=None)
 @given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1, 1), timezones=st.just(timezone.utc)),
-       st.one_of(st.sampled_from([0, 1, 999_999, 1_000_000, 16_000]), st.integers(0, 2_500_000)),
+       st.one_of(st.sampled_from([0, 1, 999_999, 1_000_000, 16_000]), st.integers(0, 2_500_000),
+                 st.integers(1, 2_500).map(lambda ms: ms * 1000)),  # whole milliseconds: the mock's own ticks
        PIECES, st.sampled_from(["chat", "generate"]), st.sampled_from(["llama3.2", "a<b>&c", "x\u2028y"]),
        st.integers(0, 3))
 def test_text_run_bytes_equal_the_general_encoding(now: datetime, tick: int, pieces: list[str], kind: str,

@@ -1,0 +1,116 @@
+"""The cheaper builders give what the plain code gives: whole non-stream bodies, token counts,
+outcome objects, and the headers a served answer carries."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ollama_conformance.mock_server.clock import Stamps, stamp_after
+from ollama_conformance.mock_server.generation import metrics, render, text
+from ollama_conformance.mock_server.outcome import (
+    RequestInfo,
+    Single,
+    Stream,
+    request_info,
+    single,
+    stream_of,
+    with_headers,
+)
+from ollama_conformance.mock_server.profiles import Profile, load
+from ollama_conformance.mock_server.reply import Reply, ToolCallPlan
+from ollama_conformance.mock_server.settings import Settings
+from ollama_conformance.mock_server.testing import running
+from ollama_conformance.mock_server.wire import single_body
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, 500000, tzinfo=timezone.utc)
+WORDS = st.text(alphabet=st.sampled_from(list("ab <>&\"\\\u2028 \n\t.\u00e9")), max_size=40)
+PROFILES = ["ollama-0.32", "ollama-0.12.9", "ollama-0.5.11", "openai-strict"]
+
+
+def _frame(kind: str, profile: Profile, keep_thinking: bool) -> render.Frame:
+    return render.Frame(kind=kind, model="m<x>", seed=b"seed", now=NOW, stream=False, profile=profile,
+                        load_ns=5_000_000, prompt_tokens=12, keep_thinking=keep_thinking)
+
+
+@settings(max_examples=150, derandomize=True, deadline=None)
+@given(WORDS, WORDS, st.lists(st.sampled_from(["a", "b", " ", "<", "zz"]), max_size=3),
+       st.lists(st.sampled_from(["get_weather", "lookup"]), max_size=2), st.sampled_from(["stop", "length", ""]),
+       st.sampled_from(["chat", "generate"]), st.sampled_from(PROFILES), st.booleans())
+def test_whole_body_equals_the_piecewise_render(content: str, thinking: str, stops: list[str], calls: list[str],
+                                                reason: str, kind: str, profile: str, keep: bool) -> None:
+    reply = Reply(content=content, thinking=thinking, done_reason=reason,
+                  tool_calls=[ToolCallPlan(name, {"city": "Paris & <Nice>"}) for name in calls])
+    fast_frame, plain_frame = _frame(kind, load(profile), keep), _frame(kind, load(profile), keep)
+    fast = render.render(reply, fast_frame, stops, None)
+    made = render.produce(reply, plain_frame, stops, None)  # the general path, piece by piece
+    plain_calls = [render._native_call(c, i, plain_frame) for i, c in enumerate(made.calls)]
+    if any("index" not in c["function"] for c in plain_calls):
+        plain_frame.headers[render.DELIBERATE] = f"native_tool_call_index={plain_frame.profile.native_tool_call_index}"
+    stats = render.metrics.compute(plain_frame.seed, plain_frame.load_ns, plain_frame.prompt_tokens, made.eval_count)
+    plain = Single(render._single(made, plain_calls, stats, plain_frame), headers=dict(plain_frame.headers))
+    assert isinstance(fast, Single)
+    assert single_body(fast, "native") == single_body(plain, "native") and fast == plain
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \n\t\u2028\u00a0\u3000.")), max_size=60))
+def test_counted_pieces_equal_the_pieces(value: str) -> None:
+    assert text.count_pieces(value) == len(text.tokens(value))
+    assert "".join(text.tokens(value)) == value
+
+
+def test_token_lists_are_fresh_copies_of_the_cached_split() -> None:
+    first = text.tokens("one two three")
+    first.append(" four")
+    assert text.tokens("one two three") == ["one", " two", " three"]
+    long = "word " * 2000  # past the cached size: split each time, same answer
+    assert text.tokens(long) == text._TOKEN.findall(long) and text.count_pieces(long) == 2001  # the trailing space is a piece
+
+
+@pytest.mark.parametrize(("fast", "usual"), [
+    (lambda: single({"a": 1}, {"h": "v"}), lambda: Single({"a": 1}, headers={"h": "v"})),
+    (lambda: single(None, {}, 404, None), lambda: Single(None, 404, None, {})),
+    (lambda: stream_of([], {"h": "v"}, template="t"), lambda: Stream([], headers={"h": "v"}, template="t")),
+    (lambda: request_info("POST /api/chat", "native", {"x": "y"}, {}),
+     lambda: RequestInfo("POST /api/chat", "native", {"x": "y"}, {})),
+    (lambda: with_headers(Single({"a": 1}, 201, "text/plain", {"a": "1"}), {"b": "2"}),
+     lambda: dataclasses.replace(Single({"a": 1}, 201, "text/plain", {"a": "1"}), headers={"b": "2"})),
+    (lambda: with_headers(Stream([], "sse", "text/event-stream", {}, template="t"), {"b": "2"}),
+     lambda: dataclasses.replace(Stream([], "sse", "text/event-stream", {}, template="t"), headers={"b": "2"})),
+])
+def test_cheap_outcomes_are_the_frozen_dataclasses_built_the_usual_way(fast, usual) -> None:  # type: ignore[no-untyped-def]
+    made, expected = fast(), usual()
+    assert made == expected and repr(made) == repr(expected) and type(made) is type(expected)
+    assert dataclasses.asdict(made) == dataclasses.asdict(expected)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.headers = {}
+
+
+def test_answers_carry_a_date_but_no_server_header_as_ollama() -> None:
+    with running(Settings()) as mock, httpx.Client(base_url=mock.base_url) as client:
+        for response in (client.get("/api/version"), client.post("/api/chat", json={"model": "llama3.2"}),
+                         client.get("/nowhere")):
+            assert "date" in response.headers and "server" not in response.headers, response.headers
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.binary(min_size=1, max_size=8), st.integers(0, 3_000_000_000), st.integers(0, 5000), st.integers(0, 5000))
+def test_final_fields_equal_the_computed_metrics(seed: bytes, load_ns: int, prompt: int, evals: int) -> None:
+    fields = metrics.final_fields(seed, load_ns, prompt, evals)
+    assert fields == metrics.compute(seed, load_ns, prompt, evals).fields()
+    assert list(fields) == list(metrics.METRIC_KEYS) and all(type(v) is int and v >= 1 for v in fields.values())
+
+
+ZONES = st.sampled_from([timezone.utc, timezone(timedelta(hours=-7)), timezone(timedelta(hours=5, minutes=30))])
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31), timezones=ZONES),
+       st.one_of(st.sampled_from([0, 1, 999_999, 1_000_000, 16_000]), st.integers(0, 3_000_000)), st.integers(0, 400))
+def test_one_stamp_equals_the_stamp_of_a_stamps_object(now: datetime, tick: int, step: int) -> None:
+    assert stamp_after(now, step * tick) == Stamps(now, tick).at(step) == render.created_at(now + timedelta(microseconds=step * tick))
