@@ -247,7 +247,7 @@ def main() -> int:
         finally:
             bare.stop()
             mock.stop()
-        mock_start, bare_start, rss = startup_times(handle.name, 3)
+        mock_start, bare_start, rss = startup_times(handle.name, 7)
     finally:
         os.unlink(handle.name)
         os.unlink(scenario.name)
