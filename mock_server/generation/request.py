@@ -145,19 +145,23 @@ def check_options(options: Any) -> dict[str, Any]:
     if not isinstance(options, dict):
         return {}
     for key, value in options.items():
-        kind = OPTION_TYPES.get(key)
-        if kind is None or value is None:
+        if value.__class__ in _FITS_BY_OPTION.get(key, _ANY):  # the usual: a known type, or unknown option
             continue
-        if value.__class__ not in _FITS[kind] and not _option_ok(kind, value):  # exact JSON types first
+        kind = OPTION_TYPES.get(key)
+        if kind is None:
+            continue
+        if not _option_ok(kind, value):
             raise _option_error("option_type", key, kind)
-        if kind == _ARRAY and not all(isinstance(v, str) for v in value):
-            raise _option_error("option_string_array", key, kind)
         if kind == _ARRAY and not all(isinstance(v, str) for v in value):
             raise _option_error("option_string_array", key, kind)
     return options
 
 
-_FITS = {_INT: (int, float), _FLOAT: (int, float), _BOOL: (bool,), _ARRAY: (list,)}  # what _option_ok accepts
+# Per option, the JSON value types that need no further look (null included); arrays are not among
+# them: their items must be strings (checked below the fast test in check_options).
+_FITS = {_INT: (int, float), _FLOAT: (int, float), _BOOL: (bool,), _ARRAY: ()}
+_FITS_BY_OPTION = {key: frozenset((type(None), *_FITS[kind])) for key, kind in OPTION_TYPES.items()}
+_ANY = frozenset((str, int, float, bool, list, dict, type(None)))  # an option Ollama does not type
 
 
 def _option_error(message_key: str, option: str, kind: str) -> OllamaError:

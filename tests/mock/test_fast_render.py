@@ -114,3 +114,41 @@ ZONES = st.sampled_from([timezone.utc, timezone(timedelta(hours=-7)), timezone(t
        st.one_of(st.sampled_from([0, 1, 999_999, 1_000_000, 16_000]), st.integers(0, 3_000_000)), st.integers(0, 400))
 def test_one_stamp_equals_the_stamp_of_a_stamps_object(now: datetime, tick: int, step: int) -> None:
     assert stamp_after(now, step * tick) == Stamps(now, tick).at(step) == render.created_at(now + timedelta(microseconds=step * tick))
+
+
+def _options_error(options: dict) -> str | None:
+    """check_options as first written: each known option's type, then an array's items."""
+    from ollama_conformance.mock_server.generation.request import OPTION_TYPES, _option_ok
+
+    for key, value in options.items():
+        kind = OPTION_TYPES.get(key)
+        if kind is None or value is None:
+            continue
+        if not _option_ok(kind, value):
+            return f"option_type {key}"
+        if kind == "array" and not all(isinstance(v, str) for v in value):
+            return f"option_string_array {key}"
+    return None
+
+
+JSON_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(-2, 2), st.text(max_size=3),
+                        st.lists(st.one_of(st.text(max_size=2), st.integers(0, 2)), max_size=3), st.just({}))
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.dictionaries(st.sampled_from(["temperature", "top_p", "num_ctx", "seed", "stop", "use_mmap", "numa", "other"]),
+                       JSON_VALUES, max_size=5))
+def test_option_checks_equal_the_plain_checks(options: dict) -> None:
+    from ollama_conformance.mock_server.errors import OllamaError
+    from ollama_conformance.mock_server.generation import request
+
+    expected = _options_error(options)
+    try:
+        assert request.check_options(options) is options
+        got = None
+    except OllamaError as exc:
+        got = exc.message
+        assert exc.status == 500
+    assert (got is None) == (expected is None), (options, got, expected)
+    if expected is not None:
+        assert f'"{expected.split()[1]}"' in str(got)
