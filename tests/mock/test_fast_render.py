@@ -152,3 +152,9 @@ def test_option_checks_equal_the_plain_checks(options: dict) -> None:
     assert (got is None) == (expected is None), (options, got, expected)
     if expected is not None:
         assert f'"{expected.split()[1]}"' in str(got)
+
+
+def test_the_fault_header_the_hooks_look_for_is_the_faults_own() -> None:
+    from ollama_conformance.mock_server import extensions, faults
+
+    assert extensions.FAULT_REQUEST_HEADER == faults.HEADER  # kept apart so a plain request imports no faults
