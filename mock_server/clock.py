@@ -84,8 +84,8 @@ class Stamps:
     """`created_at` of the records of one response: one clock reading, advanced `tick_us` per step.
 
     Ollama stamps each record when it writes it; the mock reads the clock once per request and
-    spaces the records by the request's per-token time, which keeps them non-decreasing (and
-    equal to a fixed --clock plus the same offsets). Each stamp is what `created_at(now + step *
+    spaces the records by the request's per-token time in whole milliseconds (metrics.tick_us),
+    which keeps them non-decreasing (and equal to a fixed --clock plus the same offsets). Each stamp is what `created_at(now + step *
     tick)` prints, but the date and time of day are formatted once per second of stream time.
     """
 
