@@ -4,6 +4,7 @@ outcome objects, and the headers a served answer carries."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -158,3 +159,41 @@ def test_the_fault_header_the_hooks_look_for_is_the_faults_own() -> None:
     from ollama_conformance.mock_server import extensions, faults
 
     assert extensions.FAULT_REQUEST_HEADER == faults.HEADER  # kept apart so a plain request imports no faults
+
+
+@pytest.mark.parametrize("root_path", ["", "/mounted"])
+def test_the_front_door_and_the_router_answer_alike(root_path: str) -> None:
+    """Static paths are served by the app's own lookup, other requests by Starlette's router
+    (a root_path sends everything there): same status, body and guard headers either way."""
+    import asyncio
+
+    from ollama_conformance.mock_server.app import create_app
+
+    app = create_app(Settings(clock="2026-01-01T00:00:00Z"))
+
+    async def call(method: str, path: str, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> tuple[int, dict, bytes]:
+        sent: list[dict] = []
+
+        async def receive() -> dict:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "query_string": b"",
+                 "root_path": root_path, "headers": headers}
+        await app(scope, receive, send)
+        start = sent[0]
+        return start["status"], dict(start["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
+
+    local = [(b"host", b"127.0.0.1:11434")]
+    chat = b'{"model":"llama3.2","messages":[{"role":"user","content":"hi"}],"stream":false}'
+    cases = [("GET", "/api/version", local, b""), ("POST", "/api/chat", local + [(b"content-type", b"application/json")], chat),
+             ("DELETE", "/api/chat", local, b""), ("GET", "/api/version", [(b"host", b"evil.example")], b""),
+             ("OPTIONS", "/api/chat", local + [(b"origin", b"http://localhost:3000")], b""),
+             ("GET", "/api/version", local + [(b"origin", b"https://evil.example")], b"")]
+    answers = [asyncio.run(call(*case)) for case in cases]
+    assert [a[0] for a in answers] == [200, 200, 405, 403, 204, 403]
+    assert all(a[1][b"x-ollama-mock-profile"] == b"ollama-0.32" for a in answers)
+    assert json.loads(answers[1][2])["done"] is True and answers[2][2] == b"405 method not allowed"
+    assert answers[4][1][b"access-control-allow-origin"] == b"http://localhost:3000"
