@@ -65,13 +65,8 @@ class _MockApp(Starlette):
         scope["app"] = self
         headers = request_headers(scope)
         extra = await self.guard.admit(scope, send, headers)
-        if extra is None:
-            return
-        handler = dispatch.methods.get(scope["method"])
-        if handler.__class__ is _Adapter:
-            await handler.serve(scope, receive, send, extra, headers)
-        else:
-            await dispatch.serve(scope, receive, send, extra)
+        if extra is not None:
+            await dispatch.serve(scope, receive, send, extra, headers)
 
 
 def _static_paths(routes: list[Route]) -> dict[str, _Dispatch]:
@@ -80,9 +75,9 @@ def _static_paths(routes: list[Route]) -> dict[str, _Dispatch]:
     static: dict[str, _Dispatch] = {}
     for index, route in enumerate(routes):
         endpoint = route.endpoint
-        plain_asgi = route.methods is None and not route.param_convertors and isinstance(endpoint, _Dispatch)
-        shadowed = any(r.path_regex.match(route.path) for r in routes[:index])
-        if plain_asgi and not shadowed and isinstance(endpoint, _Dispatch):
+        if not isinstance(endpoint, _Dispatch) or route.methods is not None or route.param_convertors:
+            continue
+        if not any(r.path_regex.match(route.path) for r in routes[:index]):  # not shadowed
             static.setdefault(route.path, endpoint)
     return static
 
@@ -133,13 +128,15 @@ class _Dispatch:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         await self.serve(scope, receive, send, [])
 
-    async def serve(self, scope: dict[str, Any], receive: Any, send: Any, extra: list[tuple[bytes, bytes]]) -> None:
-        """Answer with `extra` headers added to the response (the guard's)."""
+    async def serve(self, scope: dict[str, Any], receive: Any, send: Any, extra: list[tuple[bytes, bytes]],
+                    headers: dict[str, str] | None = None) -> None:
+        """Answer with `extra` headers added to the response (the guard's); `headers`: the
+        request's, when the caller decoded them already."""
         handler = self.methods.get(scope["method"])
         if handler is None:
             await plain(send, 405, "text/plain", b"405 method not allowed", extra)
         elif isinstance(handler, _Adapter):
-            await handler.serve(scope, receive, send, extra)
+            await handler.serve(scope, receive, send, extra, headers)
         else:
             await handler(scope, receive, stamped(send, extra) if extra else send)
 
@@ -227,13 +224,10 @@ class _Adapter:
             if outcome is not None:
                 break
         if outcome is None:
-            if self.convention == "body":  # most routes: the handler takes the decoded body
-                outcome = (self._handler or self.handler)(state, body, info)
-            else:
-                outcome = self._call(info, body, raw)
+            outcome = self._call(info, body, raw)
         for transform in state.transformers:
             outcome = transform(info, outcome)
-        return outcome  # type: ignore[return-value]
+        return outcome
 
     @property
     def handler(self) -> Callable[..., Any]:

@@ -9,14 +9,12 @@ Every user error is one line on stderr and exit status 2.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import gc
 import importlib
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
-
-if TYPE_CHECKING:
-    import argparse  # imported by build_parser: the module itself stays light to import
+from typing import Any, TextIO
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -26,6 +24,11 @@ COMMANDS = ("serve", "record", "proxy")
 
 class UsageError(Exception):
     """A bad command line (argparse's message, kept to one line)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse would print usage and exit; we want one line
+        raise UsageError(f"{self.prog}: {message}")
 
 
 def main() -> None:
@@ -56,12 +59,6 @@ def run(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Tex
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    import argparse
-
-    class _Parser(argparse.ArgumentParser):
-        def error(self, message: str) -> Any:  # argparse would print usage and exit; we want one line
-            raise UsageError(f"{self.prog}: {message}")
-
     parser = _Parser(prog="ollama-mock", description="A deterministic fake Ollama server.")
     commands = parser.add_subparsers(dest="command", metavar="{serve,record,proxy}", parser_class=_Parser)
     add_serve_arguments(commands.add_parser("serve", help="serve the mock Ollama API"))
@@ -74,13 +71,26 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    for flag, options in SERVE_OPTIONS.items():
-        parser.add_argument(flag, **options)
+    add = parser.add_argument
+    add("--host", help="address to bind (default: OLLAMA_HOST, else 127.0.0.1)")
+    add("--port", type=_port, help="port to bind; 0 picks a free one (default: OLLAMA_HOST's, else 11434)")
+    add("--clock", metavar="RFC3339", help="freeze the clock at this instant (deterministic timestamps)")
+    add("--models", metavar="FILE", help="JSON catalogue replacing the built-in models")
+    add("--profile", default="ollama-0.32", help="Ollama version profile (default: ollama-0.32)")
+    add("--scenario", metavar="FILE", help="YAML/JSON scenario rules")
+    add("--seed", type=int, help="seed for reproducible faults and text")
+    add("--fault-rate", type=_rate, default=0.0, help="share of requests that get a random fault (0..1)")
+    add("--cassette", metavar="DIR", help="replay the exchanges recorded in this cassette folder")
+    add("--keep-timing", action="store_true", help="with --cassette: keep the recorded gaps between chunks")
+    add("--strict", action="store_true", help="answer an error when no scenario rule matches")
+    add("--virtual-time", action="store_true", help="report stream delays without sleeping")
+    add("--validate-emitted", action="store_true", help="self-check every emitted body against the contracts")
+    add("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
 
 
 def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
-        raise _type_error(f"{text!r} is not a port number from 0 to 65535")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 0 to 65535")
     return int(text)
 
 
@@ -90,33 +100,8 @@ def _rate(text: str) -> float:
     except ValueError:
         value = -1.0
     if not 0.0 <= value <= 1.0:
-        raise _type_error(f"{text!r} is not a number from 0 to 1")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 0 to 1")
     return value
-
-
-def _type_error(message: str) -> Exception:
-    import argparse
-
-    return argparse.ArgumentTypeError(message)
-
-
-# `serve`'s options, as argparse.add_argument keywords.
-SERVE_OPTIONS: dict[str, dict[str, Any]] = {
-    "--host": {"help": "address to bind (default: OLLAMA_HOST, else 127.0.0.1)"},
-    "--port": {"type": _port, "help": "port to bind; 0 picks a free one (default: OLLAMA_HOST's, else 11434)"},
-    "--clock": {"metavar": "RFC3339", "help": "freeze the clock at this instant (deterministic timestamps)"},
-    "--models": {"metavar": "FILE", "help": "JSON catalogue replacing the built-in models"},
-    "--profile": {"default": "ollama-0.32", "help": "Ollama version profile (default: ollama-0.32)"},
-    "--scenario": {"metavar": "FILE", "help": "YAML/JSON scenario rules"},
-    "--seed": {"type": int, "help": "seed for reproducible faults and text"},
-    "--fault-rate": {"type": _rate, "default": 0.0, "help": "share of requests that get a random fault (0..1)"},
-    "--cassette": {"metavar": "DIR", "help": "replay the exchanges recorded in this cassette folder"},
-    "--keep-timing": {"action": "store_true", "help": "with --cassette: keep the recorded gaps between chunks"},
-    "--strict": {"action": "store_true", "help": "answer an error when no scenario rule matches"},
-    "--virtual-time": {"action": "store_true", "help": "report stream delays without sleeping"},
-    "--validate-emitted": {"action": "store_true", "help": "self-check every emitted body against the contracts"},
-    "--log-level": {"default": "warning", "choices": ["critical", "error", "warning", "info", "debug"]},
-}
 
 
 def serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -337,15 +337,12 @@ async def read_body(receive: Any, limit: int, length: str | None) -> bytes:
     the Content-Length header (`length`) before reading, or found while reading."""
     if length is not None and length.isdigit() and int(length) > limit:
         raise OllamaError(413, TOO_LARGE)
-    message = await receive()
-    if message["type"] == "http.request" and not message.get("more_body", False):  # the usual: one piece
-        data: bytes = message.get("body", b"")
-        if len(data) > limit:
-            raise OllamaError(413, TOO_LARGE)
-        return data
     parts: list[bytes] = []
     size = 0
-    while message["type"] != "http.disconnect":
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
@@ -353,7 +350,6 @@ async def read_body(receive: Any, limit: int, length: str | None) -> bytes:
         parts.append(chunk)
         if not message.get("more_body", False):
             break
-        message = await receive()
     return b"".join(parts)
 
 

@@ -19,7 +19,7 @@ from .mapping import go_type, image_from_url, stop_list, think_from_effort
 
 _PASSED_OPTIONS = ("seed", "frequency_penalty", "presence_penalty")
 _PASSED_FIELDS = ("logprobs", "top_logprobs", "_debug_render_only")
-# Fields that need nothing past model, messages and stream (and Ollama's sampling defaults);
+# Fields that need nothing past model, messages, stream and the options built above;
 # the others are either mapped below or ignored, as Ollama ignores them.
 _PLAIN_FIELDS = frozenset({"model", "messages", "stream", "stream_options", "n", "user"})
 
@@ -35,7 +35,7 @@ def to_native(body: dict[str, Any], prof: Profile) -> dict[str, Any]:
         "model": get("model") or "",
         "messages": convert_messages(raw_messages),
         "stream": get("stream") is True,
-        "options": _options(get) if not plain else {"temperature": 1.0, "top_p": 1.0},
+        "options": _options(get),
     }
     if plain:
         return native

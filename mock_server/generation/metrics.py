@@ -37,11 +37,10 @@ class Metrics:
 
     def fields(self) -> dict[str, int]:
         """The metrics in Ollama's key order, each left out when 0 (Go omitempty)."""
-        load, prompt_eval, evals = self.load_duration, self.prompt_eval_duration, self.eval_duration
-        out = {"total_duration": int(load + prompt_eval + evals + self.overhead), "load_duration": int(load),
-               "prompt_eval_count": int(self.prompt_eval_count), "prompt_eval_duration": int(prompt_eval),
-               "eval_count": int(self.eval_count), "eval_duration": int(evals)}
-        if 0 not in out.values():  # compute() makes every one of them at least 1
+        out = {"total_duration": int(self.total_duration), "load_duration": int(self.load_duration),
+               "prompt_eval_count": int(self.prompt_eval_count), "prompt_eval_duration": int(self.prompt_eval_duration),
+               "eval_count": int(self.eval_count), "eval_duration": int(self.eval_duration)}
+        if all(out.values()):  # compute() makes every one of them at least 1
             return out
         return {key: value for key, value in out.items() if value}
 
@@ -66,46 +65,39 @@ def _jitter(seed: bytes) -> tuple[int, int, int]:
 
 
 def compute(seed: bytes, load_ns: int, prompt_tokens: int, eval_tokens: int) -> Metrics:
-    prompt_extra, eval_extra, overhead = _jitter(seed)
-    prompt_tokens = max(1, prompt_tokens)
-    eval_tokens = max(1, eval_tokens)
     # The same frozen Metrics, filled without the per-field object.__setattr__ of its __init__
     # (one per request; that __init__ costs more than the arithmetic).
+    load, prompt_tokens, prompt_eval, eval_tokens, evals, overhead = _amounts(seed, load_ns, prompt_tokens, eval_tokens)
     made = object.__new__(Metrics)
-    made.__dict__.update(
-        load_duration=max(1, int(load_ns)),
-        prompt_eval_count=prompt_tokens,
-        prompt_eval_duration=prompt_tokens * 900_000 + prompt_extra,
-        eval_count=eval_tokens,
-        eval_duration=eval_tokens * token_ns(seed) + eval_extra,
-        overhead=overhead,
-    )
+    made.__dict__.update(load_duration=load, prompt_eval_count=prompt_tokens, prompt_eval_duration=prompt_eval,
+                         eval_count=eval_tokens, eval_duration=evals, overhead=overhead)
     return made
 
 
 def final_fields(seed: bytes, load_ns: int, prompt_tokens: int, eval_tokens: int) -> dict[str, int]:
     """`compute(...).fields()` without the Metrics object (every non-stream answer needs just this)."""
-    prompt_extra, eval_extra, overhead = _jitter(seed)
-    prompt_tokens = prompt_tokens if prompt_tokens > 1 else 1
-    eval_tokens = eval_tokens if eval_tokens > 1 else 1
-    load = int(load_ns) if load_ns > 1 else 1
-    prompt_eval = prompt_tokens * 900_000 + prompt_extra
-    evals = eval_tokens * token_ns(seed) + eval_extra
+    load, prompt_tokens, prompt_eval, eval_tokens, evals, overhead = _amounts(seed, load_ns, prompt_tokens, eval_tokens)
     return {"total_duration": load + prompt_eval + evals + overhead, "load_duration": load,
             "prompt_eval_count": prompt_tokens, "prompt_eval_duration": prompt_eval,
             "eval_count": eval_tokens, "eval_duration": evals}  # every one >= 1: none is omitted
 
 
+def _amounts(seed: bytes, load_ns: int, prompt_tokens: int, eval_tokens: int) -> tuple[int, int, int, int, int, int]:
+    """(load, prompt tokens, prompt eval, eval tokens, eval, overhead), each at least 1."""
+    prompt_extra, eval_extra, overhead = _jitter(seed)
+    prompt_tokens = max(1, prompt_tokens)
+    eval_tokens = max(1, eval_tokens)
+    return (max(1, int(load_ns)), prompt_tokens, prompt_tokens * 900_000 + prompt_extra, eval_tokens,
+            eval_tokens * token_ns(seed) + eval_extra, overhead)
+
+
 def prompt_tokens_chat(messages: list[dict[str, Any]], system: str, tools: list[Any]) -> int:
     """Prompt size of a chat: each message's words plus template overhead, tools included."""
-    count = len(system.split()) + 4 if system else 0
+    count = text.count_tokens(system) + (4 if system else 0)
     for msg in messages:
-        content = msg.get("content")
-        count += 4 + (len(content.split()) if content.__class__ is str else text.count_tokens(str(content or "")))
-        images, calls = msg.get("images"), msg.get("tool_calls")
-        if images:
-            count += 256 * len(images)
-        for call in calls or ():
+        count += 4 + text.count_tokens(str(msg.get("content") or ""))
+        count += 256 * len(msg.get("images") or [])
+        for call in msg.get("tool_calls") or []:
             count += 8 + text.count_tokens(str(call))
     if tools:
         count += 10 + sum(text.count_tokens(str(t)) for t in tools)

@@ -59,15 +59,14 @@ def check_capabilities(
 
 def load(state: Any, entry: Any, body: dict[str, Any], options: dict[str, Any]) -> int:
     """Load (or keep) the model; the load_duration in ns the store reports."""
-    num_ctx = options.get("num_ctx")
-    num_ctx = int(num_ctx) if num_ctx is not None and _positive(num_ctx) else None
+    num_ctx = int(options["num_ctx"]) if _positive(options.get("num_ctx")) else None
     return int(state.models.load(entry, body.get("keep_alive"), num_ctx))
 
 
 def fit_context(entry: Any, body: dict[str, Any], options: dict[str, Any], prompt_tokens: int) -> int:
     """The prompt tokens evaluated: cut to the context (truncate, the default) or a 400."""
     num_ctx: Any = options.get("num_ctx")
-    limit = int(num_ctx) if num_ctx is not None and _positive(num_ctx) else min(entry.context_length, DEFAULT_NUM_CTX)
+    limit = int(num_ctx) if _positive(num_ctx) else min(entry.context_length, DEFAULT_NUM_CTX)
     if prompt_tokens <= limit:
         return prompt_tokens
     if body.get("truncate") is False:

@@ -119,13 +119,10 @@ def _whole(reply: Reply, frame: Frame, stops: list[str]) -> Single:
     else:
         stamp = _stamps(frame).at(steps)
     body = _record(frame, steps, content, thinking, calls if chat else [], True, stamp)
-    reason = "stop" if stopped else reply.done_reason
-    if reason:  # then as _finish orders the final record (no context, no logprobs here)
-        body["done_reason"] = reason
-    body.update(metrics.final_fields(frame.seed, frame.load_ns, frame.prompt_tokens, used))
-    if calls and not chat:
-        body["tool_calls"] = calls
-    return single(body, dict(frame.headers))
+    # no pieces: _finish reads them only for a generate context or logprobs, never the case here
+    made = Produced([], [], plans, "stop" if stopped else reply.done_reason, used)
+    fields = metrics.final_fields(frame.seed, frame.load_ns, frame.prompt_tokens, used)
+    return single(_finish(body, made, fields, frame, calls if not chat else []), dict(frame.headers))
 
 
 def created_at(moment: datetime) -> str:
@@ -240,7 +237,7 @@ def _after(made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Fra
     """The tool-call records and the final record, from `step` on."""
     out = [_record(frame, step + i, "", "", [call], False) for i, call in enumerate(calls)]
     final = _record(frame, step + len(calls), "", "", [], True)
-    out.append(_finish(final, made, stats, frame, calls if frame.kind == "generate" else []))
+    out.append(_finish(final, made, stats.fields(), frame, calls if frame.kind == "generate" else []))
     return out
 
 
@@ -255,7 +252,7 @@ def _single(made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Fr
     )
     if frame.logprobs and frame.kind == "chat":
         body["logprobs"] = lp.entries(made.content, frame.seed, frame.top_logprobs, len(made.thinking))
-    return _finish(body, made, stats, frame, calls if frame.kind == "generate" else [])
+    return _finish(body, made, stats.fields(), frame, calls if frame.kind == "generate" else [])
 
 
 def _record(
@@ -277,14 +274,14 @@ def _record(
     return body
 
 
-def _finish(body: dict, made: Produced, stats: metrics.Metrics, frame: Frame, gen_calls: list[dict]) -> dict:
-    """Final-record fields after `done`, in Ollama's order for the endpoint."""
+def _finish(body: dict, made: Produced, fields: dict[str, int], frame: Frame, gen_calls: list[dict]) -> dict:
+    """Final-record fields after `done` (`fields`: the metrics), in Ollama's order for the endpoint."""
     if made.done_reason:
         body["done_reason"] = made.done_reason
     if frame.kind == "generate":
         if frame.context is not None:
             body["context"] = frame.context + text.token_ids(made.thinking + made.content)
-        body.update(stats.fields())
+        body.update(fields)
         if gen_calls:
             body["tool_calls"] = gen_calls
         if frame.logprobs and not frame.stream:
@@ -293,5 +290,5 @@ def _finish(body: dict, made: Produced, stats: metrics.Metrics, frame: Frame, ge
     logs = body.pop("logprobs", None)
     if logs is not None:
         body["logprobs"] = logs
-    body.update(stats.fields())
+    body.update(fields)
     return body

@@ -14,41 +14,33 @@ from ..reply import ReplyContext
 
 
 def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
-    model = body.get("model")
-    if model.__class__ is not str:  # null or absent: "" (as Go sees it)
-        model = ""
-    messages = [m for m in body.get("messages") or () if m.__class__ is dict]
+    model = pipeline.text_field(body, "model")
+    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
     images = False
     for message in messages:
         if message.get("images"):
             images = True
             request.check_images(message["images"])
-    if body.get("top_logprobs") is not None:
-        request.check_top_logprobs(body)
+    request.check_top_logprobs(body)
     request.check_model_ref(model, "model_required")
     entry = pipeline.lookup(state, model, "model_not_found")
     if not messages and request.is_unload(body):
         state.models.unload(entry)
         return render.load_record("chat", model, state.clock.now(), "unload")
-    if body.get("think") is not None:
-        pipeline.check_think(state, body, model, entry.capabilities)
+    pipeline.check_think(state, body, model, entry.capabilities)
     tools = body.get("tools")
     tools = [t for t in tools if t is not None] if tools else []
     pipeline.check_capabilities(entry, model, "chat", tools=bool(tools), images=images)
-    options = body.get("options")
-    options = request.check_options(options) if options else {}
+    options = request.check_options(body.get("options"))
     load_ns = pipeline.load(state, entry, body, options)
     if not messages:
         return render.load_record("chat", model, state.clock.now(), "load")
     if body.get("_debug_render_only") is True:
         return _debug(state, body, model, messages, tools, entry)
-    if body.get("format") is not None:
-        request.check_format(body["format"])
+    request.check_format(body.get("format"))
     frame = _frame(state, body, model, messages, tools, entry, options, load_ns)
     reply = pipeline.ask(state, _context(body, info, model, messages, tools, entry.capabilities, frame.seed))
-    if options:
-        return render.render(reply, frame, request.stop_sequences(options), request.num_predict(options))
-    return render.render(reply, frame, [], None)
+    return render.render(reply, frame, request.stop_sequences(options), request.num_predict(options))
 
 
 def _debug(
@@ -102,17 +94,18 @@ def _frame(
     load_ns: int,
 ) -> render.Frame:
     system = entry.system if messages[0].get("role") != "system" else ""
-    profile = state.profile
     return render.Frame(
-        "chat",
-        model,
-        seed_of(body),
-        state.clock.now(),
-        body.get("stream") is not False,
-        profile,
-        load_ns,
-        pipeline.fit_context(entry, body, options, metrics.prompt_tokens_chat(messages, system, tools)),
-        keep_thinking=bool(profile.thinking) and body.get("think") is not False,
+        kind="chat",
+        model=model,
+        seed=seed_of(body),
+        now=state.clock.now(),
+        stream=pipeline.streaming(body),
+        profile=state.profile,
+        load_ns=load_ns,
+        prompt_tokens=pipeline.fit_context(
+            entry, body, options, metrics.prompt_tokens_chat(messages, system, tools)
+        ),
+        keep_thinking=pipeline.keep_thinking(state, body),
         logprobs=body.get("logprobs") is True,
-        top_logprobs=0 if body.get("top_logprobs") is None else pipeline.top_logprobs(body),
+        top_logprobs=pipeline.top_logprobs(body),
     )
