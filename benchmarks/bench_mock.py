@@ -6,14 +6,19 @@ Prints a table of ratios and exits 0:
   streaming /api/chat (~100 records) chunks/s vs a bare one-message-per-chunk StreamingResponse (>= 4x)
   start-up to first answer vs the bare app (<= 1.3x); idle RSS of the mock (<= 45 MB)
 Rounds are interleaved batch by batch (mock then bare, bare then mock, ...) and bounded; a run
-takes well under a minute. Each ratio is the median of the rounds' ratios.
+takes about a minute. Each ratio is the median of the rounds' ratios; the column beside it gives
+their middle half (25th to 75th percentile), which says how far one run's median can be trusted.
+Several server pairs run side by side (--pairs, default 3) and the rounds go round them: two
+processes of the same server differ by up to +-10% in speed (memory layout: address-space
+randomisation, where pages land in the caches), so one pair alone can be lucky or unlucky for the
+whole run. pyperf spreads its runs over worker processes for the same reason.
 The client is a raw keep-alive socket that writes each request in one piece (httpx writes headers
 and body apart, and Nagle + delayed ACK then add ~40 ms to every request, for both servers alike).
 The servers run with bytecode caching on (as after `pip install`): this machine's environment sets
 PYTHONDONTWRITEBYTECODE, which would make every start recompile the project's modules.
 The streaming case answers a ~100-record chat through a scenario rule (--scenario).
 
-    /work/venv/bin/python benchmarks/bench_mock.py [--rounds 11] [--requests 250]
+    /work/venv/bin/python benchmarks/bench_mock.py [--rounds 12] [--requests 250] [--pairs 3]
 """
 
 from __future__ import annotations
@@ -191,25 +196,32 @@ def capture_bodies(mock: Server) -> dict:
     return {"chat": chat, "v1": v1, "chunks": chunks}
 
 
-def measure(mock: Server, bare: Server, rounds: int, requests: int) -> dict[str, list[float]]:
-    """Per measure and round, a batch on each server back to back (who goes first alternates), so
-    that each round's ratio compares the two under the same machine load."""
+def measure(pairs: list[tuple[Server, Server]], rounds: int, requests: int) -> dict[str, list[float]]:
+    """Per measure and round, a batch on each server of one pair back to back (who goes first
+    alternates), so that each round's ratio compares the two under the same machine load; round
+    N uses pair N % len(pairs)."""
     results: dict[str, list[float]] = {f"{k}_{t}": [] for k in ("core", "chat", "v1", "st") for t in "mb"}
-    clients = {"m": RawClient(mock.url), "b": RawClient(bare.url)}
+    clients = [{"m": RawClient(mock.url), "b": RawClient(bare.url)} for mock, bare in pairs]
     batches = {
-        "core": lambda c: rate(c, "/api/version", None, requests),
-        "chat": lambda c: rate(c, "/api/chat", CHAT, requests),
-        "v1": lambda c: rate(c, "/v1/chat/completions", V1, requests),
-        "st": lambda c: chunk_rate(c, "/api/chat", STREAM, max(requests // 3, 5)),
+        "core": lambda c, n: rate(c, "/api/version", None, n),
+        "chat": lambda c, n: rate(c, "/api/chat", CHAT, n),
+        "v1": lambda c, n: rate(c, "/v1/chat/completions", V1, n),
+        "st": lambda c, n: chunk_rate(c, "/api/chat", STREAM, max(n // 3, 5)),
     }
     try:
+        for pair in clients:  # warm-up, not counted: first-use imports, caches, the interpreter's specialising
+            for batch in batches.values():
+                for client in pair.values():
+                    batch(client, 50)
         for round_ in range(rounds):
+            pair = clients[round_ % len(clients)]
             for name, batch in batches.items():
-                for tag in ("m", "b") if round_ % 2 == 0 else ("b", "m"):
-                    results[f"{name}_{tag}"].append(batch(clients[tag]))
+                for tag in ("m", "b") if (round_ // len(clients)) % 2 == 0 else ("b", "m"):
+                    results[f"{name}_{tag}"].append(batch(pair[tag], requests))
     finally:
-        for client in clients.values():
-            client.close()
+        for pair in clients:
+            for client in pair.values():
+                client.close()
     return results
 
 
@@ -231,42 +243,52 @@ def startup_times(bodies_file: str, tries: int) -> tuple[float, float, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--requests", type=int, default=250)
+    parser.add_argument("--pairs", type=int, default=3, help="mock/bare server pairs the rounds go round")
     args = parser.parse_args()
+    for name in ("rounds", "requests", "pairs"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1, not {getattr(args, name)}")
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as scenario:
         json.dump(SCENARIO, scenario)
-    mock = Server(mock_argv(scenario.name))
-    bodies = capture_bodies(mock)
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(bodies, handle)
+    mocks = [Server(mock_argv(scenario.name))]
+    bares: list[Server] = []
+    handle = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
     try:
-        bare = Server(bare_argv(handle.name))
         try:
-            r = measure(mock, bare, args.rounds, args.requests)
+            bodies = capture_bodies(mocks[0])
+            json.dump(bodies, handle)
+            handle.close()
+            mocks += [Server(mock_argv(scenario.name)) for _ in range(args.pairs - 1)]
+            bares += [Server(bare_argv(handle.name)) for _ in range(args.pairs)]
+            r = measure(list(zip(mocks, bares, strict=True)), args.rounds, args.requests)
         finally:
-            bare.stop()
-            mock.stop()
+            for server in [*mocks, *bares]:
+                server.stop()
         mock_start, bare_start, rss = startup_times(handle.name, 7)
     finally:
+        handle.close()
         os.unlink(handle.name)
         os.unlink(scenario.name)
     med = {k: statistics.median(v) for k, v in r.items()}
 
-    def ratio(name: str) -> float:  # per-round ratios: both servers saw the same machine load
-        return statistics.median(m / b for m, b in zip(r[f"{name}_m"], r[f"{name}_b"], strict=True))
+    def ratios(name: str) -> list[float]:  # per round: both servers saw the same machine load
+        return [m / b for m, b in zip(r[f"{name}_m"], r[f"{name}_b"], strict=True)]
 
     rows = [
-        ("core only: GET /api/version req/s", med["core_m"], med["core_b"], ratio("core"), "(info)"),
-        ("non-stream /api/chat req/s", med["chat_m"], med["chat_b"], ratio("chat"), ">= 0.8x"),
-        ("/v1/chat/completions req/s", med["v1_m"], med["v1_b"], ratio("v1"), ">= 0.8x"),
-        (f"stream /api/chat chunks/s ({len(bodies['chunks'])}/req)", med["st_m"], med["st_b"], ratio("st"), ">= 4x"),
-        ("start-up to first answer (s)", mock_start, bare_start, mock_start / bare_start, "<= 1.3x"),
-        ("idle RSS (MB)", rss, float("nan"), float("nan"), "<= 45 MB"),
+        ("core only: GET /api/version req/s", med["core_m"], med["core_b"], ratios("core"), "(info)"),
+        ("non-stream /api/chat req/s", med["chat_m"], med["chat_b"], ratios("chat"), ">= 0.8x"),
+        ("/v1/chat/completions req/s", med["v1_m"], med["v1_b"], ratios("v1"), ">= 0.8x"),
+        (f"stream /api/chat chunks/s ({len(bodies['chunks'])}/req)", med["st_m"], med["st_b"], ratios("st"), ">= 4x"),
+        ("start-up to first answer (s)", mock_start, bare_start, [mock_start / bare_start], "<= 1.3x"),
+        ("idle RSS (MB)", rss, float("nan"), [], "<= 45 MB"),
     ]
-    print(f"{'measure':<40} {'mock':>10} {'bare':>10} {'ratio':>7}  target")
-    for name, mine, base, ratio, target in rows:
-        print(f"{name:<40} {mine:>10.3f} {base:>10.3f} {ratio:>6.2f}x  {target}")
+    print(f"{'measure':<40} {'mock':>10} {'bare':>10} {'ratio':>7} {'rounds 25-75%':>14}  target")
+    for name, mine, base, found, target in rows:
+        middle = f"{statistics.median(found):>6.2f}x" if found else f"{'':>7}"
+        spread = "{:.2f}-{:.2f}".format(*statistics.quantiles(found, n=4, method="inclusive")[::2]) if len(found) > 1 else ""
+        print(f"{name:<40} {mine:>10.3f} {base:>10.3f} {middle} {spread:>14}  {target}")
     return 0
 
 
