@@ -22,8 +22,11 @@ _DEFAULT_ORIGINS = tuple(
     f"{scheme}://{host}{port}" for host in ("localhost", "127.0.0.1", "0.0.0.0")
     for scheme in ("http", "https") for port in ("", ":*")
 ) + ("app://*", "file://*", "tauri://*", "vscode-webview://*", "vscode-file://*")
+# Ollama's list (routes.go): openai-node's streaming and polling helpers send the helper-method
+# and poll headers, so a browser's preflight without them fails
 _ALLOW_HEADERS = b"Authorization, Content-Type, User-Agent, Accept, X-Requested-With, OpenAI-Beta, " \
-    b"x-stainless-arch, x-stainless-async, x-stainless-lang, x-stainless-os, x-stainless-package-version, " \
+    b"x-stainless-arch, x-stainless-async, x-stainless-custom-poll-interval, x-stainless-helper-method, " \
+    b"x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-poll-helper, " \
     b"x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout"
 _ALLOW_METHODS = b"GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"
 

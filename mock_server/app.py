@@ -152,7 +152,8 @@ class _NotFound:
         if scope["type"] != "http":
             return
         if len(path) > 1 and path.endswith("/") and self._has(path.rstrip("/") or "/", method):
-            await _redirect(send, method, path.rstrip("/") or "/")
+            query = scope.get("query_string") or b""  # gin redirects to the URL with its query
+            await _redirect(send, method, (path.rstrip("/") or "/") + ("?" + query.decode("latin-1") if query else ""))
             return
         await plain(send, 404, "text/plain", b"404 page not found")
 
@@ -160,11 +161,15 @@ class _NotFound:
         return any(regex.match(path) and method in methods for regex, methods in self.table)
 
 
+_GO_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})  # Go's htmlEscape
+
+
 async def _redirect(send: Any, method: str, location: str) -> None:
+    # Go's http.Redirect: an HTML content type for GET and HEAD, the short body for GET only
     status = 301 if method == "GET" else 307
-    body = f'<a href="{location}">Moved Permanently</a>.\n\n'.encode() if method == "GET" else b""
+    body = f'<a href="{location.translate(_GO_HTML_ESCAPES)}">Moved Permanently</a>.\n\n'.encode() if method == "GET" else b""
     headers = [(b"location", location.encode())]
-    if body:
+    if method in ("GET", "HEAD"):
         headers.append((b"content-type", b"text/html; charset=utf-8"))
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -206,10 +211,10 @@ class _Adapter:
                     body = await decode.parse_form(scope, raw) if self.convention == "form" else {}
                 outcome = self._run(info, body, raw)
             except OllamaError as exc:
-                outcome = self._error(exc, decoding=body is None)
+                outcome = self._error(exc)
             except Exception as exc:  # a bug in a handler: answer 500 and keep serving
                 log.exception("unexpected error in %s", self.endpoint)
-                outcome = self._error(OllamaError(500, str(exc) or type(exc).__name__), decoding=False)
+                outcome = self._error(OllamaError(500, str(exc) or type(exc).__name__))
             self._journal(scope, info, body, outcome)
             checker = self._checker(body) if state.settings.validate_emitted else None
             await send_outcome(outcome, self.api, scope, receive, send, extra, state.settings.virtual_time, checker)
@@ -245,13 +250,14 @@ class _Adapter:
             return self.handler(state, info.path_params.get("digest", ""), raw, info)  # type: ignore[no-any-return]
         return self.handler(state, body, info)  # type: ignore[no-any-return]
 
-    def _error(self, exc: OllamaError, decoding: bool) -> Single:
+    def _error(self, exc: OllamaError) -> Single:
         headers = dict(exc.headers)
         content_type = headers.pop("Content-Type", None) or headers.pop("content-type", None)
         if content_type is None:
-            # /v1 compat writers send plain application/json; decode errors (middleware) and
-            # native c.JSON errors carry the charset (reference §0.3)
-            content_type = "application/json" if self.api != "native" and not decoding else "application/json; charset=utf-8"
+            # the /v1 and Anthropic writers re-encode the native handler's errors as plain
+            # application/json; native c.JSON errors and the layers' own (middleware: decoding,
+            # validation) carry the charset (reference §0.3)
+            content_type = "application/json" if exc.from_handler else "application/json; charset=utf-8"
         if self.envelope == "none":
             return Single(None, status=exc.status, content_type=None, headers=headers)
         return Single(envelope(self.envelope, exc.status, exc.message), exc.status, content_type, headers)

@@ -17,6 +17,7 @@ that check says no.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from functools import lru_cache
@@ -128,6 +129,17 @@ class _Walk:
             elif field.types and type(item) not in field.types and self.saved is None:  # inline: the usual case
                 self.saved = _mismatch(item, field, pin or node.struct, (*path, key))
         return value
+
+
+def struct_error(value: dict[str, Any], node: GoType) -> str | None:
+    """Go's error for json.Unmarshal of `value` into the struct `node` alone (None: it decodes).
+    The walk folds key case in place, so it runs on a copy."""
+    walk = _Walk()
+    try:
+        walk.fields(copy.deepcopy(value), node, (), None)
+    except OllamaError as error:  # from inside a type with its own UnmarshalJSON
+        return error.message
+    return walk.saved
 
 
 def _mismatch(value: Any, node: GoType, struct: str, path: tuple[str, ...]) -> str:
@@ -294,6 +306,30 @@ def _lower_roles(body: dict[str, Any]) -> None:
                 message["role"] = role.lower()
 
 
+_MAX_DURATION_S = (2**63 - 1) / 1e9  # Go's time.Duration: int64 nanoseconds
+
+
+def keep_alive_seconds(value: Any) -> float | None:
+    """A keep_alive as Go's api.Duration holds it, in seconds: None when absent or a bool (the
+    server's default), -1.0 for "forever" (negative values), else whole nanoseconds (Go
+    truncates: 1e-10 s is 0, an unload). ValueError (Go's message) for a bad duration string.
+
+    A number past int64 nanoseconds also counts as forever: Go's float-to-int conversion of it
+    depends on the CPU (amd64 gives a negative, arm64 the maximum), and no answer is a 500."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer too large for a float
+            return -1.0
+    else:
+        seconds = parse_go_duration(str(value))
+    if seconds < 0 or seconds > _MAX_DURATION_S:
+        return -1.0
+    return int(seconds * 1e9) / 1e9
+
+
 @lru_cache(maxsize=256)
 def parse_go_duration(text: str) -> float:
     """Go's time.ParseDuration, in seconds; ValueError with Go's exact message."""
@@ -319,6 +355,8 @@ def parse_go_duration(text: str) -> float:
         if unit not in _UNITS:
             raise ValueError(f"time: unknown unit {contracts.go_quote(unit)} in duration {quoted}")
         total += float(f"{whole or 0}.{frac or 0}") * _UNITS[unit]
+    if total > _MAX_DURATION_S:  # Go's int64 nanoseconds overflow
+        raise ValueError(f"time: invalid duration {quoted}")
     return sign * total
 
 

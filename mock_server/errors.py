@@ -18,6 +18,11 @@ from ollama_conformance import contracts
 class OllamaError(Exception):
     """An error answer: HTTP `status` with Ollama's exact `message`."""
 
+    # True for the native handler's errors as a /v1 or Anthropic layer passes them on: that
+    # layer's writer re-encodes them as plain application/json, while the layer's own (middleware)
+    # errors go out through gin's c.JSON, with the charset (reference §0.3).
+    from_handler = False
+
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status

@@ -28,11 +28,11 @@ def break_stream(fault: Any, stream: Stream, info: RequestInfo, profile: Any) ->
     if not chunks:
         return stream
     if fault.kind == "midstream_error" and fault.after == 0:
-        # Failing before the first record is an ordinary HTTP error in Ollama (§4.2), on every API.
+        # Failing before the first record is an ordinary HTTP error in Ollama (§4.2), on every API,
+        # written by the streaming path: plain application/json, no charset (§0.3, §2.1).
         message = fault.message or RUNNER_ERROR
-        ctype = "application/json; charset=utf-8" if info.api == "native" else "application/json"
         return Single(
-            envelope(info.api, 500, message), status=500, content_type=ctype, headers=dict(stream.headers)
+            envelope(info.api, 500, message), status=500, content_type="application/json", headers=dict(stream.headers)
         )
     # Keep at least one record back, so the fault always lands before the stream's end.
     after = min(fault.after, max(len(chunks) - 1, 0))

@@ -98,6 +98,34 @@ def _key(text: str) -> str | None:
 
 
 def has_local_and_cloud(text: str) -> bool:
-    """True for a name asking for both :local and :cloud (400 in Ollama)."""
-    lowered = text.lower()
-    return ":local" in lowered and (":cloud" in lowered or "-cloud" in lowered)
+    """True for a name with two source suffixes, e.g. `m:cloud:local` (400 in Ollama)."""
+    return _reference(text)[1]
+
+
+def local_base(text: str) -> str:
+    """The name an inference request's `model` is looked up by: spaces trimmed and a `:local`
+    source suffix (any case) dropped, as Ollama's model references read it. `:cloud` and
+    `-cloud` stay part of the name: the mock runs no cloud models, so those are not found."""
+    return _reference(text)[0]
+
+
+@lru_cache(maxsize=1024)  # the same few names come with every request
+def _reference(text: str) -> tuple[str, bool]:
+    """(lookup name, two source suffixes?) of a model reference."""
+    raw = text.strip()
+    base, source = _source_suffix(raw)
+    if source and _source_suffix(base)[1]:
+        return raw, True
+    return (base if source == "local" else raw), False
+
+
+def _source_suffix(raw: str) -> tuple[str, str]:
+    """(name without it, "local" | "cloud") for a trailing source suffix, else (raw, "")."""
+    head, colon, last = raw.rpartition(":")
+    if colon:
+        suffix = last.strip().lower()
+        if suffix in ("local", "cloud"):
+            return head, suffix
+        if "/" not in last and suffix.endswith("-cloud"):  # "m:tag-cloud" is "m:tag" in the cloud
+            return f"{head}:{last[: -len('-cloud')]}", "cloud"
+    return raw, ""

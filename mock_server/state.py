@@ -160,15 +160,23 @@ class ModelStore:
         key = names.key(name)
         return self._registry.get(key) if key else None
 
-    def add(self, entry: ModelEntry) -> None:
+    def add(self, entry: ModelEntry) -> ModelEntry:
+        """Install `entry` and return it as installed.
+
+        A model installed under the same name in another case keeps its spelling: Ollama
+        resolves the name to the existing manifest first (getExistingName, reference §0.5).
+        """
+        key = names.full_name(entry.name).lower()
         with self._lock:
-            self._models[names.full_name(entry.name).lower()] = entry
-            self._registry.setdefault(names.full_name(entry.name).lower(), entry)
+            installed = self._models.get(key)
+            if installed is not None and installed.name != entry.name:
+                entry = replace(entry, name=installed.name)
+            self._models[key] = entry
+            self._registry.setdefault(key, entry)
+        return entry
 
     def copy(self, source: ModelEntry, destination: str) -> ModelEntry:
-        entry = replace(source, name=names.display(destination), modified_at=self._clock.now())
-        self.add(entry)
-        return entry
+        return self.add(replace(source, name=names.display(destination), modified_at=self._clock.now()))
 
     def delete(self, entry: ModelEntry) -> None:
         key = names.full_name(entry.name).lower()
@@ -209,13 +217,10 @@ class ModelStore:
         return [(v.entry, v.expires_at, v.entry.size, v.context_length) for v in items]
 
     def _keep_alive_seconds(self, keep_alive: Any) -> float:
-        if keep_alive is None or isinstance(keep_alive, bool):
-            return self._keep_alive_default
-        if isinstance(keep_alive, (int, float)):
-            return float(keep_alive)
-        from .decode import parse_go_duration  # decode validated it already
+        from .decode import keep_alive_seconds  # decode validated it already
 
-        return parse_go_duration(str(keep_alive))
+        seconds = keep_alive_seconds(keep_alive)
+        return self._keep_alive_default if seconds is None else seconds
 
 
 @lru_cache(maxsize=256)  # the same keep_alive comes with every request

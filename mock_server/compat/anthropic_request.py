@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ollama_conformance import contracts
+
 from .. import errors
 from .common import go_json, obj
-from .mapping import is_base64
+from .mapping import is_base64, tool_parameters_error
 
 _WEB_SEARCH = {
     "type": "function",
@@ -211,14 +213,24 @@ def _tools(tools: list[Any]) -> list[dict[str, Any]]:
 def _custom_tool(tool: dict[str, Any]) -> dict[str, Any]:
     schema = tool.get("input_schema")
     name = str(tool.get("name") or "")
-    if schema is not None and not isinstance(schema, dict):
-        detail = f"json: cannot unmarshal {_kind(schema)} into Go value of type api.ToolFunctionParameters"
-        raise errors.OllamaError(400, f"invalid input_schema for tool {json.dumps(name)}: {detail}")
+    _check_input_schema(name, schema)
     function: dict[str, Any] = {"name": name}
     if tool.get("description"):
         function["description"] = tool["description"]
     function["parameters"] = schema or {"type": "object", "properties": {}}
     return {"type": "function", "function": function}
+
+
+def _check_input_schema(name: str, schema: Any) -> None:
+    """Ollama decodes input_schema into api.ToolFunctionParameters; Go's error is the 400's detail."""
+    if schema is None:
+        return
+    if isinstance(schema, dict):
+        detail = tool_parameters_error(schema)
+    else:
+        detail = f"json: cannot unmarshal {_kind(schema)} into Go value of type api.ToolFunctionParameters"
+    if detail is not None:
+        raise errors.OllamaError(400, f"invalid input_schema for tool {contracts.go_quote(name)}: {detail}")
 
 
 def _tool_choice(choice: Any) -> Any:

@@ -39,6 +39,8 @@ class NativeError(errors.OllamaError):
     these the type `api_error` (its writer re-encoded them as a 500-type error, gap 31).
     """
 
+    from_handler = True
+
     @classmethod
     def wrap(cls, error: errors.OllamaError) -> NativeError:
         return cls(error.status, error.message, error.headers)
@@ -206,6 +208,13 @@ def go_json(value: Any) -> str:
     for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(char, escaped)
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def go_float(value: Any) -> Any:
+    """A float64 as Go's encoding/json writes it: a whole number has no fraction (1.0 -> 1)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:  # Go uses exponents from 1e21
+        return int(value)
+    return value
 
 
 def openai_tool_calls(native_calls: list[dict[str, Any]], with_index: bool = True) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..outcome import Cut, Outcome, Raw, Stream, StreamItem
 from .common import NativeError, native_items
-from .sse import sse
+from .sse import EVENT_HEADERS, sse
 
 
 class EventStreamer:
@@ -34,7 +34,7 @@ class EventStreamer:
             self.delay = item.delay
             if self._process(item.body):
                 break
-        return sse(self.items, self._headers())
+        return sse(self.items, {**EVENT_HEADERS, **self._headers()})
 
     def _process(self, record: dict[str, Any]) -> bool:
         """Translate one native record; True once it was the last one."""

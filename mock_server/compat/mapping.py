@@ -1,16 +1,21 @@
-"""Request-side mappings shared by the /v1 layers (reference §3.1, §3.5).
+"""Request-side mappings shared by the /v1 layers (reference §3.1, §3.5, §3.6).
 
-Reasoning effort -> `think`, image data URLs -> base64, `stop` -> a list: the same rules apply to
-chat completions and responses, so they live here once.
+Reasoning effort -> `think`, image data URLs -> base64, `stop` -> a list, tool schemas decoded as
+api.ToolFunctionParameters: the same rules apply to several layers, so they live here once.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from typing import Any
 
-from .. import errors
+from ollama_conformance import contracts
+
+from .. import decode, errors
+from ..gojson import json_kind
+from ..gotypes import GoType, request_type
 
 _EFFORT_TO_THINK: dict[str, Any] = {
     "none": False,
@@ -33,6 +38,35 @@ def think_from_effort(effort: Any) -> tuple[bool, Any]:
     if isinstance(effort, str) and effort in _EFFORT_TO_THINK:
         return True, _EFFORT_TO_THINK[effort]
     raise errors.OllamaError.of("v1_invalid_reasoning", value=effort)
+
+
+def check_effort_type(reasoning: Any, go_struct: str) -> None:
+    """Go decodes `reasoning` into `go_struct`, whose `effort` is a string: another JSON type is
+    its decode error (400), raised before any conversion check looks at the value."""
+    effort = reasoning.get("effort") if isinstance(reasoning, dict) else None
+    if effort is not None and not isinstance(effort, str):
+        raise errors.OllamaError(
+            400,
+            contracts.message(
+                "json_type", json_type=json_kind(effort), go_struct=go_struct, field="reasoning.effort", go_type="string"
+            ),
+        )
+
+
+def tool_parameters_error(schema: dict[str, Any]) -> str | None:
+    """Go's error for json.Unmarshal of `schema` into api.ToolFunctionParameters (None: it decodes),
+    the type the /v1/chat/completions decoder checks `tools[].function.parameters` against."""
+    return decode.struct_error(schema, _tool_parameters_type())
+
+
+@functools.cache
+def _tool_parameters_type() -> GoType:
+    chat = request_type("POST /v1/chat/completions", "openai")
+    tool = chat.fields["tools"].item if chat and chat.fields else None
+    function = tool.fields["function"] if tool and tool.fields else None
+    parameters = function.fields["parameters"] if function and function.fields else None
+    assert parameters is not None, "the chat request schema names api.ToolFunctionParameters"
+    return parameters
 
 
 def image_from_url(url: str) -> str:

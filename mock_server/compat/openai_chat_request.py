@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import errors
 from ..profiles import Profile
-from .mapping import go_type, image_from_url, stop_list, think_from_effort
+from .mapping import check_effort_type, go_type, image_from_url, stop_list, think_from_effort
 
 _PASSED_OPTIONS = ("seed", "frequency_penalty", "presence_penalty")
 _PASSED_FIELDS = ("logprobs", "top_logprobs", "_debug_render_only")
@@ -27,6 +27,7 @@ _PLAIN_FIELDS = frozenset({"model", "messages", "stream", "stream_options", "n",
 def to_native(body: dict[str, Any], prof: Profile) -> dict[str, Any]:
     """The native chat body for an OpenAI chat request; raises OllamaError (400) like Ollama."""
     get = body.get
+    check_effort_type(get("reasoning"), "Reasoning")
     raw_messages = get("messages")
     if not isinstance(raw_messages, list) or not raw_messages:
         raise errors.OllamaError.of("v1_messages_too_short")

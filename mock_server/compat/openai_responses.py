@@ -16,6 +16,7 @@ from .common import (
     JSON,
     call_native,
     go_decode,
+    go_float,
     marked,
     native_single,
     now_unix,
@@ -25,6 +26,7 @@ from .common import (
     profile,
     unix,
 )
+from .mapping import check_effort_type
 from .responses_request import to_native
 
 
@@ -33,6 +35,7 @@ def run(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     prof = profile(state)
     with go_decode("openai.ResponsesRequest"):
         check_tools(body.get("tools"))
+        check_effort_type(body.get("reasoning"), "ResponsesReasoning")
         native = to_native(body, prof)
     result = call_native("chat", state, native, info)
     marks: set[str] = set()
@@ -129,11 +132,11 @@ def response_object(
         "truncation": body.get("truncation") or "disabled",
         "parallel_tool_calls": True,
         "text": {"format": _text_format(body)},
-        "top_p": body["top_p"] if body.get("top_p") is not None else 1.0,
+        "top_p": _float_echo(body.get("top_p")),
         "presence_penalty": 0,
         "frequency_penalty": 0,
         "top_logprobs": 0,
-        "temperature": body["temperature"] if body.get("temperature") is not None else 1.0,
+        "temperature": _float_echo(body.get("temperature")),
         "reasoning": _reasoning_echo(reasoning),
         "usage": usage_value,
         "max_output_tokens": body.get("max_output_tokens"),
@@ -145,6 +148,11 @@ def response_object(
         "safety_identifier": None,
         "prompt_cache_key": None,
     }
+
+
+def _float_echo(value: Any) -> Any:
+    """A float64 setting echoed as Go writes it; absent, Ollama's default 1.0, which Go writes `1`."""
+    return 1 if value is None else go_float(value)
 
 
 def _tool_choice(body: dict[str, Any], prof: Profile) -> Any:

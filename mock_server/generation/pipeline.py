@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import names
 from ..errors import OllamaError
 from ..reply import Reply, ReplyContext
 from . import request
@@ -25,8 +26,17 @@ def streaming(body: dict[str, Any]) -> bool:
     return body.get("stream") is not False
 
 
+def from_worker(error: OllamaError, body: dict[str, Any]) -> OllamaError:
+    """`error` as Ollama's generation goroutine raises it (format, context, prompt errors): when
+    streaming, it is the stream's first item, a plain HTTP error without the charset (§0.3, §2.1)."""
+    if streaming(body):
+        error.headers["Content-Type"] = "application/json"
+    return error
+
+
 def lookup(state: Any, model: str, not_found_key: str) -> Any:
-    entry = state.models.get(model)
+    """The installed model an inference request names (a `:local` suffix dropped), else 404."""
+    entry = state.models.get(names.local_base(model))
     if entry is None:
         raise OllamaError.of(not_found_key, model=model)
     return entry

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from .. import names
-from ..decode import parse_go_duration
+from ..decode import keep_alive_seconds as decode_keep_alive
 from ..errors import OllamaError
 
 _INT, _FLOAT, _BOOL, _ARRAY = "integer", "float32", "boolean", "array"
@@ -57,19 +57,22 @@ def check_top_logprobs(body: dict[str, Any]) -> None:
 
 
 def check_model_ref(model: str, empty_key: str) -> None:
-    """Empty name (`empty_key` differs per endpoint), :local+:cloud conflict, bad name."""
-    if model == "":
-        raise OllamaError.of(empty_key, model="")
+    """Empty name (`empty_key` differs per endpoint; spaces alone count as empty), :local+:cloud
+    conflict, bad name (after a `:local` suffix is dropped, see names.local_base)."""
     problem = _model_ref_problem(model)
     if problem is not None:
-        raise OllamaError.of(problem, model=model) if problem == "local_and_cloud" else OllamaError.of(problem)
+        if problem == "empty":
+            raise OllamaError.of(empty_key, model=model)
+        raise OllamaError.of(problem, model=model.strip()) if problem == "local_and_cloud" else OllamaError.of(problem)
 
 
 @lru_cache(maxsize=1024)  # the same few names come with every request
 def _model_ref_problem(model: str) -> str | None:
+    if not model.strip():
+        return "empty"
     if names.has_local_and_cloud(model):
         return "local_and_cloud"
-    return None if names.is_valid(model) else "invalid_model_name"
+    return None if names.is_valid(names.local_base(model)) else "invalid_model_name"
 
 
 def check_images(images: Any) -> None:
@@ -185,13 +188,9 @@ def check_format(fmt: Any) -> None:
 
 
 def keep_alive_seconds(value: Any) -> float | None:
-    """keep_alive as seconds (number, or Go duration string); None when absent or unreadable."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
+    """keep_alive in seconds as Go holds it (decode.keep_alive_seconds); None when absent or unreadable."""
     try:
-        return parse_go_duration(str(value))
+        return decode_keep_alive(value)
     except (OllamaError, ValueError):
         return None
 

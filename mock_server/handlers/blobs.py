@@ -1,4 +1,9 @@
-"""HEAD and POST /api/blobs/{digest} (reference §1.9, §1.10): uploads checked against their sha256."""
+"""HEAD and POST /api/blobs/{digest} (reference §1.9, §1.10): uploads checked against their sha256.
+
+Ollama keeps a blob in the file `sha256-<hex>` and compares an upload's digest with the path
+parameter as sent: `sha256:` and `sha256-` name the same file, hex in upper case names no file
+(a case-sensitive file system), and only `sha256:<64 lowercase hex>` equals a computed digest.
+"""
 
 from __future__ import annotations
 
@@ -9,29 +14,29 @@ from ..errors import OllamaError
 from ..outcome import RequestInfo, Single
 from ..state import State
 
-_DIGEST = re.compile(r"sha256[:-]([0-9a-fA-F]{64})\Z")
+_DIGEST = re.compile(r"sha256[:-][0-9a-fA-F]{64}\Z")
 
 
-def _key(digest: str) -> str | None:
-    match = _DIGEST.match(digest)
-    return "sha256:" + match.group(1).lower() if match else None
+def _stored_key(digest: str) -> str | None:
+    """The Blobs key of the file `digest` names (hex case kept); None when it is not a sha256 digest."""
+    return "sha256:" + digest[len("sha256:"):] if _DIGEST.match(digest) else None
 
 
 def run_head_blob(state: State, digest: str, info: RequestInfo) -> Single:
-    key = _key(digest)
+    key = _stored_key(digest)
     if key is None:
         return Single(None, status=400, content_type=None)  # HEAD: never a body
     return Single(None, status=200 if state.blobs.has(key) else 404, content_type=None)
 
 
 def run_post_blob(state: State, digest: str, data: bytes, info: RequestInfo) -> Single:
-    key = _key(digest)
+    key = _stored_key(digest)
     if key is None:
         raise OllamaError.of("invalid_digest")
     if state.blobs.has(key):
         return Single(None, status=200, content_type=None)
     actual = "sha256:" + hashlib.sha256(data).hexdigest()
-    if actual != key:
+    if actual != digest:  # verbatim, as Go's `layer.Digest != c.Param("digest")`
         raise OllamaError.of("blob_digest_mismatch", expected=digest, actual=actual)
-    state.blobs.put(key, data)
+    state.blobs.put(actual, data)
     return Single(None, status=201, content_type=None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import OllamaError
 from ..generation import metrics, pipeline, render, request, template
 from ..generation.responder import seed_of
 from ..outcome import Outcome, RequestInfo
@@ -37,8 +38,11 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
         return render.load_record("chat", model, state.clock.now(), "load")
     if body.get("_debug_render_only") is True:
         return _debug(state, body, model, messages, tools, entry)
-    request.check_format(body.get("format"))
-    frame = _frame(state, body, model, messages, tools, entry, options, load_ns)
+    try:
+        request.check_format(body.get("format"))
+        frame = _frame(state, body, model, messages, tools, entry, options, load_ns)
+    except OllamaError as error:
+        raise pipeline.from_worker(error, body) from None
     reply = pipeline.ask(state, _context(body, info, model, messages, tools, entry.capabilities, frame.seed))
     return render.render(reply, frame, request.stop_sequences(options), request.num_predict(options))
 

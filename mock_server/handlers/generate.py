@@ -41,8 +41,11 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
         system = pipeline.text_field(body, "system") or entry.system
         rendered = template.render_generate(prompt, system, suffix, raw)
         return render.debug_record("generate", model, state.clock.now(), rendered, len(images))
-    request.check_format(body.get("format"))
-    frame = _frame(state, body, model, prompt, entry, options, load_ns, raw)
+    try:
+        request.check_format(body.get("format"))
+        frame = _frame(state, body, model, prompt, entry, options, load_ns, raw)
+    except OllamaError as error:
+        raise pipeline.from_worker(error, body) from None
     ctx = ReplyContext(
         endpoint=info.endpoint,
         model=model,

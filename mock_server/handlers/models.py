@@ -6,6 +6,8 @@ Messages and their check order follow reference §4.3; shapes follow §1.11-1.17
 from __future__ import annotations
 
 import json
+import re
+from functools import lru_cache
 from typing import Any
 
 from .. import names
@@ -15,6 +17,11 @@ from ..outcome import RequestInfo, Single
 from ..state import ModelEntry, State
 
 _ARRAY_LIMIT = 5  # show replaces longer model_info arrays with [] unless verbose
+_DETAIL_KEYS = ("parent_model", "format", "family", "families", "parameter_size", "quantization_level")
+_LENGTH_KEYS = ("context_length", "embedding_length")
+# First releases with a field, so older profiles leave it out.
+_TAGS_LENGTHS_SINCE = "0.30.0"  # details.context_length / embedding_length in /api/tags (reference §5, #16215)
+_SHOW_TENSORS_SINCE = "0.6.1"  # tensors in /api/show: PR #9640 (March 2025); none in the Feb 2025 recording
 
 
 def text_field(body: dict[str, Any], key: str) -> str:
@@ -30,15 +37,37 @@ def model_field(body: dict[str, Any]) -> str:
 
 
 def details_of(entry: ModelEntry) -> dict[str, Any]:
-    keys = ("parent_model", "format", "family", "families", "parameter_size", "quantization_level")
-    return {key: entry.details.get(key, None if key == "families" else "") for key in keys}
+    """ModelDetails as /api/show and /api/ps send it: the six fields that are always present."""
+    return {key: entry.details.get(key, None if key == "families" else "") for key in _DETAIL_KEYS}
+
+
+def _listed_details(entry: ModelEntry) -> dict[str, Any]:
+    """ModelDetails of a /api/tags entry: the six fields plus the model's context and embedding length."""
+    return {**details_of(entry), **_lengths(entry)}
+
+
+def _lengths(entry: ModelEntry) -> dict[str, int]:
+    """`<arch>.context_length` and `<arch>.embedding_length` of the metadata; omitempty drops 0 and absent."""
+    found = {key: int(entry.model_info.get(f"{entry.architecture}.{key}") or 0) for key in _LENGTH_KEYS}
+    return {key: value for key, value in found.items() if value > 0}
+
+
+def _since(state: State, release: str) -> bool:
+    """True when the profile's Ollama version is `release` or later (a field that came with a release)."""
+    return _release(state.profile.version) >= _release(release)
+
+
+@lru_cache(maxsize=64)
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
 
 
 def run_tags(state: State, info: RequestInfo) -> Single:
     zone = state.clock.local_zone()
+    details = _listed_details if _since(state, _TAGS_LENGTHS_SINCE) else details_of
     models = [
         {"name": e.name, "model": e.name, "modified_at": format_local(e.modified_at, zone), "size": e.size,
-         "digest": e.digest, "details": details_of(e), "capabilities": list(e.capabilities)}
+         "digest": e.digest, "details": details(e), "capabilities": list(e.capabilities)}
         for e in state.models.list()
     ]
     return Single({"models": models})
@@ -84,7 +113,7 @@ def run_show(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
     if "vision" in entry.capabilities:
         out["projector_info"] = {"clip.has_vision_encoder": True, "clip.vision.embedding_length": 1024,
                                  "clip.vision.image_size": 336, "general.architecture": "clip"}
-    if verbose:
+    if _shows_tensors(state, entry, verbose):
         out["tensors"] = _tensors(entry)
     if entry.capabilities:
         out["capabilities"] = list(entry.capabilities)
@@ -100,6 +129,13 @@ def _model_info(entry: ModelEntry, verbose: bool) -> dict[str, Any]:
         value = entry.model_info[key]
         info[key] = [] if isinstance(value, list) and len(value) > _ARRAY_LIMIT and not verbose else value
     return info
+
+
+def _shows_tensors(state: State, entry: ModelEntry, verbose: bool) -> bool:
+    """GGUF models list their tensors on every show; safetensors models only with verbose (§1.12)."""
+    if not _since(state, _SHOW_TENSORS_SINCE):
+        return False
+    return verbose or entry.details.get("format") != "safetensors"
 
 
 def _tensors(entry: ModelEntry) -> list[dict[str, Any]]:

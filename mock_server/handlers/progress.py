@@ -93,7 +93,12 @@ def run_create(state: State, body: dict[str, Any], info: RequestInfo) -> Single 
     base, records = _base_model(state, body, files)
     if base is None:  # the source had to be pulled and could not be
         return finish(records, body)
-    entry, changed = _derive(state, base, target, body)
+    try:
+        entry, changed = _derive(state, base, target, body)
+    except OllamaError as error:
+        if not records:  # the first item: a plain HTTP error
+            raise
+        return finish([*records, {"error": error.message}], body)  # after the pull lines: an error line
     if entry.details["quantization_level"] != base.details.get("quantization_level"):
         records += _quantize_lines(base, entry)
     for kind, digest, _ in entry.layers():
@@ -109,6 +114,11 @@ def _worker_error(key: str, **values: Any) -> OllamaError:
     error = OllamaError.of(key, **values)
     error.headers["Content-Type"] = PLAIN_JSON
     return error
+
+
+def _worker_failure(message: str) -> OllamaError:
+    """A create-worker error without a status of its own: 500 (reference §1.8), no charset."""
+    return OllamaError(500, message, {"Content-Type": PLAIN_JSON})
 
 
 def _str_map(value: Any) -> dict[str, str]:
@@ -237,7 +247,7 @@ def _quantize_lines(base: ModelEntry, entry: ModelEntry) -> list[dict[str, Any]]
 
 def _quantize_level(base: ModelEntry, quantize: str) -> str:
     if quantize.lower() not in _QUANT_TYPES:
-        raise OllamaError(400, f"unsupported quantization type {quantize}")
+        raise _worker_failure(f"unsupported quantization type {quantize}")
     if str(base.details.get("quantization_level", "")).upper() not in ("F16", "F32"):
-        raise OllamaError(400, "quantization is only supported for F16 and F32 models")
+        raise _worker_failure("quantization is only supported for F16 and F32 models")
     return quantize.upper()

@@ -73,6 +73,8 @@ def test_think_custom_decoder_messages(asgi_client, think, message):
     ('"abc"', 'time: invalid duration "abc"'),
     ('"5 minutes"', 'time: unknown unit " minutes" in duration "5 minutes"'),
     ('"300"', 'time: missing unit in duration "300"'),
+    ('"2562048h"', 'time: invalid duration "2562048h"'),  # past Go's int64 nanoseconds
+    ('"-9999999999h"', 'time: invalid duration "-9999999999h"'),
     ("true", "Unsupported type: 'bool'"),
     ("{}", "Unsupported type: 'map[string]interface {}'"),
     ("[]", "Unsupported type: '[]interface {}'"),

@@ -60,6 +60,19 @@ def test_trailing_slash_get_redirects_301(asgi_client):
     assert response.headers["location"] == "/api/tags"
 
 
+def test_trailing_slash_redirect_keeps_the_query_and_escapes_it_in_the_body(asgi_client):
+    response = asgi_client.get("/api/tags/?a=1&b=2", follow_redirects=False)
+    assert response.headers["location"] == "/api/tags?a=1&b=2"
+    assert response.text == '<a href="/api/tags?a=1&amp;b=2">Moved Permanently</a>.\n\n'
+
+
+def test_trailing_slash_head_redirect_has_go_s_html_type_and_no_body(asgi_client):
+    response = asgi_client.head("/api/tags/", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.content == b""
+
+
 def test_trailing_slash_post_redirects_307(asgi_client):
     response = asgi_client.post("/api/chat/", content=b"{}", follow_redirects=False)
     assert response.status_code == 307

@@ -7,6 +7,7 @@ import base64
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ollama_conformance.mock_server import names
 from ollama_conformance.mock_server.errors import OllamaError
 from ollama_conformance.mock_server.generation import request
 
@@ -109,6 +110,12 @@ def test_think_rules() -> None:
         ("1h30m", 5400.0),
         (None, None),
         ("soon", None),
+        (1e12, -1.0),  # past int64 nanoseconds: forever, never a 500
+        (10**400, -1.0),
+        ("2562047h", 9223369200.0),
+        ("2562048h", None),  # Go's overflow error
+        (1e-10, 0.0),  # Go truncates to whole nanoseconds: an unload
+        ("0.1ns", 0.0),
     ],
 )
 def test_keep_alive_seconds(value: object, seconds: float | None) -> None:
@@ -120,7 +127,10 @@ def test_keep_alive_seconds(value: object, seconds: float | None) -> None:
     [
         ("", 404, "model '' not found"),
         ("bad name!", 400, "invalid model name"),
-        ("gpt-oss:20b-cloud:local", 400, None),
+        ("gpt-oss:20b-cloud:local", 400, 'use either :local or :cloud, not both: "gpt-oss:20b-cloud:local"'),
+        ("x:cloud:LOCAL", 400, 'use either :local or :cloud, not both: "x:cloud:LOCAL"'),
+        ("   ", 404, "model '   ' not found"),  # spaces alone: the empty-model error
+        ("llama3.2:latest:local:local", 400, None),
     ],
 )
 def test_model_ref_errors(model: str, status: int, message: str | None) -> None:
@@ -135,3 +145,20 @@ def test_top_logprobs_range() -> None:
     request.check_top_logprobs({"top_logprobs": 20})
     with pytest.raises(OllamaError, match="top_logprobs must be between 0 and 20"):
         request.check_top_logprobs({"top_logprobs": 21})
+
+
+@pytest.mark.parametrize(
+    ("model", "base"),
+    [
+        ("llama3.2:local", "llama3.2"),
+        ("llama3.2:LOCAL", "llama3.2"),
+        ("llama3.2:latest:local", "llama3.2:latest"),
+        (" llama3.2 ", "llama3.2"),
+        ("x-cloud:local", "x-cloud"),  # one source suffix: no conflict
+        ("llama3.2:cloud", "llama3.2:cloud"),  # cloud models stay unknown to the mock
+        ("user/model:tag", "user/model:tag"),
+    ],
+)
+def test_model_references_drop_spaces_and_a_local_suffix(model: str, base: str) -> None:
+    request.check_model_ref(model, "model_not_found")
+    assert names.local_base(model) == base

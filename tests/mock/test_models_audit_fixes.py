@@ -1,0 +1,187 @@
+"""Model-management fixes from the conformance audit: show tensors, names kept in their installed
+case, tags details lengths, blob digests compared verbatim, quantize errors (reference §0.5, §1.8-1.12)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from ollama_conformance.mock_server.app import create_app
+from ollama_conformance.mock_server.settings import Settings
+from starlette.testclient import TestClient
+
+BASE_URL = "http://127.0.0.1:11434"  # the Host guard refuses TestClient's default "testserver"
+TENSOR_KEYS = ["name", "type", "shape"]
+
+
+@pytest.fixture
+def client_for() -> Iterator[Any]:
+    """A factory of in-process mocks with their own profile (closed after the test)."""
+    clients: list[TestClient] = []
+
+    def make(profile: str) -> TestClient:
+        client = TestClient(create_app(Settings(profile=profile, validate_emitted=True)), base_url=BASE_URL)
+        clients.append(client.__enter__())
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def _names(client) -> list[str]:
+    return [m["name"] for m in client.get("/api/tags").json()["models"]]
+
+
+def _tags_entry(client, name: str) -> dict[str, Any]:
+    return next(m for m in client.get("/api/tags").json()["models"] if m["name"] == name)
+
+
+def _lines(response) -> list[dict[str, Any]]:
+    assert (response.status_code, response.headers["content-type"]) == (200, "application/x-ndjson")
+    return [json.loads(line) for line in response.content.splitlines()]
+
+
+# --- #1 /api/show lists a GGUF model's tensors whether or not verbose is set (§1.12) ---
+
+
+def test_show_lists_gguf_tensors_without_verbose(asgi_client):
+    body = asgi_client.post("/api/show", json={"model": "llama3.2"}).json()
+    assert list(body) == ["license", "modelfile", "parameters", "template", "details", "model_info",
+                          "tensors", "capabilities", "modified_at"]
+    assert body["tensors"] and all(list(t) == TENSOR_KEYS for t in body["tensors"])
+    verbose = asgi_client.post("/api/show", json={"model": "llama3.2", "verbose": True}).json()
+    assert verbose["tensors"] == body["tensors"]
+
+
+def test_show_has_no_tensors_in_profiles_from_before_they_existed(client_for):
+    client = client_for("ollama-0.5.11")
+    for body in ({"model": "gemma3:1b"}, {"model": "gemma3:1b", "verbose": True}):
+        assert "tensors" not in client.post("/api/show", json=body).json()
+
+
+def test_show_lists_safetensors_tensors_only_when_verbose(tmp_path):
+    item = {"name": "st:v1", "size": 10, "modified_at": "2026-01-01T00:00:00Z",
+            "details": {"parent_model": "", "format": "safetensors", "family": "llama", "families": None,
+                        "parameter_size": "1B", "quantization_level": "BF16"}}
+    path = tmp_path / "models.json"
+    path.write_text(json.dumps({"models": [item]}))
+    with TestClient(create_app(Settings(models_file=str(path), validate_emitted=True)), base_url=BASE_URL) as client:
+        assert "tensors" not in client.post("/api/show", json={"model": "st:v1"}).json()
+        assert client.post("/api/show", json={"model": "st:v1", "verbose": True}).json()["tensors"]
+
+
+# --- #2 a name that differs only in case keeps the installed spelling (§0.5) ---
+
+
+def test_pull_in_other_case_keeps_the_installed_name(asgi_client):
+    _lines(asgi_client.post("/api/pull", json={"model": "LLAMA3.2"}))
+    names = _names(asgi_client)
+    assert "llama3.2:latest" in names and "LLAMA3.2:latest" not in names
+
+
+def test_pull_again_in_other_case_keeps_the_first_pulled_name(asgi_client):
+    _lines(asgi_client.post("/api/pull", json={"model": "tinyllama"}))
+    _lines(asgi_client.post("/api/pull", json={"model": "TinyLlama:LATEST"}))
+    names = _names(asgi_client)
+    assert "tinyllama:latest" in names and "TinyLlama:LATEST" not in names
+
+
+def test_copy_onto_a_name_in_other_case_replaces_the_model_under_its_installed_name(asgi_client):
+    response = asgi_client.post("/api/copy", json={"source": "qwen3:8b", "destination": "LLAMA3.2"})
+    assert (response.status_code, response.content) == (200, b"")
+    names = _names(asgi_client)
+    assert "llama3.2:latest" in names and "LLAMA3.2:latest" not in names
+    assert _tags_entry(asgi_client, "llama3.2:latest")["digest"] == _tags_entry(asgi_client, "qwen3:8b")["digest"]
+
+
+def test_create_in_other_case_keeps_the_installed_name(asgi_client):
+    records = _lines(asgi_client.post("/api/create", json={"model": "Gemma3:1B", "from": "gemma3:1b", "system": "Hi."}))
+    assert records[-1] == {"status": "success"}
+    names = _names(asgi_client)
+    assert "gemma3:1b" in names and "Gemma3:1B" not in names
+    assert asgi_client.post("/api/show", json={"model": "gemma3:1b"}).json()["system"] == "Hi."
+
+
+# --- #8 /api/tags details carry context_length and embedding_length since v0.30.0 (§1.11, §5) ---
+
+
+def test_tags_details_carry_context_and_embedding_length(asgi_client):
+    details = _tags_entry(asgi_client, "llama3.2:latest")["details"]
+    assert list(details) == ["parent_model", "format", "family", "families", "parameter_size",
+                             "quantization_level", "context_length", "embedding_length"]
+    assert (details["context_length"], details["embedding_length"]) == (131072, 3072)
+
+
+def test_tags_lengths_follow_a_created_models_info(asgi_client):
+    info = {"context_length": 8192, "embedding_length": 1024}
+    _lines(asgi_client.post("/api/create", json={"model": "sized", "from": "llama3.2", "info": info}))
+    details = _tags_entry(asgi_client, "sized:latest")["details"]
+    assert (details["context_length"], details["embedding_length"]) == (8192, 1024)
+
+
+@pytest.mark.parametrize("profile,has_lengths", [("ollama-0.32.5", True), ("ollama-0.12.9", False), ("ollama-0.4.5", False)])
+def test_tags_lengths_only_in_profiles_from_v0_30_0(client_for, profile, has_lengths):
+    details = _tags_entry(client_for(profile), "llama3.2:latest")["details"]
+    assert ("context_length" in details, "embedding_length" in details) == (has_lengths, has_lengths)
+
+
+def test_ps_details_stay_without_lengths(asgi_client):
+    state = asgi_client.app.state.mock
+    state.models.load(state.models.get("llama3.2"), "5m")
+    [model] = asgi_client.get("/api/ps").json()["models"]
+    assert list(model["details"]) == ["parent_model", "format", "family", "families", "parameter_size",
+                                      "quantization_level"]
+
+
+# --- #7 blob digests: any sha256[:-]<hex> names a file, only sha256:<lowercase hex> matches (§1.9, §1.10) ---
+
+DATA = b"hello blobs"
+HEX = hashlib.sha256(DATA).hexdigest()
+
+
+def _mismatch(expected: str) -> dict[str, str]:
+    return {"error": f'digest mismatch, expected "{expected}", got "sha256:{HEX}"'}
+
+
+@pytest.mark.parametrize("digest", [f"sha256-{HEX}", f"sha256:{HEX.upper()}", f"sha256-{HEX.upper()}"])
+def test_post_blob_other_digest_forms_are_a_mismatch(asgi_client, digest):
+    response = asgi_client.post(f"/api/blobs/{digest}", content=DATA)
+    assert (response.status_code, response.json()) == (400, _mismatch(digest))
+
+
+def test_stored_blob_by_dash_form_exists_but_upper_case_hex_names_no_file(asgi_client):
+    assert asgi_client.post(f"/api/blobs/sha256:{HEX}", content=DATA).status_code == 201
+    assert asgi_client.head(f"/api/blobs/sha256-{HEX}").status_code == 200
+    assert asgi_client.post(f"/api/blobs/sha256-{HEX}", content=DATA).status_code == 200
+    head = asgi_client.head(f"/api/blobs/sha256:{HEX.upper()}")
+    assert (head.status_code, head.content) == (404, b"")
+    upper = f"sha256:{HEX.upper()}"
+    response = asgi_client.post(f"/api/blobs/{upper}", content=DATA)
+    assert (response.status_code, response.json()) == (400, _mismatch(upper))
+
+
+# --- #4 quantize errors are worker errors without a status: 500, application/json (§1.8, §0.3) ---
+
+
+@pytest.mark.parametrize("body,message", [
+    ({"model": "q", "from": "gemma3:1b", "quantize": "q4_K_M"}, "quantization is only supported for F16 and F32 models"),
+    ({"model": "q", "from": "nomic-embed-text", "quantize": "q9_9"}, "unsupported quantization type q9_9"),
+    ({"model": "q", "from": "gemma3:1b", "quantize": "q4_K_M", "stream": False},
+     "quantization is only supported for F16 and F32 models"),
+])
+def test_create_quantize_errors_are_500_plain_json(asgi_client, body, message):
+    response = asgi_client.post("/api/create", json=body)
+    assert (response.status_code, response.headers["content-type"]) == (500, "application/json")
+    assert response.json() == {"error": message}
+
+
+def test_create_quantize_error_after_a_pull_is_the_last_stream_line(asgi_client):
+    body = {"model": "q", "from": "tinyllama", "quantize": "q4_K_M"}
+    records = _lines(asgi_client.post("/api/create", json=body))
+    assert records[0] == {"status": "pulling manifest"}
+    assert records[-2] == {"status": "writing manifest"}
+    assert records[-1] == {"error": "quantization is only supported for F16 and F32 models"}

@@ -1,0 +1,137 @@
+"""/v1 and /v1/messages fixes from the conformance audit, over the in-process mock: Go's decode
+errors for tool schemas and `reasoning.effort` (§3.1, §3.5, §3.6), the event-stream headers of the
+Responses and Anthropic streams (§2.6) and float64 settings written as Go writes them (§0.2)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+HI = [{"role": "user", "content": "hi"}]
+GO_TYPE = "json: cannot unmarshal {} into Go struct field {} of type {}"
+SSE_HEADERS = {"cache-control": "no-cache", "connection": "keep-alive"}
+
+
+def anthropic_error(message: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
+
+
+def openai_error(message: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": None}}
+
+
+def messages_with_tool(schema: Any) -> dict[str, Any]:
+    return {"model": "llama3.2", "max_tokens": 5, "messages": HI, "tools": [{"name": "f", "input_schema": schema}]}
+
+
+# --- /v1/messages: input_schema is decoded into api.ToolFunctionParameters (§3.6) ---------------
+
+
+@pytest.mark.parametrize(
+    ("schema", "detail"),
+    [
+        ({"type": "object", "properties": []},
+         GO_TYPE.format("array", "ToolFunctionParameters.properties", "api.ToolPropertiesMap")),
+        ({"type": 5}, GO_TYPE.format("number", "ToolFunctionParameters.type", "string")),
+        ({"type": "object", "required": "city"},
+         GO_TYPE.format("string", "ToolFunctionParameters.required", "[]string")),
+        ({"type": "object", "properties": {"city": {"description": 5}}},
+         GO_TYPE.format("number", "ToolFunctionParameters.properties.description", "string")),
+    ],
+)
+def test_messages_undecodable_input_schema_is_400(asgi_client: Any, schema: Any, detail: str) -> None:
+    response = asgi_client.post("/v1/messages", json=messages_with_tool(schema))
+    assert response.status_code == 400
+    body = response.json()
+    assert body.pop("request_id").startswith("req_")
+    assert body == anthropic_error(f'invalid input_schema for tool "f": {detail}')
+
+
+def test_messages_input_schema_detail_is_the_chat_decoders_text(asgi_client: Any) -> None:
+    schema = {"type": "object", "properties": []}
+    chat = asgi_client.post(
+        "/v1/chat/completions",
+        json={"model": "llama3.2", "messages": HI, "tools": [{"type": "function", "function": {"name": "f", "parameters": schema}}]},
+    )
+    messages = asgi_client.post("/v1/messages", json=messages_with_tool(schema))
+    chat_text = chat.json()["error"]["message"].replace(".tools.function.parameters.", ".")
+    assert messages.json()["error"]["message"] == f'invalid input_schema for tool "f": {chat_text}'
+
+
+def test_messages_decodable_input_schema_is_accepted_unchanged(asgi_client: Any) -> None:
+    schema = {"type": "object", "Properties": {"city": {"type": "string"}}, "additionalProperties": False}
+    request = messages_with_tool(schema)
+    response = asgi_client.post("/v1/messages", json=request)
+    assert response.status_code == 200
+    assert request["tools"][0]["input_schema"] == {
+        "type": "object", "Properties": {"city": {"type": "string"}}, "additionalProperties": False,
+    }
+
+
+# --- reasoning.effort is a Go string (openai.Reasoning, openai.ResponsesReasoning) --------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        ("/v1/chat/completions", {"model": "llama3.2", "messages": HI, "reasoning": {"effort": 5}},
+         GO_TYPE.format("number", "Reasoning.reasoning.effort", "string")),
+        # a decode error comes before the middleware's own checks
+        ("/v1/chat/completions", {"model": "llama3.2", "messages": [], "reasoning": {"effort": ["high"]}},
+         GO_TYPE.format("array", "Reasoning.reasoning.effort", "string")),
+        ("/v1/responses", {"model": "llama3.2", "input": "hi", "reasoning": {"effort": True}},
+         GO_TYPE.format("bool", "ResponsesReasoning.reasoning.effort", "string")),
+        ("/v1/responses", {"model": "llama3.2", "input": "hi", "reasoning": {"effort": {"level": "high"}}},
+         GO_TYPE.format("object", "ResponsesReasoning.reasoning.effort", "string")),
+    ],
+)
+def test_wrong_typed_reasoning_effort_is_gos_decode_error(
+    asgi_client: Any, path: str, body: dict[str, Any], message: str
+) -> None:
+    response = asgi_client.post(path, json=body)
+    assert (response.status_code, response.json()) == (400, openai_error(message))
+
+
+# --- stream headers (§2.6) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/responses", {"model": "llama3.2", "input": "hi", "stream": True, "max_output_tokens": 2}),
+        ("/v1/messages", {"model": "llama3.2", "max_tokens": 2, "messages": HI, "stream": True}),
+    ],
+)
+def test_event_streams_carry_no_cache_and_keep_alive(asgi_client: Any, path: str, body: dict[str, Any]) -> None:
+    response = asgi_client.post(path, json=body)
+    assert response.status_code == 200 and response.headers["content-type"] == "text/event-stream"
+    assert {name: response.headers.get(name) for name in SSE_HEADERS} == SSE_HEADERS
+
+
+def test_chat_stream_sets_the_content_type_only(asgi_client: Any) -> None:
+    response = asgi_client.post("/v1/chat/completions", json={"model": "llama3.2", "messages": HI, "stream": True})
+    assert response.headers["content-type"] == "text/event-stream"
+    assert "cache-control" not in response.headers and "connection" not in response.headers
+
+
+# --- /v1/responses: float64 settings as Go writes them -----------------------------------------
+
+_SETTINGS = re.compile(rb'"(top_p|temperature)":([^,}]*)')
+
+
+def test_responses_default_top_p_and_temperature_are_written_1(asgi_client: Any) -> None:
+    response = asgi_client.post("/v1/responses", json={"model": "llama3.2", "input": "hi", "max_output_tokens": 1})
+    assert response.status_code == 200
+    assert _SETTINGS.findall(response.content) == [(b"top_p", b"1"), (b"temperature", b"1")]
+
+
+def test_responses_stream_echoes_whole_floats_without_fraction(asgi_client: Any) -> None:
+    request = {"model": "llama3.2", "input": "hi", "stream": True, "max_output_tokens": 1,
+               "top_p": 1.0, "temperature": 0.5}
+    raw = asgi_client.post("/v1/responses", json=request).content
+    events = [block for block in raw.split(b"\n\n") if b'"response":{' in block]
+    assert len(events) == 3  # created, in_progress, completed
+    for event in events:
+        assert _SETTINGS.findall(event) == [(b"temperature", b"0.5"), (b"top_p", b"1")]
