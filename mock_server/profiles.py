@@ -63,6 +63,8 @@ class Profile:
     native_tool_call_ids: bool = True
     # native function.index: "always" (>= 0.12.6), "omitempty" (index 0 left out), "none" (gap 23)
     native_tool_call_index: str = "always"
+    # /api/chat final and load records write done_reason before done (Go's struct order before 0.12.6)
+    chat_done_reason_first: bool = False
     # streamed tool calls: "parsed" (>= 0.4.6) or "as_text" (call JSON streamed as content; gap 1)
     stream_tool_calls: str = "parsed"
     # think / thinking supported (>= 0.9.0)

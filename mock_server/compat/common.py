@@ -15,6 +15,7 @@ from typing import Any
 from .. import errors
 from ..outcome import Chunk, Outcome, RequestInfo, Single, Stream, StreamItem
 from ..profiles import Profile
+from . import ids
 
 JSON = "application/json"
 DELIBERATE = "X-Ollama-Mock-Deliberate"
@@ -217,12 +218,17 @@ def go_float(value: Any) -> Any:
     return value
 
 
-def openai_tool_calls(native_calls: list[dict[str, Any]], with_index: bool = True) -> list[dict[str, Any]]:
-    """Native tool calls -> OpenAI ones: arguments as a JSON string, index from function.index."""
+def openai_tool_calls(
+    native_calls: list[dict[str, Any]], with_index: bool = True, request_id: str = ""
+) -> list[dict[str, Any]]:
+    """Native tool calls -> OpenAI ones: arguments as a JSON string, index from function.index.
+    A native call without an id (Ollama before v0.12.10) gets the one the chat layer made then,
+    from `request_id`."""
     calls = []
-    for call in native_calls:
+    for position, call in enumerate(native_calls):
         function = call.get("function") or {}
-        out: dict[str, Any] = {"id": call.get("id") or ""}
+        given = call.get("id") or ""
+        out: dict[str, Any] = {"id": given or (ids.tool_call_id(request_id, position, function) if request_id else "")}
         if with_index:
             out["index"] = int(function.get("index") or 0)
         out["type"] = "function"

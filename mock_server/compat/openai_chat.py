@@ -53,7 +53,7 @@ def completion_body(
 ) -> dict[str, Any]:
     """A `chat.completion` object from the native final record (built in its key order)."""
     get = record.get
-    message = _message(get("message") or {}, prof, marks)
+    message = _message(get("message") or {}, prof, marks, request_id)
     reason = get("done_reason") or ""
     choice: dict[str, Any] = {
         "index": 0,
@@ -81,13 +81,13 @@ def completion_body(
     return out
 
 
-def _message(native: dict[str, Any], prof: Profile, marks: set[str]) -> dict[str, Any]:
+def _message(native: dict[str, Any], prof: Profile, marks: set[str], request_id: str) -> dict[str, Any]:
     native_calls = native.get("tool_calls")
     message: dict[str, Any] = {
         "role": native.get("role") or "assistant",
         "content": native.get("content") or "",
     }
-    calls = openai_tool_calls(native_calls) if native_calls else None
+    calls = openai_tool_calls(native_calls, request_id=request_id) if native_calls else None
     if calls and prof.v1_content_null_with_tool_calls:
         message["content"] = None
         marks.add("v1_content_null_with_tool_calls")

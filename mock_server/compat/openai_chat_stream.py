@@ -121,7 +121,11 @@ class ChatStreamer:
         thinking = message.get("thinking") or ""
         content = message.get("content") or ""
         raw_calls = message.get("tool_calls")
-        calls = openai_tool_calls(raw_calls, with_index=self.prof.v1_stream_tool_index) if raw_calls else []
+        calls = (
+            openai_tool_calls(raw_calls, with_index=self.prof.v1_stream_tool_index, request_id=self.request_id)
+            if raw_calls
+            else []
+        )
         if calls:
             self.tool_sent = True
             if not self.prof.v1_stream_tool_index:

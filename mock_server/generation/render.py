@@ -133,14 +133,18 @@ def created_at(moment: datetime) -> str:
     return stamp + ("." + frac if frac else "") + "Z"
 
 
-def load_record(kind: str, model: str, now: datetime, reason: str) -> Single:
-    """The one object of a load/unload request, whatever `stream` says."""
+def load_record(kind: str, model: str, now: datetime, reason: str, done_reason_first: bool = False) -> Single:
+    """The one object of a load/unload request, whatever `stream` says (`done_reason_first`: the
+    chat struct order before v0.12.6)."""
     body: dict[str, Any] = {"model": model, "created_at": created_at(now)}
     if kind == "chat":
         body["message"] = {"role": "assistant", "content": ""}
     else:
         body["response"] = ""
-    body.update(done=True, done_reason=reason)
+    if done_reason_first:
+        body.update(done_reason=reason, done=True)
+    else:
+        body.update(done=True, done_reason=reason)
     return Single(body)
 
 
@@ -277,7 +281,10 @@ def _record(
 def _finish(body: dict, made: Produced, fields: dict[str, int], frame: Frame, gen_calls: list[dict]) -> dict:
     """Final-record fields after `done` (`fields`: the metrics), in Ollama's order for the endpoint."""
     if made.done_reason:
+        if frame.kind == "chat" and frame.profile.chat_done_reason_first:
+            del body["done"]  # written again after done_reason
         body["done_reason"] = made.done_reason
+        body["done"] = True
     if frame.kind == "generate":
         if frame.context is not None:
             body["context"] = frame.context + text.token_ids(made.thinking + made.content)

@@ -27,7 +27,7 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     entry = pipeline.lookup(state, model, "model_not_found")
     if not messages and request.is_unload(body):
         state.models.unload(entry)
-        return render.load_record("chat", model, state.clock.now(), "unload")
+        return render.load_record("chat", model, state.clock.now(), "unload", state.profile.chat_done_reason_first)
     pipeline.check_think(state, body, model, entry.capabilities)
     tools = body.get("tools")
     tools = [t for t in tools if t is not None] if tools else []
@@ -35,7 +35,7 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     options = request.check_options(body.get("options"))
     load_ns = pipeline.load(state, entry, body, options)
     if not messages:
-        return render.load_record("chat", model, state.clock.now(), "load")
+        return render.load_record("chat", model, state.clock.now(), "load", state.profile.chat_done_reason_first)
     if body.get("_debug_render_only") is True:
         return _debug(state, body, model, messages, tools, entry)
     try:

@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+import httpx
 import pytest
 from ollama_conformance.mock_server.reply import Reply, ReplyContext
 
@@ -286,3 +287,17 @@ def test_context_length_truncates_or_fails(asgi_client: Any) -> None:
     assert cut["prompt_eval_count"] == 128
     r = asgi_client.post(CHAT, json={**body, "truncate": False})
     assert (r.status_code, r.json()) == (400, {"error": "the input length exceeds the context length"})
+
+
+@pytest.mark.parametrize(("profile", "first"), [("ollama-0.5.11", "done_reason"), ("ollama-0.4.5", "done_reason"),
+                                                ("ollama-0.12.9", "done"), ("ollama-0.32", "done")])
+def test_chat_struct_order_of_done_and_done_reason_follows_the_profile(make_mock, profile, first):
+    # before v0.12.6 Ollama's ChatResponse had done_reason before done (the u2504..u2508 recordings)
+    url = make_mock(profile=profile).base_url
+    ask = {"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}]}
+    single = httpx.post(url + CHAT, json={**ask, "stream": False}, timeout=10).json()
+    final = json.loads(httpx.post(url + CHAT, json=ask, timeout=10).text.splitlines()[-1])
+    load = httpx.post(url + CHAT, json={"model": "llama3.2", "messages": []}, timeout=10).json()
+    for body in (single, final, load):
+        keys = [k for k in body if k in ("done", "done_reason")]
+        assert keys == ([first, "done" if first == "done_reason" else "done_reason"]), body

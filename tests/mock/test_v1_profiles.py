@@ -152,3 +152,25 @@ def test_old_profiles_stream_stays_parseable(
         with pytest.raises(openai.BadRequestError) as bad:
             client.chat.completions.create(model="llama3.2", messages=[])
         assert bad.value.body["type"] == "invalid_request_error"  # the middleware's own errors kept theirs
+
+
+@pytest.mark.parametrize(("profile", "streams_calls"), [("ollama-0.12.9", True), ("ollama-0.5.11", True),
+                                                     ("ollama-0.4.5", False)])  # 0.4.5 streamed calls as text
+def test_before_native_ids_the_v1_layer_makes_the_tool_call_ids(
+    make_mock: Callable[..., Any], profile: str, streams_calls: bool
+) -> None:
+    # Before v0.12.10 native calls had no id and the /v1 layer drew "call_" + 8 characters itself
+    # (the April 2025 recordings); an empty id would leave parallel calls indistinguishable.
+    url = make_mock(profile=profile).base_url
+    body = {"model": "llama3.2", "messages": ASK, "tools": [WEATHER_TOOL]}
+    native = httpx.post(url + "/api/chat", json={**body, "stream": False}, timeout=10).json()
+    assert "id" not in native["message"]["tool_calls"][0]
+    first = httpx.post(url + "/v1/chat/completions", json=body, timeout=10).json()
+    [call] = first["choices"][0]["message"]["tool_calls"]
+    assert call["id"].startswith("call_") and len(call["id"]) == 13 and call["id"][5:].isalnum()
+    again = httpx.post(url + "/v1/chat/completions", json=body, timeout=10).json()
+    assert again["choices"][0]["message"]["tool_calls"][0]["id"] == call["id"]  # same request, same bytes
+    _, streamed = frames(url, {**body, "stream": True})
+    ids = [c["id"] for f in streamed if f != "[DONE]" for ch in f["choices"] for c in ch["delta"].get("tool_calls", [])]
+    assert len(ids) == (1 if streams_calls else 0)
+    assert all(i.startswith("call_") and len(i) == 13 for i in ids)

@@ -78,6 +78,7 @@ def test_older_profiles_change_flags_and_document_each_change(name: str) -> None
             "native_tool_call_ids",
             "native_tool_call_index",
             "stream_tool_calls",
+            "chat_done_reason_first",
             "thinking",
         )
         if getattr(p, f) != getattr(default, f)
