@@ -16,7 +16,8 @@ from ..reply import ReplyContext
 
 def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     model = pipeline.text_field(body, "model")
-    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    # a null message or tool is Go's zero value: it still counts (no load answer, the tools check)
+    messages = [m if isinstance(m, dict) else {} for m in body.get("messages") or []]
     images = False
     for message in messages:
         if message.get("images"):
@@ -29,9 +30,9 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
         state.models.unload(entry)
         return render.load_record("chat", model, state.clock.now(), "unload", state.profile.chat_done_reason_first)
     pipeline.check_think(state, body, model, entry.capabilities)
-    tools = body.get("tools")
-    tools = [t for t in tools if t is not None] if tools else []
-    pipeline.check_capabilities(entry, model, "chat", tools=bool(tools), images=images)
+    sent_tools = body.get("tools") or []
+    tools = [t for t in sent_tools if t is not None]
+    pipeline.check_capabilities(entry, model, "chat", tools=bool(sent_tools), images=images)
     options = request.check_options(body.get("options"))
     load_ns = pipeline.load(state, entry, body, options)
     if not messages:

@@ -20,7 +20,7 @@ _ARRAY_LIMIT = 5  # show replaces longer model_info arrays with [] unless verbos
 _DETAIL_KEYS = ("parent_model", "format", "family", "families", "parameter_size", "quantization_level")
 _LENGTH_KEYS = ("context_length", "embedding_length")
 # First releases with a field, so older profiles leave it out.
-_TAGS_LENGTHS_SINCE = "0.30.0"  # details.context_length / embedding_length in /api/tags (reference §5, #16215)
+_TAGS_LENGTHS_SINCE = "0.30.0"  # capabilities, details.context_length / embedding_length in /api/tags (§5, #16215)
 _SHOW_TENSORS_SINCE = "0.6.1"  # tensors in /api/show: PR #9640 (March 2025); none in the Feb 2025 recording
 
 
@@ -64,13 +64,18 @@ def _release(version: str) -> tuple[int, ...]:
 
 def run_tags(state: State, info: RequestInfo) -> Single:
     zone = state.clock.local_zone()
-    details = _listed_details if _since(state, _TAGS_LENGTHS_SINCE) else details_of
-    models = [
-        {"name": e.name, "model": e.name, "modified_at": format_local(e.modified_at, zone), "size": e.size,
-         "digest": e.digest, "details": details(e), "capabilities": list(e.capabilities)}
-        for e in state.models.list()
-    ]
-    return Single({"models": models})
+    recent = _since(state, _TAGS_LENGTHS_SINCE)
+    return Single({"models": [_listed(e, zone, recent) for e in state.models.list()]})
+
+
+def _listed(entry: ModelEntry, zone: Any, recent: bool) -> dict[str, Any]:
+    """One /api/tags entry; `recent`: with the fields v0.30.0 added (capabilities, two lengths)."""
+    out: dict[str, Any] = {"name": entry.name, "model": entry.name, "modified_at": format_local(entry.modified_at, zone),
+                           "size": entry.size, "digest": entry.digest,
+                           "details": _listed_details(entry) if recent else details_of(entry)}
+    if recent:
+        out["capabilities"] = list(entry.capabilities)
+    return out
 
 
 def run_ps(state: State, info: RequestInfo) -> Single:
@@ -115,6 +120,8 @@ def run_show(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
                                  "clip.vision.image_size": 336, "general.architecture": "clip"}
     if _shows_tensors(state, entry, verbose):
         out["tensors"] = _tensors(entry)
+    # every profile shows them, though Ollama added them in v0.6.4 (#10066): the conformance suite
+    # finds its models by them, and has no other way to tell what an older model can do
     if entry.capabilities:
         out["capabilities"] = list(entry.capabilities)
     out["modified_at"] = format_local(entry.modified_at, state.clock.local_zone())

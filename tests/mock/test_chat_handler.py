@@ -301,3 +301,15 @@ def test_chat_struct_order_of_done_and_done_reason_follows_the_profile(make_mock
     for body in (single, final, load):
         keys = [k for k in body if k in ("done", "done_reason")]
         assert keys == ([first, "done" if first == "done_reason" else "done_reason"]), body
+
+
+def test_null_messages_and_tools_count_as_go_zero_values(asgi_client: Any) -> None:
+    # Go decodes [null] into a one-element slice: no load answer, and a tools capability check
+    generated = asgi_client.post(CHAT, json={"model": "llama3.2", "messages": [None], "stream": False}).json()
+    assert generated["done_reason"] == "stop" and generated["message"]["content"]
+    kept = asgi_client.post(CHAT, json={"model": "llama3.2", "messages": [None], "keep_alive": 0, "stream": False})
+    assert kept.json()["done_reason"] == "stop"
+    refused = asgi_client.post(CHAT, json={"model": "gemma3:1b", "messages": [{"role": "user", "content": "x"}],
+                                           "tools": [None]})
+    assert (refused.status_code, refused.json()) == (
+        400, {"error": "registry.ollama.ai/library/gemma3:1b does not support tools"})

@@ -129,6 +129,14 @@ def test_tags_lengths_only_in_profiles_from_v0_30_0(client_for, profile, has_len
     assert ("context_length" in details, "embedding_length" in details) == (has_lengths, has_lengths)
 
 
+@pytest.mark.parametrize("profile,in_tags", [("ollama-0.32", True), ("ollama-0.12.9", False), ("ollama-0.5.11", False)])
+def test_tags_capabilities_only_in_profiles_from_v0_30_0(client_for, profile, in_tags):
+    # /api/tags since v0.30.0 (#16215), reference §5; /api/show keeps them in every profile
+    client = client_for(profile)
+    assert ("capabilities" in _tags_entry(client, "llama3.2:latest")) is in_tags
+    assert "capabilities" in client.post("/api/show", json={"model": "llama3.2"}).json()
+
+
 def test_ps_details_stay_without_lengths(asgi_client):
     state = asgi_client.app.state.mock
     state.models.load(state.models.get("llama3.2"), "5m")
