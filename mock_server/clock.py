@@ -27,12 +27,11 @@ class Clock:
     def now(self) -> datetime:
         return self.fixed if self.fixed is not None else datetime.now(timezone.utc)
 
-    def local_zone(self) -> timezone:
-        """The zone `modified_at` / `expires_at` are written in (UTC under a fixed clock)."""
-        if self.fixed is not None:
-            return timezone.utc
-        offset = datetime.now().astimezone().utcoffset() or timedelta(0)
-        return timezone(offset)
+    def local_zone(self) -> timezone | None:
+        """The zone `modified_at` / `expires_at` are written in: UTC under a fixed clock, else None,
+        the server's local zone with the offset in force at each instant (Go's time.Local: an
+        August time is written in summer time even in November)."""
+        return timezone.utc if self.fixed is not None else None
 
 
 def parse_rfc3339(value: str) -> datetime:
@@ -63,7 +62,7 @@ def format_utc(moment: datetime) -> str:
     return _format(moment.astimezone(timezone.utc))[:-6] + "Z"
 
 
-def format_local(moment: datetime, zone: timezone) -> str:
+def format_local(moment: datetime, zone: timezone | None) -> str:
     """Go's time.RFC3339Nano in `zone`: "2025-05-10T08:06:48.639712-07:00" ("Z" for UTC)."""
     text = _format(moment.astimezone(zone))
     return text[:-6] + "Z" if text.endswith("+00:00") else text
