@@ -50,6 +50,13 @@ class ModelEntry:
     license: str
     modified_at: datetime
     messages: list[dict[str, Any]] = field(default_factory=list)
+    added_licenses: list[str] = field(default_factory=list)  # create appends these after the inherited one
+    manifest: list[tuple[str, str, int]] = field(default_factory=list)  # a created model's layers; [] = catalogue's
+
+    @property
+    def licenses(self) -> list[str]:
+        """One text per license layer; show joins them with newlines."""
+        return [text for text in (self.license, *self.added_licenses) if text]
 
     @property
     def full_name(self) -> str:
@@ -68,13 +75,30 @@ class ModelEntry:
         return int(self.model_info.get(f"{self.architecture}.embedding_length", 0))
 
     def layers(self) -> list[tuple[str, str, int]]:
-        """(kind, "sha256:<hex>", size) per layer, as a pull or push shows them."""
-        extras = [("template", self.template), ("license", self.license), ("system", self.system)]
-        extras.append(("params", json.dumps(self.parameters, sort_keys=True) if self.parameters else ""))
-        small = [(kind, _digest(f"{kind}:{text}"), len(text.encode())) for kind, text in extras if text]
+        """(kind, "sha256:<hex>", size) per layer in manifest order, as a pull or push shows them."""
+        if self.manifest:
+            return list(self.manifest)
+        extras = [("template", self.template), *(("license", text) for text in self.licenses), ("system", self.system)]
+        small = [text_layer(kind, text) for kind, text in extras if text]
+        if self.parameters:
+            small.append(params_layer(self.parameters))
         model_size = max(self.size - sum(size for _, _, size in small), 1)
-        weights = ":".join(str(self.details.get(k, "")) for k in ("family", "parameter_size", "quantization_level"))
-        return [("model", _digest(f"model:{weights}:{self.model_info.get('general.parameter_count')}"), model_size), *small]
+        return [("model", weights_digest(self), model_size), *small]
+
+
+def text_layer(kind: str, text: str) -> tuple[str, str, int]:
+    """A small layer (template, system, license, params, messages); its digest follows its text."""
+    return kind, _digest(f"{kind}:{text}"), len(text.encode())
+
+
+def params_layer(parameters: dict[str, Any]) -> tuple[str, str, int]:
+    return text_layer("params", json.dumps(parameters, sort_keys=True))
+
+
+def weights_digest(entry: ModelEntry) -> str:
+    """The model layer's digest: the same weights (family, size, quantization) give the same digest."""
+    weights = ":".join(str(entry.details.get(k, "")) for k in ("family", "parameter_size", "quantization_level"))
+    return _digest(f"model:{weights}:{entry.model_info.get('general.parameter_count')}")
 
 
 def _digest(text: str) -> str:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import replace
 from typing import Any
 
 from .. import names
 from ..errors import OllamaError
 from ..outcome import Chunk, RequestInfo, Single, Stream
-from ..state import ModelEntry, State
+from ..state import ModelEntry, State, params_layer, text_layer, weights_digest
 from .models import model_field
 
 PLAIN_JSON = "application/json"
@@ -94,19 +95,25 @@ def run_create(state: State, body: dict[str, Any], info: RequestInfo) -> Single 
     if base is None:  # the source had to be pulled and could not be
         return finish(records, body)
     try:
-        entry, changed = _derive(state, base, target, body)
+        adapter = _adapter_layer(state, _str_map(body.get("adapters")), records)
+        entry = _derive(state, base, target, body, adapter)
     except OllamaError as error:
         if not records:  # the first item: a plain HTTP error
             raise
-        return finish([*records, {"error": error.message}], body)  # after the pull lines: an error line
+        return finish([*records, {"error": error.message}], body)  # after other lines: an error line
     if entry.details["quantization_level"] != base.details.get("quantization_level"):
         records += _quantize_lines(base, entry)
-    for kind, digest, _ in entry.layers():
-        verb = "creating new" if kind in changed else "using existing"
-        records.append(_progress(f"{verb} layer {digest}"))
+    records += _layer_lines(base, entry)
     records += [_progress("writing manifest"), _progress("success")]
     state.models.add(entry)
     return finish(records, body)
+
+
+def _layer_lines(base: ModelEntry, entry: ModelEntry) -> list[dict[str, Any]]:
+    """One line per layer in manifest order; a blob the base model had, or an uploaded one, is "existing"."""
+    known = {digest for _, digest, _ in base.layers()} | {digest for kind, digest, _ in entry.layers() if kind == "adapter"}
+    return [_progress(f"{'using existing' if digest in known else 'creating new'} layer {digest}")
+            for _, digest, _ in entry.layers()]
 
 
 def _worker_error(key: str, **values: Any) -> OllamaError:
@@ -184,33 +191,61 @@ def _from_files(state: State, files: dict[str, str], body: dict[str, Any], safet
     if isinstance(body.get("adapters"), dict) and len(body["adapters"]) > 1:
         raise _worker_error("create_one_adapter")
     path, digest = next(iter(sorted(files.items())))
-    data = state.blobs.get(digest.replace("-", ":", 1))
-    if data is None:
-        raise OllamaError(500, f"open /root/.ollama/models/blobs/{digest.replace(':', '-')}: no such file or directory")
-    if not safetensors and not data.startswith(b"GGUF"):
-        raise _worker_error("create_not_gguf")
+    data = _blob(state, digest) if safetensors else _gguf_blob(state, digest)
     return ModelEntry(
         name=path, digest=digest.split(":", 1)[-1], size=len(data),
         details={"parent_model": "", "format": "gguf", "family": "llama", "families": ["llama"],
                  "parameter_size": "1B", "quantization_level": "F16"},
         model_info={"general.architecture": "llama", "llama.context_length": 4096, "llama.embedding_length": 2048},
         capabilities=["completion"], template="{{ .Prompt }}", parameters={}, system="", license="",
-        modified_at=state.clock.now(),
+        modified_at=state.clock.now(), manifest=[("model", digest, len(data))],  # the uploaded blob is the layer
     )
 
 
-def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any]) -> tuple[ModelEntry, set[str]]:
-    """The new model and the kinds of the layers it adds (model, template, system, params, ...)."""
+_DIGEST = re.compile(r"sha256[:-][0-9a-fA-F]{64}")  # manifest.BlobsPath
+
+
+def _blob(state: State, digest: str) -> bytes:
+    """An uploaded blob as BlobsPath and os.Open find it; their errors are 500s of the worker."""
+    if not _DIGEST.fullmatch(digest):
+        raise _worker_failure("invalid digest format")
+    data = state.blobs.get(digest.replace("-", ":", 1))
+    if data is None:
+        raise _worker_failure(f"open /root/.ollama/models/blobs/{digest.replace(':', '-')}: no such file or directory")
+    return data
+
+
+def _gguf_blob(state: State, digest: str) -> bytes:
+    data = _blob(state, digest)
+    if not data.startswith(b"GGUF"):
+        raise _worker_error("create_not_gguf")
+    return data
+
+
+def _adapter_layer(state: State, adapters: dict[str, str], records: list[dict[str, Any]]) -> tuple[str, str, int] | None:
+    """The LoRA layer of `adapters`; like Ollama, adds "parsing GGUF" to `records` before reading the blob."""
+    if not adapters:
+        return None
+    if len(adapters) > 1:
+        raise _worker_error("create_one_adapter")
+    records.append(_progress("parsing GGUF"))
+    digest = next(iter(adapters.values()))
+    return "adapter", digest, len(_gguf_blob(state, digest))
+
+
+def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any],
+            adapter: tuple[str, str, int] | None) -> ModelEntry:
+    """The new model: `base` with the request's template, system, licenses, parameters, messages, info."""
     changes: dict[str, Any] = {}
     for key in ("template", "system"):
         if isinstance(body.get(key), str) and body[key]:
             changes[key] = body[key]
+    if "template" in changes:
+        check_template(changes["template"])
     if isinstance(body.get("parameters"), dict) and body["parameters"]:
         changes["parameters"] = {**base.parameters, **body["parameters"]}
-    if isinstance(body.get("license"), (str, list)) and body["license"]:
-        lic = body["license"]
-        changes["license"] = lic if isinstance(lic, str) else "\n".join(map(str, lic))
-    if isinstance(body.get("messages"), list):
+    changes["added_licenses"] = [*base.added_licenses, *_licenses(body.get("license"))]
+    if isinstance(body.get("messages"), list) and body["messages"]:
         changes["messages"] = body["messages"]
     details = dict(base.details, parent_model=base.name if base.name != target else "")
     info: dict[str, Any] = body["info"] if isinstance(body.get("info"), dict) else {}
@@ -232,10 +267,83 @@ def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any]) -
     blob = json.dumps([base.digest, target, changes, details], sort_keys=True, default=str)
     entry = replace(base, name=names.display(target), details=details, modified_at=state.clock.now(),
                     digest=hashlib.sha256(blob.encode()).hexdigest(), **changes)
-    changed = {"params" if key == "parameters" else key for key in changes}
-    if details["quantization_level"] != base.details.get("quantization_level"):
-        changed.add("model")
-    return entry, changed
+    return replace(entry, manifest=_manifest(base, entry, changes, adapter))
+
+
+def _licenses(value: Any) -> list[str]:
+    """`license`: one string or a list of them (Go: each a LICENSE layer)."""
+    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [str(text) for text in texts if text]
+
+
+def _manifest(base: ModelEntry, entry: ModelEntry, changes: dict[str, Any],
+              adapter: tuple[str, str, int] | None) -> list[tuple[str, str, int]]:
+    """createModel's layer list: a replaced layer is removed and the new one appended at the end."""
+    layers = base.layers()
+    if entry.details["quantization_level"] != base.details.get("quantization_level"):
+        layers[0] = ("model", weights_digest(entry), layers[0][2])
+    if adapter is not None:
+        layers.append(adapter)
+    for kind in ("template", "system"):
+        if kind in changes:
+            layers = [*_without(layers, kind), text_layer(kind, changes[kind])]
+    layers += [text_layer("license", text) for text in entry.added_licenses[len(base.added_licenses):]]
+    if entry.parameters:  # setParameters re-appends even the inherited parameters
+        layers = [*_without(layers, "params"), params_layer(entry.parameters)]
+    if "messages" in changes:
+        layers = [*_without(layers, "messages"), text_layer("messages", json.dumps(entry.messages, sort_keys=True))]
+    return layers
+
+
+def _without(layers: list[tuple[str, str, int]], kind: str) -> list[tuple[str, str, int]]:
+    return [layer for layer in layers if layer[0] != kind]
+
+
+# Words an action may name: text/template's keywords and builtins, and Ollama's template funcs.
+_TEMPLATE_WORDS = frozenset((
+    "if else end range with template define block break continue nil true false "
+    "and or not len index slice eq ne lt le gt ge print printf println html js urlquery call "
+    "json currentDate yesterdayDate toTypeScriptType").split())
+_OPENS_BLOCK = frozenset(("if", "range", "with", "define", "block"))
+_ACTION = re.compile(r"\{\{(?:-\s)?(.*?)(?:\s-)?\}\}|\{\{", re.S)
+_LITERAL = re.compile(r'"(?:\\.|[^"\\])*"|`[^`]*`|\'(?:\\.|[^\'\\])*\'|/\*.*?\*/', re.S)
+_WORD = re.compile(r"(?<![\w.$])[A-Za-z_]\w*")
+
+
+def check_template(text: str) -> None:
+    """The errors template.Parse reports first for the common mistakes (setTemplate: 400 "template error: ...").
+
+    Covers an unknown function, an unclosed action, a block without {{end}} and a stray {{end}};
+    anything else is accepted, as a template the mock cannot judge.
+    """
+    depth = 0
+    for action in _ACTION.finditer(text):
+        line = text.count("\n", 0, action.start()) + 1
+        if action.group(1) is None:
+            _check_words(text[action.end():], line)
+            end_line = text.count("\n") + 1
+            _bad_template(end_line, "unclosed action" + (f" started at :{line}" if end_line != line else ""))
+        words = _check_words(action.group(1), line)
+        first = words[0] if words else ""
+        if first in ("end", "else") and depth == 0:
+            _bad_template(text.count("\n", 0, action.end()) + 1, f"unexpected {{{{{first}}}}}")
+        depth += (first in _OPENS_BLOCK) - (first == "end")
+    if depth:
+        _bad_template(text.count("\n") + 1, "unexpected EOF")
+
+
+def _check_words(inside: str, line: int) -> list[str]:
+    """The bare words of an action; an unknown one is a function Go cannot find."""
+    code = _LITERAL.sub(lambda m: "\n" * m.group().count("\n"), inside)
+    words = [(w.group(), line + code.count("\n", 0, w.start())) for w in _WORD.finditer(code)]
+    for word, at in words:
+        if word not in _TEMPLATE_WORDS:
+            _bad_template(at, f'function "{word}" not defined')
+    return [word for word, _ in words]
+
+
+def _bad_template(line: int, problem: str) -> None:
+    raise OllamaError(400, f"template error: template: :{line}: {problem}", {"Content-Type": PLAIN_JSON})
 
 
 def _quantize_lines(base: ModelEntry, entry: ModelEntry) -> list[dict[str, Any]]:

@@ -84,7 +84,7 @@ def test_show_hides_long_arrays_unless_verbose_and_always_lists_gguf_tensors(asg
 def test_show_system_and_options_override_what_is_returned(asgi_client):
     body = asgi_client.post("/api/show", json={"name": "llama3.2", "system": "Be terse.", "options": {"temperature": 0.2}}).json()
     assert body["system"] == "Be terse."
-    assert 'SYSTEM """Be terse."""' in body["modelfile"] and "PARAMETER temperature 0.2" in body["modelfile"]
+    assert "\nSYSTEM Be terse.\n" in body["modelfile"] and "PARAMETER temperature 0.2" in body["modelfile"]
     assert "temperature                    0.2" in body["parameters"]
 
 

@@ -1,0 +1,157 @@
+"""/api/create and the show modelfile, as Ollama's create.go and parser.Command.String() build them:
+template errors, adapters, added licenses, the layer order of the progress lines, uploaded blob digests
+(reference §1.8, §2.3; recordings u2502/u2505-api-show.json for the modelfile)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import pytest
+
+PLAIN_JSON = "application/json"
+GGUF = b"GGUF" + bytes(60)
+GGUF_DIGEST = "sha256:" + hashlib.sha256(GGUF).hexdigest()
+MISSING = "sha256:" + "0" * 64
+
+
+def _lines(response) -> list[dict[str, Any]]:
+    assert (response.status_code, response.headers["content-type"]) == (200, "application/x-ndjson")
+    return [json.loads(line) for line in response.content.splitlines()]
+
+
+def _layer_statuses(records: list[dict[str, Any]]) -> list[str]:
+    return [r["status"] for r in records if r["status"].endswith(tuple("0123456789abcdef")) and " layer " in r["status"]]
+
+
+def _show(client, model: str) -> dict[str, Any]:
+    return client.post("/api/show", json={"model": model}).json()
+
+
+def _upload(client, data: bytes = GGUF) -> str:
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    client.post(f"/api/blobs/{digest}", content=data)
+    return digest
+
+
+# --- #5 create from an existing model ---
+
+
+@pytest.mark.parametrize("template,message", [
+    ("{{ bad", 'template error: template: :1: function "bad" not defined'),
+    ("{{ .Prompt", "template error: template: :1: unclosed action"),
+    ("{{ .System }}{{ .Prompt\n", "template error: template: :2: unclosed action started at :1"),
+    ("{{ if .Prompt }}{{ .Prompt }}", "template error: template: :1: unexpected EOF"),
+    ("{{ .Prompt }}\n{{ end }}", "template error: template: :2: unexpected {{end}}"),
+])
+def test_create_refuses_a_template_go_cannot_parse(asgi_client, template, message):
+    response = asgi_client.post("/api/create", json={"model": "t", "from": "llama3.2", "template": template})
+    assert (response.status_code, response.headers["content-type"]) == (400, PLAIN_JSON)
+    assert response.json() == {"error": message}
+    assert "t:latest" not in [m["name"] for m in asgi_client.get("/api/tags").json()["models"]]
+
+
+def test_create_accepts_templates_that_use_ollamas_functions(asgi_client):
+    template = '{{- range .Messages }}{{ if eq .Role "user" }}{{ .Content | json }}{{ end }}{{ end }}{{ currentDate }}'
+    records = _lines(asgi_client.post("/api/create", json={"model": "ok", "from": "llama3.2", "template": template}))
+    assert records[-1] == {"status": "success"}
+
+
+def test_create_lists_a_new_template_after_the_inherited_layers_and_params_last(asgi_client):
+    base = [digest for _, digest, _ in asgi_client.app.state.mock.models.get("llama3.2").layers()]
+    records = _lines(asgi_client.post("/api/create", json={"model": "t", "from": "llama3.2", "template": "{{ .Prompt }}!"}))
+    model, _template, license_, params = base
+    statuses = _layer_statuses(records)
+    assert statuses[:2] == [f"using existing layer {model}", f"using existing layer {license_}"]
+    assert statuses[2].startswith("creating new layer sha256:") and statuses[2][-64:] not in "".join(base)
+    assert statuses[3] == f"using existing layer {params}"  # setParameters re-appends the inherited params
+    assert len(statuses) == 4
+
+
+def test_create_license_is_added_after_the_inherited_one(asgi_client):
+    inherited = _show(asgi_client, "llama3.2")["license"]
+    records = _lines(asgi_client.post("/api/create", json={"model": "lic", "from": "llama3.2", "license": ["MIT", "BSD"]}))
+    statuses = _layer_statuses(records)
+    assert len(statuses) == 6 and all(s.startswith("creating new layer") for s in statuses[3:5])
+    shown = _show(asgi_client, "lic")
+    assert shown["license"] == inherited + "\nMIT\nBSD"
+    assert shown["modelfile"].endswith(f'LICENSE "{inherited}"\nLICENSE MIT\nLICENSE BSD\n')
+
+
+def test_create_with_two_adapters_is_refused_before_any_line(asgi_client):
+    adapters = {"a.gguf": GGUF_DIGEST, "b.gguf": GGUF_DIGEST}
+    response = asgi_client.post("/api/create", json={"model": "ad", "from": "llama3.2", "adapters": adapters})
+    assert (response.status_code, response.headers["content-type"]) == (400, PLAIN_JSON)
+    assert response.json() == {"error": "only one adapter is currently supported"}
+
+
+def test_create_with_an_adapter_that_was_never_uploaded_streams_the_open_error(asgi_client):
+    response = asgi_client.post("/api/create", json={"model": "ad", "from": "llama3.2", "adapters": {"a.gguf": MISSING}})
+    assert _lines(response) == [
+        {"status": "parsing GGUF"},
+        {"error": f"open /root/.ollama/models/blobs/sha256-{'0' * 64}: no such file or directory"},
+    ]
+    assert asgi_client.post("/api/show", json={"model": "ad"}).status_code == 404
+
+
+def test_create_with_an_uploaded_adapter_adds_its_layer_and_an_adapter_line(asgi_client):
+    digest = _upload(asgi_client)
+    records = _lines(asgi_client.post("/api/create", json={"model": "ad", "from": "llama3.2", "adapters": {"a.gguf": digest}}))
+    assert records[0] == {"status": "parsing GGUF"}
+    assert _layer_statuses(records)[3] == f"using existing layer {digest}"  # after the inherited layers, before params
+    assert f"\nADAPTER /root/.ollama/models/blobs/sha256-{digest[7:]}\n" in _show(asgi_client, "ad")["modelfile"]
+
+
+# --- #6 create from files ---
+
+
+def test_create_from_a_gguf_blob_reuses_the_uploaded_digest(asgi_client):
+    digest = _upload(asgi_client)
+    records = _lines(asgi_client.post("/api/create", json={"model": "fromfile", "files": {"m.gguf": digest}}))
+    assert records == [{"status": "parsing GGUF"}, {"status": f"using existing layer {digest}"},
+                       {"status": "writing manifest"}, {"status": "success"}]
+    modelfile = _show(asgi_client, "fromfile")["modelfile"]
+    assert f"\nFROM /root/.ollama/models/blobs/sha256-{digest[7:]}\n" in modelfile
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_create_from_files_with_a_malformed_digest(asgi_client, stream):
+    response = asgi_client.post("/api/create", json={"model": "g", "files": {"x.gguf": "nonsense"}, "stream": stream})
+    assert (response.status_code, response.headers["content-type"]) == (500, PLAIN_JSON)
+    assert response.json() == {"error": "invalid digest format"}
+
+
+def test_create_from_a_blob_that_was_never_uploaded_is_a_plain_500(asgi_client):
+    response = asgi_client.post("/api/create", json={"model": "g", "files": {"x.gguf": MISSING}, "stream": False})
+    assert (response.status_code, response.headers["content-type"]) == (500, PLAIN_JSON)
+    assert response.json() == {"error": f"open /root/.ollama/models/blobs/sha256-{'0' * 64}: no such file or directory"}
+
+
+# --- #12 the show modelfile, as parser.Command.String() writes it ---
+
+
+def test_modelfile_quotes_like_go(asgi_client):
+    modelfile = _show(asgi_client, "llama3.2")["modelfile"]
+    entry = asgi_client.app.state.mock.models.get("llama3.2")
+    assert '"' not in entry.license and "\n" in entry.license  # a multi-line license without quotes
+    assert f'\nLICENSE "{entry.license}"\n' in modelfile
+    assert "\nPARAMETER stop <|start_header_id|>\n" in modelfile
+
+
+def test_modelfile_writes_a_one_line_system_bare_and_a_quoted_one_in_triple_quotes(asgi_client):
+    messages = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there\nfriend"}]
+    _lines(asgi_client.post("/api/create", json={"model": "s", "from": "llama3.2", "system": "You are terse.",
+                                                   "messages": messages}))
+    modelfile = _show(asgi_client, "s")["modelfile"]
+    assert "\nSYSTEM You are terse.\n" in modelfile
+    assert modelfile.endswith('\nMESSAGE user Hi\nMESSAGE assistant "Hello there\nfriend"\n')
+    quoted = asgi_client.post("/api/show", json={"model": "s", "system": 'Say "hi"\nthen stop'}).json()["modelfile"]
+    assert '\nSYSTEM """Say "hi"\nthen stop"""\n' in quoted
+
+
+def test_modelfile_template_with_a_quote_uses_triple_quotes_and_one_without_newline_is_bare(asgi_client):
+    gemma = _show(asgi_client, "gemma3:1b")
+    assert f'\nTEMPLATE """{gemma["template"]}"""\n' in gemma["modelfile"]
+    _lines(asgi_client.post("/api/create", json={"model": "p", "from": "llama3.2", "template": "{{ .Prompt }}"}))
+    assert "\nTEMPLATE {{ .Prompt }}\n" in _show(asgi_client, "p")["modelfile"]
