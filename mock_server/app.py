@@ -152,8 +152,10 @@ class _NotFound:
         if scope["type"] != "http":
             return
         if len(path) > 1 and path.endswith("/") and self._has(path.rstrip("/") or "/", method):
-            query = scope.get("query_string") or b""  # gin redirects to the URL with its query
-            await _redirect(send, method, (path.rstrip("/") or "/") + ("?" + query.decode("latin-1") if query else ""))
+            # gin redirects to the URL as sent (escaped path, raw query) without the slash
+            target = (scope.get("raw_path") or path.encode()).rstrip(b"/") or b"/"
+            query = scope.get("query_string") or b""
+            await _redirect(send, method, target + (b"?" + query if query else b""))
             return
         await plain(send, 404, "text/plain", b"404 page not found")
 
@@ -164,11 +166,12 @@ class _NotFound:
 _GO_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})  # Go's htmlEscape
 
 
-async def _redirect(send: Any, method: str, location: str) -> None:
+async def _redirect(send: Any, method: str, location: bytes) -> None:
     # Go's http.Redirect: an HTML content type for GET and HEAD, the short body for GET only
     status = 301 if method == "GET" else 307
-    body = f'<a href="{location.translate(_GO_HTML_ESCAPES)}">Moved Permanently</a>.\n\n'.encode() if method == "GET" else b""
-    headers = [(b"location", location.encode())]
+    href = location.decode("latin-1").translate(_GO_HTML_ESCAPES).encode("latin-1")
+    body = b'<a href="' + href + b'">Moved Permanently</a>.\n\n' if method == "GET" else b""
+    headers = [(b"location", location)]
     if method in ("GET", "HEAD"):
         headers.append((b"content-type", b"text/html; charset=utf-8"))
     headers.append((b"content-length", str(len(body)).encode()))

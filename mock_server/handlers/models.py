@@ -194,7 +194,9 @@ def _commands(entry: ModelEntry, system: str, parameters: dict[str, Any]) -> lis
         values = parameters[key] if isinstance(parameters[key], list) else [parameters[key]]
         lines.extend(f"PARAMETER {key} {go_quote(_go_plain(value))}" for value in values)
     lines += [f"LICENSE {go_quote(text)}" for text in entry.licenses]
-    lines += [f"MESSAGE {m.get('role', '')} {go_quote(str(m.get('content', '')))}" for m in entry.messages]
+    for message in entry.messages:  # a null or partial message is Go's zero value: empty strings
+        message = message if isinstance(message, dict) else {}
+        lines.append(f"MESSAGE {message.get('role') or ''} {go_quote(str(message.get('content') or ''))}")
     return lines
 
 

@@ -24,13 +24,14 @@ _QUANT_TYPES = ("q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q3_k_s", "q3_k_
                 "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m", "q6_k")
 
 
-def finish(records: list[dict[str, Any]], body: dict[str, Any]) -> Single | Stream:
-    """The records as a stream, or (stream false) the last one / the error it ends with."""
+def finish(records: list[dict[str, Any]], body: dict[str, Any], error_status: int = 500) -> Single | Stream:
+    """The records as a stream, or (stream false) the last one / the error it ends with, with the
+    status the worker gave that error (500 when it gave none)."""
     if body.get("stream", True) is not False:
         return Stream([Chunk(record) for record in records])
     last = records[-1]
     if "error" in last:
-        return Single(last, status=500, content_type=PLAIN_JSON)
+        return Single(last, status=error_status, content_type=PLAIN_JSON)
     return Single(last, content_type=PLAIN_JSON)
 
 
@@ -95,23 +96,30 @@ def run_create(state: State, body: dict[str, Any], info: RequestInfo) -> Single 
     if base is None:  # the source had to be pulled and could not be
         return finish(records, body)
     try:
-        adapter = _adapter_layer(state, _str_map(body.get("adapters")), records)
+        adapter = _adapter_layer(state, _gguf_adapters(body), records)
         entry = _derive(state, base, target, body, adapter)
     except OllamaError as error:
         if not records:  # the first item: a plain HTTP error
             raise
-        return finish([*records, {"error": error.message}], body)  # after other lines: an error line
+        return finish([*records, {"error": error.message}], body, error.status)  # after other lines: an error line
     if entry.details["quantization_level"] != base.details.get("quantization_level"):
         records += _quantize_lines(base, entry)
-    records += _layer_lines(base, entry)
+    records += _layer_lines(entry, _existing_blobs(base, files))
     records += [_progress("writing manifest"), _progress("success")]
     state.models.add(entry)
     return finish(records, body)
 
 
-def _layer_lines(base: ModelEntry, entry: ModelEntry) -> list[dict[str, Any]]:
-    """One line per layer in manifest order; a blob the base model had, or an uploaded one, is "existing"."""
-    known = {digest for _, digest, _ in base.layers()} | {digest for kind, digest, _ in entry.layers() if kind == "adapter"}
+def _existing_blobs(base: ModelEntry, files: dict[str, str]) -> set[str]:
+    """Blobs the create finds on disk: the `from` model's layers, or the uploaded GGUF used as it is
+    (a safetensors import is converted into new blobs)."""
+    return {digest for _, digest, _ in (base.manifest if files else base.layers())}
+
+
+def _layer_lines(entry: ModelEntry, existing: set[str]) -> list[dict[str, Any]]:
+    """One line per layer in manifest order: "using existing" for a blob already there (the base's, an
+    uploaded one), else "creating new" (the base's layers only: other models' blobs are not looked at)."""
+    known = existing | {digest for kind, digest, _ in entry.layers() if kind == "adapter"}
     return [_progress(f"{'using existing' if digest in known else 'creating new'} layer {digest}")
             for _, digest, _ in entry.layers()]
 
@@ -188,7 +196,7 @@ def _base_model(state: State, body: dict[str, Any], files: dict[str, str]) -> tu
 
 
 def _from_files(state: State, files: dict[str, str], body: dict[str, Any], safetensors: bool) -> ModelEntry:
-    if isinstance(body.get("adapters"), dict) and len(body["adapters"]) > 1:
+    if len(_gguf_adapters(body)) > 1:
         raise _worker_error("create_one_adapter")
     path, digest = next(iter(sorted(files.items())))
     data = _blob(state, digest) if safetensors else _gguf_blob(state, digest)
@@ -198,7 +206,8 @@ def _from_files(state: State, files: dict[str, str], body: dict[str, Any], safet
                  "parameter_size": "1B", "quantization_level": "F16"},
         model_info={"general.architecture": "llama", "llama.context_length": 4096, "llama.embedding_length": 2048},
         capabilities=["completion"], template="{{ .Prompt }}", parameters={}, system="", license="",
-        modified_at=state.clock.now(), manifest=[("model", digest, len(data))],  # the uploaded blob is the layer
+        # an uploaded GGUF is the model layer as it is; safetensors are converted into a new one
+        modified_at=state.clock.now(), manifest=[] if safetensors else [("model", digest, len(data))],
     )
 
 
@@ -222,15 +231,27 @@ def _gguf_blob(state: State, digest: str) -> bytes:
     return data
 
 
+def _gguf_adapters(body: dict[str, Any]) -> dict[str, str]:
+    """The adapters Ollama reads as GGUF: all, unless one is a safetensors file (those it converts,
+    which the mock does not model: they add no layer)."""
+    adapters = _str_map(body.get("adapters"))
+    return {} if any(name.endswith(".safetensors") for name in adapters) else adapters
+
+
 def _adapter_layer(state: State, adapters: dict[str, str], records: list[dict[str, Any]]) -> tuple[str, str, int] | None:
-    """The LoRA layer of `adapters`; like Ollama, adds "parsing GGUF" to `records` before reading the blob."""
+    """The LoRA layer of GGUF `adapters`; like Ollama, adds "parsing GGUF" to `records` before reading
+    the blob. Every adapter error is a 400 there."""
     if not adapters:
         return None
     if len(adapters) > 1:
         raise _worker_error("create_one_adapter")
     records.append(_progress("parsing GGUF"))
     digest = next(iter(adapters.values()))
-    return "adapter", digest, len(_gguf_blob(state, digest))
+    try:
+        data = _gguf_blob(state, digest)
+    except OllamaError as error:
+        raise OllamaError(400, error.message, {"Content-Type": PLAIN_JSON}) from None
+    return "adapter", digest, len(data)
 
 
 def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any],
@@ -246,7 +267,7 @@ def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any],
         changes["parameters"] = {**base.parameters, **body["parameters"]}
     changes["added_licenses"] = [*base.added_licenses, *_licenses(body.get("license"))]
     if isinstance(body.get("messages"), list) and body["messages"]:
-        changes["messages"] = body["messages"]
+        changes["messages"] = [_go_message(m) for m in body["messages"]]
     details = dict(base.details, parent_model=base.name if base.name != target else "")
     info: dict[str, Any] = body["info"] if isinstance(body.get("info"), dict) else {}
     renamed = {"model_family": "family", "quantization_level": "quantization_level", "parameter_size": "parameter_size"}
@@ -268,6 +289,12 @@ def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any],
     entry = replace(base, name=names.display(target), details=details, modified_at=state.clock.now(),
                     digest=hashlib.sha256(blob.encode()).hexdigest(), **changes)
     return replace(entry, manifest=_manifest(base, entry, changes, adapter))
+
+
+def _go_message(message: Any) -> dict[str, Any]:
+    """A message as Go decodes it into api.Message: null or missing role and content are ""."""
+    fields = message if isinstance(message, dict) else {}
+    return {**fields, "role": str(fields.get("role") or ""), "content": str(fields.get("content") or "")}
 
 
 def _licenses(value: Any) -> list[str]:
@@ -305,7 +332,9 @@ _TEMPLATE_WORDS = frozenset((
     "and or not len index slice eq ne lt le gt ge print printf println html js urlquery call "
     "json currentDate yesterdayDate toTypeScriptType").split())
 _OPENS_BLOCK = frozenset(("if", "range", "with", "define", "block"))
-_ACTION = re.compile(r"\{\{(?:-\s)?(.*?)(?:\s-)?\}\}|\{\{", re.S)
+# An action runs to the first "}}" outside a quoted literal; a comment {{/* ... */}} is dropped first.
+_ACTION = re.compile(r"""\{\{(?:-\s)?((?:"(?:\\.|[^"\\])*"|`[^`]*`|'(?:\\.|[^'\\])*'|[^"`'])*?)(?:\s-)?\}\}|\{\{""", re.S)
+_COMMENT = re.compile(r"\{\{(?:-\s)?/\*.*?\*/(?:\s-)?\}\}", re.S)
 _LITERAL = re.compile(r'"(?:\\.|[^"\\])*"|`[^`]*`|\'(?:\\.|[^\'\\])*\'|/\*.*?\*/', re.S)
 _WORD = re.compile(r"(?<![\w.$])[A-Za-z_]\w*")
 
@@ -317,6 +346,7 @@ def check_template(text: str) -> None:
     anything else is accepted, as a template the mock cannot judge.
     """
     depth = 0
+    text = _COMMENT.sub(lambda m: "\n" * m.group().count("\n"), text)  # keeps the line numbers
     for action in _ACTION.finditer(text):
         line = text.count("\n", 0, action.start()) + 1
         if action.group(1) is None:

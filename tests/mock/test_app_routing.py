@@ -66,6 +66,11 @@ def test_trailing_slash_redirect_keeps_the_query_and_escapes_it_in_the_body(asgi
     assert response.text == '<a href="/api/tags?a=1&amp;b=2">Moved Permanently</a>.\n\n'
 
 
+def test_trailing_slash_redirect_keeps_the_raw_query_bytes(asgi_client):
+    response = asgi_client.get("/api/tags/?q=%C3%A9", follow_redirects=False)
+    assert response.headers["location"] == "/api/tags?q=%C3%A9"
+
+
 def test_trailing_slash_head_redirect_has_go_s_html_type_and_no_body(asgi_client):
     response = asgi_client.head("/api/tags/", follow_redirects=False)
     assert response.status_code == 307

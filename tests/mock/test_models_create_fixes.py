@@ -155,3 +155,51 @@ def test_modelfile_template_with_a_quote_uses_triple_quotes_and_one_without_newl
     assert f'\nTEMPLATE """{gemma["template"]}"""\n' in gemma["modelfile"]
     _lines(asgi_client.post("/api/create", json={"model": "p", "from": "llama3.2", "template": "{{ .Prompt }}"}))
     assert "\nTEMPLATE {{ .Prompt }}\n" in _show(asgi_client, "p")["modelfile"]
+
+
+# --- review of the fixes above ---
+
+
+@pytest.mark.parametrize("template", [
+    "{{/* TODO: use {{ .Tools }} later */}}{{ .Prompt }}",  # a comment may hold braces
+    "{{- /* {{ if .System }} */ -}}{{ .Prompt }}",
+    '{{ "}}" }}{{ .Prompt }}',  # so may a string literal
+])
+def test_create_accepts_comments_and_literals_that_hold_braces(asgi_client, template):
+    response = asgi_client.post("/api/create", json={"model": "t", "from": "llama3.2", "template": template,
+                                                     "stream": False})
+    assert (response.status_code, response.json()) == (200, {"status": "success"})
+
+
+def test_a_null_or_partial_message_shows_as_go_s_zero_values(asgi_client):
+    messages = [None, {"role": "user", "content": None}]
+    assert asgi_client.post("/api/create", json={"model": "m", "from": "llama3.2", "messages": messages,
+                                                 "stream": False}).status_code == 200
+    shown = asgi_client.post("/api/show", json={"model": "m"})
+    assert shown.status_code == 200
+    assert [line for line in shown.json()["modelfile"].splitlines() if line.startswith("MESSAGE")] == [
+        "MESSAGE  ", "MESSAGE user "]
+
+
+def test_safetensors_adapters_add_no_layer_and_are_not_held_to_the_gguf_rules(asgi_client):
+    digest = _upload(asgi_client, b"not gguf")
+    adapters = {"adapter_model.safetensors": digest, "adapter_config.json": digest}
+    response = asgi_client.post("/api/create", json={"model": "st", "from": "llama3.2", "adapters": adapters,
+                                                     "stream": False})
+    assert (response.status_code, response.json()) == (200, {"status": "success"})
+
+
+def test_an_adapter_error_is_a_400_with_stream_false(asgi_client):
+    response = asgi_client.post("/api/create", json={"model": "ad", "from": "llama3.2", "adapters": {"a.gguf": MISSING},
+                                                     "stream": False})
+    assert (response.status_code, response.headers["content-type"]) == (400, PLAIN_JSON)
+    assert response.json()["error"].startswith("open /root/.ollama/models/blobs/")
+
+
+def test_a_safetensors_import_creates_new_layers(asgi_client):
+    digest = _upload(asgi_client, b"{}")
+    records = _lines(asgi_client.post("/api/create", json={"model": "s", "files": {"config.json": digest,
+                                                                                   "model.safetensors": digest}}))
+    statuses = _layer_statuses(records)
+    assert statuses and all(s.startswith("creating new layer") for s in statuses)
+    assert digest not in "\n".join(statuses)  # converted: never the uploaded config.json blob
