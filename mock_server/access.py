@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import cached_property, lru_cache
 from typing import Any
 
+from . import unrouted
 from .state import State
 from .wire import plain
 
@@ -55,23 +56,25 @@ class Guard:
         extra = [self.profile_header]
         if origin and origin not in ("http://" + host, "https://" + host):
             if not self._origin_ok(origin):
-                await plain(send, 403, None, b"", extra)
-                return None
+                return await self._answer(scope, send, headers, 403, extra)
             allowed = b"*" if self.any_origin else origin.encode("latin-1")
             extra += [(b"access-control-allow-origin", allowed), (b"vary", b"Origin")]
             if scope["method"] == "OPTIONS":
                 extra += [(b"access-control-allow-methods", _ALLOW_METHODS), (b"access-control-allow-headers", _ALLOW_HEADERS),
                           (b"access-control-max-age", b"43200")]
-                await plain(send, 204, None, b"", extra)
-                return None
+                return await self._answer(scope, send, headers, 204, extra)
         if self.guard_hosts:
             if not _host_ok(host):
-                await plain(send, 403, None, b"", extra)
-                return None
+                return await self._answer(scope, send, headers, 403, extra)
             if scope["method"] == "OPTIONS":
-                await plain(send, 204, None, b"", extra)
-                return None
+                return await self._answer(scope, send, headers, 204, extra)
         return extra
+
+    async def _answer(self, scope: dict[str, Any], send: Any, headers: dict[str, str], status: int,
+                      extra: list[tuple[bytes, bytes]]) -> None:
+        """The guard's own empty answer (403, or 204 to a preflight), journalled."""
+        await plain(send, status, None, b"", extra)
+        unrouted.record(self.state, scope, headers, status)
 
     @property
     def profile_header(self) -> tuple[bytes, bytes]:

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from ollama_conformance import contracts
 
-from . import decode
+from . import decode, unrouted
 from .access import Guard, request_headers, stamped
 from .errors import OllamaError, envelope
 from .handlers import HANDLERS, resolve
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [*_api_routes(state), *_mock_routes(state)]
     app = _MockApp(routes=routes, middleware=[Middleware(Guard, state=state)])
     app.router.redirect_slashes = False
-    app.router.default = _NotFound([(r.path_regex, getattr(r.endpoint, "methods", {})) for r in routes])  # type: ignore[assignment]
+    app.router.default = _NotFound([(r.path_regex, getattr(r.endpoint, "methods", {})) for r in routes], state)  # type: ignore[assignment]
     app.state.mock = state
     app.guard, app.static = Guard(app.router, state), _static_paths(routes)
     LIVE_STATES.add(state)
@@ -100,7 +100,7 @@ def _api_routes(state: State) -> list[Route]:
         methods[method] = adapter
         if method == "GET" and operation.get("head"):
             methods["HEAD"] = adapter
-    return [Route(path, _Dispatch(methods)) for path, methods in by_path.items()]
+    return [Route(path, _Dispatch(methods, state)) for path, methods in by_path.items()]
 
 
 def _mock_routes(state: State) -> list[Route]:
@@ -122,8 +122,8 @@ def _mock_routes(state: State) -> list[Route]:
 class _Dispatch:
     """All methods of one path: the adapter for the method, else gin's 405."""
 
-    def __init__(self, methods: dict[str, ASGIApp]) -> None:
-        self.methods = methods
+    def __init__(self, methods: dict[str, ASGIApp], state: State | None = None) -> None:
+        self.methods, self.state = methods, state  # state: to journal a 405 (None: the mock's own routes)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         await self.serve(scope, receive, send, [])
@@ -135,6 +135,8 @@ class _Dispatch:
         handler = self.methods.get(scope["method"])
         if handler is None:
             await plain(send, 405, "text/plain", b"405 method not allowed", extra)
+            if self.state is not None:
+                unrouted.record(self.state, scope, request_headers(scope) if headers is None else headers, 405)
         elif isinstance(handler, _Adapter):
             await handler.serve(scope, receive, send, extra, headers)
         else:
@@ -144,8 +146,8 @@ class _Dispatch:
 class _NotFound:
     """gin's answer for a path no route has: a trailing-slash redirect, else 404."""
 
-    def __init__(self, table: list[tuple[re.Pattern[str], Any]]) -> None:
-        self.table = table
+    def __init__(self, table: list[tuple[re.Pattern[str], Any]], state: State) -> None:
+        self.table, self.state = table, state
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         path, method = scope.get("path", ""), scope.get("method", "GET")
@@ -155,9 +157,10 @@ class _NotFound:
             # gin redirects to the URL as sent (escaped path, raw query) without the slash
             target = (scope.get("raw_path") or path.encode()).rstrip(b"/") or b"/"
             query = scope.get("query_string") or b""
-            await _redirect(send, method, target + (b"?" + query if query else b""))
-            return
-        await plain(send, 404, "text/plain", b"404 page not found")
+            status = await _redirect(send, method, target + (b"?" + query if query else b""))
+        else:
+            await plain(send, status := 404, "text/plain", b"404 page not found")
+        unrouted.record(self.state, scope, request_headers(scope), status)
 
     def _has(self, path: str, method: str) -> bool:
         return any(regex.match(path) and method in methods for regex, methods in self.table)
@@ -166,7 +169,7 @@ class _NotFound:
 _GO_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})  # Go's htmlEscape
 
 
-async def _redirect(send: Any, method: str, location: bytes) -> None:
+async def _redirect(send: Any, method: str, location: bytes) -> int:
     # Go's http.Redirect: an HTML content type for GET and HEAD, the short body for GET only
     status = 301 if method == "GET" else 307
     href = location.decode("latin-1").translate(_GO_HTML_ESCAPES).encode("latin-1")
@@ -177,6 +180,7 @@ async def _redirect(send: Any, method: str, location: bytes) -> None:
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+    return status
 
 
 class _Adapter:
@@ -204,10 +208,11 @@ class _Adapter:
         params = scope.get("path_params")
         info = request_info(self.endpoint, self.api, request_headers(scope) if headers is None else headers,
                             dict(params) if params else {})
+        raw = b""
         try:
             try:
-                raw = await decode.read_body(receive, state.settings.max_body_bytes, info.headers.get("content-length")) \
-                    if self.reads_body else b""
+                if self.reads_body:
+                    raw = await decode.read_body(receive, state.settings.max_body_bytes, info.headers.get("content-length"))
                 if self.convention == "body":
                     body = decode.decode_body(self.endpoint, self.api, raw)
                 else:
@@ -218,7 +223,8 @@ class _Adapter:
             except Exception as exc:  # a bug in a handler: answer 500 and keep serving
                 log.exception("unexpected error in %s", self.endpoint)
                 outcome = self._error(OllamaError(500, str(exc) or type(exc).__name__))
-            self._journal(scope, info, body, outcome)
+            # a body that did not decode is journalled as the bytes sent (the journal shows their text)
+            self._journal(scope, info, raw if body is None and raw else body, outcome)
             checker = self._checker(body) if state.settings.validate_emitted else None
             await send_outcome(outcome, self.api, scope, receive, send, extra, state.settings.virtual_time, checker)
         finally:

@@ -17,11 +17,12 @@ import sys
 import threading
 import time
 import weakref
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from . import request_mark
 from .journal import Journal
-from .outcome import Outcome, Raw, RequestInfo, Single, Stream, with_headers
+from .outcome import Outcome, RequestInfo, Single, with_headers
 
 if TYPE_CHECKING:
     from .faults import Fault, Schedule
@@ -169,41 +170,8 @@ class Extensions:
             fault.ms / 1000.0 if fault.kind == "latency" else fault.seconds if fault.kind == "stall" else 0.0
         )
         if isinstance(outcome, Single) and delay and outcome.status < 400:
-            return self._delayed_single(info, outcome, delay)
+            return replace(outcome, delay=delay)  # the whole answer comes late, headers included
         return faults.apply(fault, outcome, info, self.state.profile)
-
-    def _delayed_single(self, info: RequestInfo, outcome: Single, delay: float) -> Outcome:
-        """A single body sent after `delay`: the wire paces Stream items, so wrap it in one."""
-        from . import faults
-        from .wire import single_body
-
-        if getattr(self.settings, "validate_emitted", False):
-            self._self_check(info, outcome)
-        data = single_body(outcome, info.api)
-        headers = {**outcome.headers, faults.DELIBERATE: "fault-latency (body checked before pacing)"}
-        return Stream(
-            items=[Raw(data, delay=delay)],
-            framing="ndjson",
-            content_type=outcome.content_type or "application/json",
-            headers=headers,
-        )
-
-    def _self_check(self, info: RequestInfo, outcome: Single) -> None:
-        from . import faults
-
-        if faults.DELIBERATE in outcome.headers or not isinstance(outcome.body, (dict, list)):
-            return
-        from ollama_conformance import contracts
-
-        try:
-            found = contracts.validate(info.endpoint, "response", outcome.body)
-        except KeyError:
-            return
-        if found:
-            messages = [f"{getattr(v, 'instance_path', '$')}: {getattr(v, 'message', v)}" for v in found]
-            self.state.violations.append(
-                {"endpoint": info.endpoint, "messages": messages, "excerpt": str(outcome.body)[:400]}
-            )
 
     def _fault_for(self, info: RequestInfo, body: Any) -> tuple[Fault, str] | None:
         from . import faults

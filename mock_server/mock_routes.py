@@ -42,6 +42,13 @@ def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
             items = data.get("rules") if isinstance(data, dict) and "rules" in data else [data]
             if not isinstance(items, list):
                 raise ScenarioError("'rules' must be a list of rules")
+            for index, item in enumerate(items):
+                if not isinstance(item, dict):
+                    raise ScenarioError(f"rule[{index}]: a rule is an object with 'match' and 'respond', "
+                                        f"not {json.dumps(item)}")
+            from .scenarios import Scenario  # on first use, as extensions does: not on the start path
+
+            Scenario.from_rules(items, warn=False)  # all or nothing: every rule is checked before one is added
             added = [ext.scenario.add(item).name for item in items]
         except (ValueError, ScenarioError) as exc:
             await plain(send, 400, JSON, dumps({"error": f"ollama-mock: {exc}"}))

@@ -48,6 +48,9 @@ class Single:
     status: int = 200
     content_type: str | None = NATIVE_JSON
     headers: dict[str, str] = field(default_factory=dict)
+    # seconds before anything is sent, status and headers too (a latency or stall fault); a class
+    # default, so the fast constructors below need not set it
+    delay: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,10 @@ from .outcome import Outcome, Raw, RequestInfo, Single, Stream, StreamItem
 DELIBERATE = "X-Ollama-Mock-Deliberate"
 
 
+# What CI scripts poll until the server is up (the README's recipe polls /api/version): answered
+# by the mock when the cassette did not record them, so that a replaying mock is ever "ready".
+_READINESS = frozenset({"GET /", "HEAD /", "GET /api/version", "HEAD /api/version"})
+
 class Replayer:
     """An interceptor answering from a cassette directory."""
 
@@ -36,13 +40,14 @@ class Replayer:
         with self._lock:
             self._used.clear()
 
-    def answer(self, info: RequestInfo, body: Any) -> Outcome:
+    def answer(self, info: RequestInfo, body: Any) -> Outcome | None:
+        """The recorded answer; None (the mock answers) for a readiness probe the cassette lacks."""
         method, template = info.endpoint.split(" ", 1)
         path = _fill(template, info.path_params)
         key = request_key(method, path, body if body != {} or method != "GET" else None)
         found = self._by_key.get(key) or self._by_key.get(request_key(method, path, body))
         if not found:
-            return self._missing(info, method, path)
+            return None if info.endpoint in _READINESS else self._missing(info, method, path)
         with self._lock:
             n = self._used.get(key, 0)
             self._used[key] = n + 1

@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .clock import DIGITS, TRIMMED
-from .outcome import Chunk, Cut, Outcome, Raw, Single, Stream, StreamItem
+from .outcome import Chunk, Cut, Outcome, Raw, Single, Stream, StreamItem, with_headers
 
 Send = Callable[[dict[str, Any]], Any]
 Receive = Callable[[], Any]
 DELIBERATE = "x-ollama-mock-deliberate"
+VIRTUAL_DELAY = "X-Ollama-Mock-Virtual-Delay-Ms"  # virtual time: the delays reported, not waited
 _ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                           "\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"})
 log = logging.getLogger("ollama_conformance.mock_server")
@@ -146,7 +147,7 @@ class WireResponse:
         paced = not fast and plain is None and not self.virtual_time and any(item.delay > 0 for item in outcome.items)
         if self.virtual_time:
             total = sum(item.delay for item in outcome.items)
-            extra["X-Ollama-Mock-Virtual-Delay-Ms"] = str(round(total * 1000))
+            extra[VIRTUAL_DELAY] = str(round(total * 1000))
         start = {"type": "http.response.start", "status": 200, "headers": _headers(extra, outcome.content_type) + self.tail}
         sent: bytes | None
         if fast or plain is not None:
@@ -167,9 +168,31 @@ async def send_outcome(outcome: Outcome, api: str, scope: dict[str, Any], receiv
     """`WireResponse(outcome, api, virtual_time, checker, tail)(scope, receive, send)`, with a
     single body (most answers) sent straight away."""
     if outcome.__class__ is Single:
+        if outcome.delay:  # type: ignore[union-attr]
+            late = await _after_delay(outcome, receive, virtual_time)  # type: ignore[arg-type]
+            if late is None:
+                return  # the client left meanwhile: nothing to send
+            outcome = late
         await _send_single(outcome, api, send, scope.get("method") == "HEAD", tail, checker)  # type: ignore[arg-type]
     else:
         await WireResponse(outcome, api, virtual_time, checker, tail)(scope, receive, send)
+
+
+async def _after_delay(outcome: Single, receive: Receive, virtual_time: bool) -> Single | None:
+    """`outcome` once its delay has passed (with virtual time: at once, the delay in a header);
+    None when the client disconnected while it waited."""
+    if virtual_time:
+        return with_headers(outcome, {**outcome.headers, VIRTUAL_DELAY: str(round(outcome.delay * 1000))})  # type: ignore[return-value]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + outcome.delay
+    while (left := deadline - loop.time()) > 0:
+        try:
+            message = await asyncio.wait_for(receive(), timeout=left)
+        except asyncio.TimeoutError:
+            break
+        if message.get("type") == "http.disconnect":
+            return None
+    return outcome
 
 
 async def _send_single(outcome: Single, api: str, send: Send, head_only: bool, tail: list[tuple[bytes, bytes]],

@@ -172,6 +172,29 @@ def test_latency_delays_single_and_stream_answers(mock_url: str) -> None:
     assert not contracts.validate("POST /api/chat", "response", r.json())
 
 
+def test_latency_holds_back_status_and_headers_too(mock_url: str) -> None:
+    # clients that time out on the headers (fetch, Go's ResponseHeaderTimeout) must see a slow server
+    start = time.monotonic()
+    with httpx.stream("POST", mock_url + "/api/chat", json={**CHAT, "stream": False},
+                      headers=_fault("latency;ms=400")) as r:
+        headers_at = time.monotonic() - start
+        body = r.read()
+    assert headers_at >= 0.4
+    assert r.headers["content-length"] == str(len(body)) and "transfer-encoding" not in r.headers
+    assert "x-ollama-mock-deliberate" not in r.headers  # the body is the ordinary answer
+
+
+def test_a_client_gone_during_the_latency_leaves_nothing_behind(make_mock) -> None:
+    mock = make_mock()
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(mock.base_url + "/api/chat", json={**CHAT, "stream": False}, headers=_fault("latency;ms=30000"),
+                   timeout=0.3)
+    deadline = time.monotonic() + 5
+    while mock.state.in_flight and time.monotonic() < deadline:  # bounded: the request ends once it sees the exit
+        time.sleep(0.05)
+    assert mock.state.in_flight == 0
+
+
 def test_virtual_time_reports_latency_and_stall_without_sleeping(make_mock) -> None:
     mock = make_mock(virtual_time=True)
     start = time.monotonic()

@@ -106,3 +106,36 @@ def test_journal_is_bounded() -> None:
     for i in range(5):
         journal.record({"method": "GET", "path": f"/{i}"})
     assert [e.path for e in journal.entries()] == ["/2", "/3", "/4"]
+
+
+def test_a_body_that_does_not_decode_is_journalled_as_its_text(make_mock) -> None:
+    mock = make_mock()
+    bad = httpx.post(mock.base_url + "/api/chat", content=b'{"model": "llama3.2", oops}')
+    assert bad.status_code == 400
+    [entry] = httpx.get(mock.base_url + "/_mock/requests?path=/api/chat").json()["requests"]
+    assert entry["status"] == 400 and entry["body"] == '{"model": "llama3.2", oops}'
+
+
+@pytest.mark.parametrize("raw", [b"5", b"[1]", b"null", b'{"rules": [{"match": {"message": "x"}, "respond": {"content": "y"}}, {"bad": 1}]}'])
+def test_adding_rules_over_http_is_all_or_nothing_and_bad_input_is_a_400(make_mock, raw) -> None:
+    mock = make_mock()
+    response = httpx.post(mock.base_url + "/_mock/scenario", content=raw)
+    assert response.status_code == 400 and response.json()["error"].startswith("ollama-mock: rule[")
+    assert httpx.get(mock.base_url + "/_mock/scenario").json()["rules"] == []
+    assert httpx.get(mock.base_url + "/api/version").status_code == 200  # still serving
+
+
+def test_requests_the_router_or_the_guard_answer_are_journalled_too(make_mock) -> None:
+    mock = make_mock()
+    url = mock.base_url
+    httpx.post(url + "/v1/chat/completion", json={"model": "x"})  # a mistyped path: gin's 404
+    httpx.get(url + "/api/chat")  # 405
+    httpx.get(url + "/api/tags/?a=1", follow_redirects=False)  # the trailing-slash redirect
+    httpx.options(url + "/api/chat", headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"})
+    httpx.get(url + "/api/tags", headers={"Origin": "http://evil.example"})  # 403: an origin not allowed
+    httpx.get(url + "/_mock/info")  # the mock's own routes stay out
+    seen = [(e["method"], e["path"], e["status"], e["endpoint"], e["query"])
+            for e in httpx.get(url + "/_mock/requests").json()["requests"]]
+    assert seen == [("POST", "/v1/chat/completion", 404, None, ""), ("GET", "/api/chat", 405, None, ""),
+                    ("GET", "/api/tags/", 301, None, "a=1"), ("OPTIONS", "/api/chat", 204, None, ""),
+                    ("GET", "/api/tags", 403, None, "")]

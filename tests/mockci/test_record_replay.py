@@ -129,6 +129,16 @@ def test_record_then_replay_gives_the_recorded_bytes(make_mock, tmp_path: Path) 
         assert again.headers["content-type"] == before.headers["content-type"]
 
 
+def test_a_replaying_mock_answers_readiness_probes_its_cassette_lacks(make_mock, tmp_path: Path) -> None:
+    upstream = make_mock()
+    _record(upstream.base_url, tmp_path, [("GET", "/api/tags", None, {})])
+    replay = make_mock(cassette=str(tmp_path))
+    assert httpx.get(replay.base_url + "/api/version").status_code == 200  # the README's CI recipe polls it
+    assert httpx.get(replay.base_url + "/").text == "Ollama is running"
+    missing = httpx.get(replay.base_url + "/api/ps")  # anything else unrecorded is still a miss
+    assert missing.status_code == 404 and "no cassette entry for GET /api/ps" in missing.json()["error"]
+
+
 def test_replay_matching_ignores_key_order_and_volatile_fields(make_mock, tmp_path: Path) -> None:
     upstream = make_mock()
     [before] = _record(upstream.base_url, tmp_path, [("POST", "/api/chat", {**CHAT, "stream": False}, {})])
