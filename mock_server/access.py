@@ -56,18 +56,22 @@ class Guard:
         extra = [self.profile_header]
         if origin and origin not in ("http://" + host, "https://" + host):
             if not self._origin_ok(origin):
-                return await self._answer(scope, send, headers, 403, extra)
+                await self._answer(scope, send, headers, 403, extra)
+                return None
             allowed = b"*" if self.any_origin else origin.encode("latin-1")
             extra += [(b"access-control-allow-origin", allowed), (b"vary", b"Origin")]
             if scope["method"] == "OPTIONS":
                 extra += [(b"access-control-allow-methods", _ALLOW_METHODS), (b"access-control-allow-headers", _ALLOW_HEADERS),
                           (b"access-control-max-age", b"43200")]
-                return await self._answer(scope, send, headers, 204, extra)
+                await self._answer(scope, send, headers, 204, extra)
+                return None
         if self.guard_hosts:
             if not _host_ok(host):
-                return await self._answer(scope, send, headers, 403, extra)
+                await self._answer(scope, send, headers, 403, extra)
+                return None
             if scope["method"] == "OPTIONS":
-                return await self._answer(scope, send, headers, 204, extra)
+                await self._answer(scope, send, headers, 204, extra)
+                return None
         return extra
 
     async def _answer(self, scope: dict[str, Any], send: Any, headers: dict[str, str], status: int,
