@@ -174,8 +174,27 @@ def ollama_mock_isolated(
 ) -> OllamaMock:
     """A server of this test's own, configured by @pytest.mark.ollama_mock(...)."""
     marker = request.node.get_closest_marker("ollama_mock")
-    settings = dict(marker.kwargs) if marker else {}
-    return ollama_mock_factory(**settings)
+    return ollama_mock_factory(**_marker_settings(dict(marker.kwargs) if marker else {}, request.config.rootpath))
+
+
+def _marker_settings(settings: dict[str, Any], rootpath: Any) -> dict[str, Any]:
+    """The marker's settings: each a Settings field (else the test fails with one line naming the
+    valid ones); relative file paths taken from the rootdir, as the ini options are."""
+    import dataclasses
+
+    from ollama_conformance.mock_server.settings import Settings
+
+    valid = [f.name for f in dataclasses.fields(Settings)]
+    for name in settings:
+        if name not in valid:
+            pytest.fail(f"@pytest.mark.ollama_mock has setting {name!r}; valid settings: {', '.join(valid)}",
+                        pytrace=False)
+    for name in ("scenario", "models_file", "cassette", "profile"):
+        value = settings.get(name)
+        is_file = name != "profile" or str(value).endswith(".json")
+        if isinstance(value, (str, os.PathLike)) and is_file and not os.path.isabs(value):
+            settings[name] = str(rootpath / value)
+    return settings
 
 
 def _point_clients(mock: OllamaMock, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -190,6 +190,8 @@ async def _after_delay(outcome: Single, receive: Receive, virtual_time: bool) ->
             message = await asyncio.wait_for(receive(), timeout=left)
         except asyncio.TimeoutError:
             break
+        except asyncio.CancelledError:  # the server shuts down meanwhile: answer nothing, no traceback
+            return None
         if message.get("type") == "http.disconnect":
             return None
     return outcome
@@ -325,6 +327,8 @@ class _Pacer:
         watcher = asyncio.ensure_future(self._watch())
         try:
             return await self._run()
+        except asyncio.CancelledError:  # the server shuts down mid-stream: stop quietly, no traceback
+            return None
         finally:
             watcher.cancel()
 

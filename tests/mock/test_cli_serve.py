@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -50,6 +51,28 @@ def test_serve_prints_one_ready_line_answers_and_stops_cleanly(sig):
         code = _stop(process, sig)
     assert code == 0
     assert process.stdout.read() == ""  # exactly one line on stdout
+    assert "Traceback" not in process.stderr.read()
+
+
+@pytest.mark.parametrize("fault", ["stall;after=1;seconds=30", "latency;ms=30000"])
+def test_stopping_with_a_paced_answer_in_flight_prints_no_traceback(fault):
+    import threading
+
+    process, url = _start("--port", "0")
+    body = {"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}], "stream": "stall" in fault}
+
+    def waiting_client() -> None:
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.post(url + "/api/chat", json=body, headers={"X-Ollama-Mock-Fault": fault}, timeout=15)
+
+    client = threading.Thread(target=waiting_client, daemon=True)
+    client.start()
+    time.sleep(0.5)  # the answer is now waiting on its delay
+    try:
+        code = _stop(process, signal.SIGTERM)  # uvicorn cancels it after its graceful timeout
+    finally:
+        client.join(timeout=15)
+    assert code == 0
     assert "Traceback" not in process.stderr.read()
 
 

@@ -109,3 +109,32 @@ def test_reset_costs_well_under_a_millisecond(make_mock) -> None:
     per_reset = (time.perf_counter() - start) / 200
     assert per_reset < 0.001
     assert plugin_mock.journal.requests() == [] and plugin_mock.scenario.rules == []
+
+
+def test_marker_paths_are_taken_from_the_rootdir_and_unknown_settings_fail_in_one_line(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.mkdir("tests")
+    (pytester.path / "tests" / "s.yaml").write_text("rules:\n  - match: {message: hi}\n    respond: {content: hello}\n")
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(
+        test_marker="""
+import httpx, pytest
+
+@pytest.mark.ollama_mock(scenario="tests/s.yaml")
+def test_relative_scenario(ollama_mock_isolated):
+    body = {"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}], "stream": False}
+    answer = httpx.post(ollama_mock_isolated.base_url + "/api/chat", json=body).json()
+    assert answer["message"]["content"] == "hello"
+
+@pytest.mark.ollama_mock(strickt=True)
+def test_unknown_setting(ollama_mock_isolated):
+    pass
+"""
+    )
+    elsewhere = pytester.mkdir("elsewhere")
+    monkeypatch.chdir(elsewhere)  # pytest started from another directory: the rootdir still decides
+    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider", "--rootdir", str(pytester.path),
+                                          str(pytester.path / "test_marker.py"))
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*@pytest.mark.ollama_mock has setting 'strickt'; valid settings: host, port*"])
