@@ -27,6 +27,9 @@ from typing import Any
 
 VERSION = 1
 VOLATILE_REQUEST_FIELDS = ("keep_alive",)  # changes nothing in what the model says
+# Bodies that are not JSON (a blob's bytes, a multipart audio upload): kept only as a summary, and
+# matched on method and path alone (the blob's path names its digest already).
+UNPARSED_BODY_ENDPOINTS = frozenset({"POST /api/blobs/{digest}", "POST /v1/audio/transcriptions"})
 KEPT_HEADERS = ("retry-after", "cache-control")
 
 
@@ -39,7 +42,7 @@ class Exchange:
     method: str
     path: str
     query: str = ""
-    body: Any = None  # request body: parsed JSON, or text, or None
+    body: Any = None  # request body: parsed JSON, or text, or a summary of bytes that are not text, or None
     status: int = 200
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -50,7 +53,7 @@ class Exchange:
     endpoint: str | None = None
 
     def key(self) -> str:
-        return request_key(self.method, self.path, self.body)
+        return request_key(self.method, self.path, None if self.endpoint in UNPARSED_BODY_ENDPOINTS else self.body)
 
     def to_json(self) -> dict[str, Any]:
         response: dict[str, Any] = {

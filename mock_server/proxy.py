@@ -9,6 +9,7 @@ are validated against the contracts and violations are printed (one line each) a
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -194,12 +195,18 @@ def _is_stream(content_type: str | None) -> bool:
 
 
 def _parse(body: bytes) -> Any:
+    """The request body as the cassette keeps it: JSON parsed, text as text, other bytes as a
+    summary (never replacement characters that pass for the bytes sent)."""
     if not body:
         return None
     try:
         return json.loads(body)
     except ValueError:
-        return body.decode("utf-8", "replace")
+        pass
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"<{len(body)} bytes, sha256:{hashlib.sha256(body).hexdigest()}>"
 
 
 async def _send_json(send: Any, status: int, body: Any) -> None:

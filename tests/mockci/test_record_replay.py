@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -127,6 +128,20 @@ def test_record_then_replay_gives_the_recorded_bytes(make_mock, tmp_path: Path) 
         again = httpx.request(method, replay.base_url + path, json=body)
         assert (again.status_code, again.text) == (before.status_code, before.text)
         assert again.headers["content-type"] == before.headers["content-type"]
+
+
+def test_a_recorded_binary_blob_upload_replays(make_mock, tmp_path: Path) -> None:
+    blob = bytes(range(256)) * 4  # not text: it must not be stored as replacement characters
+    digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+    upstream = make_mock()
+    with serving(record.recording_proxy(upstream.base_url, str(tmp_path), out=io.StringIO())) as url:
+        recorded = [httpx.head(url + f"/api/blobs/{digest}"), httpx.post(url + f"/api/blobs/{digest}", content=blob)]
+    [saved] = [json.loads(p.read_text()) for p in sorted(tmp_path.iterdir()) if "post" in p.name]
+    assert saved["request"]["body"] == f"<1024 bytes, {digest}>"
+    replay = make_mock(cassette=str(tmp_path))
+    again = [httpx.head(replay.base_url + f"/api/blobs/{digest}"),
+             httpx.post(replay.base_url + f"/api/blobs/{digest}", content=blob)]
+    assert [r.status_code for r in again] == [r.status_code for r in recorded] == [404, 201]
 
 
 def test_a_replaying_mock_answers_readiness_probes_its_cassette_lacks(make_mock, tmp_path: Path) -> None:
