@@ -9,6 +9,8 @@ are validated against the contracts and violations are printed (one line each) a
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import hashlib
 import json
 import re
@@ -60,9 +62,9 @@ class ValidatingProxy:
             await _send_json(send, 200, {"exchanges": self.exchanges, "violations": self.violations})
             return
         body = await read_body(receive)
-        await self._forward(scope, body, send)
+        await self._forward(scope, body, send, receive)
 
-    async def _forward(self, scope: dict[str, Any], body: bytes, send: Any) -> None:
+    async def _forward(self, scope: dict[str, Any], body: bytes, send: Any, receive: Any) -> None:
         import httpx
 
         if self._client is None:
@@ -82,10 +84,14 @@ class ValidatingProxy:
             await _send_json(send, 502, {"error": message})
             return
         try:
-            await self._relay(response, send, ex)
+            relayed = await _unless_client_leaves(self._relay(response, send, ex), receive)
         finally:
-            await response.aclose()
-        self._finish(ex)
+            await response.aclose()  # also when the client left: the upstream stops generating
+        if relayed:
+            self._finish(ex)
+        else:  # what the client never got is not a recording of what it saw
+            print(f"ollama-mock proxy: the client left during {ex.method} {ex.path}: not recorded",
+                  file=self.out, flush=True)
 
     async def _relay(self, response: Any, send: Any, ex: Exchange) -> None:
         ex.status = response.status_code
@@ -192,6 +198,29 @@ def _route_table() -> list[tuple[re.Pattern[str], str]]:
 def _is_stream(content_type: str | None) -> bool:
     ct = (content_type or "").lower()
     return ct.startswith("application/x-ndjson") or ct.startswith("text/event-stream")
+
+
+async def _unless_client_leaves(relay: Any, receive: Any) -> bool:
+    """Run `relay` (a coroutine) to its end: True; False when the client disconnected first
+    (then the relay is cancelled)."""
+    relaying = asyncio.ensure_future(relay)
+    watching = asyncio.ensure_future(_disconnect(receive))
+    try:
+        await asyncio.wait({relaying, watching}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watching.cancel()
+    if relaying.done():
+        relaying.result()  # its errors are the request's
+        return True
+    relaying.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await relaying
+    return False
+
+
+async def _disconnect(receive: Any) -> None:
+    while (await receive()).get("type") != "http.disconnect":
+        pass
 
 
 def _parse(body: bytes) -> Any:

@@ -20,7 +20,8 @@ def serve(app: Any, host: str, port: int, banner: str, stdout: TextIO, stderr: T
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
 
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", access_log=False,
+                            timeout_graceful_shutdown=3)  # as `serve`: a stalled upstream must not hold a stop
     server = uvicorn.Server(config)
 
     async def main() -> None:

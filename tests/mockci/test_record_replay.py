@@ -144,6 +144,23 @@ def test_a_recorded_binary_blob_upload_replays(make_mock, tmp_path: Path) -> Non
     assert [r.status_code for r in again] == [r.status_code for r in recorded] == [404, 201]
 
 
+def test_a_client_that_leaves_stops_the_upstream_and_is_not_recorded(make_mock, tmp_path: Path) -> None:
+    upstream = make_mock()
+    out = io.StringIO()
+    with serving(record.recording_proxy(upstream.base_url, str(tmp_path), out=out)) as url:
+        with pytest.raises(httpx.ReadTimeout):  # the upstream stalls 30 s after one record; the client gives up
+            with httpx.stream("POST", url + "/api/chat", json=CHAT, timeout=0.5,
+                              headers={"X-Ollama-Mock-Fault": "stall;after=1;seconds=30"}) as response:
+                for _ in response.iter_raw():
+                    pass
+        deadline = time.monotonic() + 5
+        while upstream.state.in_flight and time.monotonic() < deadline:  # bounded wait for the upstream to see it
+            time.sleep(0.05)
+        assert upstream.state.in_flight == 0  # the upstream stopped, not 30 s later
+    assert list(tmp_path.iterdir()) == []
+    assert "the client left during POST /api/chat: not recorded" in out.getvalue()
+
+
 def test_a_replaying_mock_answers_readiness_probes_its_cassette_lacks(make_mock, tmp_path: Path) -> None:
     upstream = make_mock()
     _record(upstream.base_url, tmp_path, [("GET", "/api/tags", None, {})])
