@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import cached_property, lru_cache
 from typing import Any
 
-from . import unrouted
+from . import journal_hook
 from .state import State
 from .wire import plain
 
@@ -78,7 +78,7 @@ class Guard:
                       extra: list[tuple[bytes, bytes]]) -> None:
         """The guard's own empty answer (403, or 204 to a preflight), journalled."""
         await plain(send, status, None, b"", extra)
-        unrouted.record(self.state, scope, headers, status)
+        journal_hook.record(self.state, scope, headers, status)
 
     @property
     def profile_header(self) -> tuple[bytes, bytes]:

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from ollama_conformance import contracts
 
-from . import decode, unrouted
+from . import decode, journal_hook
 from .access import Guard, request_headers, stamped
 from .errors import OllamaError, envelope
 from .handlers import HANDLERS, resolve
@@ -136,7 +136,7 @@ class _Dispatch:
         if handler is None:
             await plain(send, 405, "text/plain", b"405 method not allowed", extra)
             if self.state is not None:
-                unrouted.record(self.state, scope, request_headers(scope) if headers is None else headers, 405)
+                journal_hook.record(self.state, scope, request_headers(scope) if headers is None else headers, 405)
         elif isinstance(handler, _Adapter):
             await handler.serve(scope, receive, send, extra, headers)
         else:
@@ -160,7 +160,7 @@ class _NotFound:
             status = await _redirect(send, method, target + (b"?" + query if query else b""))
         else:
             await plain(send, status := 404, "text/plain", b"404 page not found")
-        unrouted.record(self.state, scope, request_headers(scope), status)
+        journal_hook.record(self.state, scope, request_headers(scope), status)
 
     def _has(self, path: str, method: str) -> bool:
         return any(regex.match(path) and method in methods for regex, methods in self.table)
@@ -272,16 +272,10 @@ class _Adapter:
         return Single(envelope(self.envelope, exc.status, exc.message), exc.status, content_type, headers)
 
     def _journal(self, scope: dict[str, Any], info: RequestInfo, body: Any, outcome: Outcome) -> None:
-        journal = self.state.journal
-        if journal is None:
-            return
-        status = outcome.status if isinstance(outcome, Single) else 200
-        query = scope.get("query_string")
-        query = query.decode("latin-1") if query else ""
         if self.convention == "form" and isinstance(body, dict):  # uploaded files: their size, not bytes
             body = {k: f"<{len(v)} bytes>" if isinstance(v, bytes) else v for k, v in body.items()}
-        journal.record({"method": scope["method"], "path": scope["path"], "query": query, "endpoint": self.endpoint,
-                        "headers": info.headers, "body": body, "status": status})
+        status = outcome.status if isinstance(outcome, Single) else 200
+        journal_hook.record(self.state, scope, info.headers, status, self.endpoint, body)
 
     def _checker(self, request: Any) -> Callable[[Outcome, bytes], None]:
         endpoint, state = self.endpoint, self.state

@@ -65,6 +65,10 @@ class Profile:
     native_tool_call_index: str = "always"
     # /api/chat final and load records write done_reason before done (Go's struct order before 0.12.6)
     chat_done_reason_first: bool = False
+    # /api/show lists the tensors of GGUF models (>= 0.6.1, PR #9640; none in the Feb 2025 recording)
+    show_tensors: bool = True
+    # /api/tags entries carry capabilities and details.context_length / embedding_length (>= 0.30.0, #16215)
+    tags_capabilities_and_lengths: bool = True
     # streamed tool calls: "parsed" (>= 0.4.6) or "as_text" (call JSON streamed as content; gap 1)
     stream_tool_calls: str = "parsed"
     # think / thinking supported (>= 0.9.0)

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from .cassette import CassetteError, Exchange
 from .mock_routes import read_body
+from .wire import disconnected
 
 HOP_HEADERS = {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "accept-encoding"}
 DROP_BACK = {
@@ -204,7 +205,7 @@ async def _unless_client_leaves(relay: Any, receive: Any) -> bool:
     """Run `relay` (a coroutine) to its end: True; False when the client disconnected first
     (then the relay is cancelled)."""
     relaying = asyncio.ensure_future(relay)
-    watching = asyncio.ensure_future(_disconnect(receive))
+    watching = asyncio.ensure_future(disconnected(receive))
     try:
         await asyncio.wait({relaying, watching}, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -216,11 +217,6 @@ async def _unless_client_leaves(relay: Any, receive: Any) -> bool:
     with contextlib.suppress(asyncio.CancelledError):
         await relaying
     return False
-
-
-async def _disconnect(receive: Any) -> None:
-    while (await receive()).get("type") != "http.disconnect":
-        pass
 
 
 def _parse(body: bytes) -> Any:

@@ -183,18 +183,19 @@ async def _after_delay(outcome: Single, receive: Receive, virtual_time: bool) ->
     None when the client disconnected while it waited."""
     if virtual_time:
         return with_headers(outcome, {**outcome.headers, VIRTUAL_DELAY: str(round(outcome.delay * 1000))})  # type: ignore[return-value]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + outcome.delay
-    while (left := deadline - loop.time()) > 0:
-        try:
-            message = await asyncio.wait_for(receive(), timeout=left)
-        except asyncio.TimeoutError:
-            break
-        except asyncio.CancelledError:  # the server shuts down meanwhile: answer nothing, no traceback
-            return None
-        if message.get("type") == "http.disconnect":
-            return None
-    return outcome
+    try:
+        await asyncio.wait_for(disconnected(receive), timeout=outcome.delay)
+    except asyncio.TimeoutError:
+        return outcome
+    except asyncio.CancelledError:  # the server shuts down meanwhile: answer nothing, no traceback
+        return None
+    return None  # the client left
+
+
+async def disconnected(receive: Receive) -> None:
+    """Return once the client has disconnected (the request's body was read already)."""
+    while (await receive()).get("type") != "http.disconnect":
+        pass
 
 
 async def _send_single(outcome: Single, api: str, send: Send, head_only: bool, tail: list[tuple[bytes, bytes]],
@@ -333,11 +334,8 @@ class _Pacer:
             watcher.cancel()
 
     async def _watch(self) -> None:
-        while True:
-            message = await self.receive()
-            if message.get("type") == "http.disconnect":
-                self.gone.set()
-                return
+        await disconnected(self.receive)
+        self.gone.set()
 
     async def _run(self) -> bytes | None:
         await self.send(self.start)

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .. import errors
+from ..generation.tools import call_id
 from ..outcome import Chunk, Outcome, RequestInfo, Single, Stream, StreamItem
 from ..profiles import Profile
 from . import ids
@@ -228,7 +229,9 @@ def openai_tool_calls(
     for position, call in enumerate(native_calls):
         function = call.get("function") or {}
         given = call.get("id") or ""
-        out: dict[str, Any] = {"id": given or (ids.tool_call_id(request_id, position, function) if request_id else "")}
+        # before v0.12.10 the /v1 layer drew the id itself: here fixed by the request and the call
+        made = call_id(ids.digest(function, request_id), position) if request_id and not given else ""
+        out: dict[str, Any] = {"id": given or made}
         if with_index:
             out["index"] = int(function.get("index") or 0)
         out["type"] = "function"

@@ -30,16 +30,6 @@ def digest(body: Any, salt: str = "") -> bytes:
     return _sha256(salt + "\x00" + canonical(body))
 
 
-_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
-
-
-def tool_call_id(request_id: str, position: int, function: Any) -> str:
-    """The id Ollama's /v1 layer gave a tool call before v0.12.10, when native calls had none:
-    "call_" + 8 lowercase alphanumerics (random there; here fixed by the request and the call)."""
-    raw = _sha256(f"tool-call\x00{request_id}\x00{position}\x00{canonical(function)}")
-    return "call_" + "".join(_ALNUM[byte % len(_ALNUM)] for byte in raw[:8])
-
-
 def _sha256(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 

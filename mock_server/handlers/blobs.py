@@ -17,20 +17,20 @@ from ..state import State
 _DIGEST = re.compile(r"sha256[:-][0-9a-fA-F]{64}\Z")
 
 
-def _stored_key(digest: str) -> str | None:
+def stored_key(digest: str) -> str | None:
     """The Blobs key of the file `digest` names (hex case kept); None when it is not a sha256 digest."""
     return "sha256:" + digest[len("sha256:"):] if _DIGEST.match(digest) else None
 
 
 def run_head_blob(state: State, digest: str, info: RequestInfo) -> Single:
-    key = _stored_key(digest)
+    key = stored_key(digest)
     if key is None:
         return Single(None, status=400, content_type=None)  # HEAD: never a body
     return Single(None, status=200 if state.blobs.has(key) else 404, content_type=None)
 
 
 def run_post_blob(state: State, digest: str, data: bytes, info: RequestInfo) -> Single:
-    key = _stored_key(digest)
+    key = stored_key(digest)
     if key is None:
         raise OllamaError.of("invalid_digest")
     if state.blobs.has(key):

@@ -6,8 +6,6 @@ Messages and their check order follow reference §4.3; shapes follow §1.11-1.17
 from __future__ import annotations
 
 import json
-import re
-from functools import lru_cache
 from typing import Any
 
 from .. import names
@@ -20,8 +18,6 @@ _ARRAY_LIMIT = 5  # show replaces longer model_info arrays with [] unless verbos
 _DETAIL_KEYS = ("parent_model", "format", "family", "families", "parameter_size", "quantization_level")
 _LENGTH_KEYS = ("context_length", "embedding_length")
 # First releases with a field, so older profiles leave it out.
-_TAGS_LENGTHS_SINCE = "0.30.0"  # capabilities, details.context_length / embedding_length in /api/tags (§5, #16215)
-_SHOW_TENSORS_SINCE = "0.6.1"  # tensors in /api/show: PR #9640 (March 2025); none in the Feb 2025 recording
 
 
 def text_field(body: dict[str, Any], key: str) -> str:
@@ -52,19 +48,9 @@ def _lengths(entry: ModelEntry) -> dict[str, int]:
     return {key: value for key, value in found.items() if value > 0}
 
 
-def _since(state: State, release: str) -> bool:
-    """True when the profile's Ollama version is `release` or later (a field that came with a release)."""
-    return _release(state.profile.version) >= _release(release)
-
-
-@lru_cache(maxsize=64)
-def _release(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
-
-
 def run_tags(state: State, info: RequestInfo) -> Single:
     zone = state.clock.local_zone()
-    recent = _since(state, _TAGS_LENGTHS_SINCE)
+    recent = state.profile.tags_capabilities_and_lengths
     return Single({"models": [_listed(e, zone, recent) for e in state.models.list()]})
 
 
@@ -140,7 +126,7 @@ def _model_info(entry: ModelEntry, verbose: bool) -> dict[str, Any]:
 
 def _shows_tensors(state: State, entry: ModelEntry, verbose: bool) -> bool:
     """GGUF models list their tensors on every show; safetensors models only with verbose (§1.12)."""
-    if not _since(state, _SHOW_TENSORS_SINCE):
+    if not state.profile.show_tensors:
         return False
     return verbose or entry.details.get("format") != "safetensors"
 
@@ -185,22 +171,22 @@ def _commands(entry: ModelEntry, system: str, parameters: dict[str, Any]) -> lis
     """Model.String(): FROM, ADAPTER, TEMPLATE, SYSTEM, PARAMETER, LICENSE and MESSAGE, in that order."""
     layers = entry.layers()
     lines = [f"FROM {_blob_path(layers[0][1])}"]
-    lines += [f"ADAPTER {go_quote(_blob_path(digest))}" for kind, digest, _ in layers if kind == "adapter"]
+    lines += [f"ADAPTER {modelfile_quote(_blob_path(digest))}" for kind, digest, _ in layers if kind == "adapter"]
     if entry.template:
-        lines.append(f"TEMPLATE {go_quote(entry.template)}")
+        lines.append(f"TEMPLATE {modelfile_quote(entry.template)}")
     if system:
-        lines.append(f"SYSTEM {go_quote(system)}")
+        lines.append(f"SYSTEM {modelfile_quote(system)}")
     for key in sorted(parameters):
         values = parameters[key] if isinstance(parameters[key], list) else [parameters[key]]
-        lines.extend(f"PARAMETER {key} {go_quote(_go_plain(value))}" for value in values)
-    lines += [f"LICENSE {go_quote(text)}" for text in entry.licenses]
+        lines.extend(f"PARAMETER {key} {modelfile_quote(_go_plain(value))}" for value in values)
+    lines += [f"LICENSE {modelfile_quote(text)}" for text in entry.licenses]
     for message in entry.messages:  # a null or partial message is Go's zero value: empty strings
         message = message if isinstance(message, dict) else {}
-        lines.append(f"MESSAGE {message.get('role') or ''} {go_quote(str(message.get('content') or ''))}")
+        lines.append(f"MESSAGE {message.get('role') or ''} {modelfile_quote(str(message.get('content') or ''))}")
     return lines
 
 
-def go_quote(text: str) -> str:
+def modelfile_quote(text: str) -> str:
     """parser.quote: multi-line or space-edged text in quotes, in triple quotes when it holds a quote."""
     if "\n" in text or text.startswith(" ") or text.endswith(" "):
         return f'"""{text}"""' if '"' in text else f'"{text}"'

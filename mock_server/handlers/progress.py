@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import replace
 from typing import Any
 
-from .. import names
+from .. import go_template, names
 from ..errors import OllamaError
 from ..outcome import Chunk, RequestInfo, Single, Stream
 from ..state import ModelEntry, State, params_layer, text_layer, weights_digest
+from .blobs import stored_key
 from .models import model_field
 
 PLAIN_JSON = "application/json"
@@ -211,14 +211,12 @@ def _from_files(state: State, files: dict[str, str], body: dict[str, Any], safet
     )
 
 
-_DIGEST = re.compile(r"sha256[:-][0-9a-fA-F]{64}")  # manifest.BlobsPath
-
-
 def _blob(state: State, digest: str) -> bytes:
     """An uploaded blob as BlobsPath and os.Open find it; their errors are 500s of the worker."""
-    if not _DIGEST.fullmatch(digest):
+    key = stored_key(digest)
+    if key is None:
         raise _worker_failure("invalid digest format")
-    data = state.blobs.get(digest.replace("-", ":", 1))
+    data = state.blobs.get(key)
     if data is None:
         raise _worker_failure(f"open /root/.ollama/models/blobs/{digest.replace(':', '-')}: no such file or directory")
     return data
@@ -262,7 +260,10 @@ def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any],
         if isinstance(body.get(key), str) and body[key]:
             changes[key] = body[key]
     if "template" in changes:
-        check_template(changes["template"])
+        try:
+            go_template.check(changes["template"])
+        except go_template.TemplateError as error:  # setTemplate's errBadTemplate: a 400
+            raise OllamaError(400, f"template error: {error}", {"Content-Type": PLAIN_JSON}) from None
     if isinstance(body.get("parameters"), dict) and body["parameters"]:
         changes["parameters"] = {**base.parameters, **body["parameters"]}
     changes["added_licenses"] = [*base.added_licenses, *_licenses(body.get("license"))]
@@ -324,56 +325,6 @@ def _manifest(base: ModelEntry, entry: ModelEntry, changes: dict[str, Any],
 
 def _without(layers: list[tuple[str, str, int]], kind: str) -> list[tuple[str, str, int]]:
     return [layer for layer in layers if layer[0] != kind]
-
-
-# Words an action may name: text/template's keywords and builtins, and Ollama's template funcs.
-_TEMPLATE_WORDS = frozenset((
-    "if else end range with template define block break continue nil true false "
-    "and or not len index slice eq ne lt le gt ge print printf println html js urlquery call "
-    "json currentDate yesterdayDate toTypeScriptType").split())
-_OPENS_BLOCK = frozenset(("if", "range", "with", "define", "block"))
-# An action runs to the first "}}" outside a quoted literal; a comment {{/* ... */}} is dropped first.
-_ACTION = re.compile(r"""\{\{(?:-\s)?((?:"(?:\\.|[^"\\])*"|`[^`]*`|'(?:\\.|[^'\\])*'|[^"`'])*?)(?:\s-)?\}\}|\{\{""", re.S)
-_COMMENT = re.compile(r"\{\{(?:-\s)?/\*.*?\*/(?:\s-)?\}\}", re.S)
-_LITERAL = re.compile(r'"(?:\\.|[^"\\])*"|`[^`]*`|\'(?:\\.|[^\'\\])*\'|/\*.*?\*/', re.S)
-_WORD = re.compile(r"(?<![\w.$])[A-Za-z_]\w*")
-
-
-def check_template(text: str) -> None:
-    """The errors template.Parse reports first for the common mistakes (setTemplate: 400 "template error: ...").
-
-    Covers an unknown function, an unclosed action, a block without {{end}} and a stray {{end}};
-    anything else is accepted, as a template the mock cannot judge.
-    """
-    depth = 0
-    text = _COMMENT.sub(lambda m: "\n" * m.group().count("\n"), text)  # keeps the line numbers
-    for action in _ACTION.finditer(text):
-        line = text.count("\n", 0, action.start()) + 1
-        if action.group(1) is None:
-            _check_words(text[action.end():], line)
-            end_line = text.count("\n") + 1
-            _bad_template(end_line, "unclosed action" + (f" started at :{line}" if end_line != line else ""))
-        words = _check_words(action.group(1), line)
-        first = words[0] if words else ""
-        if first in ("end", "else") and depth == 0:
-            _bad_template(text.count("\n", 0, action.end()) + 1, f"unexpected {{{{{first}}}}}")
-        depth += (first in _OPENS_BLOCK) - (first == "end")
-    if depth:
-        _bad_template(text.count("\n") + 1, "unexpected EOF")
-
-
-def _check_words(inside: str, line: int) -> list[str]:
-    """The bare words of an action; an unknown one is a function Go cannot find."""
-    code = _LITERAL.sub(lambda m: "\n" * m.group().count("\n"), inside)
-    words = [(w.group(), line + code.count("\n", 0, w.start())) for w in _WORD.finditer(code)]
-    for word, at in words:
-        if word not in _TEMPLATE_WORDS:
-            _bad_template(at, f'function "{word}" not defined')
-    return [word for word, _ in words]
-
-
-def _bad_template(line: int, problem: str) -> None:
-    raise OllamaError(400, f"template error: template: :{line}: {problem}", {"Content-Type": PLAIN_JSON})
 
 
 def _quantize_lines(base: ModelEntry, entry: ModelEntry) -> list[dict[str, Any]]:

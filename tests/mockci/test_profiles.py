@@ -79,6 +79,8 @@ def test_older_profiles_change_flags_and_document_each_change(name: str) -> None
             "native_tool_call_index",
             "stream_tool_calls",
             "chat_done_reason_first",
+            "show_tensors",
+            "tags_capabilities_and_lengths",
             "thinking",
         )
         if getattr(p, f) != getattr(default, f)
