@@ -268,8 +268,9 @@ class _Adapter:
             # validation) carry the charset (reference §0.3)
             content_type = "application/json" if exc.from_handler else "application/json; charset=utf-8"
         if self.envelope == "none":
-            return Single(None, status=exc.status, content_type=None, headers=headers)
-        return Single(envelope(self.envelope, exc.status, exc.message), exc.status, content_type, headers)
+            return Single(None, status=exc.status, content_type=None, headers=headers, flushed=exc.flushed)
+        return Single(envelope(self.envelope, exc.status, exc.message), exc.status, content_type, headers,
+                      flushed=exc.flushed)
 
     def _journal(self, scope: dict[str, Any], info: RequestInfo, body: Any, outcome: Outcome) -> None:
         if self.convention == "form" and isinstance(body, dict):  # uploaded files: their size, not bytes

@@ -22,6 +22,8 @@ class OllamaError(Exception):
     # layer's writer re-encodes them as plain application/json, while the layer's own (middleware)
     # errors go out through gin's c.JSON, with the charset (reference §0.3).
     from_handler = False
+    # True for a streaming request's first item: Go flushed the headers before writing it (Single.flushed)
+    flushed = False
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)

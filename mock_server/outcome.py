@@ -51,6 +51,9 @@ class Single:
     # seconds before anything is sent, status and headers too (a latency or stall fault); a class
     # default, so the fast constructors below need not set it
     delay: float = 0.0
+    # Go had sent the headers before this body was written (an error that is a streaming
+    # request's first item): net/http frames it chunked, whatever its size
+    flushed: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 Speed matters: a stream whose items have no delay goes out as ONE ASGI body message, its records
 encoded by one C encoder call; only items with a delay are sent one by one, on time (or, with
 virtual time, at once with the delays reported in a header). A client that disconnects stops a paced stream at its next step.
+A single body is framed as net/http frames gin's one write: Content-Length up to 2048 bytes,
+chunked above that and for an error Go flushed (a streaming request's first item).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ VIRTUAL_DELAY = "X-Ollama-Mock-Virtual-Delay-Ms"  # virtual time: the delays rep
 _ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                           "\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"})
 log = logging.getLogger("ollama_conformance.mock_server")
+# net/http buffers a handler's first 2048 bytes (bufferBeforeChunkingSize): a body that fits and
+# was not flushed gets a Content-Length; a larger one (gin writes a body in one go) goes out chunked
+GO_WRITE_BUFFER = 2048
 
 
 def _not_json(value: Any) -> Any:
@@ -202,12 +207,20 @@ async def _send_single(outcome: Single, api: str, send: Send, head_only: bool, t
                        checker: Callable[[Outcome, bytes], None] | None) -> None:
     data = single_body(outcome, api)
     headers = _headers(outcome.headers, outcome.content_type) if outcome.headers else _content_type(outcome.content_type)
-    headers.append((b"content-length", str(len(data)).encode()))
+    if head_only or go_sends_length(len(data), outcome.flushed):
+        headers.append((b"content-length", str(len(data)).encode()))
+    # else no length: uvicorn frames the body chunked, as net/http does (HEAD keeps the length:
+    # Go sends neither header there, which h11 cannot; it would add chunked)
     headers += tail
     await send({"type": "http.response.start", "status": outcome.status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head_only else data})
     if checker is not None:
         checker(outcome, data)
+
+
+def go_sends_length(size: int, flushed: bool) -> bool:
+    """Whether net/http gives a body written in one go a Content-Length (else: chunked)."""
+    return size <= GO_WRITE_BUFFER and not flushed
 
 
 def _content_type(content_type: str | None) -> list[tuple[bytes, bytes]]:

@@ -45,7 +45,9 @@ class NativeError(errors.OllamaError):
 
     @classmethod
     def wrap(cls, error: errors.OllamaError) -> NativeError:
-        return cls(error.status, error.message, error.headers)
+        wrapped = cls(error.status, error.message, error.headers)
+        wrapped.flushed = error.flushed  # the layers' writers pass on what the native stream flushed
+        return wrapped
 
 
 def call_native(kind: str, state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
@@ -197,7 +199,7 @@ def openai_errors(run: Callable[..., Outcome]) -> Callable[..., Outcome]:
             body = {"error": {"message": error.message, "type": "api_error", "param": None, "code": None}}
             changed = {"v1_error_types"} if error.status in (400, 404) else set()
             headers = marked(dict(error.headers), changed)
-            return Single(body=body, status=error.status, content_type=JSON, headers=headers)
+            return Single(body=body, status=error.status, content_type=JSON, headers=headers, flushed=error.flushed)
 
     return wrapper
 

@@ -28,9 +28,11 @@ def streaming(body: dict[str, Any]) -> bool:
 
 def from_worker(error: OllamaError, body: dict[str, Any]) -> OllamaError:
     """`error` as Ollama's generation goroutine raises it (format, context, prompt errors): when
-    streaming, it is the stream's first item, a plain HTTP error without the charset (§0.3, §2.1)."""
+    streaming, it is the stream's first item, a plain HTTP error without the charset (§0.3, §2.1),
+    sent after Go flushed the headers (chunked)."""
     if streaming(body):
         error.headers["Content-Type"] = "application/json"
+        error.flushed = True
     return error
 
 

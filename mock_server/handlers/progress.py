@@ -92,6 +92,15 @@ def run_create(state: State, body: dict[str, Any], info: RequestInfo) -> Single 
     target = model_field(body)
     files = _str_map(body.get("files"))
     _check_before_stream(target, files, body)
+    try:
+        return _create(state, target, files, body)
+    except OllamaError as error:  # the worker's first item: when streaming, Go flushed the headers first
+        error.flushed = body.get("stream", True) is not False
+        raise
+
+
+def _create(state: State, target: str, files: dict[str, str], body: dict[str, Any]) -> Single | Stream:
+    """What Ollama's create worker does once the request passed the checks before the stream."""
     base, records = _base_model(state, body, files)
     if base is None:  # the source had to be pulled and could not be
         return finish(records, body)
