@@ -37,6 +37,7 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
     load_ns = pipeline.load(state, entry, body, options)
     if prompt == "":
         return render.load_record("generate", model, state.clock.now(), "load")
+    _check_template(pipeline.text_field(body, "template"))
     if body.get("_debug_render_only") is True:
         system = pipeline.text_field(body, "system") or entry.system
         rendered = template.render_generate(prompt, system, suffix, raw)
@@ -61,6 +62,18 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
     )
     reply = pipeline.ask(state, ctx)
     return render.render(reply, frame, request.stop_sequences(options), request.num_predict(options))
+
+
+def _check_template(text: str) -> None:
+    """A request `template` Go cannot parse: template.Parse's error as a 500, before rendering."""
+    if not text:
+        return
+    from .. import go_template
+
+    try:
+        go_template.check(text)
+    except go_template.TemplateError as error:
+        raise OllamaError(500, str(error)) from None
 
 
 def _frame(

@@ -246,3 +246,20 @@ def test_byte_identical_bodies_under_a_fixed_clock(make_mock: Any) -> None:
         ]
     assert first == second and first.count(b"\n") > 3 and b'"created_at":"2026-01-02T03:04:05.25Z"' in first
     assert chat[0] == chat[1]
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_a_request_template_go_cannot_parse_is_a_500_after_the_load(asgi_client: Any, stream: bool) -> None:
+    body = {"model": "llama3.2", "prompt": "hi", "template": "{{ .Prompt }", "stream": stream}
+    response = asgi_client.post(GEN, json=body)
+    # handler code before the stream starts: gin's c.JSON, with the charset, whatever `stream` says
+    assert (response.status_code, response.headers["content-type"]) == (500, "application/json; charset=utf-8")
+    assert response.json() == {"error": "template: :1: unclosed action"}
+    # an empty prompt only loads the model: the template is never parsed
+    loaded = asgi_client.post(GEN, json={**body, "prompt": ""}).json()
+    assert loaded["done_reason"] == "load"
+    # an unknown function, and a template that parses, on the debug path too
+    bad = asgi_client.post(GEN, json={**body, "template": "{{ shout .Prompt }}", "_debug_render_only": True})
+    assert (bad.status_code, bad.json()) == (500, {"error": 'template: :1: function "shout" not defined'})
+    good = asgi_client.post(GEN, json={**body, "template": "{{ .Prompt }}", "stream": False})
+    assert good.status_code == 200 and good.json()["done"] is True
