@@ -116,19 +116,20 @@ class _Walk:
                 self.value(item, node.item, struct, path, pin)
 
     def fields(self, value: dict[str, Any], node: GoType, path: tuple[str, ...], pin: str | None) -> dict[str, Any]:
-        """The struct's fields checked in the order sent; keys folded to the field names (in place)."""
+        """The struct's fields checked in the order sent (a value a later key overrides too, as Go
+        decodes every one); then keys folded to the field names (in place)."""
         fields = node.fields or {}
-        if not fields.keys() >= value.keys():
-            value = _fold_keys(value, node)
+        exact = fields.keys() >= value.keys()
         for key, item in value.items():
-            field = fields.get(key)
+            name = key if exact else _field_name(key, node)
+            field = fields.get(name)
             if field is None or item is None:
                 continue
             if not field.plain:
-                self.value(item, field, node.struct, (*path, key), pin)
+                self.value(item, field, node.struct, (*path, name), pin)
             elif field.types and type(item) not in field.types and self.saved is None:  # inline: the usual case
-                self.saved = _mismatch(item, field, pin or node.struct, (*path, key))
-        return value
+                self.saved = _mismatch(item, field, pin or node.struct, (*path, name))
+        return value if exact else _fold_keys(value, node)
 
 
 def struct_error(value: dict[str, Any], node: GoType) -> str | None:
@@ -149,15 +150,18 @@ def _mismatch(value: Any, node: GoType, struct: str, path: tuple[str, ...]) -> s
     return contracts.message("json_type", json_type=kind, go_struct=struct, field=".".join(path), go_type=node.go)
 
 
+def _field_name(key: str, node: GoType) -> str:
+    """The struct field a JSON key sets: its exact name, else the one it matches case-insensitively."""
+    return key if key in (node.fields or {}) else (node.folded or {}).get(key.lower(), key)
+
+
 def _fold_keys(value: dict[str, Any], node: GoType) -> dict[str, Any]:
-    # Go matches JSON keys to struct fields case-insensitively (an exact key wins); the dict is
-    # rewritten in place so that nested objects the handlers read see the field names too.
-    fields, folded = node.fields or {}, node.folded or {}
+    # Go sets the field each key names, in the order sent: of keys naming one field ("model",
+    # "Model"), the last one sent wins. The dict is rewritten in place so that nested objects the
+    # handlers read see the field names too.
     out: dict[str, Any] = {}
     for key, item in value.items():
-        target = key if key in fields else folded.get(key.lower(), key)
-        if target == key or target not in value:
-            out[target] = item
+        out[_field_name(key, node)] = item
     value.clear()
     value.update(out)
     return value
@@ -224,22 +228,27 @@ def _struct_check(node: GoType, memo: dict[int, _Check]) -> _Check:
             elif key in inner:
                 if item is not None and not inner[key](item):
                     return False
-            elif key.lower() in folded:  # another case of a field name: fold (in place) as _Walk does
-                return _fields_check(_fold_keys(value, node), plain, inner)
+            elif key.lower() in folded:  # another case of a field name: check by field, fold as _Walk does
+                return _folded_check(value, node, plain, inner)
         return True
 
     return check
 
 
-def _fields_check(value: dict[str, Any], plain: dict[str, frozenset[type]], inner: dict[str, _Check]) -> bool:
-    """A struct whose keys are folded already: what is not a field name now is ignored."""
+def _folded_check(value: dict[str, Any], node: GoType, plain: dict[str, frozenset[type]],
+                  inner: dict[str, _Check]) -> bool:
+    """A struct with keys in another case: every value checked against the field its key names
+    (one a later key overrides too, as Go decodes it); keys folded (in place) only when all are
+    well typed, so that _Walk finds Go's error in the body as sent."""
     for key, item in value.items():
-        accepted = plain.get(key)
+        name = _field_name(key, node)
+        accepted = plain.get(name)
         if accepted is not None:
             if type(item) not in accepted:
                 return False
-        elif key in inner and item is not None and not inner[key](item):
+        elif name in inner and item is not None and not inner[name](item):
             return False
+    _fold_keys(value, node)
     return True
 
 

@@ -60,9 +60,13 @@ CASES = [  # endpoint, api, body, expected body (ok) or error message (400)
      _TYPE.format("number", "ToolFunctionParameters.tools.function.parameters.required of type string")),
     ("POST /api/chat", "native", '{"Model":"m","MESSAGES":[{"Role":"USER","Content":"x"}],"Stream":false}',
      {"model": "m", "messages": [{"role": "user", "content": "x"}], "stream": False}),
-    ("POST /api/chat", "native", '{"model":"a","Model":"b","MODEL":"c"}', {"model": "a"}),
-    ("POST /api/chat", "native", '{"MODEL":1,"model":"x"}', {"model": "x"}),
-    ("POST /api/chat", "native", '{"Model":1,"MODEL":"x"}', {"model": "x"}),
+    # Go decodes every key into the field it names, in the order sent: the last one wins, and a
+    # mismatch in a value a later key overrides is still Go's error
+    ("POST /api/chat", "native", '{"model":"a","Model":"b","MODEL":"c"}', {"model": "c"}),
+    ("POST /api/chat", "native", '{"MODEL":"c","Model":"b","model":"a"}', {"model": "a"}),
+    ("POST /api/chat", "native", '{"MODEL":1,"model":"x"}', _TYPE.format("number", "ChatRequest.model of type string")),
+    ("POST /api/chat", "native", '{"Model":1,"MODEL":"x"}', _TYPE.format("number", "ChatRequest.model of type string")),
+    ("POST /api/chat", "native", '{"model":"x","Think":"extreme","think":true}', _THINK),
     ("POST /api/chat", "native", '{"model":null,"messages":[null,{"role":null}],"think":null,"keep_alive":null}',
      {"model": None, "messages": [None, {"role": None}], "think": None, "keep_alive": None}),
     ("POST /api/chat", "native", '{"top_logprobs":1.0}', _TYPE.format("number 1.0", "ChatRequest.top_logprobs of type int")),
