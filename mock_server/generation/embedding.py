@@ -31,9 +31,15 @@ def raw_vector(model_key: str, value: str, dims: int) -> list[float]:
     return acc
 
 
+# Go writes a float32 in exponent form only below 1e-6, Python's repr already below 1e-4: a
+# component is kept at least this large, so that none is written as 5.1e-05 where Ollama writes
+# 0.000051 (about 2 of 768 move, by under 1e-4: the norm stays 1 within 1e-8).
+_SMALLEST = 1e-4
+
+
 def normalised(vector: list[float]) -> list[float]:
     norm = math.sqrt(sum(x * x for x in vector)) or 1.0
-    return [float(f"{x / norm:.8g}") for x in vector]
+    return [float(f"{x / norm:.8g}") if abs(x) >= _SMALLEST * norm else math.copysign(_SMALLEST, x) for x in vector]
 
 
 def embed(model_key: str, value: str, dims: int, dimensions: int | None = None) -> list[float]:
@@ -48,7 +54,7 @@ def legacy(model_key: str, value: str, dims: int) -> list[float]:
     """/api/embeddings: float32 values widened to float64, not normalised."""
     vector = normalised(raw_vector(model_key, value, dims))
     scale = 4.0 + text.rng(text.digest(model_key, value), "scale").random() * 8.0
-    return [struct.unpack("f", struct.pack("f", x * scale))[0] for x in vector]
+    return [struct.unpack("f", struct.pack("f", x * scale))[0] for x in vector]  # each >= _SMALLEST * 4
 
 
 def token_count(value: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -115,3 +116,14 @@ def test_legacy_embeddings(asgi_client: Any) -> None:
 def test_legacy_errors(asgi_client: Any, body: dict[str, Any], status: int, message: str) -> None:
     r = asgi_client.post(LEGACY, json=body)
     assert (r.status_code, r.json()) == (status, {"error": message})
+
+
+def test_no_component_is_written_in_exponent_form(asgi_client: Any) -> None:
+    # Go's encoding/json writes a float in exponent form only below 1e-6; Python's repr below 1e-4
+    texts = [f"text number {i} about tides" for i in range(40)]
+    raw = asgi_client.post(EMBED, json={"model": NOMIC, "input": texts}).text
+    legacy = asgi_client.post("/api/embeddings", json={"model": NOMIC, "prompt": texts[0]}).text
+    assert "e-" not in raw and "e-" not in legacy
+    vectors = json.loads(raw)["embeddings"]
+    assert min(abs(x) for v in vectors for x in v) >= 1e-4  # floored, not dropped: ~2 per vector would be smaller
+    assert all(abs(math.fsum(x * x for x in v) - 1.0) < 1e-6 for v in vectors)
