@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import time
 
 import httpx
@@ -137,6 +138,29 @@ def test_drop_cuts_the_connection_after_n_records(mock_url: str) -> None:
             got.append(json.loads(line))
     assert len(got) == 2
     assert httpx.get(mock_url + "/api/version").status_code == 200  # the server keeps serving
+
+
+def test_a_drop_leaves_no_error_in_the_server_log(make_mock) -> None:
+    # uvicorn logs an ERROR for every response left incomplete; a drop does that on purpose
+    mock = make_mock()
+    extensions.for_state(mock.state).scenario.add(  # a paced stream: the cut goes out on its own step
+        match={"message": "paced"}, respond={"content": "one two three four", "delays": [0, 0.01]})
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    log = logging.getLogger("uvicorn.error")
+    log.addHandler(handler)
+    try:
+        for content in ("tell me a story", "paced please"):
+            body = {"model": "llama3.2", "messages": [{"role": "user", "content": content}]}
+            with pytest.raises(httpx.RemoteProtocolError), httpx.stream(
+                    "POST", mock.base_url + "/api/chat", json=body, headers=_fault("drop;after=2")) as r:
+                assert len(list(r.iter_lines())) == 2
+        log.error("ASGI callable returned without completing response.")  # outside a dropped request: kept
+        time.sleep(0.2)  # uvicorn logs after the app returned
+    finally:
+        log.removeHandler(handler)
+    assert [record.getMessage() for record in records] == ["ASGI callable returned without completing response."]
 
 
 def test_malformed_line_after_n_records(mock_url: str) -> None:
