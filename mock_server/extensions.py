@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from . import request_mark
-from .journal import Journal
+from .journal import Journal, entry_of
 from .outcome import Outcome, RequestInfo, Single, with_headers
 
 if TYPE_CHECKING:
@@ -52,7 +52,12 @@ _BY_STATE: weakref.WeakKeyDictionary[Any, Extensions] = weakref.WeakKeyDictionar
 
 
 class _Journal(Journal):
-    """The journal, plus what the hooks learnt about the request (rule, fault)."""
+    """The journal, plus what the hooks learnt about the request (rule, fault); with
+    `warn_ignored`, a log line for each field of a request that Ollama would silently ignore."""
+
+    def __init__(self, warn_ignored: bool = False) -> None:
+        super().__init__()
+        self.warn_ignored = warn_ignored
 
     def record(self, entry: dict[str, Any]) -> None:
         mark = request_mark.current()
@@ -62,6 +67,10 @@ class _Journal(Journal):
             if mark.fault is not None:
                 entry["fault"] = f"{mark.fault.describe()} ({mark.fault_source})"
         super().record(entry)
+        if self.warn_ignored:  # on stderr like the other warnings (the mock's logger carries errors only)
+            for message in entry_of(entry).ignored:
+                print(f"ollama-mock: warning: {entry.get('method', '')} {entry.get('path', '')}: {message}",
+                      file=sys.stderr, flush=True)
 
 
 class Extensions:
@@ -69,7 +78,7 @@ class Extensions:
 
     def __init__(self, state: Any, settings: Any) -> None:
         self.state, self.settings = state, settings
-        self.journal = _Journal()
+        self.journal = _Journal(bool(getattr(settings, "warn_ignored", False)))
         self.file_rules = 0  # rules loaded from --scenario stay across resets
         self.schedule: Schedule | None = None
         self.replayer: Any = None

@@ -8,6 +8,7 @@ when a test asks for them.
     journal.requests(path="/api/chat")[1].messages[-1]["tool_call_id"] == "call_1"
     journal.assert_called(path="/api/chat", times=2)
     journal.assert_called(path="/api/chat", body={"messages": [{"role": "tool"}]})
+    journal.assert_nothing_ignored()   # no field the client sent is one Ollama ignores
 """
 
 from __future__ import annotations
@@ -51,6 +52,17 @@ class Entry:
         """Tool-result messages (role "tool") of the request, in order."""
         return [m for m in self.messages if isinstance(m, dict) and m.get("role") == "tool"]
 
+    @property
+    def ignored(self) -> list[str]:
+        """What Ollama would silently ignore in this request: fields no Ollama struct has
+        (`max_tokens` on /api/chat), options it dropped, /v1 fields it accepts and never uses.
+        Go decoding raises no error for any of them, so a client's mistake goes unnoticed."""
+        if self.endpoint is None or not isinstance(self.body, dict):
+            return []
+        from ollama_conformance import contracts
+
+        return [warning.message for warning in contracts.ignored_fields(self.endpoint, self.body)]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "index": self.index,
@@ -63,6 +75,7 @@ class Entry:
             "status": self.status,
             "rule": self.rule,
             "fault": self.fault,
+            "ignored": self.ignored,
         }
 
 
@@ -97,7 +110,7 @@ class Journal:
 
     def entries(self) -> list[Entry]:
         raw = list(self._raw)  # one C-level copy under the GIL: safe against concurrent appends
-        return [_entry(r) for r in raw]
+        return [entry_of(r) for r in raw]
 
     def requests(
         self,
@@ -165,6 +178,12 @@ class Journal:
                 f"expected no request to {path}, found {len(found)}; " + self._summary(found)
             )
 
+    def assert_nothing_ignored(self, path: str | None = None) -> None:
+        """Assert that Ollama would have acted on every field the client sent (see Entry.ignored)."""
+        found = [f"  #{e.index} {e.method} {e.path}: {'; '.join(e.ignored)}" for e in self.requests(path) if e.ignored]
+        if found:
+            raise AssertionError("Ollama would silently ignore part of these requests:\n" + "\n".join(found))
+
     def _summary(self, entries: list[Entry] | None = None, body: Any = None) -> str:
         entries = self.entries() if entries is None else entries
         if not entries:
@@ -218,7 +237,8 @@ def _wanted(e: Entry, body: Any, headers: dict[str, str] | None) -> bool:
     return True
 
 
-def _entry(raw: dict[str, Any]) -> Entry:
+def entry_of(raw: dict[str, Any]) -> Entry:
+    """The Entry of a journalled dict (what `record` stored)."""
     headers = {str(k).lower(): str(v) for k, v in dict(raw.get("headers") or {}).items()}
     return Entry(
         index=int(raw.get("index", 0)),

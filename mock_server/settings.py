@@ -31,6 +31,7 @@ class Settings:
     strict: bool = False
     virtual_time: bool = False  # report delays without sleeping
     validate_emitted: bool = False  # self-check every emitted body against the contracts
+    warn_ignored: bool = False  # log request fields Ollama would silently ignore
     origins: tuple[str, ...] = ()  # OLLAMA_ORIGINS, extra allowed CORS origins
     keep_alive_default: float = 300.0  # OLLAMA_KEEP_ALIVE in seconds
     max_body_bytes: int = DEFAULT_MAX_BODY

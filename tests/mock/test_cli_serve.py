@@ -54,6 +54,16 @@ def test_serve_prints_one_ready_line_answers_and_stops_cleanly(sig):
     assert "Traceback" not in process.stderr.read()
 
 
+def test_warn_ignored_names_the_field_on_stderr():
+    process, url = _start("--port", "0", "--warn-ignored")
+    try:
+        body = {"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}], "stream": False, "max_tokens": 3}
+        assert httpx.post(url + "/api/chat", json=body).status_code == 200
+    finally:
+        assert _stop(process, signal.SIGTERM) == 0
+    assert "ollama-mock: warning: POST /api/chat: max_tokens is not an Ollama field: ignored" in process.stderr.read()
+
+
 @pytest.mark.parametrize("fault", ["stall;after=1;seconds=30", "latency;ms=30000"])
 def test_stopping_with_a_paced_answer_in_flight_prints_no_traceback(fault):
     import threading

@@ -139,3 +139,34 @@ def test_requests_the_router_or_the_guard_answer_are_journalled_too(make_mock) -
     assert seen == [("POST", "/v1/chat/completion", 404, None, ""), ("GET", "/api/chat", 405, None, ""),
                     ("GET", "/api/tags/", 301, None, "a=1"), ("OPTIONS", "/api/chat", 204, None, ""),
                     ("GET", "/api/tags", 403, None, "")]
+
+
+def test_entries_name_what_ollama_would_silently_ignore(make_mock) -> None:
+    mock = make_mock()
+    messages = [{"role": "user", "content": "hi"}]
+    # OpenAI habits on the native API: Go decoding drops them without a word
+    httpx.post(mock.base_url + "/api/chat", json={"model": "llama3.2", "messages": messages, "stream": False,
+                                                  "max_tokens": 5, "options": {"mirostat": 1, "num_predict": 5}})
+    httpx.post(mock.base_url + "/v1/chat/completions", json={"model": "llama3.2", "messages": messages, "n": 2})
+    httpx.post(mock.base_url + "/api/chat", json={"model": "llama3.2", "messages": messages, "stream": False,
+                                                  "options": {"num_predict": 5}, "Stream": False})  # case: a field
+    native, v1, clean = httpx.get(mock.base_url + "/_mock/requests").json()["requests"]
+    assert native["ignored"] == ["options.mirostat is ignored by Ollama >= 0.7.0", "max_tokens is not an Ollama field: ignored"]
+    assert v1["ignored"] == ["n is ignored by Ollama (there is always one choice)"]
+    assert clean["ignored"] == []
+    journal = extensions.for_state(mock.state).journal
+    journal.assert_nothing_ignored("/v1/models")  # no such request: nothing to report
+    with pytest.raises(AssertionError) as info:
+        journal.assert_nothing_ignored()
+    report = str(info.value)
+    assert "#0 POST /api/chat: options.mirostat is ignored" in report and "#1 POST /v1/chat/completions: n is" in report
+    assert "#2" not in report
+
+
+def test_warn_ignored_prints_one_line_per_ignored_field(make_mock, capsys) -> None:
+    mock = make_mock(warn_ignored=True)
+    httpx.post(mock.base_url + "/api/generate", json={"model": "llama3.2", "prompt": "hi", "stream": False,
+                                                      "temperature": 0.1})
+    httpx.post(mock.base_url + "/api/generate", json={"model": "llama3.2", "prompt": "hi", "stream": False})
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["ollama-mock: warning: POST /api/generate: temperature is not an Ollama field: ignored"]
