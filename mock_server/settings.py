@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -45,7 +47,8 @@ class Settings:
 def from_env(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
     """Settings from OLLAMA_HOST / OLLAMA_ORIGINS / OLLAMA_KEEP_ALIVE, then `overrides`."""
     env = dict(os.environ) if env is None else env
-    host, port = parse_ollama_host(env.get("OLLAMA_HOST", ""))
+    warn = None if overrides.get("port") is not None else _warn  # --port makes OLLAMA_HOST's moot
+    host, port = parse_ollama_host(env.get("OLLAMA_HOST", ""), warn)
     origins = tuple(o.strip() for o in env.get("OLLAMA_ORIGINS", "").split(",") if o.strip())
     values: dict[str, Any] = {"host": host, "port": port, "origins": origins}
     if env.get("OLLAMA_KEEP_ALIVE"):
@@ -54,11 +57,12 @@ def from_env(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-def parse_ollama_host(raw: str) -> tuple[str, int]:
+def parse_ollama_host(raw: str, warn: Callable[[str], None] | None = None) -> tuple[str, int]:
     """OLLAMA_HOST as Ollama's envconfig.Host reads it.
 
     host, host:port, scheme://host:port, ":port" (all interfaces), [v6]:port; http:// defaults
-    to port 80 and https:// to 443; a bad port falls back to the default, as in Ollama.
+    to port 80 and https:// to 443; a bad port falls back to the default, as in Ollama, which
+    logs "invalid port, using default" (`warn` gets that line).
     """
     text = raw.strip().strip("\"'")
     scheme, sep, rest = text.partition("://")
@@ -72,8 +76,14 @@ def parse_ollama_host(raw: str) -> tuple[str, int]:
     if port_text is None:
         return host or DEFAULT_HOST, default_port
     if not port_text.isdigit() or int(port_text) > 65535:
+        if warn is not None:
+            warn(f"OLLAMA_HOST has an invalid port {port_text!r}: using the default port {default_port}")
         return host or "0.0.0.0", default_port
     return host or "0.0.0.0", int(port_text)
+
+
+def _warn(message: str) -> None:
+    print(f"ollama-mock: warning: {message}", file=sys.stderr, flush=True)
 
 
 def _split_host_port(text: str) -> tuple[str, str | None]:

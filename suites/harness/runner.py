@@ -107,7 +107,8 @@ def run(config: TargetConfig, args: argparse.Namespace) -> tuple[int, dict[str, 
         print(f"{PROG}: {len(plugin.errors)} test(s) without @check: {plugin.errors[0]}", file=sys.stderr)
     if rc in (2, 3, 4) or (rc == 5 and not plugin.results):
         why = {2: "interrupted", 3: "internal error", 4: "bad -k/-m expression", 5: "no check selected"}[int(rc)]
-        print(f"{PROG}: pytest: {why} (-k {args.keyword!r}, -m {args.markexpr!r})", file=sys.stderr)
+        selection = " ".join(f"{flag} {value!r}" for flag, value in (("-k", args.keyword), ("-m", args.markexpr)) if value)
+        print(f"{PROG}: pytest: {why}" + (f" ({selection})" if selection else ""), file=sys.stderr)
         return 2, None
     report = build_report(target.info(), plugin.results, duration)
     failed = report["summary"]["failed"] > 0 or bool(plugin.errors)
@@ -143,9 +144,22 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     s = report["summary"]
     where = f"; reports in {args.report_dir}" if args.report_dir else ""
+    print_failures(report)
     print(f"{s['total']} checks: {s['passed']} passed, {s['failed']} failed, {s['gaps']} gaps, {s['info']} info, "
           f"{s['skipped']} skipped in {s['duration_s']:.1f}s against {report['target']['base_url']}{where}")
     return code
+
+
+def print_failures(report: dict[str, Any], limit: int = 20) -> None:
+    """One stderr line per failed check (id, endpoint, the first line of its message): a red CI
+    job says what to fix even when no report folder was kept."""
+    failed = [r for r in report["results"] if r["outcome"] == "failed"]
+    for result in failed[:limit]:
+        message = (result["message"] or "").strip().splitlines()
+        print(f"FAILED {result['id']} ({result['endpoint']}): {message[0][:200] if message else 'no message'}",
+              file=sys.stderr)
+    if len(failed) > limit:
+        print(f"... and {len(failed) - limit} more failed checks (--report-dir keeps them all)", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -159,3 +159,15 @@ def test_the_start_path_imports_no_heavy_packages():
             "print(sorted(m for m in ('jsonschema', 'yaml', 'httpx', 'referencing', 'hypothesis', 'pytest') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_a_bad_ollama_host_port_falls_back_with_a_warning(capsys):
+    # Ollama logs "invalid port, using default" and listens on the default: the mock says so too
+    assert from_env({"OLLAMA_HOST": "127.0.0.1:xx"}).port == 11434
+    assert from_env({"OLLAMA_HOST": "http://127.0.0.1:99999"}).port == 80
+    assert capsys.readouterr().err.splitlines() == [
+        "ollama-mock: warning: OLLAMA_HOST has an invalid port 'xx': using the default port 11434",
+        "ollama-mock: warning: OLLAMA_HOST has an invalid port '99999': using the default port 80"]
+    assert from_env({"OLLAMA_HOST": "127.0.0.1:xx"}, port=0).port == 0  # --port given: nothing to say
+    assert from_env({"OLLAMA_HOST": "127.0.0.1:8080"}).port == 8080
+    assert capsys.readouterr().err == ""

@@ -41,13 +41,17 @@ def test_readme_main_job_command_writes_reports(tmp_path: Path) -> None:
     assert f"{len(failed)} failed" in proc.stdout
 
 
-def test_failures_exit_1_with_evidence(tmp_path: Path) -> None:
-    """An old profile breaks today's contract: exit 1 and the failed checks carry evidence."""
+def test_failures_exit_1_with_evidence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An old profile breaks today's contract: exit 1, the failed checks named on stderr (even
+    with --quiet: a CI log without the report folder still says what failed), with evidence."""
     code = main(["--profile", "ollama-0.4.5", "--report-dir", str(tmp_path), "--quiet", "--gaps-only"])
     assert code == 1
     report = json.loads((tmp_path / "report.json").read_text())
     failed = [r for r in report["results"] if r["outcome"] == "failed"]
     assert failed
+    named = [line for line in capsys.readouterr().err.splitlines() if line.startswith("FAILED ")]
+    assert named == [f"FAILED {r['id']} ({r['endpoint']}): {r['message'].strip().splitlines()[0][:200]}"
+                     for r in failed[:20]]
     ev = failed[0]["evidence"]
     assert ev["request"]["url"].startswith("http://127.0.0.1:") and ev["json_path"].startswith(("$", "headers"))
 
@@ -57,7 +61,8 @@ def test_selection_with_k_and_bad_expression(capsys: pytest.CaptureFixture[str],
     report = json.loads((tmp_path / "report.json").read_text())
     assert {r["id"].split("[")[0] for r in report["results"]} == {"contract.head"}
     assert main(["-k", "no_check_has_this_name", "--quiet"]) == 2
-    assert "no check selected" in capsys.readouterr().err
+    assert capsys.readouterr().err.splitlines()[-1] == \
+        "ollama-conformance run: pytest: no check selected (-k 'no_check_has_this_name')"
 
 
 def _models(base_url: str) -> list[tuple[str, str]]:
