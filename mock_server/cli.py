@@ -140,7 +140,7 @@ def _build(args: argparse.Namespace, err: TextIO) -> tuple[Any, Any, Any] | int:
 
         app = create_app(settings)
     except Exception as exc:  # bad settings, catalogue, profile or scenario: one line, no traceback
-        print(f"ollama-mock: {_one_line(exc)}", file=err)
+        print(f"ollama-mock: {one_line(exc)}", file=err)
         return EXIT_USAGE
     try:
         sock = _bind(settings.host, settings.port)
@@ -150,7 +150,8 @@ def _build(args: argparse.Namespace, err: TextIO) -> tuple[Any, Any, Any] | int:
     return app, settings, sock
 
 
-def _one_line(exc: Exception) -> str:
+def one_line(exc: Exception) -> str:
+    """An exception as the one line the mock's tools print for it."""
     text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
     return (text.splitlines() or [type(exc).__name__])[0]
 

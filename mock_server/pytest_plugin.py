@@ -110,7 +110,16 @@ def _started(**settings: Any) -> Iterator[OllamaMock]:
     from ollama_conformance.mock_server import extensions, testing
     from ollama_conformance.mock_server.settings import Settings
 
-    with testing.running(Settings(**settings)) as running:
+    with contextlib.ExitStack() as stack:
+        problem = None
+        try:
+            running = stack.enter_context(testing.running(Settings(**settings)))
+        except Exception as exc:  # a bad profile, scenario or models file: one line, as the CLI says it
+            from ollama_conformance.mock_server.cli import one_line
+
+            problem = f"ollama-mock: {one_line(exc)}"
+        if problem is not None:  # failed outside the except block: no chained traceback shown
+            pytest.fail(problem, pytrace=False)
         ext = extensions.for_state(running.state)
         if ext is None:  # pragma: no cover - create_app always installs the extensions
             raise MockServerError("the mock's CI extensions are not installed")

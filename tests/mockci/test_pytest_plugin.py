@@ -138,3 +138,24 @@ def test_unknown_setting(ollama_mock_isolated):
                                           str(pytester.path / "test_marker.py"))
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*@pytest.mark.ollama_mock has setting 'strickt'; valid settings: host, port*"])
+
+
+def test_a_bad_profile_or_scenario_fails_the_tests_in_one_line(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nollama_mock_scenario = nosuch.yaml\n")
+    pytester.makepyfile(
+        test_bad="""
+import pytest
+
+def test_session_server(ollama_mock):
+    pass
+
+@pytest.mark.ollama_mock(profile="ollama-9.9")
+def test_isolated_server(ollama_mock_isolated):
+    pass
+"""
+    )
+    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(["*ollama-mock: *nosuch.yaml*", "*ollama-mock: unknown profile 'ollama-9.9' (valid profiles: *"])
+    out = result.stdout.str()
+    assert "Traceback" not in out and "testing.py" not in out and "During handling" not in out
