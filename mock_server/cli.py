@@ -76,7 +76,10 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     add("--port", type=_port, help="port to bind; 0 picks a free one (default: OLLAMA_HOST's, else 11434)")
     add("--clock", metavar="RFC3339", help="freeze the clock at this instant (deterministic timestamps)")
     add("--models", metavar="FILE", help="JSON catalogue replacing the built-in models")
-    add("--profile", default="ollama-0.32", help="Ollama version profile (default: ollama-0.32)")
+    from .profiles import names
+
+    add("--profile", default="ollama-0.32",
+        help=f"Ollama version profile: {', '.join(names())}, or a profile .json file (default: ollama-0.32)")
     add("--scenario", metavar="FILE", help="YAML/JSON scenario rules")
     add("--seed", type=int, help="seed for reproducible faults and text")
     add("--fault-rate", type=_rate, default=0.0, help="share of requests that get a random fault (0..1)")
@@ -124,7 +127,7 @@ def serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _build(args: argparse.Namespace, err: TextIO) -> tuple[Any, Any, Any] | int:
     """(app, settings, listening socket), or the exit status after a one-line error."""
-    from .settings import from_env
+    from .settings import SettingsError, from_env
 
     try:
         settings = from_env(
@@ -135,6 +138,8 @@ def _build(args: argparse.Namespace, err: TextIO) -> tuple[Any, Any, Any] | int:
             warn_ignored=args.warn_ignored or None,
         )
         if args.keep_timing:
+            if not args.cassette:
+                raise SettingsError("--keep-timing keeps a cassette's chunk timing: it needs --cassette DIR")
             settings = dataclasses.replace(settings, extra={**settings.extra, "keep_timing": True})
         from .app import create_app
 

@@ -102,7 +102,9 @@ def names() -> list[str]:
 @cache
 def load(name: str = DEFAULT) -> Profile:
     """The built-in profile `name` (profiles/<name>.json), or a profile file of your own (*.json)."""
-    if name.endswith(".json") and Path(name).is_file():
+    if name.endswith(".json"):
+        if not Path(name).is_file():
+            raise ProfileError(f"profile file {name!r} does not exist (built-in profiles: {', '.join(names())})")
         return load_file(name)
     path = _DIR / f"{name}.json"
     if not name or "/" in name or not path.is_file():

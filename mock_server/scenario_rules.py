@@ -252,9 +252,12 @@ def _error(data: Any, where: tuple[Any, ...], loc: Loc) -> tuple[int, str, int |
             message = contracts.message(str(data["key"]), **dict(data.get("values", {})))
             status = int(data.get("status", contracts.message_status(str(data["key"]))))
         except KeyError as exc:
-            raise ScenarioError(
-                f"{loc((*where, 'key'))}: unknown error key or missing value {exc} (see contracts/errors.json)"
-            ) from None
+            keys = sorted(contracts.errors_catalog()["messages"])
+            if str(data["key"]) not in keys:
+                raise ScenarioError(f"{loc((*where, 'key'))}: unknown error key {str(data['key'])!r} "
+                                    f"(valid keys: {', '.join(keys)})") from None
+            raise ScenarioError(f"{loc((*where, 'values'))}: error key {str(data['key'])!r} needs a value "
+                                f"for {exc} in 'values'") from None
     else:
         status, message = data.get("status", 500), data.get("message")
         if not isinstance(message, str):

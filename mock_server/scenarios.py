@@ -205,9 +205,8 @@ def _top(data: Any, loc: Any) -> tuple[list[Any], bool, tuple[Any, ...]]:
     if isinstance(data, list):
         return data, False, ()
     if not isinstance(data, dict):
-        raise ScenarioError(
-            f"{loc(())}: a scenario is a list of rules or a mapping with 'rules' (got {type(data).__name__})"
-        )
+        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise ScenarioError(f"{loc(())}: a scenario is a list of rules or a mapping with 'rules' (got {got})")
     check_keys(data, (), loc, TOP_KEYS)
     rules = data.get("rules", [])
     if not isinstance(rules, list):

@@ -134,7 +134,10 @@ def load_catalog(path: str | None) -> tuple[list[ModelEntry], list[ModelEntry]]:
         else:
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
-        items = json.loads(text)["models"]
+        document = json.loads(text)
+        if not isinstance(document, dict):
+            raise TypeError(f"the top level is {_json_kind(document)}, not an object")
+        items = document["models"]
         pairs = [(bool(item.get("installed", True)), entry_from_json(item)) for item in items]
     except OSError as exc:
         raise CatalogError(f"--models file {path!r}: {exc.strerror or exc}") from None
@@ -146,6 +149,10 @@ def load_catalog(path: str | None) -> tuple[list[ModelEntry], list[ModelEntry]]:
             f"\"details\", \"modified_at\", ...}}]}}"
         ) from None
     return [e for ok, e in pairs if ok], [e for ok, e in pairs if not ok]
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
 
 
 def _catalog_problem(exc: Exception) -> str:

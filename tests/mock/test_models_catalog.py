@@ -149,6 +149,7 @@ def test_models_file_replaces_the_catalogue(tmp_path):
     ('{"models": [{"name": "x"}]}', "missing key 'size'"),
     ('{"models": [{"name": "bad name", "size": 1}]}', "not a valid Ollama model name"),
     ('{"other": 1}', "missing key 'models'"),
+    ("[]", "the top level is an array, not an object"),
 ])
 def test_bad_models_file_is_one_line_naming_file_and_problem(tmp_path, content, problem):
     path = tmp_path / "bad.json"

@@ -51,6 +51,27 @@ def test_unknown_profile_is_one_line() -> None:
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "valid profiles:" in done.stderr
 
 
+def test_more_bad_files_and_flags_are_one_line_naming_the_value(tmp_path: Path) -> None:
+    empty, bad_key, no_value = (tmp_path / name for name in ("empty.yaml", "key.yaml", "value.yaml"))
+    empty.write_text("")
+    bad_key.write_text("- match: {message: x}\n  respond: {error: {key: nosuch}}\n")
+    no_value.write_text("- match: {message: x}\n  respond: {error: {key: model_not_found}}\n")
+    cases = [
+        (["--scenario", str(empty)], f"ollama-mock: {empty}:0: a scenario is a list of rules or a mapping with "
+                                     "'rules' (got an empty file)"),
+        (["--scenario", str(bad_key)], f"ollama-mock: {bad_key}:2: unknown error key 'nosuch' (valid keys: "),
+        (["--scenario", str(no_value)], f"ollama-mock: {no_value}:2: error key 'model_not_found' needs a value "
+                                        "for 'model' in 'values'"),
+        (["--profile", "nosuch.json"], "ollama-mock: profile file 'nosuch.json' does not exist (built-in profiles: "),
+        (["--keep-timing"], "ollama-mock: --keep-timing keeps a cassette's chunk timing: it needs --cassette DIR"),
+    ]
+    for args, start in cases:
+        done = subprocess.run([*PY, "serve", "--port", "0", *args], capture_output=True, text=True, timeout=30)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1 and done.stderr.startswith(start), done.stderr
+    assert "model_not_found" in subprocess.run([*PY, "serve", "--port", "0", "--scenario", str(bad_key)],
+                                               capture_output=True, text=True, timeout=30).stderr
+
+
 def test_serve_with_scenario_warns_about_overlaps_and_answers(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(
