@@ -148,7 +148,7 @@ def _build(args: argparse.Namespace, err: TextIO) -> tuple[Any, Any, Any] | int:
         print(f"ollama-mock: {one_line(exc)}", file=err)
         return EXIT_USAGE
     try:
-        sock = _bind(settings.host, settings.port)
+        sock = bind(settings.host, settings.port)
     except OSError as exc:
         print(f"ollama-mock: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=err)
         return EXIT_STARTUP
@@ -161,7 +161,8 @@ def one_line(exc: Exception) -> str:
     return (text.splitlines() or [type(exc).__name__])[0]
 
 
-def _bind(host: str, port: int) -> Any:
+def bind(host: str, port: int) -> Any:
+    """A listening TCP socket on host:port (OSError when the address cannot be had)."""
     import socket
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

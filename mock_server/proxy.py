@@ -282,16 +282,17 @@ def serve_proxy(
     from .serve_plain import serve
 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    prog = f"ollama-mock {args.command}"
     problem = check_upstream(args.upstream)
     if problem:
-        print(problem, file=stderr)
+        print(f"{prog}: {problem}", file=stderr)
         return 2
     try:
         app = build(stderr)
     except CassetteError as exc:
-        print(exc, file=stderr)
+        print(f"{prog}: {exc}", file=stderr)
         return 2
-    return serve(app, args.host, args.port, banner, stdout, stderr)
+    return serve(app, args.host, args.port, banner, stdout, stderr, prog)
 
 
 def check_upstream(url: str) -> str | None:

@@ -10,7 +10,9 @@ import asyncio
 from typing import Any, TextIO
 
 
-def serve(app: Any, host: str, port: int, banner: str, stdout: TextIO, stderr: TextIO) -> int:
+def serve(app: Any, host: str, port: int, banner: str, stdout: TextIO, stderr: TextIO, prog: str = "ollama-mock") -> int:
+    """Serve until SIGINT/SIGTERM (exit 0); an address it cannot listen on is one line and exit 3,
+    as for `ollama-mock serve`."""
     import signal
 
     import uvicorn
@@ -20,27 +22,28 @@ def serve(app: Any, host: str, port: int, banner: str, stdout: TextIO, stderr: T
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
 
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", access_log=False,
+    from .cli import bind
+
+    try:  # bound here, as `serve` does: uvicorn's own bind failure exits from inside a task
+        sock = bind(host, port)
+    except OSError as exc:
+        print(f"{prog}: cannot listen on {host}:{port}: {exc.strerror or exc}", file=stderr)
+        return 3
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
                             timeout_graceful_shutdown=3)  # as `serve`: a stalled upstream must not hold a stop
     server = uvicorn.Server(config)
 
     async def main() -> None:
-        task = asyncio.create_task(server.serve())
+        task = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started and not task.done():
             await asyncio.sleep(0.01)
         if server.started:
-            bound = server.servers[0].sockets[0].getsockname()[1]
+            bound = sock.getsockname()[1]
             print(banner.format(url=f"http://{host}:{bound}"), file=stdout, flush=True)
         await task
 
     try:
         asyncio.run(main())
-    except OSError as exc:
-        print(f"cannot listen on {host}:{port}: {exc.strerror or exc}", file=stderr)
-        return 2
     except KeyboardInterrupt:
         return 0
-    if not server.started:
-        print(f"cannot listen on {host}:{port}", file=stderr)
-        return 2
     return 0

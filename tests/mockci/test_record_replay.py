@@ -7,6 +7,8 @@ import hashlib
 import io
 import json
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -248,8 +250,16 @@ def test_cli_rejects_a_bad_upstream_in_one_line(tmp_path: Path, capsys: pytest.C
 
     code = cli.run(["record", "--upstream", "localhost:11434", "--cassette", str(tmp_path)])
     err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1 and "--upstream has value 'localhost:11434'" in err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("ollama-mock record: --upstream has value 'localhost:11434'")
     assert cli.run(["proxy"]) == 2 and "--upstream" in capsys.readouterr().err
+
+
+def test_proxy_on_an_address_in_use_is_one_line_and_exit_3(mock_server) -> None:
+    port = mock_server.base_url.rsplit(":", 1)[1]
+    done = subprocess.run([sys.executable, "-m", "ollama_conformance.mock_server", "proxy", "--upstream",
+                           "http://127.0.0.1:1", "--port", port], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 3
+    assert done.stderr == f"ollama-mock proxy: cannot listen on 127.0.0.1:{port}: Address already in use\n"
 
 
 def test_fault_header_also_breaks_a_replayed_stream(make_mock, tmp_path: Path) -> None:
