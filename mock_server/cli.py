@@ -40,9 +40,13 @@ def run(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Tex
     out, err = stdout or sys.stdout, stderr or sys.stderr
     command = next((a for a in argv if not a.startswith("-")), None)
     try:
-        args = build_parser(command).parse_args(argv)
+        parser = build_parser(command)
+        args = parser.parse_args(argv)
     except UsageError as exc:
-        print(str(exc).splitlines()[0], file=err)
+        line = str(exc).splitlines()[0]
+        if "unrecognized arguments" in line:  # name what the command does take
+            line += f" (valid options of {command or 'ollama-mock'}: {', '.join(_long_options(parser, command))})"
+        print(line, file=err)
         return EXIT_USAGE
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
@@ -56,6 +60,13 @@ def run(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Tex
         print(f"ollama-mock {args.command}: not available in this build (mock_server.{args.command} is missing)", file=err)
         return EXIT_USAGE
     return int(module.run(args, out, err))
+
+
+def _long_options(parser: argparse.ArgumentParser, command: str | None) -> list[str]:
+    for action in parser._actions:  # the subcommand's own parser, when there is one
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            parser = action.choices[command]
+    return sorted({o for a in parser._actions for o in a.option_strings if o.startswith("--")})
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

@@ -18,6 +18,9 @@ PROG = "ollama-conformance run"
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, exit 2 (never a usage dump)
+        if message.startswith("unrecognized arguments"):
+            options = sorted({o for a in self._actions for o in a.option_strings if o.startswith("--")})
+            message += f" (valid options: {', '.join(options)})"
         self.exit(2, f"{PROG}: error: {message}\n")
 
 

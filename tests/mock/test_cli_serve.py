@@ -95,7 +95,8 @@ def test_ollama_host_is_honoured():
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["serve", "--bogus"], "unrecognized arguments: --bogus"),
+    (["serve", "--bogus"], "unrecognized arguments: --bogus (valid options of serve: --cassette, --clock, "),
+    (["proxy", "--upstream", "http://127.0.0.1:1", "--bogus"], "--bogus (valid options of proxy: --help, --host, "),
     (["serve", "--port", "abc"], "'abc' is not a port number"),
     (["serve", "--fault-rate", "2"], "'2' is not a number from 0 to 1"),
     (["serve", "--clock", "yesterday"], "--clock has value 'yesterday'"),

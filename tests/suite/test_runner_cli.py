@@ -28,7 +28,7 @@ def test_unreachable_server_is_one_line_and_exit_2(capsys: pytest.CaptureFixture
     (["--timeout", "-1"], "--timeout must be > 0, got -1"),
     (["--base-url", "127.0.0.1:11434"], "--base-url '127.0.0.1:11434' must start with http:// or https://"),
     (["--repeat", "many"], "argument --repeat: invalid int value: 'many'"),
-    (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+    (["--no-such-flag"], "unrecognized arguments: --no-such-flag (valid options: --allow-destructive, --base-url, "),
     (["--profile", "nope"], "unknown --profile 'nope'; valid: ollama-0.12.9, ollama-0.32, "),
 ])
 def test_usage_errors_exit_2_with_one_line(argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
