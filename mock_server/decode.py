@@ -38,7 +38,8 @@ def decode_body(endpoint: str, api: str, raw: bytes) -> Any:
     """The decoded request body of `endpoint`; OllamaError(400) with Go's message when it is not."""
     if not raw or raw.isspace():  # what `not raw.strip()` says, without copying the body
         raise OllamaError(400, contracts.message("missing_body" if api == "native" else "v1_empty_body"))
-    value = _first_value(raw.decode("utf-8", "replace"))
+    text = raw.decode("utf-8", "replace")
+    value = _first_value(text)
     if value is None:
         return {}
     try:
@@ -51,27 +52,43 @@ def decode_body(endpoint: str, api: str, raw: bytes) -> Any:
     if type(value) is not dict:
         raise OllamaError(400, f"json: cannot unmarshal {json_kind(value)} into Go value of type {root.go}")
     if not check(value):  # something is wrong: the full walk finds Go's error, in Go's order
-        walk = _Walk()
+        _raise_go_error(text, root)
+        walk = _Walk()  # nothing Go refuses after all: fold the keys as Go reads them
         walk.fields(value, root, (), None)
-        if walk.saved is not None:
-            raise OllamaError(400, walk.saved)
     if api == "native":
         _lower_roles(value)
     return value
 
 
-def _first_value(text: str) -> Any:
+def _first_value(text: str, decoder: json.JSONDecoder | None = None) -> Any:
     """The first JSON value of `text` (Gin ignores the rest); Go's syntax error when there is none."""
+    decoder = decoder or _DECODER
     try:  # the scanner alone: JSONDecoder.decode adds two regex calls around it
-        value, end = _SCAN(text, 0)
+        value, end = decoder.scan_once(text, 0)  # type: ignore[attr-defined]  # set in __init__
         if end == len(text) or not text[end:].lstrip(" \t\n\r"):
             return value
     except (StopIteration, ValueError):
         pass
     try:  # leading whitespace, NaN, a syntax error or text after the value: the original path
-        return _DECODER.decode(text)
+        return decoder.decode(text)
     except ValueError:
-        return json.loads(text[: first_value_end(text)])  # Go stops after the first value
+        return decoder.decode(text[: first_value_end(text)])  # Go stops after the first value
+
+
+def _raise_go_error(text: str, root: GoType) -> None:
+    """OllamaError(400) with Go's message for the body `text`, if Go refuses it. The body is read
+    again keeping each fraction's text: Go's message quotes a number as it was written ("1e3")."""
+    literals: dict[int, str] = {}
+
+    def number(literal: str) -> float:
+        value = float(literal)
+        literals[id(value)] = literal  # the tree keeps every value alive: ids stay unique
+        return value
+
+    walk = _Walk(literals)
+    walk.fields(_first_value(text, json.JSONDecoder(parse_constant=_no_constants, parse_float=number)), root, (), None)
+    if walk.saved is not None:
+        raise OllamaError(400, walk.saved)
 
 
 def _no_constants(name: str) -> Any:
@@ -79,16 +96,16 @@ def _no_constants(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_no_constants)  # json.loads with options builds one per call
-_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]  # set in __init__
 
 
 class _Walk:
     """One decode: checks a value against its Go type, keeping Go's first mismatch in `saved`."""
 
-    __slots__ = ("saved",)
+    __slots__ = ("saved", "literals")
 
-    def __init__(self) -> None:
+    def __init__(self, literals: dict[int, str] | None = None) -> None:
         self.saved: str | None = None
+        self.literals = {} if literals is None else literals  # id of a float -> its text as sent (_raise_go_error)
 
     def value(self, value: Any, node: GoType, struct: str, path: tuple[str, ...], pin: str | None) -> None:
         if value is None:
@@ -97,7 +114,7 @@ class _Walk:
             _DECODERS[node.decoder](value)
             return
         if node.custom:  # its own UnmarshalJSON: a mismatch inside is returned at once
-            inner = _Walk()
+            inner = _Walk(self.literals)
             inner.shape(value, node, struct, path, pin or struct)
             if inner.saved is not None:
                 raise OllamaError(400, inner.saved)
@@ -105,9 +122,9 @@ class _Walk:
         self.shape(value, node, struct, path, pin)
 
     def shape(self, value: Any, node: GoType, struct: str, path: tuple[str, ...], pin: str | None) -> None:
-        if node.types and type(value) not in node.types:
+        if node.types and type(value) not in node.types or node.bounds and not node.bounds[0] <= value <= node.bounds[1]:
             if self.saved is None:
-                self.saved = _mismatch(value, node, pin or struct, path)
+                self.saved = _mismatch(value, node, pin or struct, path, self.literals)
             return
         if node.fields is not None:
             self.fields(value, node, path, pin)
@@ -127,8 +144,9 @@ class _Walk:
                 continue
             if not field.plain:
                 self.value(item, field, node.struct, (*path, name), pin)
-            elif field.types and type(item) not in field.types and self.saved is None:  # inline: the usual case
-                self.saved = _mismatch(item, field, pin or node.struct, (*path, name))
+            elif self.saved is None and (field.types and type(item) not in field.types  # inline: the usual case
+                                         or field.bounds and not field.bounds[0] <= item <= field.bounds[1]):
+                self.saved = _mismatch(item, field, pin or node.struct, (*path, name), self.literals)
         return value if exact else _fold_keys(value, node)
 
 
@@ -143,10 +161,10 @@ def struct_error(value: dict[str, Any], node: GoType) -> str | None:
     return walk.saved
 
 
-def _mismatch(value: Any, node: GoType, struct: str, path: tuple[str, ...]) -> str:
+def _mismatch(value: Any, node: GoType, struct: str, path: tuple[str, ...], literals: dict[int, str] | None = None) -> str:
     kind = json_kind(value)
-    if node.integer and type(value) is float:  # a fraction for an int field: Go names the literal
-        kind = f"number {json.dumps(value)}"
+    if node.integer and type(value) in (int, float):  # a fraction, or too big, for an int: Go names the literal
+        kind = f"number {(literals or {}).get(id(value)) or json.dumps(value)}"
     return contracts.message("json_type", json_type=kind, go_struct=struct, field=".".join(path), go_type=node.go)
 
 
@@ -196,9 +214,16 @@ def _check_of(node: GoType, memo: dict[int, _Check]) -> _Check:
             memo[id(node)] = _decoder_check(_DECODERS[node.decoder])
         elif node.fields is not None:
             memo[id(node)] = _struct_check(node, memo)
+        elif node.bounds is not None:
+            memo[id(node)] = _int_check(node.bounds)
         else:
             memo[id(node)] = _items_check(node, memo)
     return memo[id(node)]
+
+
+def _int_check(bounds: tuple[int, int]) -> _Check:
+    low, high = bounds
+    return lambda value: type(value) is int and low <= value <= high
 
 
 def _decoder_check(decode: Callable[[Any], None]) -> _Check:
@@ -214,8 +239,9 @@ def _decoder_check(decode: Callable[[Any], None]) -> _Check:
 
 def _struct_check(node: GoType, memo: dict[int, _Check]) -> _Check:
     fields, folded = node.fields or {}, node.folded or {}
-    plain = {key: _accepts(field) for key, field in fields.items() if field.plain}
-    inner = {key: _check_of(field, memo) for key, field in fields.items() if not field.plain}
+    # ints have a range to check as well, so they are checked like the fields with an inside
+    plain = {key: _accepts(field) for key, field in fields.items() if field.plain and not field.bounds}
+    inner = {key: _check_of(field, memo) for key, field in fields.items() if not field.plain or field.bounds}
 
     def check(value: Any) -> bool:
         if type(value) is not dict:
@@ -257,14 +283,15 @@ def _items_check(node: GoType, memo: dict[int, _Check]) -> _Check:
     item, types = node.item, node.types
     if item is None or (item.plain and not item.types):
         return lambda value: not types or type(value) in types
-    if item.plain:  # []string, map[string]string, ...: no call per element
+    if item.plain:  # []string, []int, map[string]string, ...: no call per element
         accepted = _accepts(item)
+        low, high = item.bounds or (0, 0)
 
         def plain_items(value: Any) -> bool:
             if types and type(value) not in types:
                 return False
             for element in value if type(value) is list else value.values():
-                if type(element) not in accepted:
+                if type(element) not in accepted or item.bounds and element is not None and not low <= element <= high:
                     return False
             return True
 

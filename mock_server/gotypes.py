@@ -24,6 +24,8 @@ _PACKAGES = ("api.", "openai.", "anthropic.")
 _PYTHON: dict[str, tuple[type, ...]] = {"string": (str,), "number": (int, float), "bool": (bool,),
                                         "array": (list,), "object": (dict,)}
 _INTS = frozenset({"int", "int32", "int64", "uint", "uint32", "uint64"})
+_BOUNDS = {"int": (-(2**63), 2**63 - 1), "int64": (-(2**63), 2**63 - 1), "int32": (-(2**31), 2**31 - 1),
+           "uint": (0, 2**64 - 1), "uint64": (0, 2**64 - 1), "uint32": (0, 2**32 - 1)}  # a 64-bit Go's
 _DECODERS = ("think", "keep_alive")  # top-level fields with Ollama's own decoders (decode.py)
 
 
@@ -42,12 +44,14 @@ class GoType:
     decoder: str | None = None  # "think" / "keep_alive": checked by that decoder instead
     types: frozenset[type] = field(init=False)  # the Python types of the accepted kinds (empty: any)
     plain: bool = field(init=False)  # a scalar with nothing inside and no own decoder
+    bounds: tuple[int, int] | None = field(init=False)  # an int's range: a bigger number does not fit
 
     def __post_init__(self) -> None:
         types = {t for kind in self.kinds for t in _PYTHON[kind]}
         if self.integer:
             types.discard(float)  # Go refuses 1.5 (and 1.0) for an int
         object.__setattr__(self, "types", frozenset(types))
+        object.__setattr__(self, "bounds", _BOUNDS.get(self.go.lstrip("*"), _BOUNDS["int"]) if self.integer else None)
         inside = self.fields is not None or self.item is not None
         object.__setattr__(self, "plain", not (inside or self.custom or self.decoder))
 
