@@ -26,6 +26,7 @@ from typing import Any
 from ollama_conformance import contracts
 
 from .errors import OllamaError
+from .go_base64 import base64_error_offset
 from .gojson import first_value_end, json_kind
 from .gotypes import GoType, request_type
 
@@ -126,6 +127,11 @@ class _Walk:
             if self.saved is None:
                 self.saved = _mismatch(value, node, pin or struct, path, self.literals)
             return
+        if node.base64 and type(value) is str and self.saved is None:  # Go decodes it now, saving its error
+            offset = base64_error_offset(value.encode("utf-8"))
+            if offset is not None:
+                self.saved = contracts.message("bad_base64", offset=offset)
+            return
         if node.fields is not None:
             self.fields(value, node, path, pin)
         elif node.item is not None:
@@ -216,9 +222,15 @@ def _check_of(node: GoType, memo: dict[int, _Check]) -> _Check:
             memo[id(node)] = _struct_check(node, memo)
         elif node.bounds is not None:
             memo[id(node)] = _int_check(node.bounds)
+        elif node.base64:
+            memo[id(node)] = _bytes_check
         else:
             memo[id(node)] = _items_check(node, memo)
     return memo[id(node)]
+
+
+def _bytes_check(value: Any) -> bool:
+    return type(value) is list or (type(value) is str and base64_error_offset(value.encode("utf-8")) is None)
 
 
 def _int_check(bounds: tuple[int, int]) -> _Check:

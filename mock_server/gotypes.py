@@ -42,6 +42,7 @@ class GoType:
     folded: dict[str, str] | None = None  # lower-cased JSON name -> JSON name (Go matches either)
     item: GoType | None = None  # array element or map value
     decoder: str | None = None  # "think" / "keep_alive": checked by that decoder instead
+    base64: bool = False  # a Go []byte: a string is base64, decoded (and refused) while the body is
     types: frozenset[type] = field(init=False)  # the Python types of the accepted kinds (empty: any)
     plain: bool = field(init=False)  # a scalar with nothing inside and no own decoder
     bounds: tuple[int, int] | None = field(init=False)  # an int's range: a bigger number does not fit
@@ -53,7 +54,7 @@ class GoType:
         object.__setattr__(self, "types", frozenset(types))
         object.__setattr__(self, "bounds", _BOUNDS.get(self.go.lstrip("*"), _BOUNDS["int"]) if self.integer else None)
         inside = self.fields is not None or self.item is not None
-        object.__setattr__(self, "plain", not (inside or self.custom or self.decoder))
+        object.__setattr__(self, "plain", not (inside or self.custom or self.decoder or self.base64))
 
 
 # Schema locations and struct fields whose Go type the schemas do not name: (Go type, own
@@ -113,7 +114,7 @@ def _field(prop: Any, doc: str, name: str, hint: str | None) -> GoType | None:
     node, loc = _resolve(prop, doc)
     node = _non_null(node)
     if loc in _BYTES:
-        return GoType(_BYTES[loc], frozenset({"string", "array"}))
+        return GoType(_BYTES[loc], frozenset({"string", "array"}), base64=True)
     kind = _single_type(node)
     named = _NAMED.get(loc) or _NAMED.get(name)
     go = named[0] if named else node.get("x-go-type") or hint

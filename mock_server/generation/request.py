@@ -13,6 +13,7 @@ from typing import Any
 from .. import names
 from ..decode import keep_alive_seconds as decode_keep_alive
 from ..errors import OllamaError
+from ..go_base64 import base64_error_offset
 
 _INT, _FLOAT, _BOOL, _ARRAY = "integer", "float32", "boolean", "array"
 OPTION_TYPES = {
@@ -47,7 +48,6 @@ OPTION_TYPES = {
     "use_mmap": _BOOL,
     "stop": _ARRAY,
 }
-_B64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 
 
 def check_top_logprobs(body: dict[str, Any]) -> None:
@@ -82,49 +82,6 @@ def check_images(images: Any) -> None:
             offset = base64_error_offset(image.encode("utf-8"))
             if offset is not None:
                 raise OllamaError.of("bad_base64", offset=offset)
-
-
-def base64_error_offset(src: bytes) -> int | None:
-    """Where Go's padded standard base64 decoder reports corrupt input, or None if valid."""
-    si = 0
-    while si < len(src):
-        si, offset = _quantum(src, si)
-        if offset is not None:
-            return offset
-    return None
-
-
-def _quantum(src: bytes, si: int) -> tuple[int, int | None]:
-    """Decode one 4-character group from `si`; (next index, error offset or None)."""
-    j = 0
-    while j < 4:
-        if si == len(src):
-            return si, (None if j == 0 else si - j)
-        ch = src[si]
-        si += 1
-        if ch in _B64:
-            j += 1
-            continue
-        if ch in b"\r\n":
-            continue
-        if ch != ord("=") or j < 2:
-            return si, si - 1
-        if j == 2:  # "==" expected: the second "=" must follow (newlines skipped)
-            si = _skip_newlines(src, si)
-            if si == len(src):
-                return si, len(src)
-            if src[si] != ord("="):
-                return si, si - 1
-            si += 1
-        si = _skip_newlines(src, si)
-        return si, (si if si < len(src) else None)
-    return si, None
-
-
-def _skip_newlines(src: bytes, si: int) -> int:
-    while si < len(src) and src[si] in b"\r\n":
-        si += 1
-    return si
 
 
 def think_requested(think: Any) -> bool:

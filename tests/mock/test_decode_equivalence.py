@@ -78,6 +78,11 @@ CASES = [  # endpoint, api, body, expected body (ok) or error message (400)
     ("POST /api/chat", "native", '{"top_logprobs":9223372036854775807}', {"top_logprobs": 9223372036854775807}),
     ("POST /api/generate", "native", '{"context":[1,-9223372036854775809]}',
      _TYPE.format("number -9223372036854775809", "GenerateRequest.context of type int")),
+    # an image is Go []byte: its base64 is decoded with the body, so the first error sent wins
+    ("POST /api/generate", "native", '{"images":["ab!d"],"model":5}', "illegal base64 data at input byte 2"),
+    ("POST /api/generate", "native", '{"model":5,"images":["ab!d"]}', _TYPE.format("number", "GenerateRequest.model of type string")),
+    ("POST /api/chat", "native", '{"model":5,"messages":[{"role":"user","images":["!!"],"content":5}]}',
+     "illegal base64 data at input byte 0"),  # api.Message's own decoder returns its first error at once
     ("POST /v1/chat/completions", "openai", '{"max_tokens":1E+2}',
      _TYPE.format("number 1E+2", "ChatCompletionRequest.max_tokens of type int")),
     ("POST /api/chat", "native", '{"top_logprobs":true}', _TYPE.format("bool", "ChatRequest.top_logprobs of type int")),

@@ -7,7 +7,7 @@ import base64
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ollama_conformance.mock_server import names
+from ollama_conformance.mock_server import go_base64, names
 from ollama_conformance.mock_server.errors import OllamaError
 from ollama_conformance.mock_server.generation import request
 
@@ -34,13 +34,23 @@ from ollama_conformance.mock_server.generation import request
     ],
 )
 def test_base64_error_offsets_match_go(data: bytes, offset: int | None) -> None:
-    assert request.base64_error_offset(data) == offset
+    assert go_base64.base64_error_offset(data) == offset
 
 
 @settings(max_examples=60, derandomize=True, deadline=None)
 @given(st.binary(max_size=40))
 def test_valid_base64_is_accepted(raw: bytes) -> None:
-    assert request.base64_error_offset(base64.b64encode(raw)) is None
+    assert go_base64.base64_error_offset(base64.b64encode(raw)) is None
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from([b"Q", b"U", b"J", b"D", b"=", b"\n", b"+", b"!", b"QUJD"]), max_size=14).map(b"".join))
+def test_the_c_decoder_shortcut_never_changes_the_answer(data: bytes) -> None:
+    # the shortcut only says "valid" where the exact walk of Go's decoder does too
+    exact = go_base64._walk_offset(data)
+    assert go_base64.base64_error_offset(data) == exact
+    if go_base64._plainly_valid(data):
+        assert exact is None
 
 
 def test_check_images_message() -> None:
