@@ -18,6 +18,7 @@ class Progress:
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self._module = ""
         self._module_counts: dict[str, int] = {}
+        self._categories: dict[str, None] = {}  # the module's check categories, in order met
 
     def _line(self) -> str:
         c = self.counts
@@ -28,6 +29,7 @@ class Progress:
         if module != self._module:
             self._flush_module()
             self._module = module
+        self._categories.setdefault(result.spec.category, None)  # the reports group by these
         self.done += 1
         self.counts[result.outcome] += 1
         self._module_counts[result.outcome] = self._module_counts.get(result.outcome, 0) + 1
@@ -38,9 +40,10 @@ class Progress:
     def _flush_module(self) -> None:
         if self.enabled and not self.tty and self._module:
             parts = ", ".join(f"{k} {v}" for k, v in sorted(self._module_counts.items()))
-            self.stream.write(f"{self._module}: {parts}\n")
+            self.stream.write(f"{self._module} ({', '.join(self._categories)}): {parts}\n")
             self.stream.flush()
         self._module_counts = {}
+        self._categories = {}
 
     def finish(self) -> None:
         self._flush_module()

@@ -44,3 +44,22 @@ def test_unknown_model_option_is_a_usage_error(capsys: pytest.CaptureFixture[str
     err = capsys.readouterr().err.strip()
     assert err.startswith("ollama-conformance run: --model-chat 'no-such-model:1b' is not on http://127.0.0.1:")
     assert "installed: " in err and "llama3.2:latest" in err and "\n" not in err
+
+
+def test_progress_names_each_module_with_the_report_categories_of_its_checks() -> None:
+    import io
+    from types import SimpleNamespace
+
+    from ollama_conformance.suites.harness.progress import Progress
+
+    stream = io.StringIO()  # not a terminal: one line per module
+    progress = Progress(total=3, stream=stream)
+    for outcome, category, module in (("passed", "tool-calling", "tools_v1"), ("gap", "openai-compat", "tools_v1"),
+                                      ("passed", "stream", "streams")):
+        progress.update(SimpleNamespace(outcome=outcome, spec=SimpleNamespace(category=category)), module)
+    progress.finish()
+    assert stream.getvalue().splitlines() == [
+        "tools_v1 (tool-calling, openai-compat): gap 1, passed 1",
+        "streams (stream): passed 1",
+        "[3/3] passed 2  failed 0  gaps 1  info 0  skipped 0",
+    ]
