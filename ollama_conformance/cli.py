@@ -103,7 +103,9 @@ def run(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Tex
             return _delegate(argv[0], argv[1:], stderr)
     try:
         with redirect_stdout(stdout), redirect_stderr(stderr):
-            args = build_parser().parse_args(argv)
+            parser = build_parser()
+            _refuse_unknown_flags(parser, argv)
+            args = parser.parse_args(argv)
     except _ArgumentError as exc:
         stderr.write(f"{exc}\n")
         return EXIT_USAGE
@@ -112,6 +114,22 @@ def run(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Tex
     from . import validate_cmd
 
     return validate_cmd.dispatch(args, stdout, stderr)
+
+
+def _refuse_unknown_flags(parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """An unknown --flag, named first: argparse reports it only after the positionals, so
+    `validate --bogus x y z` would otherwise be blamed on 'y'."""
+    sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if sub is None or command not in sub.choices:
+        return
+    known = {o for a in sub.choices[command]._actions for o in a.option_strings}
+    for arg in argv[argv.index(command) + 1:]:
+        if arg == "--":
+            return
+        if arg.startswith("--") and arg.split("=", 1)[0] not in known:
+            valid = ", ".join(sorted(o for o in known if o.startswith("--")))
+            sub.choices[command].error(f"unrecognized arguments: {arg} (valid options: {valid})")
 
 
 def main() -> None:

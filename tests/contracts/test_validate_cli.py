@@ -111,6 +111,14 @@ def test_an_unknown_kind_exits_2_naming_the_choices(tmp_path: Path) -> None:
     assert len(err.splitlines()) == 1
 
 
+def test_an_unknown_flag_is_named_before_any_positional(tmp_path: Path) -> None:
+    code, _, err = call("validate", "--bogus", "x", "y", "z")  # argparse alone would blame 'y'
+    assert code == 2 and err == ("ollama-conformance validate: unrecognized arguments: --bogus (valid options: "
+                                 "--help, --request, --variant) (see ollama-conformance validate --help)\n")
+    document = write(tmp_path, "r.json", CHAT_REQUEST)
+    assert call("validate", "POST /api/chat", "request", document, "--request=" + document)[0] == 0  # --opt=value
+
+
 def test_a_missing_command_or_argument_is_one_line() -> None:
     for argv in ([], ["validate", "POST /api/chat"], ["nope"]):
         code, _, err = call(*argv)
