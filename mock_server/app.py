@@ -226,7 +226,9 @@ class _Adapter:
             # a body that did not decode is journalled as the bytes sent (the journal shows their text)
             self._journal(scope, info, raw if body is None and raw else body, outcome)
             checker = self._checker(body) if state.settings.validate_emitted else None
-            await send_outcome(outcome, self.api, scope, receive, send, extra, state.settings.virtual_time, checker)
+            settings = state.settings
+            await send_outcome(outcome, self.api, scope, receive, send, extra, settings.virtual_time, checker,
+                               settings.chunk_per_record)
         finally:
             state.in_flight -= 1
 

@@ -99,6 +99,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     add("--strict", action="store_true", help="answer an error when no scenario rule matches")
     add("--virtual-time", action="store_true", help="report stream delays without sleeping")
     add("--validate-emitted", action="store_true", help="self-check every emitted body against the contracts")
+    add("--chunk-per-record", action="store_true",
+        help="send each stream record as its own HTTP chunk, as Ollama flushes them (default: undelayed records together, faster)")
     add("--warn-ignored", action="store_true",
         help="log each request field Ollama would silently ignore (max_tokens on /api/chat, /v1's n, ...)")
     add("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
@@ -146,7 +148,7 @@ def _build(args: argparse.Namespace, err: TextIO) -> tuple[Any, Any, Any] | int:
             scenario=args.scenario, seed=args.seed, fault_rate=args.fault_rate, cassette=args.cassette,
             strict=args.strict or None, virtual_time=args.virtual_time or None,
             validate_emitted=args.validate_emitted or None, log_level=args.log_level,
-            warn_ignored=args.warn_ignored or None,
+            warn_ignored=args.warn_ignored or None, chunk_per_record=args.chunk_per_record or None,
         )
         if args.keep_timing:
             if not args.cassette:

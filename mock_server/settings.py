@@ -34,6 +34,7 @@ class Settings:
     virtual_time: bool = False  # report delays without sleeping
     validate_emitted: bool = False  # self-check every emitted body against the contracts
     warn_ignored: bool = False  # log request fields Ollama would silently ignore
+    chunk_per_record: bool = False  # one HTTP chunk per stream record, as Ollama flushes (slower)
     origins: tuple[str, ...] = ()  # OLLAMA_ORIGINS, extra allowed CORS origins
     keep_alive_default: float = 300.0  # OLLAMA_KEEP_ALIVE in seconds
     max_body_bytes: int = DEFAULT_MAX_BODY

@@ -3,6 +3,8 @@
 Speed matters: a stream whose items have no delay goes out as ONE ASGI body message, its records
 encoded by one C encoder call; only items with a delay are sent one by one, on time (or, with
 virtual time, at once with the delays reported in a header). A client that disconnects stops a paced stream at its next step.
+With `per_record` (--chunk-per-record) every record is a message, so an HTTP chunk, of its own, as
+Ollama flushes each record: the same chunk framing on the wire as Ollama's, at Python's speed.
 A single body is framed as net/http frames gin's one write: Content-Length up to 2048 bytes,
 chunked above that and for an error Go flushed (a streaming request's first item).
 """
@@ -138,10 +140,11 @@ class WireResponse:
 
     def __init__(self, outcome: Outcome, api: str, virtual_time: bool = False,
                  checker: Callable[[Outcome, bytes], None] | None = None,
-                 tail: list[tuple[bytes, bytes]] | None = None) -> None:
+                 tail: list[tuple[bytes, bytes]] | None = None, per_record: bool = False) -> None:
         self.outcome = outcome
         self.api = api
         self.virtual_time = virtual_time
+        self.per_record = per_record  # each stream record in an ASGI message (an HTTP chunk) of its own
         self.checker = checker
         self.tail = tail or []  # headers that go last (the guard's)
 
@@ -160,10 +163,12 @@ class WireResponse:
         outcome = self.outcome
         assert isinstance(outcome, Stream)
         extra = dict(outcome.headers)
-        template = outcome.template
+        template = None if self.per_record else outcome.template
         fast = template is not None and template.items is outcome.items  # as rendered: no transformer rebuilt them
-        plain = None if fast else _plain_bodies(outcome.items)  # the usual stream: records only, no delay, no event
-        paced = not fast and plain is None and not self.virtual_time and any(item.delay > 0 for item in outcome.items)
+        # the usual stream: records only, no delay, no event
+        plain = None if fast or self.per_record else _plain_bodies(outcome.items)
+        paced = self.per_record or (not fast and plain is None and not self.virtual_time
+                                    and any(item.delay > 0 for item in outcome.items))
         if self.virtual_time:
             total = sum(item.delay for item in outcome.items)
             extra[VIRTUAL_DELAY] = str(round(total * 1000))
@@ -174,7 +179,7 @@ class WireResponse:
             await send(start)
             await send({"type": "http.response.body", "body": sent})
         elif paced:
-            sent = await _Pacer(outcome, receive, send, start).run()
+            sent = await _Pacer(outcome, receive, send, start, self.per_record, not self.virtual_time).run()
         else:
             sent = await _send_at_once(outcome, send, start)
         if sent is not None and self.checker is not None:
@@ -183,7 +188,7 @@ class WireResponse:
 
 async def send_outcome(outcome: Outcome, api: str, scope: dict[str, Any], receive: Receive, send: Send,
                        tail: list[tuple[bytes, bytes]], virtual_time: bool = False,
-                       checker: Callable[[Outcome, bytes], None] | None = None) -> None:
+                       checker: Callable[[Outcome, bytes], None] | None = None, per_record: bool = False) -> None:
     """`WireResponse(outcome, api, virtual_time, checker, tail)(scope, receive, send)`, with a
     single body (most answers) sent straight away."""
     if outcome.__class__ is Single:
@@ -194,7 +199,7 @@ async def send_outcome(outcome: Outcome, api: str, scope: dict[str, Any], receiv
             outcome = late
         await _send_single(outcome, api, send, scope.get("method") == "HEAD", tail, checker)  # type: ignore[arg-type]
     else:
-        await WireResponse(outcome, api, virtual_time, checker, tail)(scope, receive, send)
+        await WireResponse(outcome, api, virtual_time, checker, tail, per_record)(scope, receive, send)
 
 
 async def _after_delay(outcome: Single, receive: Receive, virtual_time: bool) -> Single | None:
@@ -346,10 +351,13 @@ async def _send_at_once(outcome: Stream, send: Send, start: dict[str, Any]) -> b
 
 
 class _Pacer:
-    """Sends a stream whose items have delays: runs of undelayed items still go out together."""
+    """Sends a stream whose items have delays: runs of undelayed items still go out together,
+    unless `per_record` (each item its own message). `wait` False: virtual time, no sleeping."""
 
-    def __init__(self, outcome: Stream, receive: Receive, send: Send, start: dict[str, Any]) -> None:
+    def __init__(self, outcome: Stream, receive: Receive, send: Send, start: dict[str, Any],
+                 per_record: bool = False, wait: bool = True) -> None:
         self.outcome, self.receive, self.send, self.start = outcome, receive, send, start
+        self.per_record, self.wait = per_record, wait
         self.gone = asyncio.Event()
 
     async def run(self) -> bytes | None:
@@ -370,7 +378,7 @@ class _Pacer:
         sent: list[bytes] = []
         batch: list[bytes] = []
         for item in self.outcome.items:
-            if item.delay > 0:
+            if item.delay > 0 and self.wait:
                 if batch:
                     await self._flush(batch, sent)
                 if await self._sleep(item.delay):
@@ -380,6 +388,10 @@ class _Pacer:
                 await self._flush(batch, sent)
                 return None  # never completing the body makes the server drop the connection
             batch.append(encode_item(item, self.outcome.framing))
+            if self.per_record:
+                await self._flush(batch, sent)
+                if self.gone.is_set():
+                    return None  # the client left: stop here
         await self.send({"type": "http.response.body", "body": b"".join(batch)})
         return b"".join(sent + batch)
 

@@ -95,7 +95,7 @@ def test_ollama_host_is_honoured():
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["serve", "--bogus"], "unrecognized arguments: --bogus (valid options of serve: --cassette, --clock, "),
+    (["serve", "--bogus"], "unrecognized arguments: --bogus (valid options of serve: --cassette, --chunk-per-record, "),
     (["proxy", "--upstream", "http://127.0.0.1:1", "--bogus"], "--bogus (valid options of proxy: --help, --host, "),
     (["serve", "--port", "abc"], "'abc' is not a port number"),
     (["serve", "--fault-rate", "2"], "'2' is not a number from 0 to 1"),
@@ -172,3 +172,12 @@ def test_a_bad_ollama_host_port_falls_back_with_a_warning(capsys):
     assert from_env({"OLLAMA_HOST": "127.0.0.1:xx"}, port=0).port == 0  # --port given: nothing to say
     assert from_env({"OLLAMA_HOST": "127.0.0.1:8080"}).port == 8080
     assert capsys.readouterr().err == ""
+
+
+def test_flags_reach_the_settings():
+    args = cli.build_parser("serve").parse_args(["serve", "--port", "0", "--chunk-per-record", "--warn-ignored"])
+    built = cli._build(args, io.StringIO())
+    assert not isinstance(built, int)
+    _, settings, sock = built
+    sock.close()
+    assert settings.chunk_per_record is True and settings.warn_ignored is True and settings.port == 0

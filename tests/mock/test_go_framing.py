@@ -105,3 +105,61 @@ def test_errors_before_the_stream_keep_their_length(mock_url):
     with httpx.Client(base_url=mock_url) as client:
         response = client.post("/api/chat", json={"model": "nope", "messages": HI})
     assert (response.status_code, _framing(response)) == (404, "length")
+
+
+def _raw_chunks(base_url: str, path: str, body: dict) -> list[bytes]:
+    """The HTTP chunks of a streamed answer, read off the socket (clients hide the framing)."""
+    import socket
+
+    host, port = base_url.removeprefix("http://").split(":")
+    payload = json.dumps(body).encode()
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode() + payload)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    assert b"transfer-encoding: chunked" in head.lower()
+    chunks = []
+    while True:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line, 16)
+        if size == 0:
+            return chunks
+        chunks.append(rest[:size])
+        rest = rest[size + 2:]
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/api/chat", {"model": "llama3.2", "messages": HI}),
+    ("/v1/chat/completions", {"model": "llama3.2", "messages": HI, "stream": True}),
+])
+def test_chunk_per_record_frames_each_record_as_ollama_flushes_it(make_mock, path, body):
+    clock = "2026-01-02T03:04:05Z"  # the same bytes from both mocks
+    fast, exact = make_mock(clock=clock), make_mock(clock=clock, chunk_per_record=True)
+    together, each = _raw_chunks(fast.base_url, path, body), _raw_chunks(exact.base_url, path, body)
+    assert len(together) == 1  # the default: every undelayed record in one write
+    separator = b"\n\n" if path.startswith("/v1") else b"\n"
+    records = [r + separator for r in together[0].split(separator) if r]
+    assert len(records) > 3 and each == records  # one chunk per record (SSE event), the same bytes
+
+
+def test_chunk_per_record_keeps_faults_and_virtual_time(make_mock):
+    import time
+
+    from ollama_conformance.mock_server import extensions
+
+    mock = make_mock(chunk_per_record=True, virtual_time=True)
+    extensions.for_state(mock.state).scenario.add(match={"message": "slow"}, respond={"content": "a b c d", "delays": 5})
+    body = {"model": "llama3.2", "messages": [{"role": "user", "content": "slow please"}]}
+    started = time.monotonic()
+    slow = httpx.post(mock.base_url + "/api/chat", json=body, timeout=10)
+    assert time.monotonic() - started < 5 and slow.headers["x-ollama-mock-virtual-delay-ms"] != "0"
+    assert json.loads(slow.text.splitlines()[-1])["done"] is True  # virtual time: delays reported, not waited
+    got = []
+    with pytest.raises(httpx.RemoteProtocolError), httpx.stream(
+            "POST", mock.base_url + "/api/chat", json={**body, "messages": HI},
+            headers={"X-Ollama-Mock-Fault": "drop;after=2"}) as response:
+        got.extend(response.iter_lines())
+    assert len(got) == 2
