@@ -163,7 +163,7 @@ class WireResponse:
         outcome = self.outcome
         assert isinstance(outcome, Stream)
         extra = dict(outcome.headers)
-        template = None if self.per_record else outcome.template
+        template: Any = None if self.per_record else outcome.template
         fast = template is not None and template.items is outcome.items  # as rendered: no transformer rebuilt them
         # the usual stream: records only, no delay, no event
         plain = None if fast or self.per_record else _plain_bodies(outcome.items)
