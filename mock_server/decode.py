@@ -63,9 +63,10 @@ def decode_body(endpoint: str, api: str, raw: bytes) -> Any:
 
 def _first_value(text: str, decoder: json.JSONDecoder | None = None) -> Any:
     """The first JSON value of `text` (Gin ignores the rest); Go's syntax error when there is none."""
+    scan = _SCAN if decoder is None else decoder.scan_once  # type: ignore[attr-defined]  # set in __init__
     decoder = decoder or _DECODER
     try:  # the scanner alone: JSONDecoder.decode adds two regex calls around it
-        value, end = decoder.scan_once(text, 0)  # type: ignore[attr-defined]  # set in __init__
+        value, end = scan(text, 0)
         if end == len(text) or not text[end:].lstrip(" \t\n\r"):
             return value
     except (StopIteration, ValueError):
@@ -97,6 +98,7 @@ def _no_constants(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_no_constants)  # json.loads with options builds one per call
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]  # bound once: every request
 
 
 class _Walk:

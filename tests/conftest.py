@@ -4,11 +4,13 @@ mock_server  session: one uvicorn on 127.0.0.1 (port 0), validate_emitted=True; 
 mock_url     its base URL
 asgi_client  a fresh in-process mock per test (Starlette TestClient); .app.state.mock is its State
 make_mock    factory: make_mock(**settings) -> a started mock with its own settings, stopped after
+models_file  factory: models_file(name, format, quantization) -> path of a --models file with that one model
 Any contract violation a mock records during a test fails that test (autouse `_mock_self_check`).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -50,6 +52,19 @@ def make_mock() -> Iterator[Callable[..., RunningMock]]:
             return stack.enter_context(running(Settings(**settings)))
 
         yield start
+
+
+@pytest.fixture
+def models_file(tmp_path: Any) -> Callable[[str, str, str], str]:
+    def write(name: str, model_format: str, quantization: str) -> str:
+        item = {"name": name, "size": 10, "modified_at": "2026-01-01T00:00:00Z",
+                "details": {"parent_model": "", "format": model_format, "family": "llama", "families": None,
+                            "parameter_size": "1B", "quantization_level": quantization}}
+        path = tmp_path / "models.json"
+        path.write_text(json.dumps({"models": [item]}))
+        return str(path)
+
+    return write
 
 
 @pytest.fixture(autouse=True)

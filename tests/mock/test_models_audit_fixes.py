@@ -63,13 +63,9 @@ def test_show_has_no_tensors_in_profiles_from_before_they_existed(client_for):
         assert "tensors" not in client.post("/api/show", json=body).json()
 
 
-def test_show_lists_safetensors_tensors_only_when_verbose(tmp_path):
-    item = {"name": "st:v1", "size": 10, "modified_at": "2026-01-01T00:00:00Z",
-            "details": {"parent_model": "", "format": "safetensors", "family": "llama", "families": None,
-                        "parameter_size": "1B", "quantization_level": "BF16"}}
-    path = tmp_path / "models.json"
-    path.write_text(json.dumps({"models": [item]}))
-    with TestClient(create_app(Settings(models_file=str(path), validate_emitted=True)), base_url=BASE_URL) as client:
+def test_show_lists_safetensors_tensors_only_when_verbose(models_file):
+    path = models_file("st:v1", "safetensors", "BF16")
+    with TestClient(create_app(Settings(models_file=path, validate_emitted=True)), base_url=BASE_URL) as client:
         assert "tensors" not in client.post("/api/show", json={"model": "st:v1"}).json()
         assert client.post("/api/show", json={"model": "st:v1", "verbose": True}).json()["tensors"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -134,13 +133,8 @@ def test_fixed_clock_makes_timestamps_reproducible(make_mock):
     assert model["expires_at"] == "2026-03-04T06:06:07.5Z"
 
 
-def test_models_file_replaces_the_catalogue(tmp_path):
-    item = {"name": "mine:v1", "size": 10, "modified_at": "2026-01-01T00:00:00Z",
-            "details": {"parent_model": "", "format": "gguf", "family": "llama", "families": None,
-                        "parameter_size": "1B", "quantization_level": "Q4_0"}}
-    path = tmp_path / "models.json"
-    path.write_text(json.dumps({"models": [item]}))
-    state = State(Settings(models_file=str(path)))
+def test_models_file_replaces_the_catalogue(models_file):
+    state = State(Settings(models_file=models_file("mine:v1", "gguf", "Q4_0")))
     assert [e.name for e in state.models.list()] == ["mine:v1"]
 
 
