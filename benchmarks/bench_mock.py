@@ -4,6 +4,9 @@ Prints a table of ratios and exits 0:
   GET /api/version requests/s vs a bare constant answer (the route layer's own cost, for information)
   non-stream /api/chat and /v1/chat/completions requests/s vs a bare app sending the same bytes (>= 0.8x)
   streaming /api/chat (~100 records) chunks/s vs a bare one-message-per-chunk StreamingResponse (>= 4x)
+  non-stream /api/chat with a prompt never sent before, vs the same bare app (for information: the
+  rows above repeat one request, whose words the mock draws once and keeps; this row draws them
+  every time, as a test suite that sends many different prompts makes it do)
   start-up to first answer vs the bare app (<= 1.3x); idle RSS of the mock (<= 45 MB)
 Rounds are interleaved batch by batch (mock then bare, bare then mock, ...) and bounded; a run
 takes about a minute. Each ratio is the median of the rounds' ratios; the column beside it gives
@@ -24,6 +27,7 @@ The streaming case answers a ~100-record chat through a scenario rule (--scenari
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import socket
@@ -178,6 +182,22 @@ def rate(client: RawClient, path: str, body: dict | None, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
+_FRESH = itertools.count()
+
+
+def fresh_chat() -> dict:
+    """CHAT with a user message no earlier request of this run had."""
+    return {**CHAT, "messages": [{"role": "user", "content": f"Say something short about thing {next(_FRESH)}."}]}
+
+
+def fresh_rate(client: RawClient, path: str, count: int) -> float:
+    raws = [json.dumps(fresh_chat()).encode() for _ in range(count)]  # made before the clock starts
+    started = time.perf_counter()
+    for raw in raws:
+        client.post(path, raw)
+    return count / (time.perf_counter() - started)
+
+
 def chunk_rate(client: RawClient, path: str, body: dict, count: int) -> float:
     raw = json.dumps(body).encode()
     chunks = 0
@@ -200,13 +220,14 @@ def measure(pairs: list[tuple[Server, Server]], rounds: int, requests: int) -> d
     """Per measure and round, a batch on each server of one pair back to back (who goes first
     alternates), so that each round's ratio compares the two under the same machine load; round
     N uses pair N % len(pairs)."""
-    results: dict[str, list[float]] = {f"{k}_{t}": [] for k in ("core", "chat", "v1", "st") for t in "mb"}
+    results: dict[str, list[float]] = {f"{k}_{t}": [] for k in ("core", "chat", "v1", "st", "fresh") for t in "mb"}
     clients = [{"m": RawClient(mock.url), "b": RawClient(bare.url)} for mock, bare in pairs]
     batches = {
         "core": lambda c, n: rate(c, "/api/version", None, n),
         "chat": lambda c, n: rate(c, "/api/chat", CHAT, n),
         "v1": lambda c, n: rate(c, "/v1/chat/completions", V1, n),
         "st": lambda c, n: chunk_rate(c, "/api/chat", STREAM, max(n // 3, 5)),
+        "fresh": lambda c, n: fresh_rate(c, "/api/chat", n),
     }
     try:
         for pair in clients:  # warm-up, not counted: first-use imports, caches, the interpreter's specialising
@@ -281,6 +302,7 @@ def main() -> int:
         ("non-stream /api/chat req/s", med["chat_m"], med["chat_b"], ratios("chat"), ">= 0.8x"),
         ("/v1/chat/completions req/s", med["v1_m"], med["v1_b"], ratios("v1"), ">= 0.8x"),
         (f"stream /api/chat chunks/s ({len(bodies['chunks'])}/req)", med["st_m"], med["st_b"], ratios("st"), ">= 4x"),
+        ("non-stream /api/chat, every prompt new", med["fresh_m"], med["fresh_b"], ratios("fresh"), "(info)"),
         ("start-up to first answer (s)", mock_start, bare_start, [mock_start / bare_start], "<= 1.3x"),
         ("idle RSS (MB)", rss, float("nan"), [], "<= 45 MB"),
     ]

@@ -33,10 +33,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 import bench_mock as bm  # noqa: E402  (the same servers, bodies and client)
 
 CASES = {"core": ("/api/version", None), "chat": ("/api/chat", bm.CHAT), "v1": ("/v1/chat/completions", bm.V1),
-         "st": ("/api/chat", bm.STREAM)}
+         "st": ("/api/chat", bm.STREAM), "fresh": ("/api/chat", None)}
+# "fresh": non-stream chats whose prompts were never sent before (bench_mock.fresh_chat), for information
 
 
-def instructions(argv: list[str], path: str, body: dict | None, count: int) -> int:
+def instructions(argv: list[str], path: str, body: dict | None, count: int, fresh: bool = False) -> int:
     """Instructions the server process ran to start, answer 20 + count requests and stop."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONHASHSEED"] = "0"  # same dict and set orders in every run
@@ -52,7 +53,7 @@ def instructions(argv: list[str], path: str, body: dict | None, count: int) -> i
     client = bm.RawClient(url)
     raw = json.dumps(body).encode() if body is not None else None
     for _ in range(20 + count):
-        client.post(path, raw)
+        client.post(path, json.dumps(bm.fresh_chat()).encode() if fresh else raw)
     client.close()
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=300)
@@ -88,8 +89,8 @@ def main() -> int:
             path, body = CASES[case]
             per = {}
             for name, argv in (("mock", bm.mock_argv(scenario.name)), ("bare", bm.bare_argv(handle.name))):
-                once = instructions(argv, path, body, args.requests)
-                twice = instructions(argv, path, body, 2 * args.requests)
+                once = instructions(argv, path, body, args.requests, case == "fresh")
+                twice = instructions(argv, path, body, 2 * args.requests, case == "fresh")
                 per[name] = (twice - once) / args.requests
             print(f"{case:<6} {per['mock']:>12,.0f} {per['bare']:>12,.0f} {per['bare'] / per['mock']:>9.2f}x", flush=True)
     finally:

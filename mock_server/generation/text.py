@@ -7,6 +7,7 @@ word), which is what the mock streams one record at a time and counts in eval_co
 
 from __future__ import annotations
 
+import _random
 import hashlib
 import json
 import random
@@ -70,7 +71,16 @@ def digest(*parts: Any) -> bytes:
 
 def rng(seed: bytes, salt: str = "") -> random.Random:
     """A Random seeded from `seed` (and a salt, so independent streams do not repeat)."""
-    return random.Random(int.from_bytes(hashlib.sha256(seed + salt.encode()).digest()[:16], "big"))
+    # random.Random(n) seeds twice (from the OS in __new__, then from n in __init__); seeding the
+    # bare object from n once gives the same state (a fresh request seeds three of them)
+    made = _NEW_RANDOM(random.Random)
+    _SEED_RANDOM(made, int.from_bytes(hashlib.sha256(seed + salt.encode()).digest()[:16], "big"))
+    made.gauss_next = None
+    return made
+
+
+_NEW_RANDOM = random.Random.__new__
+_SEED_RANDOM = _random.Random.seed
 
 
 def topic_words(prompt: str, limit: int = 3) -> list[str]:
@@ -92,14 +102,36 @@ def phrase(r: random.Random, length: int) -> str:
 
 def sentence(r: random.Random, extra: list[str] | None = None) -> str:
     """One capitalised sentence from a fixed shape; the prompt's topic words stand in as nouns."""
+    return _sentence(r, extra)[0]
+
+
+def _sentence(r: random.Random, extra: list[str] | None) -> tuple[str, int]:
+    """The sentence and its word count. `r.choice(pool)` is `pool[r._randbelow(len(pool))]`, and
+    _randbelow draws getrandbits(len(pool).bit_length()) until the draw is below the length: done
+    here inline, the same draws in the same order (a fresh answer picks ~30 words)."""
+    bits = r.getrandbits
+    shape = bits(_SHAPE_BITS)
+    while shape >= len(_SLOTS):
+        shape = bits(_SHAPE_BITS)
     words = []
-    for slot in r.choice(_SHAPES).split():
-        comma = slot.endswith(",")
-        pool = _POS[slot.rstrip(",")]
-        if slot.startswith("N") and extra and r.random() < 0.3:
-            pool = extra
-        words.append(r.choice(pool) + ("," if comma else ""))
-    return " ".join(words).capitalize() + "."
+    for pool, size, width, comma, noun in _SLOTS[shape]:
+        if noun and extra and r.random() < 0.3:
+            pool, size = extra, len(extra)
+            width = size.bit_length()
+        index = bits(width)
+        while index >= size:
+            index = bits(width)
+        words.append(pool[index] + "," if comma else pool[index])
+    return " ".join(words).capitalize() + ".", len(words)
+
+
+# Each shape's slots, split once: (word pool, its size, the bits a draw takes, comma after, a noun)
+_SLOTS = tuple(
+    tuple((pool, len(pool), len(pool).bit_length(), slot.endswith(","), slot.startswith("N"))
+          for slot in shape.split() for pool in (_POS[slot.rstrip(",")],))
+    for shape in _SHAPES
+)
+_SHAPE_BITS = len(_SLOTS).bit_length()
 
 
 @lru_cache(maxsize=2048)  # pure; identical requests (benchmarks, retries) skip the word draw
@@ -110,8 +142,9 @@ def paragraph(seed: bytes, prompt: str, salt: str = "answer", words: tuple[int, 
     extra = topic_words(prompt)
     out: list[str] = []
     while total > 0:
-        out.append(sentence(r, extra))
-        total -= len(out[-1].split())
+        said, count = _sentence(r, extra)
+        out.append(said)
+        total -= count
     return " ".join(out)
 
 
