@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import string
+import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -66,23 +67,32 @@ def message(key: str, **values: Any) -> str:
 
 
 def go_quote(value: Any) -> str:
-    """Go's %q of a string: double quotes, backslash escapes, non-ASCII kept."""
+    """Go's %q of a string (strconv.Quote): printable runes kept, the C escapes for \\a \\b \\f
+    \\n \\r \\t \\v, \\xNN for other control bytes, \\uNNNN / \\UNNNNNNNN for other unprintable runes."""
     out = ['"']
     for ch in str(value):
+        code = ord(ch)
         if ch in '"\\':
             out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
+        elif ch in _C_ESCAPES:
+            out.append(_C_ESCAPES[ch])
+        elif code < 0x80:
+            out.append(ch if 0x20 <= code < 0x7F else f"\\x{code:02x}")
+        elif _go_printable(ch):
             out.append(ch)
+        else:
+            out.append(f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
     out.append('"')
     return "".join(out)
+
+
+_C_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+
+
+def _go_printable(ch: str) -> bool:
+    # Go's unicode.IsPrint: letters, marks, numbers, punctuation and symbols (spaces other than
+    # U+0020, format and control characters, unassigned code points and surrogates are not)
+    return unicodedata.category(ch)[0] in "LMNPS"
 
 
 class _GoFormatter(string.Formatter):

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from ollama_conformance import contracts
 
-from . import decode, journal_hook
+from . import decode, journal_hook, zstd_body
 from .access import Guard, request_headers, stamped
 from .errors import OllamaError, envelope
 from .handlers import HANDLERS, resolve
@@ -213,6 +213,8 @@ class _Adapter:
             try:
                 if self.reads_body:
                     raw = await decode.read_body(receive, state.settings.max_body_bytes, info.headers.get("content-length"))
+                    if self.api != "native" and "content-encoding" in info.headers:
+                        raw = zstd_body.body(self.endpoint, info.headers, raw)
                 if self.convention == "body":
                     body = decode.decode_body(self.endpoint, self.api, raw)
                 else:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -43,6 +44,8 @@ def decode_body(endpoint: str, api: str, raw: bytes) -> Any:
     value = _first_value(text)
     if value is None:
         return {}
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        value = _without_lone_surrogates(value)
     try:
         plan = _PLANS[endpoint, api]
     except KeyError:
@@ -77,6 +80,23 @@ def _first_value(text: str, decoder: json.JSONDecoder | None = None) -> Any:
         return decoder.decode(text[: first_value_end(text)])  # Go stops after the first value
 
 
+# A \\uD800-\\uDFFF escape: half a surrogate pair, or a lone one, which Go decodes as U+FFFD (Python keeps
+# it, and it cannot be encoded: every string that echoes it would fail to be written)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """`value` with each unpaired surrogate (in keys and strings, at any depth) as U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_LONE_SURROGATE.sub("\ufffd", k): _without_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    return value
+
+
 def _raise_go_error(text: str, root: GoType) -> None:
     """OllamaError(400) with Go's message for the body `text`, if Go refuses it. The body is read
     again keeping each fraction's text: Go's message quotes a number as it was written ("1e3")."""
@@ -88,7 +108,10 @@ def _raise_go_error(text: str, root: GoType) -> None:
         return value
 
     walk = _Walk(literals)
-    walk.fields(_first_value(text, json.JSONDecoder(parse_constant=_no_constants, parse_float=number)), root, (), None)
+    value = _first_value(text, json.JSONDecoder(parse_constant=_no_constants, parse_float=number))
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        value = _without_lone_surrogates(value)
+    walk.fields(value, root, (), None)
     if walk.saved is not None:
         raise OllamaError(400, walk.saved)
 
@@ -383,7 +406,7 @@ def keep_alive_seconds(value: Any) -> float | None:
 @lru_cache(maxsize=256)
 def parse_go_duration(text: str) -> float:
     """Go's time.ParseDuration, in seconds; ValueError with Go's exact message."""
-    quoted = contracts.go_quote(text)
+    quoted = _time_quote(text)
     rest = text[1:] if text[:1] in ("+", "-") else text
     sign = -1.0 if text[:1] == "-" else 1.0
     if rest == "0":
@@ -398,16 +421,28 @@ def parse_go_duration(text: str) -> float:
             frac, rest = _take(rest[1:], "0123456789")
         if not whole and not frac:
             raise ValueError(f"time: invalid duration {quoted}")
-        count = next((i for i, ch in enumerate(rest) if ch == "." or ch.isdigit()), len(rest))
+        count = next((i for i, ch in enumerate(rest) if ch in ".0123456789"), len(rest))
         unit, rest = rest[:count], rest[count:]
         if not unit:
             raise ValueError(f"time: missing unit in duration {quoted}")
         if unit not in _UNITS:
-            raise ValueError(f"time: unknown unit {contracts.go_quote(unit)} in duration {quoted}")
+            raise ValueError(f"time: unknown unit {_time_quote(unit)} in duration {quoted}")
         total += float(f"{whole or 0}.{frac or 0}") * _UNITS[unit]
     if total > _MAX_DURATION_S:  # Go's int64 nanoseconds overflow
         raise ValueError(f"time: invalid duration {quoted}")
     return sign * total
+
+
+def _time_quote(text: str) -> str:
+    """Go's time.quote (not strconv's): every byte of a non-ASCII or control character as \\xNN."""
+    out = ['"']
+    for ch in text:
+        if ch >= "\x80" or ch < " ":
+            out.extend(f"\\x{byte:02x}" for byte in ch.encode("utf-8"))
+        else:
+            out.append("\\" + ch if ch in '"\\' else ch)
+    out.append('"')
+    return "".join(out)
 
 
 def _take(text: str, chars: str) -> tuple[str, str]:

@@ -54,10 +54,9 @@ def check_think(state: Any, body: dict[str, Any], model: str, capabilities: list
         raise OllamaError.of("no_thinking", model=model)
 
 
-def check_capabilities(
-    entry: Any, model: str, kind: str, *, tools: bool = False, suffix: bool = False, images: bool = False
-) -> None:
-    """Scheduling-time capability errors, in Ollama's order."""
+def check_capabilities(entry: Any, model: str, kind: str, *, tools: bool = False, suffix: bool = False) -> None:
+    """Scheduling-time capability errors, in Ollama's order (images ask for no capability: see
+    check_image_input)."""
     caps = entry.capabilities
     if "completion" not in caps:
         raise OllamaError.of("no_generate" if kind == "generate" else "no_chat", model=model)
@@ -65,25 +64,38 @@ def check_capabilities(
         raise OllamaError.of("no_tools", full_name=entry.full_name)
     if suffix and "insert" not in caps:
         raise OllamaError.of("no_insert", full_name=entry.full_name)
-    if images and "vision" not in caps:
-        raise OllamaError.of("no_vision", full_name=entry.full_name)
+
+
+def check_image_input(entry: Any, images: bool) -> None:
+    """Images sent to a model without vision: the runner's 500 when it gets them, after the load,
+    the template and the format (a request that only loads the model never reaches it)."""
+    if images and "vision" not in entry.capabilities:
+        raise OllamaError.of("no_vision")
 
 
 def load(state: Any, entry: Any, body: dict[str, Any], options: dict[str, Any]) -> int:
     """Load (or keep) the model; the load_duration in ns the store reports."""
-    num_ctx = int(options["num_ctx"]) if _positive(options.get("num_ctx")) else None
-    return int(state.models.load(entry, body.get("keep_alive"), num_ctx))
+    return int(state.models.load(entry, body.get("keep_alive"), _asked_context(entry, options)))
 
 
 def fit_context(entry: Any, body: dict[str, Any], options: dict[str, Any], prompt_tokens: int) -> int:
     """The prompt tokens evaluated: cut to the context (truncate, the default) or a 400."""
-    num_ctx: Any = options.get("num_ctx")
-    limit = int(num_ctx) if _positive(num_ctx) else min(entry.context_length, DEFAULT_NUM_CTX)
+    limit = _asked_context(entry, options) or min(entry.context_length, DEFAULT_NUM_CTX)
     if prompt_tokens <= limit:
         return prompt_tokens
     if body.get("truncate") is False:
         raise OllamaError.of("embed_input_too_long")  # same text for chat and generate
     return limit
+
+
+def _asked_context(entry: Any, options: dict[str, Any]) -> int | None:
+    """options.num_ctx, cut to the context the model was trained for (the runner does that, with a
+    warning in its log); None when not asked for."""
+    num_ctx = options.get("num_ctx")
+    if not _positive(num_ctx):
+        return None
+    trained = entry.context_length
+    return min(int(num_ctx), trained) if trained > 0 else int(num_ctx)
 
 
 def _positive(value: Any) -> bool:

@@ -226,6 +226,9 @@ def _stream_records(
     """([], the run holding all records) for plain streams; (all bodies, None) with logprobs."""
     before = [_record(frame, step, "", piece, [], False) for step, piece in enumerate(made.thinking)]
     step = len(before)
+    if frame.logprobs:  # each runner chunk carries its token's logprobs, thinking ones included
+        for step, body in enumerate(before):
+            body["logprobs"] = lp.entries([made.thinking[step]], frame.seed, frame.top_logprobs, step)
     if not frame.logprobs:
         after = _after(made, calls, stats, frame, step + len(made.content))
         return [], fast.TextRun(frame.kind, frame.model, _stamps(frame), made.content, before, after)
@@ -255,8 +258,16 @@ def _single(made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Fr
         True,
     )
     if frame.logprobs and frame.kind == "chat":
-        body["logprobs"] = lp.entries(made.content, frame.seed, frame.top_logprobs, len(made.thinking))
+        _set_logprobs(body, made, frame)
     return _finish(body, made, stats.fields(), frame, calls if frame.kind == "generate" else [])
+
+
+def _set_logprobs(body: dict[str, Any], made: Produced, frame: Frame) -> None:
+    """The logprobs of every token of a whole answer, thinking first; none at all when no token was
+    made (Go's `logprobs,omitempty`)."""
+    pieces = made.thinking + made.content
+    if pieces:
+        body["logprobs"] = lp.entries(pieces, frame.seed, frame.top_logprobs, 0)
 
 
 def _record(
@@ -292,7 +303,7 @@ def _finish(body: dict, made: Produced, fields: dict[str, int], frame: Frame, ge
         if gen_calls:
             body["tool_calls"] = gen_calls
         if frame.logprobs and not frame.stream:
-            body["logprobs"] = lp.entries(made.content, frame.seed, frame.top_logprobs, len(made.thinking))
+            _set_logprobs(body, made, frame)
         return body
     logs = body.pop("logprobs", None)
     if logs is not None:

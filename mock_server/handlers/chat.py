@@ -32,7 +32,7 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     pipeline.check_think(state, body, model, entry.capabilities)
     sent_tools = body.get("tools") or []
     tools = [t for t in sent_tools if t is not None]
-    pipeline.check_capabilities(entry, model, "chat", tools=bool(sent_tools), images=images)
+    pipeline.check_capabilities(entry, model, "chat", tools=bool(sent_tools))
     options = request.check_options(body.get("options"))
     load_ns = pipeline.load(state, entry, body, options)
     if not messages:
@@ -42,6 +42,7 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     try:
         request.check_format(body.get("format"))
         frame = _frame(state, body, model, messages, tools, entry, options, load_ns)
+        pipeline.check_image_input(entry, images)
     except OllamaError as error:
         raise pipeline.from_worker(error, body) from None
     reply = pipeline.ask(state, _context(body, info, model, messages, tools, entry.capabilities, frame.seed))

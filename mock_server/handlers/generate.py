@@ -32,7 +32,7 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
         raise OllamaError.of("raw_with_template")
     pipeline.check_think(state, body, model, entry.capabilities)
     suffix = pipeline.text_field(body, "suffix")
-    pipeline.check_capabilities(entry, model, "generate", suffix=bool(suffix), images=bool(images))
+    pipeline.check_capabilities(entry, model, "generate", suffix=bool(suffix))
     options = request.check_options(body.get("options"))
     load_ns = pipeline.load(state, entry, body, options)
     if prompt == "":
@@ -45,6 +45,7 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
     try:
         request.check_format(body.get("format"))
         frame = _frame(state, body, model, prompt, entry, options, load_ns, raw)
+        pipeline.check_image_input(entry, bool(images))
     except OllamaError as error:
         raise pipeline.from_worker(error, body) from None
     ctx = ReplyContext(

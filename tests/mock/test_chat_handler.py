@@ -65,11 +65,6 @@ def state(client: Any) -> Any:
             "registry.ollama.ai/library/gemma3:1b does not support tools",
         ),
         (
-            {"model": "llama3.2", "messages": [{"role": "user", "content": "x", "images": ["QUJD"]}]},
-            400,
-            "registry.ollama.ai/library/llama3.2:latest does not support vision",
-        ),
-        (
             {"model": "llama3.2", "messages": [], "options": {"num_ctx": "big"}},
             500,
             'option "num_ctx" must be of type integer',

@@ -40,11 +40,6 @@ def lines(response: Any) -> list[dict[str, Any]]:
             "registry.ollama.ai/library/llama3.2:latest does not support insert",
         ),
         (
-            {"model": "llama3.2", "prompt": "hi", "images": ["QUJD"]},
-            400,
-            "registry.ollama.ai/library/llama3.2:latest does not support vision",
-        ),
-        (
             {"model": "gemma3:1b", "prompt": "hi", "suffix": "x", "options": {"stop": "x"}},
             400,
             "registry.ollama.ai/library/gemma3:1b does not support insert",
