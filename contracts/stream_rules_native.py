@@ -66,6 +66,7 @@ def single_done(parsed: Parsed) -> Iterable[Violation]:
 
 def nothing_after_terminal(parsed: Parsed) -> Iterable[Violation]:
     ended: str | None = None
+    pulling_first = _pulls_from_first(parsed)
     for record in parsed.objects:
         if ended is not None:
             yield grammar_violation(
@@ -75,7 +76,18 @@ def nothing_after_terminal(parsed: Parsed) -> Iterable[Violation]:
         if _is_error(record.data):
             ended = f"error line {record.index + 1}"
         elif _is_success(parsed, record.data):
+            if pulling_first:  # the pull's own success: the create lines follow it
+                pulling_first = False
+                continue
             ended = f"{_success_name(parsed)} record at line {record.index + 1}"
+
+
+def _pulls_from_first(parsed: Parsed) -> bool:
+    """A create whose `from` model was missing: its stream starts with that model's whole pull,
+    which PullModel ends with a "success" line of its own (§1.8, §2.3)."""
+    request, objects = parsed.request, parsed.objects
+    return (parsed.grammar == "native-progress" and isinstance(request, dict) and bool(request.get("from"))
+            and bool(objects) and objects[0].data == {"status": "pulling manifest"})
 
 
 def final_only_fields(parsed: Parsed) -> Iterable[Violation]:

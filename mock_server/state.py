@@ -82,8 +82,13 @@ class ModelEntry:
         small = [text_layer(kind, text) for kind, text in extras if text]
         if self.parameters:
             small.append(params_layer(self.parameters))
-        model_size = max(self.size - sum(size for _, _, size in small), 1)
+        model_size = max(self.size - sum(size for _, _, size in small) - self.config_layer()[2], 1)
         return [("model", weights_digest(self), model_size), *small]
+
+    def config_layer(self) -> tuple[str, str, int]:
+        """The manifest's config blob: pull and push list it after the layers, and the size in
+        /api/tags counts it (Manifest.Size)."""
+        return "config", _digest(f"config:{self.digest}"), 400 + int(self.digest[:2] or "0", 16)
 
 
 def text_layer(kind: str, text: str) -> tuple[str, str, int]:
@@ -212,8 +217,7 @@ class ModelStore:
     def delete(self, entry: ModelEntry) -> None:
         key = names.full_name(entry.name).lower()
         with self._lock:
-            self._models.pop(key, None)
-            self._loaded.pop(key, None)
+            self._models.pop(key, None)  # the scheduler is not told: a loaded model stays until it expires
 
     def load(self, entry: ModelEntry, keep_alive: Any = None, num_ctx: int | None = None) -> int:
         """Mark `entry` loaded; the load_duration (ns) to report: seconds cold, milliseconds warm."""

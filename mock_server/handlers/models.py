@@ -33,13 +33,19 @@ def model_field(body: dict[str, Any]) -> str:
 
 
 def details_of(entry: ModelEntry) -> dict[str, Any]:
-    """ModelDetails as /api/show and /api/ps send it: the six fields that are always present."""
+    """ModelDetails as /api/show sends it: the six fields that are always present."""
     return {key: entry.details.get(key, None if key == "families" else "") for key in _DETAIL_KEYS}
+
+
+def _config_details(entry: ModelEntry) -> dict[str, Any]:
+    """ModelDetails as /api/tags and /api/ps build it from the config blob, which has no parent
+    model: `parent_model` is always ""."""
+    return {**details_of(entry), "parent_model": ""}
 
 
 def _listed_details(entry: ModelEntry) -> dict[str, Any]:
     """ModelDetails of a /api/tags entry: the six fields plus the model's context and embedding length."""
-    return {**details_of(entry), **_lengths(entry)}
+    return {**_config_details(entry), **_lengths(entry)}
 
 
 def _lengths(entry: ModelEntry) -> dict[str, int]:
@@ -58,7 +64,7 @@ def _listed(entry: ModelEntry, zone: Any, recent: bool) -> dict[str, Any]:
     """One /api/tags entry; `recent`: with the fields v0.30.0 added (capabilities, two lengths)."""
     out: dict[str, Any] = {"name": entry.name, "model": entry.name, "modified_at": format_local(entry.modified_at, zone),
                            "size": entry.size, "digest": entry.digest,
-                           "details": _listed_details(entry) if recent else details_of(entry)}
+                           "details": _listed_details(entry) if recent else _config_details(entry)}
     if recent:
         out["capabilities"] = list(entry.capabilities)
     return out
@@ -67,7 +73,7 @@ def _listed(entry: ModelEntry, zone: Any, recent: bool) -> dict[str, Any]:
 def run_ps(state: State, info: RequestInfo) -> Single:
     zone = state.clock.local_zone()
     models = [
-        {"name": e.name, "model": e.name, "size": e.size, "digest": e.digest, "details": details_of(e),
+        {"name": e.name, "model": e.name, "size": e.size, "digest": e.digest, "details": _config_details(e),
          "expires_at": format_local(expires, zone), "size_vram": vram, "context_length": ctx}
         for e, expires, vram, ctx in state.models.loaded()
     ]
@@ -78,6 +84,9 @@ def run_show(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
     requested = model_field(body)
     if not requested:
         raise OllamaError.of("model_required")
+    if names.has_local_and_cloud(requested):
+        raise OllamaError.of("local_and_cloud", model=requested.strip())
+    requested = names.local_base(requested)  # a model reference: spaces trimmed, `:local` dropped (§0.5)
     if not names.is_valid(requested):
         raise OllamaError.of("invalid_model_name")
     entry = state.models.get(requested)
@@ -86,13 +95,12 @@ def run_show(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
     verbose = body.get("verbose") is True
     system = text_field(body, "system") or entry.system
     options = body["options"] if isinstance(body.get("options"), dict) else {}
-    parameters = {**entry.parameters, **options}
     out: dict[str, Any] = {}
     if entry.licenses:
         out["license"] = "\n".join(entry.licenses)
-    out["modelfile"] = modelfile(entry, system, parameters)
-    if parameters:
-        out["parameters"] = parameters_text(parameters)
+    out["modelfile"] = modelfile(entry, system, {**entry.parameters, **options})  # the request's options only here
+    if entry.parameters:
+        out["parameters"] = parameters_text(entry.parameters)
     if entry.template:
         out["template"] = entry.template
     if system:
@@ -221,10 +229,10 @@ def run_delete(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
         raise OllamaError.of("model_required")
     if names.has_local_and_cloud(requested):
         raise OllamaError.of("local_and_cloud", model=requested)
-    if not names.is_valid(requested):
+    if not names.is_valid(names.local_base(requested)):
         raise OllamaError.of("delete_name_invalid", name=requested)
-    entry = state.models.get(requested)
+    entry = state.models.get(names.local_base(requested))
     if entry is None:
         raise OllamaError.of("model_not_found", model=requested)
-    state.models.delete(entry)
+    state.models.delete(entry)  # only the manifest: a loaded model stays in /api/ps until it expires
     return Single(None, content_type=None)

@@ -12,6 +12,8 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from ollama_conformance import contracts
+
 from .. import go_template, names
 from ..errors import OllamaError
 from ..outcome import Chunk, RequestInfo, Single, Stream
@@ -53,7 +55,7 @@ def pull_records(state: State, requested: str) -> list[dict[str, Any]]:
     if source is None:
         return [*records, {"error": "pull model manifest: file does not exist"}]
     present = state.models.get(requested) is not None
-    for _, digest, size in source.layers():
+    for _, digest, size in [*source.layers(), source.config_layer()]:
         steps = (size,) if present else (0, size // 3, size)
         records.extend(_progress(f"pulling {digest[7:19]}", digest, size, done) for done in steps)
     records.extend([_progress("verifying sha256 digest"), _progress("writing manifest"), _progress("success")])
@@ -65,9 +67,26 @@ def run_pull(state: State, body: dict[str, Any], info: RequestInfo) -> Single | 
     requested = model_field(body)
     if names.has_local_and_cloud(requested):
         raise OllamaError.of("local_and_cloud", model=requested)
+    requested, scheme = _scheme(names.local_base(requested))  # `:local` and spaces dropped (§0.5)
     if not names.is_valid(requested):
         raise OllamaError.of("invalid_model_name")
+    if scheme == "http" and body.get("insecure") is not True:
+        error = OllamaError.of("insecure_protocol")  # before the first line: an HTTP error even when streaming
+        if body.get("stream", True) is not False:
+            error.headers["Content-Type"], error.flushed = PLAIN_JSON, True
+        else:
+            error.headers["Content-Type"] = PLAIN_JSON
+        raise error
     return finish(pull_records(state, requested), body)
+
+
+def _scheme(name: str) -> tuple[str, str]:
+    """(the name, "http" / "https" / "") of a name given with a registry scheme, as Go's
+    model.ParseName reads `http://host/namespace/model:tag`."""
+    for scheme in ("http", "https"):
+        if name.startswith(scheme + "://"):
+            return name[len(scheme) + 3 :], scheme
+    return name, ""
 
 
 def run_push(state: State, body: dict[str, Any], info: RequestInfo) -> Single | Stream:
@@ -75,6 +94,9 @@ def run_push(state: State, body: dict[str, Any], info: RequestInfo) -> Single | 
     if not requested:
         raise OllamaError.of("model_required")
     records = [_progress("retrieving manifest")]
+    requested, scheme = _scheme(requested)
+    if scheme == "http" and body.get("insecure") is not True and names.is_valid(requested):
+        return finish([*records, {"error": contracts.message("insecure_protocol")}], body)  # checked before the manifest
     entry = state.models.get(requested) if names.is_valid(requested) else None
     if entry is None:
         parsed = names.parse(requested)
@@ -82,7 +104,7 @@ def run_push(state: State, body: dict[str, Any], info: RequestInfo) -> Single | 
         missing = f"/root/.ollama/models/manifests/{where}"
         records += [_progress("couldn't retrieve manifest"), {"error": f"open {missing}: no such file or directory"}]
         return finish(records, body)
-    for _, digest, size in entry.layers():
+    for _, digest, size in [*entry.layers(), entry.config_layer()]:
         records.append(_progress(f"pushing {digest[7:19]}", digest, size, size))
     records += [_progress("pushing manifest"), _progress("success")]
     return finish(records, body)
@@ -195,12 +217,13 @@ def _base_model(state: State, body: dict[str, Any], files: dict[str, str]) -> tu
         return _from_files(state, files, body, safetensors), [first]
     if not source:
         raise _worker_error("create_neither_from_nor_files")
+    source = names.local_base(source)  # a model reference, as for inference (§0.5)
     if not names.is_valid(source):
         raise _worker_error("invalid_model_name")
     base = state.models.get(source)
     if base is not None:
         return base, []
-    records = [r for r in pull_records(state, source) if r.get("status") != "success"]  # one success, at the end
+    records = pull_records(state, source)  # PullModel's own lines, its "success" included
     return state.models.get(source), records
 
 

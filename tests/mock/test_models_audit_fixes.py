@@ -187,5 +187,84 @@ def test_create_quantize_error_after_a_pull_is_the_last_stream_line(asgi_client)
     body = {"model": "q", "from": "tinyllama", "quantize": "q4_K_M"}
     records = _lines(asgi_client.post("/api/create", json=body))
     assert records[0] == {"status": "pulling manifest"}
-    assert records[-2] == {"status": "writing manifest"}
+    assert records[-3:-1] == [{"status": "writing manifest"}, {"status": "success"}]  # the pull's own end
     assert records[-1] == {"error": "quantization is only supported for F16 and F32 models"}
+
+
+# --- third audit: model references, details, progress lines ---------------------------------------
+
+
+@pytest.mark.parametrize("name", ["llama3.2:local", " llama3.2 ", "LLAMA3.2:Local"])
+def test_show_reads_a_model_reference_as_inference_does(asgi_client, name):
+    response = asgi_client.post("/api/show", json={"model": name})
+    assert response.status_code == 200
+    assert response.json()["details"]["family"] == "llama"
+
+
+def test_show_refuses_both_source_suffixes(asgi_client):
+    response = asgi_client.post("/api/show", json={"model": "llama3.2:cloud:local"})
+    assert (response.status_code, response.json()) == (400, {"error": 'use either :local or :cloud, not both: "llama3.2:cloud:local"'})
+
+
+def test_pull_delete_and_create_from_drop_the_local_suffix(asgi_client):
+    pulled = asgi_client.post("/api/pull", json={"model": "tinyllama:local", "stream": False})
+    assert pulled.json() == {"status": "success"}
+    assert "tinyllama:latest" in _names(asgi_client)
+    created = asgi_client.post("/api/create", json={"model": "mine", "from": "tinyllama:local", "stream": False})
+    assert created.json() == {"status": "success"}
+    deleted = asgi_client.request("DELETE", "/api/delete", json={"model": "tinyllama:local"})
+    assert deleted.status_code == 200
+    assert "tinyllama:latest" not in _names(asgi_client)
+
+
+def test_show_parameters_are_the_models_own(asgi_client):
+    body = asgi_client.post("/api/show", json={"model": "llama3.2", "options": {"temperature": 0.2}}).json()
+    assert "PARAMETER temperature 0.2" in body["modelfile"]
+    assert "temperature" not in body["parameters"]
+
+
+def test_tags_and_ps_have_no_parent_model_show_does(asgi_client):
+    asgi_client.post("/api/create", json={"model": "child", "from": "llama3.2", "stream": False})
+    asgi_client.post("/api/chat", json={"model": "child", "messages": []})
+    listed = {m["name"]: m for m in asgi_client.get("/api/tags").json()["models"]}
+    running = {m["name"]: m for m in asgi_client.get("/api/ps").json()["models"]}
+    assert listed["child:latest"]["details"]["parent_model"] == ""
+    assert running["child:latest"]["details"]["parent_model"] == ""
+    assert asgi_client.post("/api/show", json={"model": "child"}).json()["details"]["parent_model"] != ""
+
+
+def test_pull_and_push_list_the_config_blob_last_and_tags_size_counts_it(asgi_client):
+    pulled = _lines(asgi_client.post("/api/pull", json={"model": "gemma3:1b"}))
+    layers = [r for r in pulled if r["status"].startswith("pulling ") and "digest" in r]
+    size = {m["name"]: m["size"] for m in asgi_client.get("/api/tags").json()["models"]}["gemma3:1b"]
+    assert sum(r["total"] for r in layers) == size
+    assert 400 <= layers[-1]["total"] < 700  # the config blob: a few hundred bytes
+    pushed = _lines(asgi_client.post("/api/push", json={"model": "gemma3:1b"}))
+    assert [r["digest"] for r in pushed if "digest" in r] == [r["digest"] for r in layers]
+
+
+def test_create_shows_the_pull_of_a_missing_from_model_with_its_success(asgi_client):
+    records = _lines(asgi_client.post("/api/create", json={"model": "mini2", "from": "all-minilm"}))
+    statuses = [r["status"] for r in records]
+    pull_end = statuses.index("success")
+    assert statuses[pull_end - 1] == "writing manifest" and statuses[-1] == "success" and pull_end < len(statuses) - 1
+    assert any(s.startswith("using existing layer") for s in statuses[pull_end:])
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_pull_over_plain_http_is_refused_before_any_line(asgi_client, stream):
+    response = asgi_client.post("/api/pull", json={"model": "http://example.com/foo/bar", "stream": stream})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"error": "insecure protocol http"}
+
+
+def test_pull_over_http_with_insecure_goes_to_the_registry(asgi_client):
+    body = {"model": "http://example.com/foo/bar", "insecure": True, "stream": False}
+    response = asgi_client.post("/api/pull", json=body)
+    assert (response.status_code, response.json()) == (500, {"error": "pull model manifest: file does not exist"})
+
+
+def test_push_over_plain_http_fails_after_retrieving_the_manifest(asgi_client):
+    records = _lines(asgi_client.post("/api/push", json={"model": "http://localhost:5000/foo/bar"}))
+    assert records == [{"status": "retrieving manifest"}, {"error": "insecure protocol http"}]

@@ -37,13 +37,17 @@ def test_copy_errors_in_check_order(asgi_client, body, status, message):
     assert (response.status_code, response.json()) == (status, {"error": message})
 
 
-def test_delete_removes_the_model_and_unloads_it(asgi_client):
+def test_delete_removes_the_model_but_leaves_it_loaded(asgi_client):
+    # DeleteHandler removes the manifest and its layers; the scheduler is not told, so the runner
+    # stays in /api/ps until it expires (the CLI's `ollama rm` unloads first, the API does not)
     state = asgi_client.app.state.mock
     state.models.load(state.models.get("gemma3:1b"), -1)
     response = asgi_client.request("DELETE", "/api/delete", json={"model": "gemma3:1b"})
     assert response.status_code == 200 and response.content == b""
     assert "gemma3:1b" not in _names(asgi_client)
-    assert asgi_client.get("/api/ps").json() == {"models": []}
+    assert [m["name"] for m in asgi_client.get("/api/ps").json()["models"]] == ["gemma3:1b"]
+    chat = asgi_client.post("/api/chat", json={"model": "gemma3:1b", "messages": []})
+    assert chat.status_code == 404  # gone for new requests
 
 
 @pytest.mark.parametrize("body,status,message", [
