@@ -24,12 +24,16 @@ _DEFAULT_ORIGINS = tuple(
     for scheme in ("http", "https") for port in ("", ":*")
 ) + ("app://*", "file://*", "tauri://*", "vscode-webview://*", "vscode-file://*")
 # Ollama's list (routes.go): openai-node's streaming and polling helpers send the helper-method
-# and poll headers, so a browser's preflight without them fails
-_ALLOW_HEADERS = b"Authorization, Content-Type, User-Agent, Accept, X-Requested-With, OpenAI-Beta, " \
-    b"x-stainless-arch, x-stainless-async, x-stainless-custom-poll-interval, x-stainless-helper-method, " \
-    b"x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-poll-helper, " \
-    b"x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout"
-_ALLOW_METHODS = b"GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"
+# and poll headers, so a browser's preflight without them fails. gin-contrib/cors writes the
+# names canonicalised (http.CanonicalHeaderKey) and joins them, and the methods, with "," alone.
+_ALLOW_HEADERS = b"Authorization,Content-Type,User-Agent,Accept,X-Requested-With,Openai-Beta," \
+    b"X-Stainless-Arch,X-Stainless-Async,X-Stainless-Custom-Poll-Interval,X-Stainless-Helper-Method," \
+    b"X-Stainless-Lang,X-Stainless-Os,X-Stainless-Package-Version,X-Stainless-Poll-Helper," \
+    b"X-Stainless-Retry-Count,X-Stainless-Runtime,X-Stainless-Runtime-Version,X-Stainless-Timeout"
+_ALLOW_METHODS = b"GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS"
+# A preflight's Vary: three header lines (headers.Add), unless every origin is allowed
+_PREFLIGHT_VARY = [(b"vary", b"Origin"), (b"vary", b"Access-Control-Request-Method"),
+                   (b"vary", b"Access-Control-Request-Headers")]
 
 
 class Guard:
@@ -58,18 +62,21 @@ class Guard:
             if not self._origin_ok(origin):
                 await self._answer(scope, send, headers, 403, extra)
                 return None
-            allowed = b"*" if self.any_origin else origin.encode("latin-1")
-            extra += [(b"access-control-allow-origin", allowed), (b"vary", b"Origin")]
             if scope["method"] == "OPTIONS":
                 extra += [(b"access-control-allow-methods", _ALLOW_METHODS), (b"access-control-allow-headers", _ALLOW_HEADERS),
                           (b"access-control-max-age", b"43200")]
+                extra += [(b"access-control-allow-origin", b"*")] if self.any_origin else \
+                    [*_PREFLIGHT_VARY, (b"access-control-allow-origin", origin.encode("latin-1"))]
                 await self._answer(scope, send, headers, 204, extra)
                 return None
+            extra += [(b"access-control-allow-origin", b"*")] if self.any_origin else \
+                [(b"vary", b"Origin"), (b"access-control-allow-origin", origin.encode("latin-1"))]
         if self.guard_hosts:
-            if not _host_ok(host):
+            kind = _host_kind(host)
+            if kind is None:
                 await self._answer(scope, send, headers, 403, extra)
                 return None
-            if scope["method"] == "OPTIONS":
+            if kind == "name" and scope["method"] == "OPTIONS":  # an IP Host goes on to the router
                 await self._answer(scope, send, headers, 204, extra)
                 return None
         return extra
@@ -89,7 +96,8 @@ class Guard:
 
     @cached_property  # compiled on the first cross-origin request, not at start-up
     def origins(self) -> list[re.Pattern[str]]:
-        return [_origin_pattern(o) for o in (*self.state.settings.origins, *_DEFAULT_ORIGINS)]
+        # gin-contrib/cors lowercases the configured origins (normalize), not the request's Origin
+        return [_origin_pattern(o.lower()) for o in (*self.state.settings.origins, *_DEFAULT_ORIGINS)]
 
     def _origin_ok(self, origin: str) -> bool:
         return self.any_origin or any(p.fullmatch(origin) for p in self.origins)
@@ -127,20 +135,50 @@ def _is_loopback(host: str) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _host_ok(host_header: str) -> bool:
+def _host_kind(host_header: str) -> str | None:
+    """Ollama's allowedHostsMiddleware on a Host header: "ip" for an address it lets through (a
+    loopback, private (RFC 1918, fc00::/7), unspecified or local-interface one), "name" for an
+    allowed name (localhost, the machine's hostname, *.localhost, *.local, *.internal), None: 403.
+    As Go's net.SplitHostPort: "[::1]" without a port is no address, "::1" is."""
     import ipaddress
     import socket
 
-    host = host_header.lower()
-    if host.startswith("["):
-        host = host[1:].split("]", 1)[0]
+    host = host_header
+    if host.startswith("[") and "]:" in host:
+        host = host[1:].split("]:", 1)[0]
     elif host.count(":") == 1:
         host = host.split(":", 1)[0]
     try:
         ip = ipaddress.ip_address(host)
-        return ip.is_loopback or ip.is_private or ip.is_unspecified
     except ValueError:
-        pass
+        ip = None
+    if ip is not None:
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped  # netip unmaps ::ffff:a.b.c.d before its checks
+        if ip.is_loopback or ip.is_unspecified or any(ip in net for net in _GO_PRIVATE) or str(ip) in _local_ips():
+            return "ip"
+        return None
+    host = host.lower()
     if host in ("", "localhost") or host == socket.gethostname().lower():
-        return True
-    return host.endswith((".localhost", ".local", ".internal"))
+        return "name"
+    return "name" if host.endswith((".localhost", ".local", ".internal")) else None
+
+
+def _go_private() -> tuple[Any, ...]:
+    import ipaddress
+
+    return tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
+
+
+_GO_PRIVATE = _go_private()  # netip.Addr.IsPrivate: narrower than Python's is_private
+
+
+@lru_cache(maxsize=1)
+def _local_ips() -> frozenset[str]:
+    """The machine's own addresses, as far as its hostname resolves (Go asks the interfaces)."""
+    import socket
+
+    try:
+        return frozenset(socket.gethostbyname_ex(socket.gethostname())[2])
+    except OSError:
+        return frozenset()

@@ -13,6 +13,7 @@ import re
 import weakref
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -42,9 +43,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [*_api_routes(state), *_mock_routes(state)]
     app = _MockApp(routes=routes, middleware=[Middleware(Guard, state=state)])
     app.router.redirect_slashes = False
-    app.router.default = _NotFound([(r.path_regex, getattr(r.endpoint, "methods", {})) for r in routes], state)  # type: ignore[assignment]
+    app.router.default = _NotFound(state)  # type: ignore[assignment]
     app.state.mock = state
     app.guard, app.static = Guard(app.router, state), _static_paths(routes)
+    app.moved = _Moved([(r.path_regex, getattr(r.endpoint, "methods", {})) for r in routes], state)
     LIVE_STATES.add(state)
     return app
 
@@ -56,11 +58,13 @@ class _MockApp(Starlette):
 
     guard: Guard
     static: dict[str, _Dispatch]
+    moved: _Moved
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:  # Any: Starlette types it loosely
         dispatch = self.static.get(scope["path"]) if scope["type"] == "http" and not scope.get("root_path") else None
         if dispatch is None:
-            await super().__call__(scope, receive, send)
+            if scope["type"] != "http" or not await self.moved(scope, send):
+                await super().__call__(scope, receive, send)
             return
         scope["app"] = self
         headers = request_headers(scope)
@@ -144,41 +148,82 @@ class _Dispatch:
 
 
 class _NotFound:
-    """gin's answer for a path no route has: a trailing-slash redirect, else 404."""
+    """gin's 404 for a path no route has (after the CORS and Host middlewares, which it runs)."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await plain(send, 404, "text/plain", b"404 page not found")
+        journal_hook.record(self.state, scope, request_headers(scope), 404)
+
+
+class _Moved:
+    """The redirects answered before any middleware (no CORS headers, no Host check): Go's
+    ServeMux sends a path that is not clean (`//api/tags`, `/api/./tags`) to its cleaned form
+    (301, every method); gin's router sends a path with a trailing slash that a route has without
+    it to that path (301 for GET, 307 for other methods)."""
 
     def __init__(self, table: list[tuple[re.Pattern[str], Any]], state: State) -> None:
         self.table, self.state = table, state
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: dict[str, Any], send: Any) -> bool:
+        """True when the request was answered with a redirect."""
         path, method = scope.get("path", ""), scope.get("method", "GET")
-        if scope["type"] != "http":
-            return
+        query = scope.get("query_string") or b""
+        if "//" in path or "/." in path:
+            clean = go_clean_path(path)
+            if clean != path and method != "CONNECT":
+                target = quote(clean, safe="/:@!$&'()*+,;=-._~").encode("latin-1")
+                status = await _redirect(send, method, target + (b"?" + query if query else b""), 301, self._stamp())
+                journal_hook.record(self.state, scope, request_headers(scope), status)
+                return True
         if len(path) > 1 and path.endswith("/") and self._has(path.rstrip("/") or "/", method):
             # gin redirects to the URL as sent (escaped path, raw query) without the slash
             target = (scope.get("raw_path") or path.encode()).rstrip(b"/") or b"/"
-            query = scope.get("query_string") or b""
-            status = await _redirect(send, method, target + (b"?" + query if query else b""))
-        else:
-            await plain(send, status := 404, "text/plain", b"404 page not found")
-        journal_hook.record(self.state, scope, request_headers(scope), status)
+            status = await _redirect(send, method, target + (b"?" + query if query else b""),
+                                     301 if method == "GET" else 307, self._stamp())
+            journal_hook.record(self.state, scope, request_headers(scope), status)
+            return True
+        return False
 
     def _has(self, path: str, method: str) -> bool:
         return any(regex.match(path) and method in methods for regex, methods in self.table)
+
+    def _stamp(self) -> list[tuple[bytes, bytes]]:
+        return [(b"x-ollama-mock-profile", self.state.profile.name.encode())]  # the mock's mark, on every answer
+
+
+def go_clean_path(path: str) -> str:
+    """Go's net/http cleanPath: path.Clean (one slash at a time, no `.`, `..` resolved, never
+    above the root), with a trailing slash kept."""
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
+    clean = "/" + "/".join(parts)
+    if path.endswith("/") and clean != "/":
+        clean += "/"
+    return clean
 
 
 _GO_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})  # Go's htmlEscape
 
 
-async def _redirect(send: Any, method: str, location: bytes) -> int:
+async def _redirect(send: Any, method: str, location: bytes, status: int, extra: list[tuple[bytes, bytes]]) -> int:
     # Go's http.Redirect: an HTML content type for GET and HEAD, the short body for GET only
-    status = 301 if method == "GET" else 307
     href = location.decode("latin-1").translate(_GO_HTML_ESCAPES).encode("latin-1")
-    body = b'<a href="' + href + b'">Moved Permanently</a>.\n\n' if method == "GET" else b""
+    body = b'<a href="' + href + b'">Moved Permanently</a>.\n\n' if method == "GET" else b""  # GET is always a 301
     headers = [(b"location", location)]
     if method in ("GET", "HEAD"):
         headers.append((b"content-type", b"text/html; charset=utf-8"))
     headers.append((b"content-length", str(len(body)).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": [*headers, *extra]})
     await send({"type": "http.response.body", "body": body})
     return status
 

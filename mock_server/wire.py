@@ -423,6 +423,8 @@ async def plain(send: Send, status: int, content_type: str | None, body: bytes,
                 headers: list[tuple[bytes, bytes]] | None = None) -> None:
     """A small fixed answer (router errors, 403, 204, /_mock/ routes)."""
     head = [(b"content-type", content_type.encode())] if content_type else []
-    head += [*(headers or []), (b"content-length", str(len(body)).encode())]
+    head += headers or []
+    if status != 204:  # net/http sends no Content-Length with a 204
+        head.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": head})
     await send({"type": "http.response.body", "body": body})

@@ -11,14 +11,14 @@ from typing import Any
 from ..outcome import Outcome, RequestInfo, Single
 from . import ids
 from .anthropic_request import estimate_tokens, to_native
-from .common import JSON, call_native, go_decode, native_single, profile
+from .common import JSON, call_native_streaming, go_decode, native_single, profile
 
 
 def run(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     with go_decode("anthropic.MessagesRequest"):
         honour = profile(state).v1_tool_choice_honoured
         native = to_native(body, _capabilities(state, body.get("model")), honour)
-    result = call_native("chat", state, native, info)
+    result = call_native_streaming(state, native, info)
     message_id = ids.anthropic_message_id(body)
     if native["stream"]:
         from .anthropic_stream import AnthropicStreamer

@@ -12,8 +12,9 @@ from typing import Any
 from ollama_conformance import contracts
 
 from .. import errors
+from ..go_base64 import base64_error_offset
 from .common import go_json, obj
-from .mapping import is_base64, tool_parameters_error
+from .mapping import tool_parameters_error
 
 _WEB_SEARCH = {
     "type": "function",
@@ -143,20 +144,11 @@ def _image(source: Any) -> str:
         raise errors.OllamaError(
             400, f"invalid image source type: {source.get('type') or ''}. Only base64 images are supported."
         )
-    data = source.get("data") or ""
-    if not is_base64(str(data)):
-        raise errors.OllamaError(
-            400, f"invalid base64 image data: illegal base64 data at input byte {_bad_byte(str(data))}"
-        )
-    return str(data)
-
-
-def _bad_byte(data: str) -> int:
-    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
-    for index, char in enumerate(data):
-        if char not in alphabet:
-            return index
-    return len(data) - len(data) % 4
+    data = str(source.get("data") or "")
+    offset = base64_error_offset(data.encode("utf-8"))
+    if offset is not None:
+        raise errors.OllamaError(400, f"invalid base64 image data: illegal base64 data at input byte {offset}")
+    return data
 
 
 def _tool_use(block: dict[str, Any], strict: bool) -> dict[str, Any]:

@@ -60,6 +60,20 @@ def call_native(kind: str, state: Any, body: dict[str, Any], info: RequestInfo) 
     return result
 
 
+def call_native_streaming(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
+    """`call_native("chat", ...)` for the Responses and Anthropic layers: their middleware set the
+    event-stream headers before the handler ran, and writeError replaces only the content type,
+    so a handler error on a streaming request still carries Cache-Control and Connection."""
+    try:
+        return call_native("chat", state, body, info)
+    except NativeError as error:
+        if body.get("stream"):
+            from .sse import EVENT_HEADERS
+
+            error.headers = {**EVENT_HEADERS, **error.headers}
+        raise
+
+
 _HANDLERS: dict[str, Callable[..., Outcome]] = {}
 
 

@@ -6,14 +6,13 @@ api.ToolFunctionParameters: the same rules apply to several layers, so they live
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 from typing import Any
 
 from ollama_conformance import contracts
 
 from .. import decode, errors
+from ..go_base64 import base64_error_offset
 from ..gojson import json_kind
 from ..gotypes import GoType, request_type
 
@@ -83,12 +82,8 @@ def image_from_url(url: str) -> str:
 
 
 def is_base64(text: str) -> bool:
-    """True when `text` is standard, padded base64 (what Go's StdEncoding accepts)."""
-    try:
-        base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        return False
-    return True
+    """True when `text` is what Go's base64.StdEncoding decodes (padded; \\r and \\n skipped)."""
+    return base64_error_offset(text.encode("utf-8")) is None
 
 
 def stop_list(stop: Any) -> list[str] | None:

@@ -7,13 +7,12 @@ sampling options and the reasoning effort are mapped.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Callable
 from typing import Any
 
 from .. import errors
+from ..go_base64 import base64_error_offset
 from ..profiles import Profile
 from .mapping import check_effort_type, go_type, image_from_url, stop_list, think_from_effort
 
@@ -234,22 +233,10 @@ def _audio(value: Any) -> str:
     data = value.get("data")
     if not isinstance(data, str) or not data:
         raise errors.OllamaError(400, "invalid input_audio format: missing data")
-    try:
-        base64.b64decode(data.encode("ascii"), validate=True)
-    except (binascii.Error, ValueError, UnicodeEncodeError) as error:
-        raise errors.OllamaError(
-            400, f"invalid input_audio base64 data: {_go_base64_error(data, error)}"
-        ) from None
+    offset = base64_error_offset(data.encode("utf-8"))  # Go's StdEncoding: \r and \n are skipped
+    if offset is not None:
+        raise errors.OllamaError(400, f"invalid input_audio base64 data: illegal base64 data at input byte {offset}")
     return data
-
-
-def _go_base64_error(data: str, error: Exception) -> str:
-    """Go's base64 error text: `illegal base64 data at input byte N`."""
-    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
-    for index, char in enumerate(data):
-        if char not in alphabet:
-            return f"illegal base64 data at input byte {index}"
-    return f"illegal base64 data at input byte {len(data) - len(data) % 4}"
 
 
 def _json_kind(value: Any) -> str:

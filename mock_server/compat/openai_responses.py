@@ -14,7 +14,7 @@ from ..profiles import Profile
 from . import ids
 from .common import (
     JSON,
-    call_native,
+    call_native_streaming,
     go_decode,
     go_float,
     marked,
@@ -37,7 +37,7 @@ def run(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
         check_tools(body.get("tools"))
         check_effort_type(body.get("reasoning"), "ResponsesReasoning")
         native = to_native(body, prof)
-    result = call_native("chat", state, native, info)
+    result = call_native_streaming(state, native, info)
     marks: set[str] = set()
     if prof.v1_tool_choice_honoured and body.get("tool_choice") not in (None, "auto"):
         marks.add("v1_tool_choice_honoured")
@@ -207,8 +207,17 @@ def _tool_echo(tool: dict[str, Any]) -> dict[str, Any]:
         "name": tool.get("name", ""),
         "description": tool.get("description"),
         "strict": tool.get("strict"),
-        "parameters": tool.get("parameters"),
+        "parameters": sort_deep(tool.get("parameters")),  # a map[string]any: Go writes its keys sorted
     }
+
+
+def sort_deep(value: Any) -> Any:
+    """Go marshals maps with sorted keys, at every level."""
+    if isinstance(value, dict):
+        return {key: sort_deep(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [sort_deep(item) for item in value]
+    return value
 
 
 def _text_format(body: dict[str, Any]) -> dict[str, Any]:

@@ -14,16 +14,7 @@ from ..profiles import Profile
 from . import ids
 from .common import marked, openai_tool_calls
 from .event_stream import EventStreamer
-from .openai_responses import function_item, message_item, reasoning_item, response_object, usage
-
-
-def sort_deep(value: Any) -> Any:
-    """Go marshals maps with sorted keys, at every level."""
-    if isinstance(value, dict):
-        return {key: sort_deep(value[key]) for key in sorted(value)}
-    if isinstance(value, list):
-        return [sort_deep(item) for item in value]
-    return value
+from .openai_responses import function_item, message_item, reasoning_item, response_object, sort_deep, usage
 
 
 class ResponsesStreamer(EventStreamer):
@@ -50,8 +41,12 @@ class ResponsesStreamer(EventStreamer):
         self.items.append(Chunk(body=sort_deep(data), event=kind, delay=self.delay))
         self.delay = 0.0
 
-    def _response(self, status: str, output: list[Any], usage_value: Any) -> dict[str, Any]:
-        return response_object(self.body, self.prof, status, output, usage_value, self.now, None)
+    def _response(self, status: str, output: list[Any] | None, usage_value: Any) -> dict[str, Any]:
+        response = response_object(self.body, self.prof, status, [], usage_value, self.now, None)
+        response["output"] = output  # buildFinalOutput's nil slice when nothing was made: null
+        if response["reasoning"] is not None:  # a Go map: the key not sent is there, as null
+            response["reasoning"] = {"effort": None, "summary": None, **response["reasoning"]}
+        return response
 
     def _process(self, record: dict[str, Any]) -> bool:
         message = record.get("message") or {}
@@ -163,7 +158,7 @@ class ResponsesStreamer(EventStreamer):
             self._event("response.content_part.done", {**where, "part": part})
             item = message_item(self.item_id, self.text, "completed")
             self._event("response.output_item.done", {"output_index": self.output_index, "item": item})
-        response = self._response("completed", self._final_output(), usage(record))
+        response = self._response("completed", self._final_output() or None, usage(record))
         response["completed_at"] = self.now
         self._event("response.completed", {"response": response})
 

@@ -128,3 +128,50 @@ def test_extensions_can_add_routes_through_state(monkeypatch):
     client = TestClient(app_module.create_app(Settings()), base_url="http://127.0.0.1:11434")
     assert client.get("/_mock/hello").text == "hi"
     assert client.post("/_mock/hello").status_code == 405
+
+
+# --- before any middleware: Go's ServeMux cleans the path, gin redirects a trailing slash ---------
+
+
+def _raw(app, method: str, path: str, *headers: tuple[bytes, bytes], query: bytes = b"") -> tuple[int, dict, bytes]:
+    """The answer to a request whose path reaches the app exactly as given (clients normalise `//`)."""
+    import asyncio
+
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "root_path": "",
+             "query_string": query, "headers": [(b"host", b"127.0.0.1:11434"), *headers]}
+    asyncio.run(app(scope, receive, send))
+    start = sent[0]
+    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+@pytest.mark.parametrize(("path", "target"), [("//api/tags", "/api/tags"), ("/api/./tags", "/api/tags"),
+                                              ("/api/../api/tags", "/api/tags"), ("/api//tags/.", "/api/tags")])
+def test_a_path_that_is_not_clean_is_moved_permanently(asgi_client, path, target):
+    status, headers, body = _raw(asgi_client.app, "GET", path, query=b"a=1&b=2")
+    assert status == 301 and headers["location"] == target + "?a=1&b=2"
+    assert body == f'<a href="{target}?a=1&amp;b=2">Moved Permanently</a>.\n\n'.encode()
+
+
+def test_a_post_to_a_double_slash_path_is_a_301_too(asgi_client):
+    # a client whose base URL ends in "/" sends //api/chat; Ollama's mux answers 301 for every method
+    status, headers, body = _raw(asgi_client.app, "POST", "//api/chat")
+    assert (status, headers["location"], body) == (301, "/api/chat", b"")
+    assert "content-type" not in headers
+
+
+def test_redirects_come_before_the_host_and_cors_checks(asgi_client):
+    for path in ("/api/tags/", "//api/tags"):
+        status, headers, _ = _raw(asgi_client.app, "GET", path, (b"origin", b"http://localhost:3000"))
+        assert status == 301 and "access-control-allow-origin" not in headers
+    status, _, _ = _raw(asgi_client.app, "GET", "/api/tags/", (b"origin", b"http://evil.example"))
+    assert status == 301
+    assert asgi_client.get("/api/tags/", headers={"Host": "evil.example"}, follow_redirects=False).status_code == 301
+    assert asgi_client.get("/nope", headers={"Host": "evil.example"}).status_code == 403  # a 404 runs the middleware

@@ -135,3 +135,79 @@ def test_responses_stream_echoes_whole_floats_without_fraction(asgi_client: Any)
     assert len(events) == 3  # created, in_progress, completed
     for event in events:
         assert _SETTINGS.findall(event) == [(b"temperature", b"0.5"), (b"top_p", b"1")]
+
+
+# --- third audit --------------------------------------------------------------------------------------
+
+
+def _events(response: Any) -> list[dict[str, Any]]:
+    import json
+
+    return [json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: ")]
+
+
+@pytest.mark.parametrize(("sent", "echoed"), [({"effort": "high"}, {"effort": "high", "summary": None}),
+                                              ({"summary": "auto"}, {"effort": None, "summary": "auto"})])
+def test_responses_stream_echoes_reasoning_as_a_go_map(asgi_client: Any, sent: dict, echoed: dict) -> None:
+    body = {"model": "qwen3:8b", "input": "hi", "stream": True, "reasoning": sent}
+    events = _events(asgi_client.post("/v1/responses", json=body))
+    assert all(e["response"]["reasoning"] == echoed for e in events if "response" in e)
+
+
+def test_responses_stream_with_nothing_made_completes_with_null_output(asgi_client: Any) -> None:
+    events = _events(asgi_client.post("/v1/responses", json={"model": "llama3.2", "stream": True}))
+    assert events[-1]["type"] == "response.completed" and events[-1]["response"]["output"] is None
+    assert events[0]["response"]["output"] == []  # created: an empty list
+
+
+def test_responses_echo_tool_parameters_with_sorted_keys(asgi_client: Any) -> None:
+    params = {"type": "object", "required": ["x"], "properties": {"x": {"type": "string", "description": "d"}}}
+    tools = [{"type": "function", "name": "f", "parameters": params}]
+    echoed = asgi_client.post("/v1/responses", json={"model": "llama3.2", "input": "call f", "tools": tools}).json()
+    parameters = echoed["tools"][0]["parameters"]
+    assert list(parameters) == ["properties", "required", "type"]
+    assert list(parameters["properties"]["x"]) == ["description", "type"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ({"format": 5}, GO_TYPE.format("number", "ResponsesText.text.format", "openai.ResponsesTextFormat")),
+    ({"format": {"type": 5}}, GO_TYPE.format("number", "ResponsesTextFormat.text.format.type", "string")),
+])
+def test_responses_text_format_is_decoded_as_its_go_struct(asgi_client: Any, text: Any, message: str) -> None:
+    response = asgi_client.post("/v1/responses", json={"model": "llama3.2", "input": "hi", "text": text})
+    assert response.status_code == 400
+    assert response.json() == openai_error(message)
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/v1/responses", {"model": "nope", "input": "hi", "stream": True}),
+    ("/v1/messages", {"model": "nope", "max_tokens": 3, "messages": HI, "stream": True}),
+])
+def test_handler_errors_of_a_requested_stream_keep_the_event_stream_headers(asgi_client: Any, path: str, body: Any) -> None:
+    response = asgi_client.post(path, json=body)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    assert {k: response.headers.get(k) for k in SSE_HEADERS} == SSE_HEADERS
+    plain = asgi_client.post(path, json={**body, "stream": False})
+    assert "cache-control" not in plain.headers
+
+
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+WRAPPED = PNG[:40] + "\n" + PNG[40:80] + "\r\n" + PNG[80:]  # MIME-style lines: Go's StdEncoding skips \r and \n
+
+
+def test_line_wrapped_base64_is_accepted_in_image_urls_and_audio(asgi_client: Any) -> None:
+    image = [{"type": "image_url", "image_url": f"data:image/png;base64,{WRAPPED}"}]
+    audio = [{"type": "input_audio", "input_audio": {"data": "AAAA\nAAAA", "format": "wav"}}]
+    for content in (image, audio):
+        body = {"model": "llava:7b", "messages": [{"role": "user", "content": content}]}
+        assert asgi_client.post("/v1/chat/completions", json=body).status_code == 200
+    source = {"type": "base64", "media_type": "image/png", "data": WRAPPED}
+    body = {"model": "llava:7b", "max_tokens": 3, "messages": [{"role": "user", "content": [{"type": "image", "source": source}]}]}
+    assert asgi_client.post("/v1/messages", json=body).status_code == 200
+
+
+def test_bad_base64_offsets_are_gos(asgi_client: Any) -> None:
+    audio = [{"type": "input_audio", "input_audio": {"data": "AA\nA!AAA", "format": "wav"}}]
+    response = asgi_client.post("/v1/chat/completions", json={"model": "llava:7b", "messages": [{"role": "user", "content": audio}]})
+    assert response.json() == openai_error("invalid input_audio base64 data: illegal base64 data at input byte 4")

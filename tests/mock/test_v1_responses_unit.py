@@ -250,7 +250,7 @@ def test_midstream_error_closes_silently(monkeypatch: pytest.MonkeyPatch, state:
         "done": False,
     }
     native = Stream(items=[Chunk(body=record), Chunk(body={"error": "boom"})])
-    monkeypatch.setattr(openai_responses, "call_native", lambda *args: native)
+    monkeypatch.setattr(openai_responses, "call_native_streaming", lambda *args: native)
     kinds = [
         p["type"]
         for p in events(openai_responses.run(state, {"model": "m", "input": "x", "stream": True}, INFO))
