@@ -123,6 +123,11 @@ def _mock_routes(state: State) -> list[Route]:
     return routes
 
 
+# gin's method trees in the order Ollama's GenerateRoutes first registers each method (HEAD "/" comes
+# first): a 405's Allow header lists a path's methods in this order
+_GIN_TREES = ("HEAD", "GET", "POST", "DELETE")
+
+
 class _Dispatch:
     """All methods of one path: the adapter for the method, else gin's 405."""
 
@@ -138,7 +143,8 @@ class _Dispatch:
         request's, when the caller decoded them already."""
         handler = self.methods.get(scope["method"])
         if handler is None:
-            await plain(send, 405, "text/plain", b"405 method not allowed", extra)
+            allow = ", ".join(m for m in _GIN_TREES if m in self.methods).encode()  # gin >= 1.10 (RFC 9110)
+            await plain(send, 405, "text/plain", b"405 method not allowed", [(b"allow", allow), *extra])
             if self.state is not None:
                 journal_hook.record(self.state, scope, request_headers(scope) if headers is None else headers, 405)
         elif isinstance(handler, _Adapter):

@@ -368,7 +368,19 @@ def _check_keep_alive(value: Any) -> None:
     raise OllamaError.of("keep_alive_bad_type", go_type=_GO_KIND.get(type(value), "string"))
 
 
-_DECODERS = {"think": _check_think, "keep_alive": _check_keep_alive}
+def _check_property_type(value: Any) -> None:
+    """api.PropertyType.UnmarshalJSON: a string, else a []string, whose decode error it returns."""
+    if isinstance(value, str):
+        return
+    if isinstance(value, list):
+        for item in value:
+            if item is not None and not isinstance(item, str):
+                raise OllamaError(400, f"json: cannot unmarshal {json_kind(item)} into Go value of type string")
+        return
+    raise OllamaError(400, f"json: cannot unmarshal {json_kind(value)} into Go value of type []string")
+
+
+_DECODERS = {"think": _check_think, "keep_alive": _check_keep_alive, "property_type": _check_property_type}
 
 
 def _lower_roles(body: dict[str, Any]) -> None:

@@ -73,6 +73,8 @@ _NAMED: dict[str, tuple[str, bool, bool]] = {
     "ToolCallFunction.arguments": ("api.ToolCallFunctionArguments", True, True),
 }
 _BYTES = {"common/defs.json#/definitions/image_base64": "api.ImageData"}  # []byte: base64 text or numbers
+# Nested fields whose Go type has an UnmarshalJSON that decode.py reproduces (its _DECODERS)
+_NESTED_DECODERS = {"ToolProperty.type": ("api.PropertyType", "property_type")}
 
 
 @cache
@@ -111,8 +113,13 @@ def _field(prop: Any, doc: str, name: str, hint: str | None) -> GoType | None:
     """A nested field's Go type; None when nothing can be said about it."""
     if not isinstance(prop, dict):
         return None
+    if name in _NESTED_DECODERS:
+        go, decoder = _NESTED_DECODERS[name]
+        return GoType(go, decoder=decoder)
     node, loc = _resolve(prop, doc)
     node = _non_null(node)
+    if node.get("x-go-ignored"):  # documented for clients, but the Go struct has no such field
+        return None
     if loc in _BYTES:
         return GoType(_BYTES[loc], frozenset({"string", "array"}), base64=True)
     kind = _single_type(node)
@@ -137,7 +144,8 @@ def _shaped(node: dict[str, Any], loc: str, name: str, go: str, kind: str) -> Go
     if kind != "object" or opaque or not (named or typed_map or "x-go-type" in node or go.startswith(_PACKAGES)):
         return GoType(go, frozenset({_KIND[kind]}), integer=go in _INTS, custom=custom)
     if "properties" in node:
-        struct = go.lstrip("*[]").rsplit(".", 1)[-1]
+        # an anonymous struct has no name: Go's message then reads "Go struct field .<path>"
+        struct = "" if go.startswith("struct {") else go.lstrip("*[]").rsplit(".", 1)[-1]
         fields = {k: f for k, p in node["properties"].items() if (f := _field(p, doc, f"{struct}.{k}", None)) is not None}
         return _struct(go, struct, fields, custom)
     extra = node.get("additionalProperties")

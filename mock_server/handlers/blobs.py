@@ -11,7 +11,7 @@ import hashlib
 import re
 
 from ..errors import OllamaError
-from ..outcome import RequestInfo, Single
+from ..outcome import NATIVE_JSON, RequestInfo, Single
 from ..state import State
 
 _DIGEST = re.compile(r"sha256[:-][0-9a-fA-F]{64}\Z")
@@ -23,10 +23,18 @@ def stored_key(digest: str) -> str | None:
 
 
 def run_head_blob(state: State, digest: str, info: RequestInfo) -> Single:
+    """200 with nothing, or c.AbortWithStatusJSON's error: net/http drops a HEAD's body but still
+    sends the JSON content type and the length that body would have had."""
     key = stored_key(digest)
     if key is None:
-        return Single(None, status=400, content_type=None)  # HEAD: never a body
-    return Single(None, status=200 if state.blobs.has(key) else 404, content_type=None)
+        return _head_error(OllamaError.of("invalid_digest"))
+    if not state.blobs.has(key):
+        return _head_error(OllamaError.of("blob_not_found", digest=digest))
+    return Single(None, status=200, content_type=None)
+
+
+def _head_error(error: OllamaError) -> Single:
+    return Single({"error": error.message}, status=error.status, content_type=NATIVE_JSON)
 
 
 def run_post_blob(state: State, digest: str, data: bytes, info: RequestInfo) -> Single:

@@ -175,3 +175,12 @@ def test_redirects_come_before_the_host_and_cors_checks(asgi_client):
     assert status == 301
     assert asgi_client.get("/api/tags/", headers={"Host": "evil.example"}, follow_redirects=False).status_code == 301
     assert asgi_client.get("/nope", headers={"Host": "evil.example"}).status_code == 403  # a 404 runs the middleware
+
+
+@pytest.mark.parametrize(("method", "path", "allow"), [("GET", "/api/chat", "POST"), ("POST", "/api/tags", "HEAD, GET"),
+                                                       ("HEAD", "/api/ps", "GET"), ("GET", "/api/delete", "DELETE"),
+                                                       ("PUT", "/", "HEAD, GET")])
+def test_a_405_lists_the_paths_methods_in_allow(asgi_client, method, path, allow):
+    response = asgi_client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow

@@ -268,3 +268,14 @@ def test_pull_over_http_with_insecure_goes_to_the_registry(asgi_client):
 def test_push_over_plain_http_fails_after_retrieving_the_manifest(asgi_client):
     records = _lines(asgi_client.post("/api/push", json={"model": "http://localhost:5000/foo/bar"}))
     assert records == [{"status": "retrieving manifest"}, {"error": "insecure protocol http"}]
+
+
+@pytest.mark.parametrize(("digest", "status", "body"), [
+    ("sha256:abc", 400, b'{"error":"invalid digest format"}'),
+    ("sha256:" + "0" * 64, 404, b'{"error":"blob \\"sha256:' + b"0" * 64 + b'\\" not found"}'),
+])
+def test_head_blob_errors_have_the_json_type_and_length_but_no_body(asgi_client, digest, status, body):
+    response = asgi_client.head(f"/api/blobs/{digest}")
+    assert response.status_code == status and response.content == b""
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert response.headers["content-length"] == str(len(body))

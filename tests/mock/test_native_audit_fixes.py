@@ -116,3 +116,31 @@ def test_num_ctx_is_cut_to_the_trained_context(asgi_client: Any) -> None:
     assert answer["prompt_eval_count"] == 32768  # gemma3:1b's gemma3.context_length; truncated to it
     loaded = {m["name"]: m for m in asgi_client.get("/api/ps").json()["models"]}
     assert loaded["gemma3:1b"]["context_length"] == 32768
+
+
+# --- api.PropertyType: a string or a []string, with its own UnmarshalJSON --------------------------
+
+
+def _tools(kind: Any) -> list[dict[str, Any]]:
+    return [{"type": "function", "function": {"name": "f", "parameters": {"type": "object",
+                                                                          "properties": {"a": {"type": kind}}}}}]
+
+
+@pytest.mark.parametrize(("kind", "message"), [
+    (5, "json: cannot unmarshal number into Go value of type []string"),
+    (True, "json: cannot unmarshal bool into Go value of type []string"),
+    ({"x": 1}, "json: cannot unmarshal object into Go value of type []string"),
+    (["string", 1], "json: cannot unmarshal number into Go value of type string"),
+])
+def test_a_tool_property_type_that_is_no_string_or_string_list_is_400(asgi_client: Any, kind: Any, message: str) -> None:
+    body = {"model": "llama3.2", "stream": False, "messages": [{"role": "user", "content": "hi"}], "tools": _tools(kind)}
+    response = asgi_client.post("/api/chat", json=body)
+    assert (response.status_code, response.json()) == (400, {"error": message})
+    v1 = asgi_client.post("/v1/chat/completions", json={**body, "stream": None})
+    assert v1.status_code == 400 and v1.json()["error"]["message"] == message
+
+
+@pytest.mark.parametrize("kind", ["string", ["string", "null"], None])
+def test_string_and_string_list_property_types_are_fine(asgi_client: Any, kind: Any) -> None:
+    body = {"model": "llama3.2", "stream": False, "messages": [{"role": "user", "content": "hi"}], "tools": _tools(kind)}
+    assert asgi_client.post("/api/chat", json=body).status_code == 200

@@ -211,3 +211,37 @@ def test_bad_base64_offsets_are_gos(asgi_client: Any) -> None:
     audio = [{"type": "input_audio", "input_audio": {"data": "AA\nA!AAA", "format": "wav"}}]
     response = asgi_client.post("/v1/chat/completions", json={"model": "llava:7b", "messages": [{"role": "user", "content": audio}]})
     assert response.json() == openai_error("invalid input_audio base64 data: illegal base64 data at input byte 4")
+
+
+def _history(tool_calls: Any) -> dict[str, Any]:
+    return {"model": "llama3.2", "messages": [{"role": "user", "content": "hi"},
+                                              {"role": "assistant", "content": None, "tool_calls": tool_calls},
+                                              {"role": "tool", "content": "x", "tool_call_id": "a"}]}
+
+
+FUNCTION_STRUCT = 'struct { Name string "json:\\"name\\""; Arguments string "json:\\"arguments\\"" }'
+
+
+@pytest.mark.parametrize(("tool_calls", "message"), [
+    ({}, GO_TYPE.format("object", "Message.messages.tool_calls", "[]openai.ToolCall")),
+    ([1], GO_TYPE.format("number", "Message.messages.tool_calls", "openai.ToolCall")),
+    ([{"id": 1, "function": {"name": "f", "arguments": "{}"}}], GO_TYPE.format("number", "ToolCall.messages.tool_calls.id", "string")),
+    ([{"index": "0", "function": {"name": "f", "arguments": "{}"}}], GO_TYPE.format("string", "ToolCall.messages.tool_calls.index", "int")),
+    ([{"function": "x"}], GO_TYPE.format("string", "ToolCall.messages.tool_calls.function", FUNCTION_STRUCT)),
+    # the function struct is anonymous: Go names no struct before the path
+    ([{"function": {"name": 5, "arguments": "{}"}}], GO_TYPE.format("number", ".messages.tool_calls.function.name", "string")),
+    ([{"function": {"name": "f", "arguments": {}}}], GO_TYPE.format("object", ".messages.tool_calls.function.arguments", "string")),
+])
+def test_history_tool_calls_are_decoded_as_openai_tool_calls(asgi_client: Any, tool_calls: Any, message: str) -> None:
+    response = asgi_client.post("/v1/chat/completions", json=_history(tool_calls))
+    assert response.status_code == 400
+    assert response.json() == openai_error(message)
+
+
+def test_response_format_json_schema_is_decoded_and_only_its_schema_read(asgi_client: Any) -> None:
+    bad = {"type": "json_schema", "json_schema": 5}
+    response = asgi_client.post("/v1/chat/completions", json={"model": "llama3.2", "messages": HI, "response_format": bad})
+    assert response.json() == openai_error(GO_TYPE.format("number", "ResponseFormat.response_format.json_schema", "openai.JsonSchema"))
+    ignored = {"type": "json_schema", "json_schema": {"name": 5, "strict": "yes", "schema": {"type": "object"}}}
+    fine = asgi_client.post("/v1/chat/completions", json={"model": "llama3.2", "messages": HI, "response_format": ignored})
+    assert fine.status_code == 200  # JsonSchema has no name or strict field: Go never reads them
