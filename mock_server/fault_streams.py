@@ -71,7 +71,7 @@ def _error_tail(
             "created": first.get("created", 0),
             "model": "",
             "system_fingerprint": "fp_ollama",
-            "choices": [{"index": 0, "delta": {"content": ""}, "finish_reason": None}],
+            "choices": [{"index": 0, "delta": _error_delta(profile), "finish_reason": None}],
         }
         return _marked(stream, [*head, Chunk(extra)], "fault-midstream_error")
     if endpoint == "POST /v1/completions":
@@ -86,6 +86,12 @@ def _error_tail(
         return _marked(stream, [*head, Chunk(extra)], "fault-midstream_error")
     # /v1/responses and /v1/messages close silently (§4.2).
     return _marked(stream, head, "fault-midstream_error")
+
+
+def _error_delta(profile: Any) -> dict[str, Any]:
+    # the error line becomes a chunk of an empty message; legacy framing put the role on every one
+    legacy = getattr(profile, "v1_stream_framing", "current") == "legacy"
+    return {"role": "assistant", "content": ""} if legacy else {"content": ""}
 
 
 def _is_record(item: StreamItem) -> bool:

@@ -57,7 +57,7 @@ class Profile:
     v1_midstream_error: str = "empty_chunk"
     # error "type" on /v1: "by_status" (>= 0.18.0) or "api_error" for every status (gap 31)
     v1_error_types: str = "by_status"
-    # streamed /v1 tool-call deltas carry "index" (>= 0.4.7; gap 7)
+    # /v1 tool calls carry "index", streamed and not (>= 0.4.7, #7888; gap 7)
     v1_stream_tool_index: bool = True
     # native tool calls carry "id" call_xxxxxxxx (>= 0.12.10; gap 11)
     native_tool_call_ids: bool = True
@@ -73,6 +73,10 @@ class Profile:
     stream_tool_calls: str = "parsed"
     # think / thinking supported (>= 0.9.0)
     thinking: bool = True
+    # logprobs / top_logprobs read on chat, generate and /v1 (>= 0.12.11; before, unknown fields)
+    logprobs: bool = True
+    # /v1 chat reads `reasoning` (>= 0.11.1) and `reasoning_effort` (>= 0.11.5); before, unknown fields
+    v1_reasoning: bool = True
     # gaps (compat-gaps.md row numbers) this profile reproduces beyond the default ones
     gaps: tuple[int, ...] = field(default_factory=tuple)
     # gaps current Ollama has that this profile does not show (openai-strict: 15, 19, 28, 30)

@@ -87,7 +87,9 @@ def _message(native: dict[str, Any], prof: Profile, marks: set[str], request_id:
         "role": native.get("role") or "assistant",
         "content": native.get("content") or "",
     }
-    calls = openai_tool_calls(native_calls, request_id=request_id) if native_calls else None
+    calls = openai_tool_calls(native_calls, with_index=prof.v1_stream_tool_index, request_id=request_id) if native_calls else None
+    if calls and not prof.v1_stream_tool_index:
+        marks.add("v1_stream_tool_index")
     if calls and prof.v1_content_null_with_tool_calls:
         message["content"] = None
         marks.add("v1_content_null_with_tool_calls")

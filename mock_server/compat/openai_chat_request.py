@@ -26,7 +26,8 @@ _PLAIN_FIELDS = frozenset({"model", "messages", "stream", "stream_options", "n",
 def to_native(body: dict[str, Any], prof: Profile) -> dict[str, Any]:
     """The native chat body for an OpenAI chat request; raises OllamaError (400) like Ollama."""
     get = body.get
-    check_effort_type(get("reasoning"), "Reasoning")
+    if prof.v1_reasoning:
+        check_effort_type(get("reasoning"), "Reasoning")
     raw_messages = get("messages")
     if not isinstance(raw_messages, list) or not raw_messages:
         raise errors.OllamaError.of("v1_messages_too_short")
@@ -42,9 +43,9 @@ def to_native(body: dict[str, Any], prof: Profile) -> dict[str, Any]:
     response_format = get("response_format")
     if response_format is not None:
         _map_format(response_format, native)
-    reasoning = get("reasoning")
+    reasoning = get("reasoning") if prof.v1_reasoning else None
     effort = reasoning.get("effort") if isinstance(reasoning, dict) and reasoning.get("effort") else None
-    if effort is None:
+    if effort is None and prof.v1_reasoning:
         effort = get("reasoning_effort")
     if effort is not None:
         is_set, think = think_from_effort(effort)

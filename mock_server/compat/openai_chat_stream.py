@@ -203,7 +203,8 @@ class ChatStreamer:
             body = {"error": {"message": message, "type": "api_error", "param": None, "code": None}}
             self.items.append(Chunk(body=body, delay=delay))
             return
-        chunk = self._chunk({"content": ""}, None, self.created or 0)
+        # the error line made one more chunk from an empty message: legacy framing put the role on it too
+        chunk = self._chunk({"role": "assistant", "content": ""} if self.legacy else {"content": ""}, None, self.created or 0)
         chunk["model"] = ""
         self.items.append(Chunk(body=chunk, delay=delay))
 

@@ -23,7 +23,8 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
         if message.get("images"):
             images = True
             request.check_images(message["images"])
-    request.check_top_logprobs(body)
+    if state.profile.logprobs:
+        request.check_top_logprobs(body)
     request.check_model_ref(model, "model_required")
     entry = pipeline.lookup(state, model, "model_not_found")
     if not messages and request.is_unload(body):
@@ -112,6 +113,6 @@ def _frame(
             entry, body, options, metrics.prompt_tokens_chat(messages, system, tools)
         ),
         keep_thinking=pipeline.keep_thinking(state, body),
-        logprobs=body.get("logprobs") is True,
+        logprobs=body.get("logprobs") is True and state.profile.logprobs,
         top_logprobs=pipeline.top_logprobs(body),
     )

@@ -18,7 +18,8 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
     model = pipeline.text_field(body, "model")
     images = [i for i in body.get("images") or [] if i is not None]
     request.check_images(images)
-    request.check_top_logprobs(body)
+    if state.profile.logprobs:
+        request.check_top_logprobs(body)
     request.check_model_ref(model, "model_not_found")
     entry = pipeline.lookup(state, model, "model_not_found")
     prompt = pipeline.text_field(body, "prompt")
@@ -105,6 +106,6 @@ def _frame(
         ),
         keep_thinking=pipeline.keep_thinking(state, body),
         context=None if raw else given + text.token_ids(text.tokens(prompt)),
-        logprobs=body.get("logprobs") is True,
+        logprobs=body.get("logprobs") is True and state.profile.logprobs,
         top_logprobs=pipeline.top_logprobs(body),
     )

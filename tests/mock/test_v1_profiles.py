@@ -174,3 +174,43 @@ def test_before_native_ids_the_v1_layer_makes_the_tool_call_ids(
     ids = [c["id"] for f in streamed if f != "[DONE]" for ch in f["choices"] for c in ch["delta"].get("tool_calls", [])]
     assert len(ids) == (1 if streams_calls else 0)
     assert all(i.startswith("call_") and len(i) == 13 for i in ids)
+
+
+# --- fields older releases did not know: unknown fields, so ignored --------------------------------
+
+
+@pytest.mark.parametrize("profile", ["ollama-0.12.9", "ollama-0.5.11", "ollama-0.4.5"])
+def test_before_0_12_11_logprobs_are_an_unknown_field(make_mock: Callable[..., Any], profile: str) -> None:
+    url = make_mock(profile=profile).base_url
+    v1 = httpx.post(url + "/v1/chat/completions", json={"model": "llama3.2", "messages": ASK, "logprobs": True}, timeout=10)
+    assert v1.status_code == 200 and "logprobs" not in v1.json()["choices"][0]
+    native = httpx.post(url + "/api/chat", json={"model": "llama3.2", "messages": ASK, "stream": False,
+                                                 "logprobs": True, "top_logprobs": 99}, timeout=10)
+    assert native.status_code == 200 and "logprobs" not in native.json()  # no range check either
+
+
+@pytest.mark.parametrize("profile", ["ollama-0.5.11", "ollama-0.4.5"])
+def test_before_0_11_1_reasoning_fields_are_unknown(make_mock: Callable[..., Any], profile: str) -> None:
+    url = make_mock(profile=profile).base_url
+    for extra in ({"reasoning_effort": "bogus"}, {"reasoning": {"effort": "bogus"}}):
+        response = httpx.post(url + "/v1/chat/completions", json={"model": "llama3.2", "messages": ASK, **extra}, timeout=10)
+        assert response.status_code == 200, (extra, response.text)
+
+
+def test_before_0_4_7_whole_answers_have_no_tool_call_index(make_mock: Callable[..., Any]) -> None:
+    url = make_mock(profile="ollama-0.4.5").base_url
+    body = {"model": "llama3.2", "messages": ASK, "tools": [WEATHER_TOOL]}
+    response = httpx.post(url + "/v1/chat/completions", json=body, timeout=10)
+    calls = response.json()["choices"][0]["message"]["tool_calls"]
+    assert calls and all("index" not in call for call in calls)
+    assert "v1_stream_tool_index" in response.headers["x-ollama-mock-deliberate"]
+
+
+def test_legacy_framing_puts_the_role_on_the_midstream_error_chunk(make_mock: Callable[..., Any]) -> None:
+    url = make_mock(profile="ollama-0.32.5").base_url
+    body = {"model": "llama3.2", "messages": ASK, "stream": True}
+    with httpx.stream("POST", url + "/v1/chat/completions", json=body, timeout=10,
+                      headers={"X-Ollama-Mock-Fault": "midstream_error;after=2"}) as response:
+        raw = response.read().decode()
+    chunks = [json.loads(block.removeprefix("data: ")) for block in raw.split("\n\n")[:-1]]
+    assert chunks[-1]["model"] == "" and chunks[-1]["choices"][0]["delta"] == {"role": "assistant", "content": ""}
