@@ -489,9 +489,20 @@ async def read_body(receive: Any, limit: int, length: str | None) -> bytes:
 
 
 async def parse_form(scope: dict[str, Any], raw: bytes) -> dict[str, Any]:
-    """Multipart (or urlencoded) fields; files as bytes. 400 with Go's wording when unparsable."""
+    """Multipart fields; files as bytes. 400 with Go's wording when the body is not multipart
+    (ParseMultipartForm refuses any other content type, urlencoded included) or unparsable."""
+    from email.message import Message
+
     from starlette.datastructures import UploadFile
     from starlette.requests import Request
+
+    content_type = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"content-type"), "")
+    parsed = Message()
+    parsed["content-type"] = content_type  # mime.ParseMediaType's reading: type and parameters
+    if not content_type or parsed.get_content_type() != "multipart/form-data":
+        raise OllamaError.of("audio_bad_multipart", err="request Content-Type isn't multipart/form-data")
+    if not parsed.get_param("boundary"):
+        raise OllamaError.of("audio_bad_multipart", err="no multipart boundary param in Content-Type")
 
     sent = False
 

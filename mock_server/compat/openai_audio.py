@@ -25,23 +25,33 @@ def run(state: Any, form: dict[str, object], info: RequestInfo) -> Outcome:
     model = str(form.get("model") or "")
     if not model:
         raise errors.OllamaError.of("model_required")
-    data = form.get("file")
-    if data is None:
+    audio = form.get("file")
+    if not isinstance(audio, bytes):  # FormFile wants a file part: a text field named "file" is none
         raise errors.OllamaError.of("audio_file_required", err="http: no such file")
-    audio = data if isinstance(data, bytes) else str(data).encode("utf-8")
     if not audio:
         raise errors.OllamaError.of("audio_file_empty")
-    models = getattr(state, "models", None)
-    if models is not None and models.get(model) is None:
-        raise NativeError.wrap(
-            errors.OllamaError.of("model_not_found", model=model)
-        )  # the chat handler's 404
+    if getattr(state, "models", None) is not None:
+        _chat_checks(state, model)
     text = transcript(audio)
     response_format = str(form.get("response_format") or "json")
     if response_format == "text":
         return Single(body=text, content_type="text/plain; charset=utf-8")
     # json and verbose_json both answer {"text": ...}: Ollama has no segments to report
     return Single(body={"text": text}, content_type=JSON)
+
+
+def _chat_checks(state: Any, model: str) -> None:
+    """What Ollama's chat handler, which runs the transcription, refuses first: a bad model name,
+    a model not installed, one that cannot chat. (The mock has no audio models: any chat model
+    transcribes.)"""
+    from ..generation import pipeline, request
+
+    try:
+        request.check_model_ref(model, "model_required")
+        entry = pipeline.lookup(state, model, "model_not_found")
+        pipeline.check_capabilities(entry, model, "chat")
+    except errors.OllamaError as error:
+        raise NativeError.wrap(error) from None
 
 
 def transcript(audio: bytes) -> str:

@@ -108,9 +108,24 @@ def test_transcription_formats(state: State) -> None:
         ({"model": "llama3.2"}, 400, "file is required: http: no such file"),
         ({"model": "llama3.2", "file": b""}, 400, "audio file is empty"),
         ({"model": "nope", "file": b"x"}, 404, "model 'nope' not found"),
+        ({"model": "llama3.2", "file": "not a file part"}, 400, "file is required: http: no such file"),
+        # the chat handler runs the transcription: its model checks come next
+        ({"model": "Bad!Name", "file": b"x"}, 400, "invalid model name"),
+        ({"model": "nomic-embed-text", "file": b"x"}, 400, '"nomic-embed-text" does not support chat'),
     ],
 )
 def test_transcription_errors(state: State, form: dict[str, object], status: int, message: str) -> None:
     with pytest.raises(errors.OllamaError) as caught:
         openai_audio.run(state, form, AUDIO)
     assert (caught.value.status, caught.value.message) == (status, message)
+
+
+@pytest.mark.parametrize(("content_type", "detail"), [
+    ("application/x-www-form-urlencoded", "request Content-Type isn't multipart/form-data"),
+    ("application/json", "request Content-Type isn't multipart/form-data"),
+    ("multipart/form-data", "no multipart boundary param in Content-Type"),
+])
+def test_a_body_that_is_not_multipart_is_refused_first(asgi_client, content_type: str, detail: str) -> None:
+    response = asgi_client.post("/v1/audio/transcriptions", content=b"model=llama3.2", headers={"content-type": content_type})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == f"failed to parse multipart form: {detail}"
