@@ -117,17 +117,51 @@ def _items(items: list[Any]) -> list[dict[str, Any]]:
     return messages
 
 
+# Each item is first decoded into this anonymous struct, to read its type and role
+_PEEK = 'struct { Type string "json:\\"type\\""; Role string "json:\\"role\\"" }'
+# then into its own struct: (Go struct, {JSON field: Go type}) of the fields a wrong type fails on
+_ITEM_STRUCTS: dict[str, tuple[str, dict[str, str]]] = {
+    "function_call": ("ResponsesFunctionCall", {"id": "string", "call_id": "string", "name": "string",
+                                                "arguments": "string", "status": "string"}),
+    "function_call_output": ("ResponsesFunctionCallOutput", {"call_id": "string"}),
+    "reasoning": ("ResponsesReasoningInput", {"id": "string", "encrypted_content": "string",
+                                              "summary": "[]openai.ResponsesReasoningSummary"}),
+}
+_GO_KINDS = {"string": str, "[]openai.ResponsesReasoningSummary": list}
+
+
 def _item_type(index: int, item: Any) -> str:
+    if item is None:  # null decodes into the empty struct: no type
+        raise errors.OllamaError.of("responses_item_missing_type", i=index)
     if not isinstance(item, dict):
-        raise errors.OllamaError(
-            400, f"input[{index}]: json: cannot unmarshal {_kind(item)} into Go value of type struct"
-        )
+        raise errors.OllamaError(400, f"input[{index}]: json: cannot unmarshal {_kind(item)} into Go value of type {_PEEK}")
+    for field in ("type", "role"):
+        if item.get(field) is not None and not isinstance(item[field], str):
+            raise errors.OllamaError(
+                400, f"input[{index}]: json: cannot unmarshal {_kind(item[field])} into Go struct field .{field} of type string")
     kind = item.get("type") or ("message" if item.get("role") else "")
     if kind in ("message", "function_call", "function_call_output", "reasoning", "web_search_call"):
+        _check_fields(index, str(kind), item)
         return str(kind)
     if not kind:
         raise errors.OllamaError.of("responses_item_missing_type", i=index)
     raise errors.OllamaError.of("responses_unknown_item", i=index, type=kind)
+
+
+def _check_fields(index: int, kind: str, item: dict[str, Any]) -> None:
+    """Go's error for the first field of the item's own struct that has the wrong JSON type."""
+    struct, fields = _ITEM_STRUCTS.get(kind, ("", {}))
+    for field, go_type in fields.items():
+        value = item.get(field)
+        if value is not None and not isinstance(value, _GO_KINDS[go_type]):
+            raise errors.OllamaError(
+                400, f"input[{index}]: json: cannot unmarshal {_kind(value)} into Go struct field {struct}.{field} of type {go_type}")
+
+
+def _raw_list_error(index: int, what: str, value: Any) -> errors.OllamaError:
+    """A json.RawMessage that is neither a string nor an array (`%w` of the []json.RawMessage decode)."""
+    return errors.OllamaError(400, f"input[{index}]: {what} must be a string or array: json: cannot unmarshal "
+                                   f"{_kind(value)} into Go value of type []json.RawMessage")
 
 
 def _message(index: int, item: dict[str, Any]) -> dict[str, Any]:
@@ -138,7 +172,7 @@ def _message(index: int, item: dict[str, Any]) -> dict[str, Any]:
     elif isinstance(content, list):
         text, images = _parts(f"input[{index}]: content", content)
     elif content is not None:
-        raise errors.OllamaError(400, f"input[{index}]: content must be a string or array")
+        raise _raw_list_error(index, "content", content)
     message: dict[str, Any] = {"role": str(item.get("role") or ""), "content": text}
     if images:
         message["images"] = images
@@ -166,9 +200,9 @@ def _call(item: dict[str, Any]) -> dict[str, Any]:
     arguments: Any = {}
     if raw:
         try:
-            arguments = json.loads(raw)
-        except (TypeError, ValueError) as error:
-            raise errors.OllamaError.of("responses_bad_call_arguments", err=_go_json_error(error)) from None
+            arguments = json.loads(raw, parse_constant=_not_json)  # NaN and Infinity are not JSON to Go
+        except (TypeError, ValueError):
+            raise errors.OllamaError.of("responses_bad_call_arguments", err=_go_syntax_error(str(raw))) from None
         if not isinstance(arguments, dict):
             raise errors.OllamaError.of("responses_bad_call_arguments", err="arguments must be a JSON object")
     call: dict[str, Any] = {}
@@ -194,6 +228,8 @@ def _merge_call(messages: list[dict[str, Any]], call: dict[str, Any], thinking: 
 def _tool_output(index: int, item: dict[str, Any]) -> dict[str, Any]:
     output = item.get("output")
     images: list[str] = []
+    if output is not None and not isinstance(output, (str, list)):
+        raise _raw_list_error(index, "output", output)
     if isinstance(output, list):
         output, images = _parts(f"input[{index}]: output", output)
     message: dict[str, Any] = {"role": "tool", "content": output if isinstance(output, str) else ""}
@@ -204,10 +240,20 @@ def _tool_output(index: int, item: dict[str, Any]) -> dict[str, Any]:
     return message
 
 
-def _go_json_error(error: Exception) -> str:
-    if isinstance(error, json.JSONDecodeError) and error.pos >= len(error.doc):
-        return "unexpected end of JSON input"
-    return "invalid character in JSON input"
+def _not_json(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _go_syntax_error(text: str) -> str:
+    """json.Unmarshal's syntax error for `text` (Python refused it), in Go's words."""
+    from ..gojson import first_value_end, quote_char
+
+    try:
+        end = first_value_end(text)
+    except errors.OllamaError as error:
+        return "unexpected end of JSON input" if error.message == "unexpected EOF" else error.message
+    rest = text[end:].lstrip(" \t\r\n")
+    return f"invalid character {quote_char(rest[0])} after top-level value" if rest else "unexpected end of JSON input"
 
 
 def _kind(value: Any) -> str:

@@ -245,3 +245,44 @@ def test_response_format_json_schema_is_decoded_and_only_its_schema_read(asgi_cl
     ignored = {"type": "json_schema", "json_schema": {"name": 5, "strict": "yes", "schema": {"type": "object"}}}
     fine = asgi_client.post("/v1/chat/completions", json={"model": "llama3.2", "messages": HI, "response_format": ignored})
     assert fine.status_code == 200  # JsonSchema has no name or strict field: Go never reads them
+
+
+PEEK = 'struct { Type string "json:\\"type\\""; Role string "json:\\"role\\"" }'
+
+
+@pytest.mark.parametrize(("item", "message"), [
+    (None, "input[0]: input item missing required 'type' field"),  # null decodes into the empty struct
+    ("hi", f"input[0]: json: cannot unmarshal string into Go value of type {PEEK}"),
+    ({"type": 5}, "input[0]: " + GO_TYPE.format("number", ".type", "string")),
+    ({"role": 5, "content": "x"}, "input[0]: " + GO_TYPE.format("number", ".role", "string")),
+    ({"type": "function_call", "name": 5, "arguments": "{}"},
+     "input[0]: " + GO_TYPE.format("number", "ResponsesFunctionCall.name", "string")),
+    ({"type": "function_call", "name": "f", "arguments": {}},
+     "input[0]: " + GO_TYPE.format("object", "ResponsesFunctionCall.arguments", "string")),
+    ({"type": "function_call_output", "call_id": 5, "output": "x"},
+     "input[0]: " + GO_TYPE.format("number", "ResponsesFunctionCallOutput.call_id", "string")),
+    ({"type": "reasoning", "encrypted_content": 5},
+     "input[0]: " + GO_TYPE.format("number", "ResponsesReasoningInput.encrypted_content", "string")),
+    ({"type": "reasoning", "summary": "x"},
+     "input[0]: " + GO_TYPE.format("string", "ResponsesReasoningInput.summary", "[]openai.ResponsesReasoningSummary")),
+    ({"role": "user", "content": 5},
+     "input[0]: content must be a string or array: json: cannot unmarshal number into Go value of type []json.RawMessage"),
+    ({"type": "function_call_output", "call_id": "a", "output": 5},
+     "input[0]: output must be a string or array: json: cannot unmarshal number into Go value of type []json.RawMessage"),
+])
+def test_responses_input_items_are_decoded_as_their_go_structs(asgi_client: Any, item: Any, message: str) -> None:
+    response = asgi_client.post("/v1/responses", json={"model": "llama3.2", "input": [item]})
+    assert response.status_code == 400
+    assert response.json() == openai_error(message)
+
+
+@pytest.mark.parametrize(("arguments", "detail"), [
+    ("{bad", "invalid character 'b' looking for beginning of object key string"),
+    ("{", "unexpected end of JSON input"),
+    ('{"a":1} x', "invalid character 'x' after top-level value"),
+    ("NaN", "invalid character 'N' looking for beginning of value"),
+])
+def test_responses_call_arguments_syntax_errors_are_gos(asgi_client: Any, arguments: str, detail: str) -> None:
+    item = {"type": "function_call", "call_id": "c", "name": "f", "arguments": arguments}
+    response = asgi_client.post("/v1/responses", json={"model": "llama3.2", "input": [item]})
+    assert response.json() == openai_error(f"failed to parse function call arguments: {detail}")
