@@ -8,7 +8,6 @@ syntax error. Gin decodes only the first value of a body, so the end of that val
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .errors import OllamaError
@@ -157,10 +156,14 @@ class _Scanner:
 
 
 def quote_char(ch: str) -> str:
-    """Go's %q of one character in single quotes, as its decoder messages print it."""
+    """Go's quoteChar: the decoder works on bytes, so a character beyond ASCII is named by its
+    first UTF-8 byte read as a rune (a BOM is 'ï'); then strconv.Quote, in single quotes."""
     if ch == "'":
         return "'\\''"
     if ch == '"':
         return "'\"'"
-    inner = json.dumps(ch, ensure_ascii=False)[1:-1]  # close to strconv.Quote for one character
-    return f"'{inner}'"
+    if ch >= "\x80":
+        ch = chr(ch.encode("utf-8", "surrogatepass")[0])
+    from ollama_conformance.contracts import go_quote
+
+    return "'" + go_quote(ch)[1:-1] + "'"

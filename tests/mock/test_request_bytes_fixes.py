@@ -151,3 +151,10 @@ def test_compat_handler_errors_and_answers_end_with_a_newline(asgi_client: Any) 
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/json"
     assert missing.content.endswith(b"}\n")
     assert asgi_client.post("/v1/chat/completions", json=CHAT_HI).content.endswith(b"}\n")
+
+
+@pytest.mark.parametrize(("body", "named"), [("\ufeff{}".encode(), "'ï'"), ("é".encode(), "'Ã'"), (b"\x01", "'\\x01'")])
+def test_a_syntax_error_names_the_first_byte_as_go_does(asgi_client: Any, body: bytes, named: str) -> None:
+    # Go's decoder reads bytes: a character beyond ASCII is named by its first UTF-8 byte
+    response = raw_post(asgi_client, "/api/chat", body)
+    assert response.json() == {"error": f"invalid character {named} looking for beginning of value"}
