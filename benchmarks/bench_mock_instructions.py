@@ -55,6 +55,8 @@ def instructions(argv: list[str], path: str, body: dict | None, count: int, fres
     for _ in range(20 + count):
         client.post(path, json.dumps(bm.fresh_chat()).encode() if fresh else raw)
     client.close()
+    if process.poll() is not None:  # stopped by someone else: its count would be of a shorter run
+        raise SystemExit(f"the server under callgrind ended before the benchmark stopped it: {argv[:4]}")
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=300)
     found = re.search(r"Collected : (\d+)", err)
@@ -91,6 +93,8 @@ def main() -> int:
             for name, argv in (("mock", bm.mock_argv(scenario.name)), ("bare", bm.bare_argv(handle.name))):
                 once = instructions(argv, path, body, args.requests, case == "fresh")
                 twice = instructions(argv, path, body, 2 * args.requests, case == "fresh")
+                if twice <= once:  # a run cut short, or far noisier than a request: no number to give
+                    raise SystemExit(f"{case} {name}: {2 * args.requests} requests counted no more than {args.requests}")
                 per[name] = (twice - once) / args.requests
             print(f"{case:<6} {per['mock']:>12,.0f} {per['bare']:>12,.0f} {per['bare'] / per['mock']:>9.2f}x", flush=True)
     finally:

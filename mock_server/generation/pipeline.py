@@ -80,11 +80,26 @@ def load(state: Any, entry: Any, body: dict[str, Any], options: dict[str, Any]) 
 
 def fit_context(entry: Any, body: dict[str, Any], options: dict[str, Any], prompt_tokens: int) -> int:
     """The prompt tokens evaluated: cut to the context (truncate, the default) or a 400."""
-    limit = _asked_context(entry, options) or min(entry.context_length, DEFAULT_NUM_CTX)
+    limit = context_size(entry, options)
     if prompt_tokens <= limit:
         return prompt_tokens
     if body.get("truncate") is False:
         raise OllamaError.of("embed_input_too_long")  # same text for chat and generate
+    return limit
+
+
+def context_size(entry: Any, options: dict[str, Any]) -> int:
+    """The runner's context in tokens: num_ctx as the model allows it, else the default."""
+    return _asked_context(entry, options) or min(entry.context_length, DEFAULT_NUM_CTX)
+
+
+def budget(entry: Any, body: dict[str, Any], options: dict[str, Any], prompt_tokens: int) -> int | None:
+    """The tokens the reply may take (None: unbounded): num_predict, and with `shift: false` no
+    more than the context has room for; the runner stops there with done_reason "length"."""
+    limit = request.num_predict(options)
+    if body.get("shift") is False:
+        room = max(context_size(entry, options) - prompt_tokens, 0)
+        limit = room if limit is None else min(limit, room)
     return limit
 
 

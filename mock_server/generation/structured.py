@@ -1,11 +1,12 @@
 """JSON values that satisfy a JSON Schema: structured outputs and tool-call arguments.
 
 Supported subset: type (string or list), const, enum, default, properties, required,
-minProperties, items (schema or tuple list), minItems/maxItems, uniqueItems, minimum/maximum,
-exclusiveMinimum/exclusiveMaximum (draft-4 booleans or draft-6+ numbers), multipleOf,
-minLength/maxLength, common string formats, anyOf/oneOf (first branch), allOf (merged),
-local $ref ("#/$defs/x", "#/definitions/x"). `pattern` is not honoured. Depth is bounded, so
-recursive schemas end.
+minProperties (additionalProperties fill the rest), items (schema or tuple list), prefixItems,
+minItems/maxItems, uniqueItems, minimum/maximum, exclusiveMinimum/exclusiveMaximum (draft-4
+booleans or draft-6+ numbers), multipleOf, minLength/maxLength, pattern (pattern_text), common
+string formats, anyOf/oneOf (the first branch), allOf (merged), local $ref ("#/$defs/x",
+"#/definitions/x"). Depth is bounded: past MAX_DEPTH a branch or type that ends is taken (null
+before a nested object), so recursive schemas end; a schema with no finite value stops at null.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import text
+from . import pattern_text, text
 
 MAX_DEPTH = 6
+_NO_FINITE_VALUE = 4 * MAX_DEPTH  # a required self-reference with no way out: stop (with null) here
 Hint = Callable[[str, dict], Any]  # (property name, its schema) -> a value, or None for no idea
 
 _FORMATS = {
@@ -47,6 +49,8 @@ class Generator:
     def value(self, schema: Any, name: str = "", depth: int = 0) -> Any:
         if not isinstance(schema, dict):
             return self.r.choice(text.WORDS) if schema is not False else None
+        if depth > _NO_FINITE_VALUE:
+            return None
         schema = self._resolve(schema, depth)
         if "const" in schema:
             return schema["const"]
@@ -57,12 +61,26 @@ class Generator:
         for key in ("anyOf", "oneOf"):
             if isinstance(schema.get(key), list) and schema[key]:
                 merged = {k: v for k, v in schema.items() if k != key}
-                return self.value({**merged, **self._resolve(schema[key][0], depth)}, name, depth + 1)
+                return self.value({**merged, **self._branch(schema[key], depth)}, name, depth + 1)
         if self.hint is not None and name:
             hinted = self.hint(name, schema)
             if hinted is not None and _type_of(schema) in ("string", None) and isinstance(hinted, str):
                 return _fit_length(hinted, schema)
-        return self._typed(schema, _type_of(schema) or "string", name, depth)
+        kind = _type_of(schema) or "string"
+        if depth >= MAX_DEPTH and isinstance(schema.get("type"), list) and "null" in schema["type"]:
+            kind = "null"  # deep down, the way out a nullable type offers
+        return self._typed(schema, kind, name, depth)
+
+    def _branch(self, branches: list[Any], depth: int) -> dict:
+        """The anyOf/oneOf branch to follow, resolved: the first; past MAX_DEPTH the first that
+        ends (null, then anything but an object or array), so a recursive schema stops."""
+        resolved = [self._resolve(b, depth) if isinstance(b, dict) else {} for b in branches]
+        if depth >= MAX_DEPTH:
+            for wanted in (lambda k: k == "null", lambda k: k not in ("object", "array")):
+                for branch in resolved:
+                    if wanted(_type_of(branch)):
+                        return branch
+        return resolved[0]
 
     def _resolve(self, schema: dict, depth: int) -> dict:
         for _ in range(MAX_DEPTH):
@@ -110,9 +128,19 @@ class Generator:
             if key not in wanted and optional_ok and depth < MAX_DEPTH:
                 wanted.append(key)
         extra = [k for k in props if k not in wanted]
-        while len(wanted) < int(schema.get("minProperties") or 0) and extra:
+        least = int(schema.get("minProperties") or 0)
+        while len(wanted) < least and extra:
             wanted.append(extra.pop(0))
-        return {key: self.value(props.get(key, {"type": "string"}), key, depth + 1) for key in wanted}
+        out = {key: self.value(props.get(key, {"type": "string"}), key, depth + 1) for key in wanted}
+        more = schema.get("additionalProperties", True)
+        if len(out) < least and more is not False:  # the rest from additionalProperties (a dict[str, T])
+            for index in range(1, least + 1):
+                key = f"key{index}"
+                if len(out) >= least:
+                    break
+                if key not in out:
+                    out[key] = self.value(more if isinstance(more, dict) else {"type": "string"}, key, depth + 1)
+        return out
 
     def _array(self, schema: dict, name: str, depth: int) -> list:
         items = schema.get("items", {})
@@ -121,6 +149,12 @@ class Generator:
         high = int(high) if isinstance(high, int) else max(low, 3)
         if isinstance(items, list):  # tuple form: one value per position
             return [self.value(s, name, depth + 1) for s in items][: max(high, low)]
+        prefix = schema.get("prefixItems")
+        if isinstance(prefix, list):  # draft 2020-12 tuples (pydantic's tuple[int, str]): then `items`
+            out = [self.value(s, name, depth + 1) for s in prefix][:high]
+            while len(out) < low and items is not False:
+                out.append(self.value(items if isinstance(items, dict) else {}, name, depth + 1))
+            return out
         count = low if depth >= MAX_DEPTH else self.r.randint(max(low, min(1, high)), max(low, min(high, 3)))
         out: list = []
         for _ in range(count * 8 + 8):
@@ -134,6 +168,10 @@ class Generator:
     def _string(self, schema: dict) -> str:
         if schema.get("format") in _FORMATS:
             return _FORMATS[schema["format"]]
+        if isinstance(schema.get("pattern"), str):
+            found = pattern_text.matching(schema["pattern"], self.r)
+            if found is not None and _fit_length(found, schema) == found:
+                return found
         return _fit_length(text.phrase(self.r, self.r.randint(1, 4)), schema)
 
 

@@ -47,7 +47,8 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     except OllamaError as error:
         raise pipeline.from_worker(error, body) from None
     reply = pipeline.ask(state, _context(body, info, model, messages, tools, entry.capabilities, frame.seed))
-    return render.render(reply, frame, request.stop_sequences(options), request.num_predict(options))
+    return render.render(reply, frame, request.stop_sequences(options),
+                         pipeline.budget(entry, body, options, frame.prompt_tokens))
 
 
 def _debug(

@@ -63,7 +63,8 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
         seed=frame.seed,
     )
     reply = pipeline.ask(state, ctx)
-    return render.render(reply, frame, request.stop_sequences(options), request.num_predict(options))
+    return render.render(reply, frame, request.stop_sequences(options),
+                         pipeline.budget(entry, body, options, frame.prompt_tokens))
 
 
 def _check_template(text: str) -> None:

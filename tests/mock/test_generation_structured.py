@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from jsonschema import Draft7Validator
+from jsonschema import Draft7Validator, Draft202012Validator  # 2020-12: prefixItems
 from ollama_conformance.mock_server.generation import structured, text
 
 _WORD = st.sampled_from(["name", "city", "count", "tags", "score", "kind", "owner", "items"])
@@ -159,3 +160,51 @@ def test_unique_items_are_unique() -> None:
 def test_same_seed_same_value() -> None:
     schema = {"type": "object", "properties": {"n": {"type": "number"}, "s": {"type": "string"}}}
     assert structured.generate(schema, b"1") == structured.generate(schema, b"1")
+
+
+# --- what pydantic writes: recursion, patterns, tuples, dicts with a minimum size ----------------
+
+NODE = {"$ref": "#/$defs/N", "$defs": {"N": {"type": "object", "required": ["v", "next"], "properties": {
+    "v": {"type": "integer"}, "next": {"anyOf": [{"$ref": "#/$defs/N"}, {"type": "null"}]}}}}}
+TREE = {"$ref": "#/$defs/T", "$defs": {"T": {"type": ["object", "null"], "required": ["v", "kids"], "properties": {
+    "v": {"type": "integer"}, "kids": {"type": "array", "items": {"$ref": "#/$defs/T"}}}}}}
+
+
+@pytest.mark.parametrize("schema", [
+    NODE,  # Optional[Self], required (the openai SDK's .parse() and strict tools require every field)
+    TREE,
+    {"type": "object", "required": ["zip", "code"], "properties": {
+        "zip": {"type": "string", "pattern": "^[0-9]{5}$"},
+        "code": {"type": "string", "pattern": "^[A-Z]{2}-\\d{3,4}$", "maxLength": 7}}},
+    {"type": "array", "prefixItems": [{"type": "integer"}, {"type": "string"}], "minItems": 2, "maxItems": 2},
+    {"type": "object", "additionalProperties": {"type": "integer"}, "minProperties": 2},
+])
+def test_schemas_pydantic_writes_give_valid_values(schema: dict[str, Any]) -> None:
+    for seed in range(12):
+        Draft202012Validator(schema).validate(structured.generate(schema, text.digest("s", seed)))
+
+
+def test_a_schema_with_no_finite_value_ends_instead_of_recursing_forever() -> None:
+    endless = {"$ref": "#/$defs/N", "$defs": {"N": {"type": "object", "required": ["next"],
+                                                     "properties": {"next": {"$ref": "#/$defs/N"}}}}}
+    value = structured.generate(endless, text.digest("endless"))
+    depth = 0
+    while isinstance(value, dict):
+        value, depth = value["next"], depth + 1
+    assert value is None and depth <= 4 * structured.MAX_DEPTH + 1
+
+
+def test_a_pattern_the_walker_cannot_satisfy_falls_back_to_words() -> None:
+    value = structured.generate({"type": "string", "pattern": "x(?=y)"}, text.digest("p"))
+    assert isinstance(value, str) and value
+
+
+def test_recursive_formats_and_tools_answer_over_http(asgi_client: Any) -> None:
+    body = {"model": "llama3.2", "stream": False, "messages": [{"role": "user", "content": "x"}], "format": NODE}
+    response = asgi_client.post("/api/chat", json=body)
+    assert response.status_code == 200
+    tool = {"type": "function", "function": {"name": "add", "parameters": {"type": "object", "required": ["head"],
+                                                                            "properties": {"head": NODE}}}}
+    call = asgi_client.post("/v1/chat/completions", json={"model": "llama3.2", "tools": [tool],
+                                                          "messages": [{"role": "user", "content": "add"}]})
+    assert call.status_code == 200 and call.json()["choices"][0]["finish_reason"] == "tool_calls"

@@ -144,3 +144,17 @@ def test_a_tool_property_type_that_is_no_string_or_string_list_is_400(asgi_clien
 def test_string_and_string_list_property_types_are_fine(asgi_client: Any, kind: Any) -> None:
     body = {"model": "llama3.2", "stream": False, "messages": [{"role": "user", "content": "hi"}], "tools": _tools(kind)}
     assert asgi_client.post("/api/chat", json=body).status_code == 200
+
+
+# --- shift: false --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/chat", "/api/generate"])
+def test_without_shift_generation_stops_when_the_context_is_full(asgi_client: Any, path: str) -> None:
+    body: dict[str, Any] = {"model": "llama3.2", "stream": False, "options": {"num_ctx": 48}}
+    body |= {"messages": [{"role": "user", "content": "word " * 30}]} if path == "/api/chat" else {"prompt": "word " * 30}
+    shifted = asgi_client.post(path, json=body).json()
+    stopped = asgi_client.post(path, json={**body, "shift": False}).json()
+    assert stopped["done_reason"] == "length"
+    assert stopped["prompt_eval_count"] + stopped["eval_count"] <= 48
+    assert shifted["prompt_eval_count"] + shifted["eval_count"] > 48  # shifting, the context slides on

@@ -1,0 +1,106 @@
+"""Strings that match a JSON Schema `pattern`, for structured outputs and tool arguments.
+
+Pydantic writes `pattern` for constrained strings (`constr(pattern=...)`, `Field(pattern=...)`);
+Ollama turns a schema into a grammar and honours it, so the mock's output must match as well.
+The pattern is parsed by Python's own regex parser and walked with the request's Random:
+literals, classes, `.`, alternation, groups and repeats (capped a few past their minimum).
+Lookarounds and anchors add nothing; the result is checked with `re.search` (JSON Schema
+patterns are unanchored), and None means "no match found": the caller falls back.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+from typing import Any
+
+try:  # Python 3.11+: the parser behind `re`
+    from re import _constants as _c
+    from re import _parser as _p
+except ImportError:  # pragma: no cover - older Pythons
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _p  # type: ignore[no-redef]
+
+_CATEGORIES = {
+    _c.CATEGORY_DIGIT: string.digits,
+    _c.CATEGORY_WORD: string.ascii_letters + string.digits + "_",
+    _c.CATEGORY_SPACE: " ",
+}
+_PRINTABLE = string.ascii_letters + string.digits + " -_.,:"
+_REPEATS = tuple(op for op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)) if op is not None)
+_ATOMIC = getattr(_c, "ATOMIC_GROUP", None)
+_EXTRA_REPEATS = 3  # how far past its minimum an open repeat (*, +, {n,}) goes
+_TRIES = 8
+
+
+def matching(pattern: str, r: random.Random) -> str | None:
+    """A string `re.search(pattern, ...)` accepts, drawn with `r`; None when none was found."""
+    try:
+        parsed = _p.parse(pattern)
+        compiled = re.compile(pattern)
+    except (re.error, RecursionError, ValueError):
+        return None
+    for _ in range(_TRIES):
+        groups: dict[int, str] = {}
+        try:
+            candidate = _walk(parsed, r, groups)
+        except (RecursionError, ValueError, IndexError):
+            return None
+        if compiled.search(candidate):
+            return candidate
+    return None
+
+
+def _walk(items: Any, r: random.Random, groups: dict[int, str]) -> str:
+    return "".join(_one(op, arg, r, groups) for op, arg in items)
+
+
+def _one(op: Any, arg: Any, r: random.Random, groups: dict[int, str]) -> str:
+    if op is _c.LITERAL:
+        return chr(arg)
+    if op is _c.NOT_LITERAL:
+        return r.choice([ch for ch in _PRINTABLE if ord(ch) != arg])
+    if op is _c.ANY:
+        return r.choice(_PRINTABLE)
+    if op is _c.IN:
+        return _from_class(arg, r)
+    if op is _c.BRANCH:
+        return _walk(r.choice(arg[1]), r, groups)
+    if op is _c.SUBPATTERN:
+        group, body = arg[0], arg[-1]
+        out = _walk(body, r, groups)
+        if group is not None:
+            groups[group] = out
+        return out
+    if op in _REPEATS:
+        low, high, body = arg
+        high = low + _EXTRA_REPEATS if high is _c.MAXREPEAT else high
+        return "".join(_walk(body, r, groups) for _ in range(r.randint(low, max(low, high))))
+    if op is _c.GROUPREF:
+        return groups.get(arg, "")
+    if _ATOMIC is not None and op is _ATOMIC:
+        return _walk(arg, r, groups)
+    return ""  # AT (anchors), ASSERT, ASSERT_NOT, ...: nothing to write
+
+
+def _from_class(items: list[tuple[Any, Any]], r: random.Random) -> str:
+    """One character of a [...] class (or \\d, \\w, \\s on their own)."""
+    allowed: list[str] = []
+    negate = False
+    for op, arg in items:
+        if op is _c.NEGATE:
+            negate = True
+        elif op is _c.LITERAL:
+            allowed.append(chr(arg))
+        elif op is _c.RANGE:
+            low, high = arg
+            allowed.extend(chr(code) for code in range(low, min(high, low + 255) + 1))
+        elif op is _c.CATEGORY:
+            allowed.extend(_CATEGORIES.get(arg, ""))
+    if negate:
+        refused = set(allowed)
+        allowed = [ch for ch in _PRINTABLE if ch not in refused]
+    if not allowed:
+        raise ValueError("an empty character class")
+    return r.choice(allowed)
