@@ -293,7 +293,10 @@ class _Adapter:
             if outcome is not None:
                 break
         if outcome is None:
-            outcome = self._call(info, body, raw)
+            try:
+                outcome = self._call(info, body, raw)
+            except OllamaError as exc:  # an error answer is labelled like any other (the rule that gave it)
+                outcome = self._error(exc)
         for transform in state.transformers:
             outcome = transform(info, outcome)
         return outcome
@@ -325,7 +328,7 @@ class _Adapter:
         if self.envelope == "none":
             return Single(None, status=exc.status, content_type=None, headers=headers, flushed=exc.flushed)
         return Single(envelope(self.envelope, exc.status, exc.message), exc.status, content_type, headers,
-                      flushed=exc.flushed)
+                      delay=exc.delay, flushed=exc.flushed)
 
     def _journal(self, scope: dict[str, Any], info: RequestInfo, body: Any, outcome: Outcome) -> None:
         if self.convention == "form" and isinstance(body, dict):  # uploaded files: their size, not bytes

@@ -123,7 +123,7 @@ class Writer:
                 f"--cassette {str(directory)!r}: cannot create directory: {exc.strerror or exc}"
             ) from None
         self._lock = threading.Lock()
-        self._next = len(list(self.dir.glob("*.json")))
+        self._next = _after_last(self.dir)
 
     def write(self, exchange: Exchange) -> Path:
         with self._lock:
@@ -133,6 +133,13 @@ class Writer:
         path = self.dir / f"{number:04d}-{exchange.method.lower()}-{slug}.json"
         write_atomic(path, json.dumps(exchange.to_json(), indent=1, ensure_ascii=False) + "\n")
         return path
+
+
+def _after_last(directory: Path) -> int:
+    """The number after the highest NNNN- prefix in `directory` (0 when none): a resumed recording
+    goes on after the last file, whatever was deleted in between, and never replaces one."""
+    numbers = [int(m.group(1)) for p in directory.glob("*.json") if (m := re.match(r"(\d+)-", p.name))]
+    return max(numbers) + 1 if numbers else 0
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -84,7 +84,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("--host", help="address to bind (default: OLLAMA_HOST, else 127.0.0.1)")
-    add("--port", type=_port, help="port to bind; 0 picks a free one (default: OLLAMA_HOST's, else 11434)")
+    add("--port", type=port_number, help="port to bind; 0 picks a free one (default: OLLAMA_HOST's, else 11434)")
     add("--clock", metavar="RFC3339", help="freeze the clock at this instant (deterministic timestamps)")
     add("--models", metavar="FILE", help="JSON catalogue replacing the built-in models")
     from .profiles import names
@@ -106,7 +106,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     add("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
 
 
-def _port(text: str) -> int:
+def port_number(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 0 to 65535")
     return int(text)

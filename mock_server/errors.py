@@ -24,6 +24,8 @@ class OllamaError(Exception):
     from_handler = False
     # True for a streaming request's first item: Go flushed the headers before writing it (Single.flushed)
     flushed = False
+    # seconds before the error is answered (a scenario rule's `delays`)
+    delay = 0.0
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)

@@ -108,8 +108,11 @@ class Extensions:
         return None if scenario is None else scenario.responder(ctx)
 
     def reset(self) -> None:
-        """Journal, test-added rules, sequence counters, fault sequence, recorded errors."""
+        """Journal, test-added rules, sequence counters, fault sequence, recorded errors, and the
+        models and blobs as the server started (what one test pulled, deleted or loaded is gone)."""
         self.journal.clear()
+        self.state.models.restore()
+        self.state.blobs.clear()
         if self._scenario is not None:
             self._scenario.clear(keep=self.file_rules)
         if self.schedule is not None:

@@ -29,11 +29,11 @@ def break_stream(fault: Any, stream: Stream, info: RequestInfo, profile: Any) ->
         return stream
     if fault.kind == "midstream_error" and fault.after == 0:
         # Failing before the first record is an ordinary HTTP error in Ollama (§4.2), on every API,
-        # written by the streaming path: plain application/json, no charset (§0.3, §2.1).
+        # written by the streaming path: plain application/json, no charset (§0.3, §2.1), after Go
+        # flushed the headers (chunked, as any error that is a stream's first item)
         message = fault.message or RUNNER_ERROR
-        return Single(
-            envelope(info.api, 500, message), status=500, content_type="application/json", headers=dict(stream.headers)
-        )
+        return Single(envelope(info.api, 500, message), status=500, content_type="application/json",
+                      headers=dict(stream.headers), flushed=True)
     # Keep at least one record back, so the fault always lands before the stream's end.
     after = min(fault.after, max(len(chunks) - 1, 0))
     cut = chunks[after] if after < len(chunks) else len(stream.items)

@@ -1,7 +1,7 @@
 """The /_mock/ routes of the CI features (the prefix is reserved: Ollama has no such path).
 
 GET    /_mock/requests[?path=/api/chat&method=POST]   the journal, oldest first
-POST   /_mock/reset                                   journal, test rules, counters, fault sequence
+POST   /_mock/reset                                   journal, test rules, counters, fault sequence, models
 GET    /_mock/scenario                                the rules, in match order
 POST   /_mock/scenario                                add a rule, or {"rules": [...]}
 DELETE /_mock/scenario                                drop the rules added at run time

@@ -62,6 +62,9 @@ class ValidatingProxy:
         if scope["path"] == "/_mock/violations" and scope["method"] == "GET":
             await _send_json(send, 200, {"exchanges": self.exchanges, "violations": self.violations})
             return
+        if scope["path"].startswith("/_mock/"):  # the mock's own routes: never Ollama's, never recorded
+            await _send_json(send, 404, {"error": f"{scope['path']}: the proxy has only GET /_mock/violations"})
+            return
         body = await read_body(receive)
         await self._forward(scope, body, send, receive)
 
@@ -75,7 +78,7 @@ class ValidatingProxy:
         headers = [
             (k, v) for k, v in scope.get("headers", []) if k.decode("latin-1").lower() not in HOP_HEADERS
         ]
-        ex = Exchange(method=scope["method"], path=scope["path"], query=query, body=_parse(body))
+        ex = Exchange(method=scope["method"], path=scope["path"], query=query, body=_parse(self._decoded(scope, body)))
         try:
             request = self._client.build_request(scope["method"], url, headers=headers, content=body)
             response = await self._client.send(request, stream=True)
@@ -132,6 +135,21 @@ class ValidatingProxy:
             print(f"ollama-mock: contract violation: {ex.endpoint}: {v}", file=self.out, flush=True)
         if self.on_exchange is not None:
             self.on_exchange(ex)
+
+    def _decoded(self, scope: dict[str, Any], body: bytes) -> bytes:
+        """The body as Ollama reads it (a zstd body on a /v1 route decompressed), for the cassette:
+        replay compares what the mock decodes. Upstream gets the bytes as sent."""
+        encoding = next((v for k, v in scope.get("headers", []) if k.lower() == b"content-encoding"), None)
+        endpoint = self._endpoint(scope["method"], scope["path"])
+        if encoding is None or endpoint is None:
+            return body
+        from . import zstd_body
+        from .errors import OllamaError
+
+        try:
+            return zstd_body.body(endpoint, {"content-encoding": encoding.decode("latin-1")}, body)
+        except OllamaError:  # not zstd after all: Ollama refuses it; the cassette keeps the bytes
+            return body
 
     def _endpoint(self, method: str, path: str) -> str | None:
         for regex, endpoint in self._routes:
@@ -255,9 +273,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--upstream", required=True, help="base URL of the live Ollama, e.g. http://127.0.0.1:11434"
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    from .cli import port_number
+
     parser.add_argument(
         "--port",
-        type=int,
+        type=port_number,
         default=DEFAULT_PORT,
         help=f"port to listen on (default {DEFAULT_PORT}; 0 = any free port)",
     )

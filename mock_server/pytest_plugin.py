@@ -7,7 +7,7 @@
         ollama_mock.journal.assert_called("/api/chat", times=2)
 
 `ollama_mock`: one server per session, reset before each test (journal, rules added by tests,
-sequence counters, fault sequence); OLLAMA_HOST, OPENAI_BASE_URL (and OPENAI_API_KEY when unset)
+sequence counters, fault sequence, models and blobs as the server started); OLLAMA_HOST, OPENAI_BASE_URL (and OPENAI_API_KEY when unset)
 point at it for the test. `ollama_mock_isolated`: a server of its own for one test, configured
 by `@pytest.mark.ollama_mock(profile=..., scenario=..., ...)`; `ollama_mock_factory(**settings)`
 starts as many as a test needs. Errors raised in the server thread fail the test that caused

@@ -130,6 +130,7 @@ class Scenario:
         mark = request_mark.ensure(ctx.endpoint)
         mark.rule = rule.name
         if spec.fault is not None:
+            mark.fault, mark.fault_source = spec.fault, "rule"  # journalled, whatever its kind
             if spec.fault.kind == "status":
                 from .faults import status_message
 
@@ -137,12 +138,12 @@ class Scenario:
                 if spec.fault.should_retry is not None:
                     headers["x-should-retry"] = spec.fault.should_retry
                 raise OllamaError(spec.fault.code, status_message(spec.fault, _info(ctx), ctx.body), headers)
-            mark.fault, mark.fault_source = spec.fault, "rule"
         if spec.error is not None:
             status, message, retry_after = spec.error
-            if retry_after is not None:
-                raise OllamaError(status, message, _retry_headers(retry_after))
-            return Reply(error=(status, message), rule=rule.name)
+            error = OllamaError(status, message, _retry_headers(retry_after) if retry_after is not None else None)
+            first = spec.delays[0] if isinstance(spec.delays, tuple) and spec.delays else spec.delays
+            error.delay = float(first or 0.0)  # an error is one answer: it waits the first delay
+            raise error
         return Reply(
             content=spec.content,
             thinking=spec.thinking,

@@ -29,7 +29,7 @@ def serve(app: Any, host: str, port: int, banner: str, stdout: TextIO, stderr: T
     except OSError as exc:
         print(f"{prog}: cannot listen on {host}:{port}: {exc.strerror or exc}", file=stderr)
         return 3
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False, server_header=False,
                             timeout_graceful_shutdown=3)  # as `serve`: a stalled upstream must not hold a stop
     server = uvicorn.Server(config)
 

@@ -184,6 +184,13 @@ class ModelStore:
         self._models = {names.full_name(e.name).lower(): e for e in installed}
         self._registry = {names.full_name(e.name).lower(): e for e in [*registry, *installed]}
         self._loaded: dict[str, Loaded] = {}
+        self._initial = (dict(self._models), dict(self._registry))
+
+    def restore(self) -> None:
+        """The models as the server started: the catalogue installed, the registry as it was, none loaded."""
+        with self._lock:
+            self._models, self._registry = dict(self._initial[0]), dict(self._initial[1])
+            self._loaded.clear()
 
     def get(self, name: str) -> ModelEntry | None:
         key = names.key(name) if isinstance(name, str) else None
@@ -289,6 +296,9 @@ class Blobs:
 
     def get(self, digest: str) -> bytes | None:
         return self._data.get(digest)
+
+    def clear(self) -> None:
+        self._data.clear()
 
 
 Interceptor = Callable[[RequestInfo, Any], "Outcome | None"]

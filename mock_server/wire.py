@@ -366,7 +366,8 @@ class _Pacer:
 
     def __init__(self, outcome: Stream, receive: Receive, send: Send, start: dict[str, Any],
                  per_record: bool = False, wait: bool = True) -> None:
-        self.outcome, self.receive, self.send, self.start = outcome, receive, send, start
+        self.outcome, self.receive, self.send = outcome, receive, send
+        self.start: dict[str, Any] | None = start
         self.per_record, self.wait = per_record, wait
         self.gone = asyncio.Event()
 
@@ -384,7 +385,8 @@ class _Pacer:
         self.gone.set()
 
     async def _run(self) -> bytes | None:
-        await self.send(self.start)
+        # the status line and headers go with the first record (net/http writes them at its first
+        # flush), so a wait before it, a slow load or first token, keeps them back too
         sent: list[bytes] = []
         batch: list[bytes] = []
         for item in self.outcome.items:
@@ -402,6 +404,7 @@ class _Pacer:
                 await self._flush(batch, sent)
                 if self.gone.is_set():
                     return None  # the client left: stop here
+        await self._started()
         await self.send({"type": "http.response.body", "body": b"".join(batch)})
         return b"".join(sent + batch)
 
@@ -409,7 +412,13 @@ class _Pacer:
         data = b"".join(batch)
         batch.clear()
         sent.append(data)
+        await self._started()
         await self.send({"type": "http.response.body", "body": data, "more_body": True})
+
+    async def _started(self) -> None:
+        if self.start is not None:
+            start, self.start = self.start, None
+            await self.send(start)
 
     async def _sleep(self, seconds: float) -> bool:
         try:

@@ -11,7 +11,7 @@ from typing import Any
 from ..outcome import Outcome, RequestInfo, Single
 from . import ids
 from .anthropic_request import estimate_tokens, to_native
-from .common import JSON, call_native_streaming, go_decode, native_single, profile
+from .common import JSON, as_late_as, call_native_streaming, go_decode, native_single, profile
 
 
 def run(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
@@ -25,7 +25,7 @@ def run(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
 
         return AnthropicStreamer(message_id, body.get("model") or "", estimate_tokens(body)).translate(result)
     record = native_single(result)
-    return Single(body=message_body(message_id, record), content_type=JSON)
+    return as_late_as(result, Single(body=message_body(message_id, record), content_type=JSON))
 
 
 def _capabilities(state: Any, model: Any) -> list[str] | None:

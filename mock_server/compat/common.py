@@ -47,6 +47,7 @@ class NativeError(errors.OllamaError):
     def wrap(cls, error: errors.OllamaError) -> NativeError:
         wrapped = cls(error.status, error.message, error.headers)
         wrapped.flushed = error.flushed  # the layers' writers pass on what the native stream flushed
+        wrapped.delay = error.delay
         return wrapped
 
 
@@ -84,6 +85,14 @@ def _import_native(kind: str) -> Callable[..., Outcome]:
     module = importlib.import_module(f"{__package__.rsplit('.', 1)[0]}.{module_name}")
     _HANDLERS[kind] = handler = getattr(module, function_name)
     return handler  # type: ignore[no-any-return]
+
+
+def as_late_as(native: Outcome, answer: Single) -> Single:
+    """`answer`, sent when the native answer it translates would have been (a rule's `delays`)."""
+    delay = getattr(native, "delay", 0.0)
+    if delay:
+        answer.__dict__["delay"] = delay
+    return answer
 
 
 def native_items(result: Outcome) -> list[StreamItem]:
@@ -213,7 +222,8 @@ def openai_errors(run: Callable[..., Outcome]) -> Callable[..., Outcome]:
             body = {"error": {"message": error.message, "type": "api_error", "param": None, "code": None}}
             changed = {"v1_error_types"} if error.status in (400, 404) else set()
             headers = marked(dict(error.headers), changed)
-            return Single(body=body, status=error.status, content_type=JSON, headers=headers, flushed=error.flushed)
+            return Single(body=body, status=error.status, content_type=JSON, headers=headers, delay=error.delay,
+                          flushed=error.flushed)
 
     return wrapper
 

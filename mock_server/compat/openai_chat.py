@@ -14,6 +14,7 @@ from . import ids
 from .common import (
     JSON,
     SHAPE_ERRORS,
+    as_late_as,
     call_native,
     marked,
     native_single,
@@ -45,7 +46,7 @@ def run(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
         return ChatStreamer(request_id, prof, include_usage).translate(result)
     marks: set[str] = set()
     completion = completion_body(request_id, native_single(result), prof, marks, body.get("model") or "")
-    return single(completion, marked({}, marks) if marks else {}, content_type=JSON)
+    return as_late_as(result, single(completion, marked({}, marks) if marks else {}, content_type=JSON))
 
 
 def completion_body(

@@ -16,6 +16,7 @@ from . import ids
 from .common import (
     JSON,
     NativeError,
+    as_late_as,
     call_native,
     go_decode,
     marked,
@@ -55,7 +56,7 @@ def run(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
         "choices": [choice],
         "usage": _usage(record),
     }
-    return Single(body=out, content_type=JSON)
+    return as_late_as(result, Single(body=out, content_type=JSON))
 
 
 def to_native(body: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from ..profiles import Profile
 from . import ids
 from .common import (
     JSON,
+    as_late_as,
     call_native_streaming,
     go_decode,
     go_float,
@@ -53,7 +54,7 @@ def run(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     out = response_object(
         body, prof, "completed", output, usage(record), created, max(now_unix(state), created)
     )
-    return Single(body=out, content_type=JSON, headers=marked({}, marks))
+    return as_late_as(result, Single(body=out, content_type=JSON, headers=marked({}, marks)))
 
 
 def output_items(message: dict[str, Any], response_id: str, item_id: str) -> list[dict[str, Any]]:

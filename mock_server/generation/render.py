@@ -88,7 +88,8 @@ def render(reply: Reply, frame: Frame, stops: list[str], budget: int | None) -> 
         frame.headers[DELIBERATE] = f"native_tool_call_index={frame.profile.native_tool_call_index}"
     stats = metrics.compute(frame.seed, frame.load_ns, frame.prompt_tokens, made.eval_count)
     if not frame.stream:
-        return single(_single(made, calls, stats, frame), dict(frame.headers))
+        answer = single(_single(made, calls, stats, frame), dict(frame.headers))
+        return _late(answer, reply, len(made.thinking) + len(made.content) + len(calls) + 1)
     bodies, run = _stream_records(made, calls, stats, frame)
     headers = dict(frame.headers)
     delays = reply.delays if isinstance(reply.delays, list) else [reply.delays]
@@ -122,7 +123,17 @@ def _whole(reply: Reply, frame: Frame, stops: list[str]) -> Single:
     # no pieces: _finish reads them only for a generate context or logprobs, never the case here
     made = Produced([], [], plans, "stop" if stopped else reply.done_reason, used)
     fields = metrics.final_fields(frame.seed, frame.load_ns, frame.prompt_tokens, used)
-    return single(_finish(body, made, fields, frame, calls if not chat else []), dict(frame.headers))
+    answer = single(_finish(body, made, fields, frame, calls if not chat else []), dict(frame.headers))
+    return _late(answer, reply, steps + len(calls) + 1) if reply.delays else answer
+
+
+def _late(answer: Single, reply: Reply, records: int) -> Single:
+    """A stream:false answer with scenario `delays`: it comes when the stream would have ended,
+    after every record's wait (the last value repeats, as in a stream)."""
+    delays = reply.delays if isinstance(reply.delays, list) else [reply.delays]
+    if delays and any(delays):
+        answer.__dict__["delay"] = float(sum(delays[min(i, len(delays) - 1)] for i in range(records)))
+    return answer
 
 
 def created_at(moment: datetime) -> str:

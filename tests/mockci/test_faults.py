@@ -293,6 +293,7 @@ def test_error_before_the_first_record_is_an_http_500(mock_url: str, path: str, 
         mock_url + path, json={**CHAT, "stream": True}, headers=_fault("midstream_error;after=0;message=boom")
     )
     assert r.status_code == 500 and r.json() == expected
+    assert r.headers.get("transfer-encoding") == "chunked"  # Go had flushed the stream's headers
 
 
 def test_journal_of_a_multipart_request_is_json(make_mock) -> None:

@@ -22,6 +22,17 @@ def test_each_test_starts_clean(ollama_mock):
     assert ollama_mock.journal.requests() == []
     assert ollama_mock.scenario.rules == []
 
+def test_one_test_changes_the_models(ollama_mock):
+    ollama.delete("llama3.2")
+    ollama.pull("tinyllama")
+    ollama.chat(model="gemma3:1b", messages=[])  # loads it
+    assert "tinyllama:latest" in [m.model for m in ollama.list().models]
+
+def test_the_next_finds_them_as_the_server_started(ollama_mock):
+    names = [m.model for m in ollama.list().models]
+    assert "llama3.2:latest" in names and "tinyllama:latest" not in names
+    assert ollama.ps().models == []
+
 def test_same_server_for_the_session(ollama_mock, request):
     first = request.config.cache_url if hasattr(request.config, "cache_url") else None
     assert ollama_mock.base_url.startswith("http://127.0.0.1:")
@@ -57,7 +68,7 @@ def test_next_test_is_not_blamed(ollama_mock):
 def test_session_fixture_isolated_fixture_and_client_env(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_app=SESSION_TESTS)
     result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=7)
 
 
 def test_server_errors_surface_in_the_test_that_caused_them(pytester: pytest.Pytester) -> None:

@@ -237,6 +237,17 @@ def test_cassette_writes_are_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert cassette.read_all(tmp_path)[0].text == "{}"
 
 
+def test_a_resumed_recording_numbers_on_after_the_last_file_and_replaces_none(tmp_path: Path) -> None:
+    ex = cassette.Exchange(method="GET", path="/api/tags", text="{}", content_type="application/json")
+    first = cassette.Writer(tmp_path)
+    paths = [first.write(ex) for _ in range(4)]
+    paths[1].unlink()  # a file deleted by hand between two recording sessions
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    added = cassette.Writer(tmp_path).write(ex)
+    assert added.name == "0004-get-api-tags.json"
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p != added} == before
+
+
 def test_bad_cassette_is_one_line_naming_the_file(tmp_path: Path) -> None:
     (tmp_path / "0000-x.json").write_text("{not json")
     with pytest.raises(cassette.CassetteError, match=r"0000-x.json: not a cassette file"):

@@ -259,3 +259,67 @@ def test_status_fault_in_a_rule_keeps_its_headers(make_mock) -> None:
                    json={"model": "llama3.2", "messages": [{"role": "user", "content": "x"}]})
     assert (r.status_code, r.headers["retry-after"], r.headers["x-should-retry"]) == (429, "3", "false")
     assert r.json()["error"]["message"] == "too many requests"
+
+
+# --- delays beyond streams, and labels on error answers -------------------------------------------
+
+SLOW = [{"name": "slow", "match": {"message": "slowpoke"}, "respond": {"content": "abcdefghijklmnop",
+                                                                      "chunk_sizes": [4], "delays": [0.5, 0.2]}},
+        {"name": "busy", "match": {"message": "overload"},
+         "respond": {"error": {"status": 503, "message": "busy"}, "delays": 1.5}}]
+SLOWPOKE = {"model": "llama3.2", "messages": [{"role": "user", "content": "slowpoke"}]}
+
+
+def _virtual(make_mock: Any, tmp_path: Path) -> Any:
+    path = tmp_path / "slow.json"
+    path.write_text(json.dumps(SLOW))
+    return make_mock(scenario=str(path), virtual_time=True)
+
+
+def test_a_whole_answer_comes_when_its_stream_would_have_ended(make_mock: Any, tmp_path: Path) -> None:
+    mock = _virtual(make_mock, tmp_path)
+    streamed = httpx.post(mock.base_url + "/api/chat", json=SLOWPOKE, timeout=10)
+    whole = httpx.post(mock.base_url + "/api/chat", json={**SLOWPOKE, "stream": False}, timeout=10)
+    v1 = httpx.post(mock.base_url + "/v1/chat/completions", json=SLOWPOKE, timeout=10)  # the SDKs' default
+    # four text records and the final one: 0.5 + 0.2 x 4
+    for response in (streamed, whole, v1):
+        assert response.headers["x-ollama-mock-virtual-delay-ms"] == "1300", response.url
+
+
+def test_an_error_rule_waits_its_delay_and_names_its_rule(make_mock: Any, tmp_path: Path) -> None:
+    mock = _virtual(make_mock, tmp_path)
+    for path in ("/api/chat", "/v1/chat/completions"):
+        body = {"model": "llama3.2", "messages": [{"role": "user", "content": "overload"}], "stream": False}
+        response = httpx.post(mock.base_url + path, json=body, timeout=10)
+        assert response.status_code == 503
+        assert response.headers["x-ollama-mock-virtual-delay-ms"] == "1500"
+        assert response.headers["x-ollama-mock-rule"] == "busy"
+
+
+def test_a_rule_status_fault_is_labelled_and_journalled(make_mock: Any) -> None:
+    mock = make_mock()
+    rule = {"name": "limited", "match": {"message": "quota"}, "respond": {"fault": "status;code=429"}}
+    httpx.post(mock.base_url + "/_mock/scenario", json=rule, timeout=10)
+    body = {"model": "llama3.2", "messages": [{"role": "user", "content": "quota"}], "stream": False}
+    response = httpx.post(mock.base_url + "/api/chat", json=body, timeout=10)
+    assert response.status_code == 429 and response.headers["x-ollama-mock-rule"] == "limited"
+    entry = httpx.get(mock.base_url + "/_mock/requests", params={"path": "/api/chat"}, timeout=10).json()["requests"][-1]
+    assert entry["rule"] == "limited" and entry["fault"] and entry["fault"].startswith("status")
+
+
+def test_a_stream_keeps_its_status_line_until_the_first_record(make_mock: Any, tmp_path: Path) -> None:
+    import socket
+    import time
+
+    path = tmp_path / "slow.json"
+    path.write_text(json.dumps(SLOW))
+    mock = make_mock(scenario=str(path))
+    host, port = mock.base_url.removeprefix("http://").split(":")
+    raw = json.dumps(SLOWPOKE).encode()
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(raw) + raw)
+        started = time.monotonic()
+        first = sock.recv(4096)
+        waited = time.monotonic() - started
+    assert first.startswith(b"HTTP/1.1 200") and waited >= 0.45  # the 0.5 s before the first record
