@@ -92,7 +92,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     add("--profile", default="ollama-0.32",
         help=f"Ollama version profile: {', '.join(names())}, or a profile .json file (default: ollama-0.32)")
     add("--scenario", metavar="FILE", help="YAML/JSON scenario rules")
-    add("--seed", type=int, help="seed for reproducible faults and text")
+    add("--seed", type=int, help="seed of the --fault-rate fault sequence (generated text follows each request's options.seed)")
     add("--fault-rate", type=_rate, default=0.0, help="share of requests that get a random fault (0..1)")
     add("--cassette", metavar="DIR", help="replay the exchanges recorded in this cassette folder")
     add("--keep-timing", action="store_true", help="with --cassette: keep the recorded gaps between chunks")

@@ -44,7 +44,13 @@ def parse_rfc3339(value: str) -> datetime:
         raise ClockError(f"--clock has value {value!r}: not an RFC 3339 time such as 2026-01-02T03:04:05Z") from None
     if parsed.tzinfo is None:
         raise ClockError(f"--clock has value {value!r}: add a zone, e.g. Z or +02:00")
+    if parsed.year > _LAST_YEAR:  # expires_at of a keep_alive "forever" is ~292 years on: it must fit
+        raise ClockError(f"--clock has value {value!r}: the year must be {_LAST_YEAR} or earlier "
+                         "(a model kept loaded forever expires 292 years later)")
     return parsed.astimezone(timezone.utc)
+
+
+_LAST_YEAR = 9999 - 300
 
 
 def _trim_fraction(text: str) -> str:

@@ -10,6 +10,8 @@ DELETE /_mock/scenario                                drop the rules added at ru
 from __future__ import annotations
 
 import json
+import sys
+import warnings
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -39,7 +41,8 @@ def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
     async def scenario_post(scope: dict[str, Any], receive: Any, send: Any) -> None:
         try:
             data = json.loads(await read_body(receive) or b"null")
-            items = data.get("rules") if isinstance(data, dict) and "rules" in data else [data]
+            # one rule, {"rules": [...]} or a list of rules, as a scenario file may hold them
+            items = data.get("rules") if isinstance(data, dict) and "rules" in data else data if isinstance(data, list) else [data]
             if not isinstance(items, list):
                 raise ScenarioError("'rules' must be a list of rules")
             for index, item in enumerate(items):
@@ -49,11 +52,16 @@ def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
             from .scenarios import Scenario  # on first use, as extensions does: not on the start path
 
             Scenario.from_rules(items, warn=False)  # all or nothing: every rule is checked before one is added
-            added = [ext.scenario.add(item).name for item in items]
+            with warnings.catch_warnings(record=True) as caught:  # overlaps: in the answer, one line each in the log
+                warnings.simplefilter("always")
+                added = [ext.scenario.add(item).name for item in items]
         except (ValueError, ScenarioError) as exc:
             await plain(send, 400, JSON, dumps({"error": f"ollama-mock: {exc}"}))
             return
-        await plain(send, 200, JSON, dumps({"added": added}))
+        notes = [str(w.message) for w in caught]
+        for note in notes:
+            print(f"ollama-mock: scenario: {note}", file=sys.stderr, flush=True)
+        await plain(send, 200, JSON, dumps({"added": added, **({"warnings": notes} if notes else {})}))
 
     async def scenario_delete(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await read_body(receive)

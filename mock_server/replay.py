@@ -84,7 +84,8 @@ class Replayer:
             hint = f"{len(same)} recorded {method} {path} request(s), none with this body"
         else:
             known = sorted({f"{ex.method} {ex.path}" for ex in self.exchanges})
-            hint = f"recorded: {', '.join(known[:8]) or 'nothing'}"
+            more = f", and {len(known) - 8} more" if len(known) > 8 else ""
+            hint = f"recorded: {', '.join(known[:8]) + more if known else 'nothing'}"
         message = f"ollama-mock: no cassette entry for {method} {path} ({hint})"
         return Single(
             envelope(info.api, 404, message),

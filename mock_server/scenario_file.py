@@ -27,6 +27,8 @@ def read(path: str | Path) -> tuple[Any, Lines]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read scenario file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x})") from None
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)

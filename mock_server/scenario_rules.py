@@ -158,8 +158,13 @@ def _matcher(data: Any, where: tuple[Any, ...], loc: Loc) -> Matcher:
         m.turns = frozenset(turns)
     if "header" in data:
         headers = data["header"]
-        if not isinstance(headers, dict) or not all(isinstance(v, (str, int)) for v in headers.values()):
+        if not isinstance(headers, dict):
             raise ScenarioError(f"{at('header')}: 'header' must map header names to values, got {headers!r}")
+        for name, value in headers.items():
+            # a header value is text: YAML's true or 007 would become True and 7, which never match
+            if not isinstance(value, str):
+                raise ScenarioError(f"{at('header')}: header {name!r} has value {value!r}, not a string "
+                                    f"(quote it in YAML: {name}: '{str(value).lower() if isinstance(value, bool) else value}')")
         m.headers = tuple(sorted((str(k).lower(), str(v)) for k, v in headers.items()))
     return m
 

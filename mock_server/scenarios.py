@@ -207,7 +207,9 @@ def _top(data: Any, loc: Any) -> tuple[list[Any], bool, tuple[Any, ...]]:
         return data, False, ()
     if not isinstance(data, dict):
         got = "an empty file" if data is None else f"a {type(data).__name__}"
-        raise ScenarioError(f"{loc(())}: a scenario is a list of rules or a mapping with 'rules' (got {got})")
+        where = loc(())
+        where = where[:-2] if where.endswith(":0") else where  # an empty file has no line to name
+        raise ScenarioError(f"{where}: a scenario is a list of rules or a mapping with 'rules' (got {got})")
     check_keys(data, (), loc, TOP_KEYS)
     rules = data.get("rules", [])
     if not isinstance(rules, list):

@@ -54,16 +54,20 @@ def test_unknown_profile_is_one_line() -> None:
 def test_more_bad_files_and_flags_are_one_line_naming_the_value(tmp_path: Path) -> None:
     empty, bad_key, no_value = (tmp_path / name for name in ("empty.yaml", "key.yaml", "value.yaml"))
     empty.write_text("")
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(b"\xff- match: {}\n")
     bad_key.write_text("- match: {message: x}\n  respond: {error: {key: nosuch}}\n")
     no_value.write_text("- match: {message: x}\n  respond: {error: {key: model_not_found}}\n")
     cases = [
-        (["--scenario", str(empty)], f"ollama-mock: {empty}:0: a scenario is a list of rules or a mapping with "
+        (["--scenario", str(empty)], f"ollama-mock: {empty}: a scenario is a list of rules or a mapping with "
                                      "'rules' (got an empty file)"),
         (["--scenario", str(bad_key)], f"ollama-mock: {bad_key}:2: unknown error key 'nosuch' (valid keys: "),
         (["--scenario", str(no_value)], f"ollama-mock: {no_value}:2: error key 'model_not_found' needs a value "
                                         "for 'model' in 'values'"),
         (["--profile", "nosuch.json"], "ollama-mock: profile file 'nosuch.json' does not exist (built-in profiles: "),
         (["--keep-timing"], "ollama-mock: --keep-timing keeps a cassette's chunk timing: it needs --cassette DIR"),
+        (["--scenario", str(latin)], f"ollama-mock: {latin}: not UTF-8 text (byte 0 is 0xff)"),
+        (["--clock", "9999-12-31T23:59:59Z"], "ollama-mock: --clock has value '9999-12-31T23:59:59Z': the year must be"),
     ]
     for args, start in cases:
         done = subprocess.run([*PY, "serve", "--port", "0", *args], capture_output=True, text=True, timeout=30)

@@ -74,6 +74,9 @@ def test_unknown_key_names_file_line_and_valid_keys(tmp_path: Path) -> None:
             "unknown key 'strikt' (valid keys: rules, strict)",
         ),
         ("- respond: {content: [unclosed\n", 2, "invalid YAML"),
+        ("- match:\n    header: {X-Flag: true}\n  respond: {content: y}\n", 2,
+         "header 'X-Flag' has value True, not a string (quote it in YAML: X-Flag: 'true')"),
+        ("- match:\n    header: {X-Num: 7}\n  respond: {content: y}\n", 2, "header 'X-Num' has value 7, not a string"),
     ],
 )
 def test_bad_files_give_one_line_with_the_line_number(

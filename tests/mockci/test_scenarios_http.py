@@ -323,3 +323,12 @@ def test_a_stream_keeps_its_status_line_until_the_first_record(make_mock: Any, t
         first = sock.recv(4096)
         waited = time.monotonic() - started
     assert first.startswith(b"HTTP/1.1 200") and waited >= 0.45  # the 0.5 s before the first record
+
+
+def test_rules_posted_as_a_list_and_overlaps_answered_not_tracebacked(make_mock: Any) -> None:
+    mock = make_mock()
+    rules = [{"name": "a", "match": {"message": "hi"}, "respond": {"content": "one"}},
+             {"name": "b", "match": {"message": "hi"}, "respond": {"content": "two"}}]
+    answer = httpx.post(mock.base_url + "/_mock/scenario", json=rules, timeout=10).json()
+    assert answer["added"] == ["a", "b"]
+    assert len(answer["warnings"]) == 1 and "'b'" in answer["warnings"][0]
