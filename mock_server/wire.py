@@ -32,7 +32,8 @@ log = logging.getLogger("ollama_conformance.mock_server")
 # response left so; this request's is expected, so that line is kept out of the user's CI log.
 # (uvicorn logs it in the task that ran the app, so the request's context is still current.)
 _CUT_ON_PURPOSE = contextvars.ContextVar("ollama_mock_cut_on_purpose", default=False)
-_INCOMPLETE = "ASGI callable returned without completing response"
+_INCOMPLETE = ("ASGI callable returned without completing response",  # a drop fault, a stream the stop cut
+               "ASGI callable returned without starting response")  # a delayed answer the stop cut
 
 
 class _DeliberateCutFilter(logging.Filter):
@@ -217,13 +218,23 @@ async def _after_delay(outcome: Single, receive: Receive, virtual_time: bool) ->
     None when the client disconnected while it waited."""
     if virtual_time:
         return with_headers(outcome, {**outcome.headers, VIRTUAL_DELAY: str(round(outcome.delay * 1000))})  # type: ignore[return-value]
+    stop = asyncio.Event()
+    _WAITING.add(stop)
+    left = asyncio.ensure_future(disconnected(receive))
+    stopped = asyncio.ensure_future(stop.wait())
     try:
-        await asyncio.wait_for(disconnected(receive), timeout=outcome.delay)
-    except asyncio.TimeoutError:
-        return outcome
+        done, _ = await asyncio.wait((left, stopped), timeout=outcome.delay, return_when=asyncio.FIRST_COMPLETED)
     except asyncio.CancelledError:  # the server shuts down meanwhile: answer nothing, no traceback
         return None
-    return None  # the client left
+    finally:
+        _WAITING.discard(stop)
+        left.cancel()
+        stopped.cancel()
+    if not done:
+        return outcome
+    if stopped in done:
+        _CUT_ON_PURPOSE.set(True)  # the server stops: nothing is sent, and that is no error
+    return None  # the client left, or the server stops
 
 
 async def disconnected(receive: Receive) -> None:
@@ -360,6 +371,21 @@ async def _send_at_once(outcome: Stream, send: Send, start: dict[str, Any]) -> b
     return data
 
 
+# Waits in progress (paced streams, delayed answers): a stopping server ends them at once instead
+# of letting uvicorn's graceful shutdown time out on them (Go's srvr.Close() drops them too)
+_WAITING: set[asyncio.Event] = set()
+
+
+def stop_waiting() -> None:
+    """End every wait in progress: the server is stopping (called on the event loop)."""
+    for event in list(_WAITING):
+        event.set()
+    _STOPPING[0] = True
+
+
+_STOPPING = [False]
+
+
 class _Pacer:
     """Sends a stream whose items have delays: runs of undelayed items still go out together,
     unless `per_record` (each item its own message). `wait` False: virtual time, no sleeping."""
@@ -373,11 +399,16 @@ class _Pacer:
 
     async def run(self) -> bytes | None:
         watcher = asyncio.ensure_future(self._watch())
+        _WAITING.add(self.gone)
         try:
-            return await self._run()
+            sent = await self._run()
+            if sent is None and _STOPPING[0]:
+                _CUT_ON_PURPOSE.set(True)  # cut short by the stop: no "without completing" error logged
+            return sent
         except asyncio.CancelledError:  # the server shuts down mid-stream: stop quietly, no traceback
             return None
         finally:
+            _WAITING.discard(self.gone)
             watcher.cancel()
 
     async def _watch(self) -> None:

@@ -110,3 +110,26 @@ def test_record_command_proxies_and_writes_a_cassette(make_mock, tmp_path: Path)
     finally:
         _stop(proc)
     assert [p.name for p in (tmp_path / "tape").iterdir()] == ["0000-post-api-generate.json"]
+
+
+def test_sigterm_ends_stalled_streams_and_delayed_answers_quietly() -> None:
+    import json
+    import socket
+
+    process = subprocess.Popen([*PY, "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = (process.stdout.readline() if process.stdout else "").strip().rsplit(" ", 1)[-1]
+    host, port = url.removeprefix("http://").split(":")
+    clients = []
+    for fault, stream in (("stall;after=1;seconds=60", True), ("latency;ms=60000", False)):
+        body = json.dumps({"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}], "stream": stream}).encode()
+        client = socket.create_connection((host, int(port)), timeout=10)
+        client.sendall(b"POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Ollama-Mock-Fault: " + fault.encode()
+                       + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        clients.append(client)
+    clients[0].recv(1)  # the stream has begun: it now waits in its stall
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)  # well before the stalls would end
+    for client in clients:
+        client.close()
+    # no "graceful shutdown exceeded", no "returned without completing response": the waits ended
+    assert process.returncode == 0 and err == ""
