@@ -114,8 +114,8 @@ def _field(prop: Any, doc: str, name: str, hint: str | None) -> GoType | None:
     if not isinstance(prop, dict):
         return None
     if name in _NESTED_DECODERS:
-        go, decoder = _NESTED_DECODERS[name]
-        return GoType(go, decoder=decoder)
+        go_name, decoder = _NESTED_DECODERS[name]
+        return GoType(go_name, decoder=decoder)
     node, loc = _resolve(prop, doc)
     node = _non_null(node)
     if node.get("x-go-ignored"):  # documented for clients, but the Go struct has no such field

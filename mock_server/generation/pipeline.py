@@ -106,7 +106,7 @@ def budget(entry: Any, body: dict[str, Any], options: dict[str, Any], prompt_tok
 def _asked_context(entry: Any, options: dict[str, Any]) -> int | None:
     """options.num_ctx, cut to the context the model was trained for (the runner does that, with a
     warning in its log); None when not asked for."""
-    num_ctx = options.get("num_ctx")
+    num_ctx: Any = options.get("num_ctx")
     if not _positive(num_ctx):
         return None
     trained = entry.context_length

@@ -151,10 +151,10 @@ class Generator:
             return [self.value(s, name, depth + 1) for s in items][: max(high, low)]
         prefix = schema.get("prefixItems")
         if isinstance(prefix, list):  # draft 2020-12 tuples (pydantic's tuple[int, str]): then `items`
-            out = [self.value(s, name, depth + 1) for s in prefix][:high]
-            while len(out) < low and items is not False:
-                out.append(self.value(items if isinstance(items, dict) else {}, name, depth + 1))
-            return out
+            tuple_values = [self.value(s, name, depth + 1) for s in prefix][:high]
+            while len(tuple_values) < low and items is not False:
+                tuple_values.append(self.value(items if isinstance(items, dict) else {}, name, depth + 1))
+            return tuple_values
         count = low if depth >= MAX_DEPTH else self.r.randint(max(low, min(1, high)), max(low, min(high, 3)))
         out: list = []
         for _ in range(count * 8 + 8):

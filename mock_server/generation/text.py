@@ -75,7 +75,7 @@ def rng(seed: bytes, salt: str = "") -> random.Random:
     # bare object from n once gives the same state (a fresh request seeds three of them)
     made = _NEW_RANDOM(random.Random)
     _SEED_RANDOM(made, int.from_bytes(hashlib.sha256(seed + salt.encode()).digest()[:16], "big"))
-    made.gauss_next = None
+    made.gauss_next = None  # type: ignore[attr-defined]  # what Random.__init__ sets
     return made
 
 
