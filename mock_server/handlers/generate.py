@@ -106,7 +106,20 @@ def _frame(
             entry, body, options, metrics.prompt_tokens_generate(prompt, system, suffix, given, raw)
         ),
         keep_thinking=pipeline.keep_thinking(state, body),
-        context=None if raw else given + text.token_ids(text.tokens(prompt)),
+        context=None if raw else given + _prompt_ids(prompt, system, suffix),
         logprobs=body.get("logprobs") is True and state.profile.logprobs,
         top_logprobs=pipeline.top_logprobs(body),
     )
+
+
+# The rendered template's own tokens around the text (role markers, special tokens): six, as
+# metrics.prompt_tokens_generate counts them
+_TEMPLATE_IDS = text.token_ids([f"<|template-{i}|>" for i in range(6)])
+
+
+def _prompt_ids(prompt: str, system: str, suffix: str) -> list[int]:
+    """Token ids of the rendered prompt, one per token prompt_eval_count counts: Ollama returns
+    Tokenize(rendered prompt + output) as the next `context`, so its length is the two counts' sum."""
+    return [*text.token_ids(system.split()), *_TEMPLATE_IDS, *text.token_ids(prompt.split()),
+            *text.token_ids(suffix.split())]
+

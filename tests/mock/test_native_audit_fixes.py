@@ -158,3 +158,14 @@ def test_without_shift_generation_stops_when_the_context_is_full(asgi_client: An
     assert stopped["done_reason"] == "length"
     assert stopped["prompt_eval_count"] + stopped["eval_count"] <= 48
     assert shifted["prompt_eval_count"] + shifted["eval_count"] > 48  # shifting, the context slides on
+
+
+def test_generate_context_is_as_long_as_the_prompt_and_answer_it_holds(asgi_client: Any) -> None:
+    # Ollama answers Tokenize(rendered prompt + output): one id per token the two counts count
+    first = asgi_client.post("/api/generate", json={"model": "llama3.2", "prompt": "hi there", "stream": False,
+                                                     "options": {"num_predict": 3}}).json()
+    assert len(first["context"]) == first["prompt_eval_count"] + first["eval_count"]
+    follow = asgi_client.post("/api/generate", json={"model": "llama3.2", "prompt": "and then", "system": "Be brief",
+                                                      "context": first["context"], "stream": False}).json()
+    assert len(follow["context"]) == follow["prompt_eval_count"] + follow["eval_count"]
+    assert follow["context"][: len(first["context"])] == first["context"]
