@@ -219,6 +219,8 @@ async def _after_delay(outcome: Single, receive: Receive, virtual_time: bool) ->
     if virtual_time:
         return with_headers(outcome, {**outcome.headers, VIRTUAL_DELAY: str(round(outcome.delay * 1000))})  # type: ignore[return-value]
     stop = asyncio.Event()
+    if _STOPPING[0]:  # the server began stopping before this wait did
+        stop.set()
     _WAITING.add(stop)
     left = asyncio.ensure_future(disconnected(receive))
     stopped = asyncio.ensure_future(stop.wait())
@@ -399,6 +401,8 @@ class _Pacer:
 
     async def run(self) -> bytes | None:
         watcher = asyncio.ensure_future(self._watch())
+        if _STOPPING[0]:  # the server began stopping before this stream did
+            self.gone.set()
         _WAITING.add(self.gone)
         try:
             sent = await self._run()
