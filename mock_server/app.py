@@ -26,6 +26,7 @@ from .access import Guard, request_headers, stamped
 from .errors import OllamaError, envelope
 from .handlers import HANDLERS, resolve
 from .outcome import Outcome, RequestInfo, Single, Stream, request_info
+from .profiles import unknown_fields
 from .settings import Settings
 from .state import State
 from .wire import DELIBERATE, dumps, plain, send_outcome
@@ -179,16 +180,17 @@ class _Moved:
         """True when the request was answered with a redirect."""
         path, method = scope.get("path", ""), scope.get("method", "GET")
         query = scope.get("query_string") or b""
-        if "//" in path or "/." in path:
-            clean = go_clean_path(path)
-            if clean != path and method != "CONNECT":
-                target = quote(clean, safe="/:@!$&'()*+,;=-._~").encode("latin-1")
-                status = await _redirect(send, method, target + (b"?" + query if query else b""), 301, self._stamp())
+        escaped = (scope.get("raw_path") or path.encode()).decode("latin-1")  # the mux cleans the path as sent
+        if ("//" in escaped or "/." in escaped) and method != "CONNECT":
+            clean = go_clean_path(escaped)
+            if clean != escaped:
+                status = await _redirect(send, method, clean.encode("latin-1") + (b"?" + query if query else b""), 301,
+                                         self._stamp())
                 journal_hook.record(self.state, scope, request_headers(scope), status)
                 return True
         if len(path) > 1 and path.endswith("/") and self._has(path.rstrip("/") or "/", method):
-            # gin redirects to the URL as sent (escaped path, raw query) without the slash
-            target = (scope.get("raw_path") or path.encode()).rstrip(b"/") or b"/"
+            # gin trims the decoded path and writes it escaped again (URL.String): %2F gives no loop
+            target = quote(path.rstrip("/"), safe=_PATH_SAFE).encode("latin-1") or b"/"
             status = await _redirect(send, method, target + (b"?" + query if query else b""),
                                      301 if method == "GET" else 307, self._stamp())
             journal_hook.record(self.state, scope, request_headers(scope), status)
@@ -200,6 +202,9 @@ class _Moved:
 
     def _stamp(self) -> list[tuple[bytes, bytes]]:
         return [(b"x-ollama-mock-profile", self.state.profile.name.encode())]  # the mock's mark, on every answer
+
+
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # what Go's URL.EscapedPath leaves unescaped in a path
 
 
 def go_clean_path(path: str) -> str:
@@ -267,7 +272,7 @@ class _Adapter:
                     if self.api != "native" and "content-encoding" in info.headers:
                         raw = zstd_body.body(self.endpoint, info.headers, raw)
                 if self.convention == "body":
-                    body = decode.decode_body(self.endpoint, self.api, raw)
+                    body = decode.decode_body(self.endpoint, self.api, raw, unknown_fields(state.profile, self.endpoint))
                 else:
                     body = await decode.parse_form(scope, raw) if self.convention == "form" else {}
                 outcome = self._run(info, body, raw)

@@ -18,6 +18,7 @@ that check says no.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -36,20 +37,26 @@ _THINK_LEVELS = ("high", "medium", "low", "max")
 _GO_KIND: dict[type, str] = {bool: "bool", dict: "map[string]interface {}", list: "[]interface {}"}
 
 
-def decode_body(endpoint: str, api: str, raw: bytes) -> Any:
-    """The decoded request body of `endpoint`; OllamaError(400) with Go's message when it is not."""
-    if not raw or raw.isspace():  # what `not raw.strip()` says, without copying the body
+def decode_body(endpoint: str, api: str, raw: bytes, unknown: frozenset[str] = frozenset()) -> Any:
+    """The decoded request body of `endpoint`; OllamaError(400) with Go's message when it is not.
+    `unknown`: top-level fields the profile's Ollama release did not have (never type-checked)."""
+    if not raw or (raw[:1] in _JSON_SPACE and not raw.strip(_JSON_SPACE)):  # \v and \f are not JSON's
         raise OllamaError(400, contracts.message("missing_body" if api == "native" else "v1_empty_body"))
     text = raw.decode("utf-8", "replace")
-    value = _first_value(text)
+    try:
+        value = _first_value(text)
+    except OllamaError:
+        if not raw.isascii():  # Go's decoder reads bytes: name the offending one as it does
+            first_value_end(raw.decode("latin-1"))
+        raise
     if value is None:
         return {}
     if "\\u" in text and _SURROGATE_ESCAPE.search(text):
-        value = _without_lone_surrogates(value)
+        value = without_lone_surrogates(value)
     try:
-        plan = _PLANS[endpoint, api]
+        plan = _PLANS[endpoint, api] if not unknown else _PLANS[endpoint, api, unknown]
     except KeyError:
-        plan = _new_plan(endpoint, api)
+        plan = _new_plan(endpoint, api, unknown)
     if plan is None:
         return value
     root, check = plan
@@ -62,6 +69,9 @@ def decode_body(endpoint: str, api: str, raw: bytes) -> Any:
     if api == "native":
         _lower_roles(value)
     return value
+
+
+_JSON_SPACE = b" \t\r\n"
 
 
 def _first_value(text: str, decoder: json.JSONDecoder | None = None) -> Any:
@@ -86,14 +96,14 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _without_lone_surrogates(value: Any) -> Any:
+def without_lone_surrogates(value: Any) -> Any:
     """`value` with each unpaired surrogate (in keys and strings, at any depth) as U+FFFD."""
     if isinstance(value, str):
         return _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
-        return {_LONE_SURROGATE.sub("\ufffd", k): _without_lone_surrogates(v) for k, v in value.items()}
+        return {_LONE_SURROGATE.sub("\ufffd", k): without_lone_surrogates(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_without_lone_surrogates(item) for item in value]
+        return [without_lone_surrogates(item) for item in value]
     return value
 
 
@@ -110,7 +120,7 @@ def _raise_go_error(text: str, root: GoType) -> None:
     walk = _Walk(literals)
     value = _first_value(text, json.JSONDecoder(parse_constant=_no_constants, parse_float=number))
     if "\\u" in text and _SURROGATE_ESCAPE.search(text):
-        value = _without_lone_surrogates(value)
+        value = without_lone_surrogates(value)
     walk.fields(value, root, (), None)
     if walk.saved is not None:
         raise OllamaError(400, walk.saved)
@@ -223,13 +233,17 @@ def _fold_keys(value: dict[str, Any], node: GoType) -> dict[str, Any]:
 
 _Check = Callable[[Any], bool]  # a value (never None) of one Go type: is it well typed throughout?
 _ANY: frozenset[type] = frozenset({str, int, float, bool, list, dict, type(None)})
-_PLANS: dict[tuple[str, str], tuple[GoType, _Check] | None] = {}  # by (endpoint, api)
+_PLANS: dict[tuple[Any, ...], tuple[GoType, _Check] | None] = {}  # by (endpoint, api[, unknown fields])
 
 
-def _new_plan(endpoint: str, api: str) -> tuple[GoType, _Check] | None:
+def _new_plan(endpoint: str, api: str, unknown: frozenset[str] = frozenset()) -> tuple[GoType, _Check] | None:
     """The Go type of `endpoint`'s body and its compiled check (None: nothing to check), kept."""
     root = request_type(endpoint, api)
-    plan = _PLANS[endpoint, api] = None if root is None else (root, _struct_check(root, {}))
+    if root is not None and unknown and root.fields:  # an older struct: without the fields it lacked
+        kept = {k: v for k, v in root.fields.items() if k not in unknown}
+        root = dataclasses.replace(root, fields=kept, folded={k.lower(): k for k in reversed(list(kept))})
+    plan = None if root is None else (root, _struct_check(root, {}))
+    _PLANS[(endpoint, api, unknown) if unknown else (endpoint, api)] = plan
     return plan
 
 

@@ -156,13 +156,14 @@ class _Scanner:
 
 
 def quote_char(ch: str) -> str:
-    """Go's quoteChar: the decoder works on bytes, so a character beyond ASCII is named by its
-    first UTF-8 byte read as a rune (a BOM is 'ï'); then strconv.Quote, in single quotes."""
+    """Go's quoteChar of one byte (read as a rune, then strconv.Quote, in single quotes). Go's
+    decoder works on bytes: scan the body's bytes as Latin-1 text so that each character is one
+    (a BOM then reads 'ï', an invalid 0xE9 'é')."""
     if ch == "'":
         return "'\\''"
     if ch == '"':
         return "'\"'"
-    if ch >= "\x80":
+    if ch >= "\u0100":  # text that was not scanned byte-wise: its first UTF-8 byte
         ch = chr(ch.encode("utf-8", "surrogatepass")[0])
     from ollama_conformance.contracts import go_quote
 

@@ -98,6 +98,23 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 _GAP_FIELDS = ("gaps", "fixed_gaps", "expected_gaps")
 
 
+# Request fields a flag's older releases did not have, by endpoint: Go ignores an unknown field
+_NEWER_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "logprobs": {"POST /api/chat": ("logprobs", "top_logprobs"), "POST /api/generate": ("logprobs", "top_logprobs"),
+                 "POST /v1/chat/completions": ("logprobs", "top_logprobs"),
+                 "POST /v1/completions": ("logprobs",)},
+    "v1_reasoning": {"POST /v1/chat/completions": ("reasoning", "reasoning_effort")},
+}
+
+
+@cache
+def unknown_fields(profile: Profile, endpoint: str) -> frozenset[str]:
+    """The top-level request fields `endpoint` did not have in `profile`'s release (its decoder
+    never type-checks them): empty for current Ollama."""
+    return frozenset(field for flag, by_endpoint in _NEWER_FIELDS.items() if not getattr(profile, flag)
+                     for field in by_endpoint.get(endpoint, ()))
+
+
 def names() -> list[str]:
     """Every built-in profile name, sorted."""
     return sorted(p.stem for p in _DIR.glob("*.json"))

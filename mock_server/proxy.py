@@ -62,7 +62,7 @@ class ValidatingProxy:
         if scope["path"] == "/_mock/violations" and scope["method"] == "GET":
             await _send_json(send, 200, {"exchanges": self.exchanges, "violations": self.violations})
             return
-        if scope["path"].startswith("/_mock/"):  # the mock's own routes: never Ollama's, never recorded
+        if scope["path"].lstrip("/").startswith("_mock/"):  # the mock's own routes: never Ollama's, never recorded
             await _send_json(send, 404, {"error": f"{scope['path']}: the proxy has only GET /_mock/violations"})
             return
         body = await read_body(receive)
@@ -74,7 +74,8 @@ class ValidatingProxy:
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=self.timeout)
         query = scope.get("query_string", b"").decode("latin-1")
-        url = self.upstream + scope["path"] + (f"?{query}" if query else "")
+        path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")  # as sent: %3F stays %3F
+        url = self.upstream + path + (f"?{query}" if query else "")
         headers = [
             (k, v) for k, v in scope.get("headers", []) if k.decode("latin-1").lower() not in HOP_HEADERS
         ]
@@ -243,7 +244,9 @@ def _parse(body: bytes) -> Any:
     if not body:
         return None
     try:
-        return json.loads(body)
+        from .decode import without_lone_surrogates
+
+        return without_lone_surrogates(json.loads(body))  # a "\ud800" cannot be written to a file
     except ValueError:
         pass
     try:

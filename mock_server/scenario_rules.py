@@ -163,9 +163,10 @@ def _matcher(data: Any, where: tuple[Any, ...], loc: Loc) -> Matcher:
         for name, value in headers.items():
             # a header value is text: YAML's true or 007 would become True and 7, which never match
             if not isinstance(value, str):
-                raise ScenarioError(f"{at('header')}: header {name!r} has value {value!r}, not a string "
-                                    f"(quote it in YAML: {name}: '{str(value).lower() if isinstance(value, bool) else value}')")
-        m.headers = tuple(sorted((str(k).lower(), str(v)) for k, v in headers.items()))
+                hint = f" (quote it in YAML: {name}: '{str(value).lower()}')" if isinstance(value, (bool, int)) else ""
+                raise ScenarioError(f"{at('header')}: header {name!r} has value {value!r}, not a string{hint}")
+        # request headers are read as Latin-1 (HTTP's bytes): a UTF-8 value is compared as those bytes
+        m.headers = tuple(sorted((str(k).lower(), v.encode("utf-8").decode("latin-1")) for k, v in headers.items()))
     return m
 
 

@@ -137,13 +137,10 @@ class Scenario:
                 headers = _retry_headers(spec.fault.retry_after)
                 if spec.fault.should_retry is not None:
                     headers["x-should-retry"] = spec.fault.should_retry
-                raise OllamaError(spec.fault.code, status_message(spec.fault, _info(ctx), ctx.body), headers)
+                raise _waiting(OllamaError(spec.fault.code, status_message(spec.fault, _info(ctx), ctx.body), headers), spec)
         if spec.error is not None:
             status, message, retry_after = spec.error
-            error = OllamaError(status, message, _retry_headers(retry_after) if retry_after is not None else None)
-            first = spec.delays[0] if isinstance(spec.delays, tuple) and spec.delays else spec.delays
-            error.delay = float(first or 0.0)  # an error is one answer: it waits the first delay
-            raise error
+            raise _waiting(OllamaError(status, message, _retry_headers(retry_after) if retry_after is not None else None), spec)
         return Reply(
             content=spec.content,
             thinking=spec.thinking,
@@ -200,6 +197,13 @@ class Scenario:
             f"ollama-mock: no scenario rule matched {where}; nearest rule {best.name!r} ({best.source}): "
             f"{field} expected {expected}, got {actual}",
         )
+
+
+def _waiting(error: OllamaError, spec: Any) -> OllamaError:
+    """`error`, answered after the rule's first delay (an error is one answer, not a stream)."""
+    first = spec.delays[0] if isinstance(spec.delays, tuple) and spec.delays else spec.delays
+    error.delay = float(first or 0.0)
+    return error
 
 
 def _top(data: Any, loc: Any) -> tuple[list[Any], bool, tuple[Any, ...]]:

@@ -232,11 +232,11 @@ async def _after_delay(outcome: Single, receive: Receive, virtual_time: bool) ->
         _WAITING.discard(stop)
         left.cancel()
         stopped.cancel()
-    if not done:
+    if not done or stopped in done:
+        # the wait is over, or the server stops: answer now (an ASGI app that sends nothing gets
+        # the client uvicorn's 500, which Ollama never sends; an early answer is the lesser change)
         return outcome
-    if stopped in done:
-        _CUT_ON_PURPOSE.set(True)  # the server stops: nothing is sent, and that is no error
-    return None  # the client left, or the server stops
+    return None  # the client left
 
 
 async def disconnected(receive: Receive) -> None:
@@ -429,7 +429,9 @@ class _Pacer:
                 if batch:
                     await self._flush(batch, sent)
                 if await self._sleep(item.delay):
-                    return None  # the client left: stop here, nothing left running
+                    if _STOPPING[0]:
+                        await self._started()  # status and headers, then the cut: no uvicorn 500
+                    return None  # the client left or the server stops: nothing left running
             if isinstance(item, Cut):
                 _CUT_ON_PURPOSE.set(True)
                 await self._flush(batch, sent)

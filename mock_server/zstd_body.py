@@ -35,6 +35,11 @@ def _inflate(raw: bytes) -> bytes:
     decompressor, parts, size, at = zstandard.ZstdDecompressor(), [], 0, 0
     while at < len(raw):
         if raw[at : at + 4] != _MAGIC:
+            if _skippable(raw, at):  # a skippable frame: its length follows its magic number
+                at += 8 + int.from_bytes(raw[at + 4 : at + 8], "little")
+                continue
+            if parts:  # bytes after a whole frame: Go's JSON decoder has its value before it reads them
+                break
             raise OllamaError(400, "invalid input: magic number mismatch")  # klauspost's ErrMagicMismatch
         frame = decompressor.decompressobj()
         while not frame.eof:
@@ -52,3 +57,8 @@ def _inflate(raw: bytes) -> bytes:
             parts.append(out)
         at -= len(frame.unused_data)  # the next frame starts inside the last slice
     return b"".join(parts)
+
+
+def _skippable(raw: bytes, at: int) -> bool:
+    """A skippable frame's magic number: 0x184D2A50 to 0x184D2A5F, little-endian."""
+    return len(raw) >= at + 8 and raw[at + 1 : at + 4] == b"\x2a\x4d\x18" and 0x50 <= raw[at] <= 0x5F

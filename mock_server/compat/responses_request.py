@@ -135,10 +135,10 @@ def _item_type(index: int, item: Any) -> str:
         raise errors.OllamaError.of("responses_item_missing_type", i=index)
     if not isinstance(item, dict):
         raise errors.OllamaError(400, f"input[{index}]: json: cannot unmarshal {_kind(item)} into Go value of type {_PEEK}")
-    for field in ("type", "role"):
-        if item.get(field) is not None and not isinstance(item[field], str):
+    for field, value in item.items():  # Go reports the first mismatch in the order sent
+        if field in ("type", "role") and value is not None and not isinstance(value, str):
             raise errors.OllamaError(
-                400, f"input[{index}]: json: cannot unmarshal {_kind(item[field])} into Go struct field .{field} of type string")
+                400, f"input[{index}]: json: cannot unmarshal {_kind(value)} into Go struct field .{field} of type string")
     kind = item.get("type") or ("message" if item.get("role") else "")
     if kind in ("message", "function_call", "function_call_output", "reasoning", "web_search_call"):
         _check_fields(index, str(kind), item)
@@ -151,9 +151,9 @@ def _item_type(index: int, item: Any) -> str:
 def _check_fields(index: int, kind: str, item: dict[str, Any]) -> None:
     """Go's error for the first field of the item's own struct that has the wrong JSON type."""
     struct, fields = _ITEM_STRUCTS.get(kind, ("", {}))
-    for field, go_type in fields.items():
-        value = item.get(field)
-        if value is not None and not isinstance(value, _GO_KINDS[go_type]):
+    for field, value in item.items():  # in the order sent, as Go meets them
+        go_type = fields.get(field)
+        if go_type is not None and value is not None and not isinstance(value, _GO_KINDS[go_type]):
             raise errors.OllamaError(
                 400, f"input[{index}]: json: cannot unmarshal {_kind(value)} into Go struct field {struct}.{field} of type {go_type}")
 
@@ -248,6 +248,7 @@ def _go_syntax_error(text: str) -> str:
     """json.Unmarshal's syntax error for `text` (Python refused it), in Go's words."""
     from ..gojson import first_value_end, quote_char
 
+    text = text.encode("utf-8", "surrogatepass").decode("latin-1")  # byte-wise, as Go scans it
     try:
         end = first_value_end(text)
     except errors.OllamaError as error:

@@ -26,7 +26,12 @@ _CATEGORIES = {
     _c.CATEGORY_DIGIT: string.digits,
     _c.CATEGORY_WORD: string.ascii_letters + string.digits + "_",
     _c.CATEGORY_SPACE: " ",
+    _c.CATEGORY_NOT_DIGIT: string.ascii_letters + " _-",
+    _c.CATEGORY_NOT_WORD: " -.,:",
+    _c.CATEGORY_NOT_SPACE: string.ascii_letters + string.digits,
 }
+_MAX_REPEAT = 256  # a repeat needing more (a{2000000000}) is not attempted: no match, the caller falls back
+_MAX_TEXT = 4096  # nor a match longer than this
 _PRINTABLE = string.ascii_letters + string.digits + " -_.,:"
 _REPEATS = tuple(op for op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)) if op is not None)
 _ATOMIC = getattr(_c, "ATOMIC_GROUP", None)
@@ -47,13 +52,16 @@ def matching(pattern: str, r: random.Random) -> str | None:
             candidate = _walk(parsed, r, groups)
         except (RecursionError, ValueError, IndexError):
             return None
-        if compiled.search(candidate):
+        if len(candidate) <= _MAX_TEXT and compiled.search(candidate):
             return candidate
     return None
 
 
 def _walk(items: Any, r: random.Random, groups: dict[int, str]) -> str:
-    return "".join(_one(op, arg, r, groups) for op, arg in items)
+    out = "".join(_one(op, arg, r, groups) for op, arg in items)
+    if len(out) > _MAX_TEXT:  # nested repeats multiply: stop before they fill the memory
+        raise ValueError("too long a match")
+    return out
 
 
 def _one(op: Any, arg: Any, r: random.Random, groups: dict[int, str]) -> str:
@@ -75,7 +83,9 @@ def _one(op: Any, arg: Any, r: random.Random, groups: dict[int, str]) -> str:
         return out
     if op in _REPEATS:
         low, high, body = arg
-        high = low + _EXTRA_REPEATS if high is _c.MAXREPEAT else high
+        if low > _MAX_REPEAT:
+            raise ValueError("too many repeats")
+        high = min(high, low + _EXTRA_REPEATS)  # short strings: open and wide repeats alike
         return "".join(_walk(body, r, groups) for _ in range(r.randint(low, max(low, high))))
     if op is _c.GROUPREF:
         return groups.get(arg, "")

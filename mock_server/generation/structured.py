@@ -21,6 +21,12 @@ from . import pattern_text, text
 
 MAX_DEPTH = 6
 _NO_FINITE_VALUE = 4 * MAX_DEPTH  # a required self-reference with no way out: stop (with null) here
+# Generation runs on the server's event loop: however large or self-referring a schema, one answer
+# stays small and quick (a value past these bounds is left short, or null, rather than built)
+MAX_VALUES = 5000  # values in one answer
+MAX_COUNT = 1000  # items of an array, properties of an object
+MAX_LENGTH = 4096  # characters of a string
+MAX_TEXT = 1 << 20  # characters of all strings of one answer
 Hint = Callable[[str, dict], Any]  # (property name, its schema) -> a value, or None for no idea
 
 _FORMATS = {
@@ -45,11 +51,14 @@ class Generator:
     root: dict
     hint: Hint | None = None
     all_properties: bool = True  # structured outputs fill every property; tool calls the required ones
+    left: int = MAX_VALUES  # values still to make in this answer
+    room: int = MAX_TEXT  # characters still to write in this answer
 
     def value(self, schema: Any, name: str = "", depth: int = 0) -> Any:
         if not isinstance(schema, dict):
             return self.r.choice(text.WORDS) if schema is not False else None
-        if depth > _NO_FINITE_VALUE:
+        self.left -= 1
+        if depth > _NO_FINITE_VALUE or self.left < 0:
             return None
         schema = self._resolve(schema, depth)
         if "const" in schema:
@@ -65,7 +74,7 @@ class Generator:
         if self.hint is not None and name:
             hinted = self.hint(name, schema)
             if hinted is not None and _type_of(schema) in ("string", None) and isinstance(hinted, str):
-                return _fit_length(hinted, schema)
+                return self._spent(_fit_length(hinted, schema, self.room))
         kind = _type_of(schema) or "string"
         if depth >= MAX_DEPTH and isinstance(schema.get("type"), list) and "null" in schema["type"]:
             kind = "null"  # deep down, the way out a nullable type offers
@@ -82,7 +91,7 @@ class Generator:
                         return branch
         return resolved[0]
 
-    def _resolve(self, schema: dict, depth: int) -> dict:
+    def _resolve(self, schema: dict, depth: int, nested: int = 0) -> dict:
         for _ in range(MAX_DEPTH):
             ref = schema.get("$ref")
             if not isinstance(ref, str) or not ref.startswith("#"):
@@ -99,8 +108,9 @@ class Generator:
                 **(target if isinstance(target, dict) else {}),
             }
         if isinstance(schema.get("allOf"), list):
+            parts = schema["allOf"] if nested < MAX_DEPTH else []  # an allOf that refers to itself ends
             schema = _merge_all_of(
-                schema, [self._resolve(s, depth) for s in schema["allOf"] if isinstance(s, dict)]
+                schema, [self._resolve(s, depth, nested + 1) for s in parts if isinstance(s, dict)]
             )
         return schema
 
@@ -128,7 +138,7 @@ class Generator:
             if key not in wanted and optional_ok and depth < MAX_DEPTH:
                 wanted.append(key)
         extra = [k for k in props if k not in wanted]
-        least = int(schema.get("minProperties") or 0)
+        least = _size(schema, "minProperties", 0)
         while len(wanted) < least and extra:
             wanted.append(extra.pop(0))
         out = {key: self.value(props.get(key, {"type": "string"}), key, depth + 1) for key in wanted}
@@ -144,9 +154,8 @@ class Generator:
 
     def _array(self, schema: dict, name: str, depth: int) -> list:
         items = schema.get("items", {})
-        low = int(schema.get("minItems") or 0)
-        high = schema.get("maxItems")
-        high = int(high) if isinstance(high, int) else max(low, 3)
+        low = _size(schema, "minItems", 0)
+        high = _size(schema, "maxItems", max(low, 3))
         if isinstance(items, list):  # tuple form: one value per position
             return [self.value(s, name, depth + 1) for s in items][: max(high, low)]
         prefix = schema.get("prefixItems")
@@ -170,15 +179,22 @@ class Generator:
             return _FORMATS[schema["format"]]
         if isinstance(schema.get("pattern"), str):
             found = pattern_text.matching(schema["pattern"], self.r)
-            if found is not None and _fit_length(found, schema) == found:
-                return found
-        return _fit_length(text.phrase(self.r, self.r.randint(1, 4)), schema)
+            if found is not None and _fit_length(found, schema, self.room) == found:
+                return self._spent(found)
+        return self._spent(_fit_length(text.phrase(self.r, self.r.randint(1, 4)), schema, self.room))
+
+    def _spent(self, value: str) -> str:
+        self.room = max(self.room - len(value), 0)
+        return value
 
 
 def generate(schema: Any, seed: bytes, hint: Hint | None = None, all_properties: bool = True) -> Any:
     """A value valid against `schema`, the same for the same seed."""
     root = schema if isinstance(schema, dict) else {}
-    return Generator(text.rng(seed, "structured"), root, hint, all_properties).value(schema)
+    try:
+        return Generator(text.rng(seed, "structured"), root, hint, all_properties).value(schema)
+    except (RecursionError, ValueError, TypeError, OverflowError):  # a schema beyond the subset: no 500 for it
+        return {}
 
 
 def _type_of(schema: dict) -> str | None:
@@ -285,12 +301,21 @@ def _inside(v: float, low: Any, low_x: bool, high: Any, high_x: bool) -> bool:
     return not (high is not None and (v > high or (high_x and v == high)))
 
 
-def _fit_length(value: str, schema: dict) -> str:
-    low = int(schema.get("minLength") or 0)
+def _fit_length(value: str, schema: dict, room: int = MAX_LENGTH) -> str:
+    low = min(_size(schema, "minLength", 0), MAX_LENGTH, room)
     high = schema.get("maxLength")
-    while len(value) < low:
-        value += " value"
+    if len(value) < low:
+        value += " value" * ((low - len(value)) // 6 + 1)
     return value[:high] if isinstance(high, int) and high >= 0 else value
+
+
+def _size(schema: dict, key: str, default: int) -> int:
+    """A count keyword (minItems, maxItems, minProperties, minLength) as a bounded int; default when
+    it is not a non-negative integer."""
+    value = schema.get(key)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return min(value, MAX_COUNT if key != "minLength" else MAX_LENGTH)
+    return default
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -184,3 +184,28 @@ def test_a_405_lists_the_paths_methods_in_allow(asgi_client, method, path, allow
     response = asgi_client.request(method, path)
     assert response.status_code == 405
     assert response.headers["allow"] == allow
+
+
+@pytest.mark.parametrize(("raw", "location"), [("/api/tags%2F", "/api/tags"), ("/v1/models/gemma3%3A1b/", "/v1/models/gemma3:1b")])
+def test_a_trailing_slash_redirect_never_points_at_itself(asgi_client, raw, location):
+    from urllib.parse import unquote
+
+    import asyncio
+
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": unquote(raw), "raw_path": raw.encode(), "root_path": "",
+             "query_string": b"", "headers": [(b"host", b"127.0.0.1:11434")]}
+    asyncio.run(asgi_client.app(scope, receive, send))
+    assert sent[0]["status"] == 301 and dict(sent[0]["headers"])[b"location"] == location.encode()
+
+
+def test_an_escaped_dot_is_not_cleaned(asgi_client):
+    status, _, _ = _raw(asgi_client.app, "GET", "/api/%2e/tags")
+    assert status == 404  # Go's ServeMux cleans the escaped path: nothing to clean, gin finds no route

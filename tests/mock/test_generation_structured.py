@@ -208,3 +208,27 @@ def test_recursive_formats_and_tools_answer_over_http(asgi_client: Any) -> None:
     call = asgi_client.post("/v1/chat/completions", json={"model": "llama3.2", "tools": [tool],
                                                           "messages": [{"role": "user", "content": "add"}]})
     assert call.status_code == 200 and call.json()["choices"][0]["finish_reason"] == "tool_calls"
+
+
+@pytest.mark.parametrize("schema", [
+    {"type": "object", "properties": {"v": {"type": "string", "pattern": "a{2000000000}"}}, "required": ["v"]},
+    {"type": "object", "properties": {"a": {"$ref": "#"}, "b": {"$ref": "#"}}, "required": ["a", "b"]},
+    {"type": "array", "items": {"$ref": "#"}, "minItems": 2},
+    {"type": "object", "minProperties": 10**9},
+    {"type": "string", "pattern": "(((a{100}){100}){100}){10}"},
+    {"type": "array", "minItems": 10**12, "items": {"type": "string", "minLength": 10**12}},
+    {"allOf": [{"$ref": "#"}]},
+    {"type": "object", "minProperties": "x", "properties": {"n": {"type": "array", "minItems": "y"}}},
+])
+def test_no_schema_makes_a_huge_answer_or_an_exception(schema: dict[str, Any]) -> None:
+    import json
+
+    value = structured.generate(schema, text.digest("huge"))
+    assert len(json.dumps(value)) < 4 * structured.MAX_TEXT
+
+
+@pytest.mark.parametrize("pattern", ["^\\S+$", "^\\W\\D$", "^[a-z0-9-]{3,63}$"])
+def test_negated_classes_and_wide_repeats_match(pattern: str) -> None:
+    schema = {"type": "string", "pattern": pattern, "maxLength": 40}
+    for seed in range(8):
+        Draft202012Validator(schema).validate(structured.generate(schema, text.digest("p", seed)))

@@ -153,8 +153,16 @@ def test_compat_handler_errors_and_answers_end_with_a_newline(asgi_client: Any) 
     assert asgi_client.post("/v1/chat/completions", json=CHAT_HI).content.endswith(b"}\n")
 
 
-@pytest.mark.parametrize(("body", "named"), [("\ufeff{}".encode(), "'ï'"), ("é".encode(), "'Ã'"), (b"\x01", "'\\x01'")])
+@pytest.mark.parametrize(("body", "named"), [("\ufeff{}".encode(), "'ï'"), ("é".encode(), "'Ã'"), (b"\x01", "'\\x01'"),
+                                             (b"\xe9", "'é'"), (b"\x85", "'\\u0085'"), (b"\x0b", "'\\v'")])
 def test_a_syntax_error_names_the_first_byte_as_go_does(asgi_client: Any, body: bytes, named: str) -> None:
     # Go's decoder reads bytes: a character beyond ASCII is named by its first UTF-8 byte
     response = raw_post(asgi_client, "/api/chat", body)
     assert response.json() == {"error": f"invalid character {named} looking for beginning of value"}
+
+
+def test_zstd_skippable_frames_and_trailing_bytes_are_read_as_go_reads_them(asgi_client: Any) -> None:
+    packed = zstd(CHAT_HI)
+    skippable = bytes([0x50, 0x2A, 0x4D, 0x18]) + (3).to_bytes(4, "little") + b"xyz"
+    for body in (skippable + packed, packed + b"trailing"):
+        assert raw_post(asgi_client, "/v1/chat/completions", body, **{"content-encoding": "zstd"}).status_code == 200

@@ -286,3 +286,11 @@ def test_responses_call_arguments_syntax_errors_are_gos(asgi_client: Any, argume
     item = {"type": "function_call", "call_id": "c", "name": "f", "arguments": arguments}
     response = asgi_client.post("/v1/responses", json={"model": "llama3.2", "input": [item]})
     assert response.json() == openai_error(f"failed to parse function call arguments: {detail}")
+
+
+def test_responses_item_type_errors_come_in_the_order_sent(asgi_client: Any) -> None:
+    first = asgi_client.post("/v1/responses", json={"model": "llama3.2", "input": [{"role": 5, "type": 6}]})
+    assert first.json() == openai_error("input[0]: " + GO_TYPE.format("number", ".role", "string"))
+    item = {"type": "function_call", "name": 5, "call_id": 6}
+    second = asgi_client.post("/v1/responses", json={"model": "llama3.2", "input": [item]})
+    assert second.json() == openai_error("input[0]: " + GO_TYPE.format("number", "ResponsesFunctionCall.name", "string"))

@@ -187,12 +187,17 @@ def test_before_0_12_11_logprobs_are_an_unknown_field(make_mock: Callable[..., A
     native = httpx.post(url + "/api/chat", json={"model": "llama3.2", "messages": ASK, "stream": False,
                                                  "logprobs": True, "top_logprobs": 99}, timeout=10)
     assert native.status_code == 200 and "logprobs" not in native.json()  # no range check either
+    for wrong in ({"logprobs": "yes"}, {"top_logprobs": "yes"}):  # nor a type check
+        body = {"model": "llama3.2", "messages": ASK, "stream": False, **wrong}
+        assert httpx.post(url + "/api/chat", json=body, timeout=10).status_code == 200
+        assert httpx.post(url + "/v1/chat/completions", json={**body, "stream": None}, timeout=10).status_code == 200
 
 
 @pytest.mark.parametrize("profile", ["ollama-0.5.11", "ollama-0.4.5"])
 def test_before_0_11_1_reasoning_fields_are_unknown(make_mock: Callable[..., Any], profile: str) -> None:
     url = make_mock(profile=profile).base_url
-    for extra in ({"reasoning_effort": "bogus"}, {"reasoning": {"effort": "bogus"}}):
+    for extra in ({"reasoning_effort": "bogus"}, {"reasoning": {"effort": "bogus"}}, {"reasoning": 5},
+                  {"reasoning_effort": 5}):  # not even type-checked: Go's struct had no such field
         response = httpx.post(url + "/v1/chat/completions", json={"model": "llama3.2", "messages": ASK, **extra}, timeout=10)
         assert response.status_code == 200, (extra, response.text)
 

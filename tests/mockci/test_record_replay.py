@@ -146,6 +146,24 @@ def test_a_recorded_binary_blob_upload_replays(make_mock, tmp_path: Path) -> Non
     assert [r.status_code for r in again] == [r.status_code for r in recorded] == [404, 201]
 
 
+def test_the_recorder_keeps_lone_surrogates_zstd_and_escaped_paths_as_ollama_reads_them(make_mock, tmp_path: Path) -> None:
+    import zstandard
+
+    upstream = make_mock()
+    chat = {"model": "llama3.2", "stream": False, "messages": [{"role": "user", "content": "x"}]}
+    with serving(record.recording_proxy(upstream.base_url, str(tmp_path), out=io.StringIO())) as url:
+        lone = httpx.post(url + "/api/chat", content=json.dumps(chat).replace('"x"', '"x\\ud800"').encode())
+        packed = httpx.post(url + "/v1/chat/completions", headers={"content-encoding": "zstd"},
+                            content=zstandard.ZstdCompressor().compress(json.dumps(chat).encode()))
+        escaped = httpx.get(url + "/v1/models/gemma3%3F1b")
+        mine = httpx.get(url + "//_mock/requests")
+    assert (lone.status_code, packed.status_code, escaped.status_code, mine.status_code) == (200, 200, 400, 404)
+    saved = [json.loads(p.read_text()) for p in sorted(tmp_path.iterdir())]
+    assert [s["request"]["path"] for s in saved] == ["/api/chat", "/v1/chat/completions", "/v1/models/gemma3?1b"]
+    assert saved[0]["request"]["body"]["messages"][0]["content"] == "x\ufffd"
+    assert saved[1]["request"]["body"] == chat  # decoded: replay compares what the mock decodes
+
+
 def test_a_client_that_leaves_stops_the_upstream_and_is_not_recorded(make_mock, tmp_path: Path) -> None:
     upstream = make_mock()
     out = io.StringIO()

@@ -332,3 +332,21 @@ def test_rules_posted_as_a_list_and_overlaps_answered_not_tracebacked(make_mock:
     answer = httpx.post(mock.base_url + "/_mock/scenario", json=rules, timeout=10).json()
     assert answer["added"] == ["a", "b"]
     assert len(answer["warnings"]) == 1 and "'b'" in answer["warnings"][0]
+
+
+def test_a_rule_status_fault_waits_the_rules_delay(make_mock: Any) -> None:
+    mock = make_mock(virtual_time=True)
+    rule = {"name": "slow-429", "match": {"message": "quota"}, "respond": {"fault": "status;code=429", "delays": 2}}
+    httpx.post(mock.base_url + "/_mock/scenario", json=rule, timeout=10)
+    body = {"model": "llama3.2", "messages": [{"role": "user", "content": "quota"}], "stream": False}
+    response = httpx.post(mock.base_url + "/api/chat", json=body, timeout=10)
+    assert response.status_code == 429 and response.headers["x-ollama-mock-virtual-delay-ms"] == "2000"
+
+
+def test_a_header_rule_with_non_ascii_text_matches(make_mock: Any) -> None:
+    mock = make_mock()
+    rule = {"name": "fr", "match": {"header": {"X-Lang": "français"}}, "respond": {"content": "oui"}}
+    httpx.post(mock.base_url + "/_mock/scenario", json=rule, timeout=10)
+    body = {"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}], "stream": False}
+    response = httpx.post(mock.base_url + "/api/chat", json=body, headers={"X-Lang": "français".encode()}, timeout=10)
+    assert response.json()["message"]["content"] == "oui"
