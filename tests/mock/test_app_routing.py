@@ -188,9 +188,8 @@ def test_a_405_lists_the_paths_methods_in_allow(asgi_client, method, path, allow
 
 @pytest.mark.parametrize(("raw", "location"), [("/api/tags%2F", "/api/tags"), ("/v1/models/gemma3%3A1b/", "/v1/models/gemma3:1b")])
 def test_a_trailing_slash_redirect_never_points_at_itself(asgi_client, raw, location):
-    from urllib.parse import unquote
-
     import asyncio
+    from urllib.parse import unquote
 
     sent: list[dict] = []
 
