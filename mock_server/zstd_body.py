@@ -32,7 +32,8 @@ def _inflate(raw: bytes) -> bytes:
     returns it) for bytes that are not zstd, a frame cut short or a body over the limit."""
     import zstandard
 
-    decompressor, parts, size, at = zstandard.ZstdDecompressor(), [], 0, 0
+    decompressor, size, at = zstandard.ZstdDecompressor(), 0, 0
+    parts: list[bytes] = []
     while at < len(raw):
         if raw[at : at + 4] != _MAGIC:
             if _skippable(raw, at):  # a skippable frame: its length follows its magic number
