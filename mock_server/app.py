@@ -286,7 +286,7 @@ class _Adapter:
             checker = self._checker(body) if state.settings.validate_emitted else None
             settings = state.settings
             await send_outcome(outcome, self.api, scope, receive, send, extra, settings.virtual_time, checker,
-                               settings.chunk_per_record)
+                               settings.chunk_per_record, state.waits)
         finally:
             state.in_flight -= 1
 

@@ -207,9 +207,7 @@ def _run_server(app: Any, sock: Any, log_level: str, out: TextIO) -> int:
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: Any) -> None:
-            from .wire import stop_waiting
-
-            stop_waiting()  # paced streams and delayed answers end now, not at the graceful timeout
+            app.state.mock.waits.stop()  # paced streams and delayed answers end now, not at the graceful timeout
             super().handle_exit(sig, frame)
 
         async def startup(self, sockets: Any = None) -> None:

@@ -23,6 +23,7 @@ from .clock import Clock, parse_rfc3339
 from .outcome import Outcome, RequestInfo
 from .profiles import Profile
 from .settings import Settings, SettingsError
+from .wire import Waits
 
 if TYPE_CHECKING:  # annotations only: reply.py is not needed to start
     from .reply import Reply, ReplyContext, Responder
@@ -315,6 +316,7 @@ class State:
         installed, registry = load_catalog(settings.models_file)
         self.models = ModelStore(installed, registry, self.clock, settings.keep_alive_default)
         self.blobs = Blobs()
+        self.waits = Waits()  # paced streams and delayed answers in progress: a stop ends them
         self.default_responder: Responder | None = _default_responder()
         self.responders: list[Responder] = [self.default_responder] if self.default_responder else []
         self.interceptors: list[Interceptor] = []

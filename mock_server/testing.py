@@ -48,6 +48,7 @@ def running(settings: Settings | None = None) -> Iterator[RunningMock]:
         port = _wait_started(server, thread)
         yield RunningMock(f"http://127.0.0.1:{port}", app.state.mock, app)
     finally:
+        app.state.mock.waits.stop_threadsafe()  # a stalled stream must not hold the stop
         server.should_exit = True
         thread.join(timeout=5)
 

@@ -146,13 +146,48 @@ def _line_end(outcome: Single, api: str) -> bytes:
     return b"\n" if api != "native" and outcome.content_type != NATIVE_JSON else b""
 
 
+class Waits:
+    """One server's waits in progress (paced streams, delayed answers): stopping the server ends
+    them at once instead of letting uvicorn's graceful shutdown time out on them (Go's
+    srvr.Close() drops them too)."""
+
+    def __init__(self) -> None:
+        self.events: set[asyncio.Event] = set()
+        self.stopping = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def add(self, event: asyncio.Event) -> None:
+        self._loop = asyncio.get_running_loop()
+        if self.stopping:  # the server began stopping before this wait did
+            event.set()
+        self.events.add(event)
+
+    def stop(self) -> None:
+        """End every wait, now and from now on (call it on the server's event loop)."""
+        self.stopping = True
+        for event in list(self.events):
+            event.set()
+
+    def stop_threadsafe(self) -> None:
+        """`stop()` from another thread (a test's mock server, stopped by its owner)."""
+        if self._loop is None or self._loop.is_closed():
+            self.stopping = True
+        else:
+            self._loop.call_soon_threadsafe(self.stop)
+
+
+NO_STOP = Waits()  # for responses sent outside a server that is stopped by signal or owner
+
+
 class WireResponse:
     """An ASGI response for one outcome; `checker(body_bytes)` runs after it is sent."""
 
     def __init__(self, outcome: Outcome, api: str, virtual_time: bool = False,
                  checker: Callable[[Outcome, bytes], None] | None = None,
-                 tail: list[tuple[bytes, bytes]] | None = None, per_record: bool = False) -> None:
+                 tail: list[tuple[bytes, bytes]] | None = None, per_record: bool = False,
+                 waits: Waits = NO_STOP) -> None:
         self.outcome = outcome
+        self.waits = waits
         self.api = api
         self.virtual_time = virtual_time
         self.per_record = per_record  # each stream record in an ASGI message (an HTTP chunk) of its own
@@ -190,7 +225,7 @@ class WireResponse:
             await send(start)
             await send({"type": "http.response.body", "body": sent})
         elif paced:
-            sent = await _Pacer(outcome, receive, send, start, self.per_record, not self.virtual_time).run()
+            sent = await _Pacer(outcome, receive, send, start, self.per_record, not self.virtual_time, self.waits).run()
         else:
             sent = await _send_at_once(outcome, send, start)
         if sent is not None and self.checker is not None:
@@ -199,29 +234,28 @@ class WireResponse:
 
 async def send_outcome(outcome: Outcome, api: str, scope: dict[str, Any], receive: Receive, send: Send,
                        tail: list[tuple[bytes, bytes]], virtual_time: bool = False,
-                       checker: Callable[[Outcome, bytes], None] | None = None, per_record: bool = False) -> None:
+                       checker: Callable[[Outcome, bytes], None] | None = None, per_record: bool = False,
+                       waits: Waits = NO_STOP) -> None:
     """`WireResponse(outcome, api, virtual_time, checker, tail)(scope, receive, send)`, with a
     single body (most answers) sent straight away."""
     if outcome.__class__ is Single:
         if outcome.delay:  # type: ignore[union-attr]
-            late = await _after_delay(outcome, receive, virtual_time)  # type: ignore[arg-type]
+            late = await _after_delay(outcome, receive, virtual_time, waits)  # type: ignore[arg-type]
             if late is None:
                 return  # the client left meanwhile: nothing to send
             outcome = late
         await _send_single(outcome, api, send, scope.get("method") == "HEAD", tail, checker)  # type: ignore[arg-type]
     else:
-        await WireResponse(outcome, api, virtual_time, checker, tail, per_record)(scope, receive, send)
+        await WireResponse(outcome, api, virtual_time, checker, tail, per_record, waits)(scope, receive, send)
 
 
-async def _after_delay(outcome: Single, receive: Receive, virtual_time: bool) -> Single | None:
+async def _after_delay(outcome: Single, receive: Receive, virtual_time: bool, waits: Waits) -> Single | None:
     """`outcome` once its delay has passed (with virtual time: at once, the delay in a header);
     None when the client disconnected while it waited."""
     if virtual_time:
         return with_headers(outcome, {**outcome.headers, VIRTUAL_DELAY: str(round(outcome.delay * 1000))})  # type: ignore[return-value]
     stop = asyncio.Event()
-    if _STOPPING[0]:  # the server began stopping before this wait did
-        stop.set()
-    _WAITING.add(stop)
+    waits.add(stop)
     left = asyncio.ensure_future(disconnected(receive))
     stopped = asyncio.ensure_future(stop.wait())
     try:
@@ -229,7 +263,7 @@ async def _after_delay(outcome: Single, receive: Receive, virtual_time: bool) ->
     except asyncio.CancelledError:  # the server shuts down meanwhile: answer nothing, no traceback
         return None
     finally:
-        _WAITING.discard(stop)
+        waits.events.discard(stop)
         left.cancel()
         stopped.cancel()
     if not done or stopped in done:
@@ -373,46 +407,29 @@ async def _send_at_once(outcome: Stream, send: Send, start: dict[str, Any]) -> b
     return data
 
 
-# Waits in progress (paced streams, delayed answers): a stopping server ends them at once instead
-# of letting uvicorn's graceful shutdown time out on them (Go's srvr.Close() drops them too)
-_WAITING: set[asyncio.Event] = set()
-
-
-def stop_waiting() -> None:
-    """End every wait in progress: the server is stopping (called on the event loop)."""
-    for event in list(_WAITING):
-        event.set()
-    _STOPPING[0] = True
-
-
-_STOPPING = [False]
-
-
 class _Pacer:
     """Sends a stream whose items have delays: runs of undelayed items still go out together,
     unless `per_record` (each item its own message). `wait` False: virtual time, no sleeping."""
 
     def __init__(self, outcome: Stream, receive: Receive, send: Send, start: dict[str, Any],
-                 per_record: bool = False, wait: bool = True) -> None:
-        self.outcome, self.receive, self.send = outcome, receive, send
+                 per_record: bool = False, wait: bool = True, waits: Waits = NO_STOP) -> None:
+        self.outcome, self.receive, self.send, self.waits = outcome, receive, send, waits
         self.start: dict[str, Any] | None = start
         self.per_record, self.wait = per_record, wait
         self.gone = asyncio.Event()
 
     async def run(self) -> bytes | None:
         watcher = asyncio.ensure_future(self._watch())
-        if _STOPPING[0]:  # the server began stopping before this stream did
-            self.gone.set()
-        _WAITING.add(self.gone)
+        self.waits.add(self.gone)
         try:
             sent = await self._run()
-            if sent is None and _STOPPING[0]:
+            if sent is None and self.waits.stopping:
                 _CUT_ON_PURPOSE.set(True)  # cut short by the stop: no "without completing" error logged
             return sent
         except asyncio.CancelledError:  # the server shuts down mid-stream: stop quietly, no traceback
             return None
         finally:
-            _WAITING.discard(self.gone)
+            self.waits.events.discard(self.gone)
             watcher.cancel()
 
     async def _watch(self) -> None:
@@ -429,7 +446,7 @@ class _Pacer:
                 if batch:
                     await self._flush(batch, sent)
                 if await self._sleep(item.delay):
-                    if _STOPPING[0]:
+                    if self.waits.stopping:
                         await self._started()  # status and headers, then the cut: no uvicorn 500
                     return None  # the client left or the server stops: nothing left running
             if isinstance(item, Cut):

@@ -357,3 +357,34 @@ def test_embed_status_and_latency_faults(mock_url: str) -> None:
     start = time.monotonic()
     slow = httpx.post(mock_url + "/api/embed", json=body, headers=_fault("latency;ms=200"))
     assert time.monotonic() - start >= 0.2 and len(slow.json()["embeddings"][0]) == 768
+
+
+def test_stopping_a_test_mock_ends_its_stalled_streams_quietly() -> None:
+    import json
+    import logging
+    import socket
+
+    from ollama_conformance.mock_server.testing import running
+
+    class Kept(logging.Handler):  # uvicorn's loggers do not propagate to pytest's: listen on them
+        def __init__(self) -> None:
+            super().__init__(logging.WARNING)
+            self.messages: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.messages.append(record.getMessage())
+
+    kept, uvicorn_log = Kept(), logging.getLogger("uvicorn.error")
+    body = json.dumps({**CHAT, "stream": True}).encode()
+    try:
+        with running() as mock:
+            uvicorn_log.addHandler(kept)  # after uvicorn configured its logging, which drops handlers
+            host, port = mock.base_url.removeprefix("http://").split(":")
+            client = socket.create_connection((host, int(port)), timeout=10)
+            client.sendall(b"POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Ollama-Mock-Fault: stall;after=1;seconds=60"
+                           b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            client.recv(1)  # the stream began and now waits in its stall
+        client.close()
+    finally:
+        uvicorn_log.removeHandler(kept)
+    assert kept.messages == []  # no "graceful shutdown exceeded", no "returned without completing"
