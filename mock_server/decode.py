@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import logging
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -527,6 +528,8 @@ async def parse_form(scope: dict[str, Any], raw: bytes) -> dict[str, Any]:
         sent = True
         return {"type": "http.request", "body": raw, "more_body": False}
 
+    # python-multipart warns about a broken body on stderr before raising; the 400 says it already
+    logging.getLogger("python_multipart").setLevel(logging.ERROR)
     try:
         form = await Request(scope, replay).form()
     except Exception as exc:  # python-multipart's errors differ from Go's; the prefix is what matters

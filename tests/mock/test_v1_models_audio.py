@@ -129,3 +129,11 @@ def test_a_body_that_is_not_multipart_is_refused_first(asgi_client, content_type
     response = asgi_client.post("/v1/audio/transcriptions", content=b"model=llama3.2", headers={"content-type": content_type})
     assert response.status_code == 400
     assert response.json()["error"]["message"] == f"failed to parse multipart form: {detail}"
+
+
+def test_a_broken_multipart_body_is_a_400_and_no_stderr_noise(asgi_client, capsys) -> None:
+    response = asgi_client.post("/v1/audio/transcriptions", content=b"garbage body",
+                                headers={"content-type": "multipart/form-data; boundary=xyz"})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith("failed to parse multipart form: ")
+    assert "boundary character" not in capsys.readouterr().err  # python-multipart's own warning
