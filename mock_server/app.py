@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.router.default = _NotFound(state)  # type: ignore[assignment]
     app.state.mock = state
     app.guard, app.static = Guard(app.router, state), _static_paths(routes)
-    app.moved = _Moved([(r.path_regex, getattr(r.endpoint, "methods", {})) for r in routes], state)
+    app.moved = _Moved([(r.path_regex, getattr(r.endpoint, "methods", {})) for r in routes], app.guard)
     LIVE_STATES.add(state)
     return app
 
@@ -173,8 +173,8 @@ class _Moved:
     (301, every method); gin's router sends a path with a trailing slash that a route has without
     it to that path (301 for GET, 307 for other methods)."""
 
-    def __init__(self, table: list[tuple[re.Pattern[str], Any]], state: State) -> None:
-        self.table, self.state = table, state
+    def __init__(self, table: list[tuple[re.Pattern[str], Any]], guard: Guard) -> None:
+        self.table, self.guard, self.state = table, guard, guard.state
 
     async def __call__(self, scope: dict[str, Any], send: Any) -> bool:
         """True when the request was answered with a redirect."""
@@ -185,23 +185,20 @@ class _Moved:
             clean = go_clean_path(escaped)
             if clean != escaped:
                 status = await _redirect(send, method, clean.encode("latin-1") + (b"?" + query if query else b""), 301,
-                                         self._stamp())
+                                         [self.guard.profile_header])  # the mock's mark, on every answer
                 journal_hook.record(self.state, scope, request_headers(scope), status)
                 return True
         if len(path) > 1 and path.endswith("/") and self._has(path.rstrip("/") or "/", method):
             # gin trims the decoded path and writes it escaped again (URL.String): %2F gives no loop
             target = quote(path.rstrip("/"), safe=_PATH_SAFE).encode("latin-1") or b"/"
             status = await _redirect(send, method, target + (b"?" + query if query else b""),
-                                     301 if method == "GET" else 307, self._stamp())
+                                     301 if method == "GET" else 307, [self.guard.profile_header])
             journal_hook.record(self.state, scope, request_headers(scope), status)
             return True
         return False
 
     def _has(self, path: str, method: str) -> bool:
         return any(regex.match(path) and method in methods for regex, methods in self.table)
-
-    def _stamp(self) -> list[tuple[bytes, bytes]]:
-        return [(b"x-ollama-mock-profile", self.state.profile.name.encode())]  # the mock's mark, on every answer
 
 
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"  # what Go's URL.EscapedPath leaves unescaped in a path

@@ -52,8 +52,6 @@ def decode_body(endpoint: str, api: str, raw: bytes, unknown: frozenset[str] = f
         raise
     if value is None:
         return {}
-    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
-        value = without_lone_surrogates(value)
     try:
         plan = _PLANS[endpoint, api] if not unknown else _PLANS[endpoint, api, unknown]
     except KeyError:
@@ -76,7 +74,15 @@ _JSON_SPACE = b" \t\r\n"
 
 
 def _first_value(text: str, decoder: json.JSONDecoder | None = None) -> Any:
-    """The first JSON value of `text` (Gin ignores the rest); Go's syntax error when there is none."""
+    """The first JSON value of `text` (Gin ignores the rest), lone surrogates read as Go reads them;
+    Go's syntax error when there is none."""
+    value = _scanned(text, decoder)
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        value = without_lone_surrogates(value)
+    return value
+
+
+def _scanned(text: str, decoder: json.JSONDecoder | None) -> Any:
     scan = _SCAN if decoder is None else decoder.scan_once  # type: ignore[attr-defined]  # set in __init__
     decoder = decoder or _DECODER
     try:  # the scanner alone: JSONDecoder.decode adds two regex calls around it
@@ -120,8 +126,6 @@ def _raise_go_error(text: str, root: GoType) -> None:
 
     walk = _Walk(literals)
     value = _first_value(text, json.JSONDecoder(parse_constant=_no_constants, parse_float=number))
-    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
-        value = without_lone_surrogates(value)
     walk.fields(value, root, (), None)
     if walk.saved is not None:
         raise OllamaError(400, walk.saved)
@@ -503,6 +507,10 @@ async def read_body(receive: Any, limit: int, length: str | None) -> bytes:
     return b"".join(parts)
 
 
+# python-multipart warns about a broken body on stderr before raising; the 400 says it already
+logging.getLogger("python_multipart").setLevel(logging.ERROR)
+
+
 async def parse_form(scope: dict[str, Any], raw: bytes) -> dict[str, Any]:
     """Multipart fields; files as bytes. 400 with Go's wording when the body is not multipart
     (ParseMultipartForm refuses any other content type, urlencoded included) or unparsable."""
@@ -528,8 +536,6 @@ async def parse_form(scope: dict[str, Any], raw: bytes) -> dict[str, Any]:
         sent = True
         return {"type": "http.request", "body": raw, "more_body": False}
 
-    # python-multipart warns about a broken body on stderr before raising; the 400 says it already
-    logging.getLogger("python_multipart").setLevel(logging.ERROR)
     try:
         form = await Request(scope, replay).form()
     except Exception as exc:  # python-multipart's errors differ from Go's; the prefix is what matters

@@ -32,8 +32,7 @@ log = logging.getLogger("ollama_conformance.mock_server")
 # response left so; this request's is expected, so that line is kept out of the user's CI log.
 # (uvicorn logs it in the task that ran the app, so the request's context is still current.)
 _CUT_ON_PURPOSE = contextvars.ContextVar("ollama_mock_cut_on_purpose", default=False)
-_INCOMPLETE = ("ASGI callable returned without completing response",  # a drop fault, a stream the stop cut
-               "ASGI callable returned without starting response")  # a delayed answer the stop cut
+_INCOMPLETE = "ASGI callable returned without completing response"  # a drop fault, a stream the stop cut
 
 
 class _DeliberateCutFilter(logging.Filter):

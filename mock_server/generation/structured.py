@@ -302,19 +302,19 @@ def _inside(v: float, low: Any, low_x: bool, high: Any, high_x: bool) -> bool:
 
 
 def _fit_length(value: str, schema: dict, room: int = MAX_LENGTH) -> str:
-    low = min(_size(schema, "minLength", 0), MAX_LENGTH, room)
+    low = _size(schema, "minLength", 0, min(MAX_LENGTH, room))
     high = schema.get("maxLength")
     if len(value) < low:
         value += " value" * ((low - len(value)) // 6 + 1)
     return value[:high] if isinstance(high, int) and high >= 0 else value
 
 
-def _size(schema: dict, key: str, default: int) -> int:
-    """A count keyword (minItems, maxItems, minProperties, minLength) as a bounded int; default when
-    it is not a non-negative integer."""
+def _size(schema: dict, key: str, default: int, cap: int = MAX_COUNT) -> int:
+    """A count keyword (minItems, maxItems, minProperties, minLength) as an int of at most `cap`;
+    default when it is not a non-negative integer."""
     value = schema.get(key)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return min(value, MAX_COUNT if key != "minLength" else MAX_LENGTH)
+        return min(value, cap)
     return default
 
 

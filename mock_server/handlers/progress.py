@@ -72,10 +72,8 @@ def run_pull(state: State, body: dict[str, Any], info: RequestInfo) -> Single | 
         raise OllamaError.of("invalid_model_name")
     if scheme == "http" and body.get("insecure") is not True:
         error = OllamaError.of("insecure_protocol")  # before the first line: an HTTP error even when streaming
-        if body.get("stream", True) is not False:
-            error.headers["Content-Type"], error.flushed = PLAIN_JSON, True
-        else:
-            error.headers["Content-Type"] = PLAIN_JSON
+        error.headers["Content-Type"] = PLAIN_JSON
+        error.flushed = body.get("stream", True) is not False
         raise error
     return finish(pull_records(state, requested), body)
 
