@@ -94,7 +94,7 @@ class Stamps:
     tick)` prints, but the date and time of day are formatted once per second of stream time.
     """
 
-    __slots__ = ("_start", "_micro", "_tick", "_second", "_prefix")
+    __slots__ = ("_start", "_micro", "_tick", "_second", "_prefix", "_base")
 
     def __init__(self, now: datetime, tick_us: int) -> None:
         moment = now if now.tzinfo is timezone.utc else now.astimezone(timezone.utc)
@@ -103,6 +103,7 @@ class Stamps:
         self._tick = tick_us
         self._second = -1  # seconds after _start's second that _prefix is for
         self._prefix = ""
+        self._base = _utc_second(moment)  # _start's second, as the key of _PREFIXES
 
     def at(self, step: int) -> str:
         """RFC 3339 in UTC with Z, trailing zeros of the fraction trimmed (Go's RFC3339Nano)."""
@@ -132,7 +133,8 @@ class Stamps:
         stop = micro + count * tick
         while micro < stop:
             second = micro // 1_000_000
-            head, base = self._prefix_at(second), second * 1_000_000
+            head = self._prefix if second == self._second else self._prefix_at(second)
+            base = second * 1_000_000
             end = min(stop, base + 1_000_000)
             out.append((head, range(micro - base, end - base, tick)))
             micro += -(-(end - micro) // tick) * tick  # the first step at or after `end`
@@ -147,12 +149,9 @@ class Stamps:
 
     def _prefix_at(self, second: int) -> str:
         if second != self._second:
-            self._prefix = self._format(second)
+            self._second = second
+            self._prefix = _PREFIXES.get(self._base + second) or _prefix(self._start, second)
         return self._prefix
-
-    def _format(self, second: int) -> str:
-        self._second = second
-        return _prefix(self._start, second)
 
 
 def stamp_after(now: datetime, micros: int) -> str:
@@ -168,7 +167,7 @@ def stamp_after(now: datetime, micros: int) -> str:
 
 def _prefix(start: datetime, second: int) -> str:
     """"YYYY-MM-DDTHH:MM:SS" of the UTC second `second` seconds after `start`'s."""
-    key = (start.toordinal(), start.hour * 3600 + start.minute * 60 + start.second + second)  # the UTC second
+    key = _utc_second(start) + second
     text = _PREFIXES.get(key)
     if text is None:  # formatting a datetime costs ~10x the lookup; requests share their second
         moment = start.replace(microsecond=0) + timedelta(seconds=second) if second else start
@@ -179,5 +178,10 @@ def _prefix(start: datetime, second: int) -> str:
     return text
 
 
-# (day ordinal, second of that day, may pass 86400) -> "YYYY-MM-DDTHH:MM:SS" of that UTC second
-_PREFIXES: dict[tuple[int, int], str] = {}
+def _utc_second(moment: datetime) -> int:
+    """The UTC second `moment` is in, counted from 0001-01-01 (a key that needs no tuple)."""
+    return moment.toordinal() * 86400 + moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
+# the UTC second (_utc_second) -> "YYYY-MM-DDTHH:MM:SS"
+_PREFIXES: dict[int, str] = {}

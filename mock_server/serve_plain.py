@@ -30,6 +30,7 @@ def serve(app: Any, host: str, port: int, banner: str, stdout: TextIO, stderr: T
         print(f"{prog}: cannot listen on {host}:{port}: {exc.strerror or exc}", file=stderr)
         return 3
     config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False, server_header=False,
+                            proxy_headers=False,  # as `serve`: no X-Forwarded-* read, as Ollama
                             timeout_graceful_shutdown=3)  # as `serve`: a stalled upstream must not hold a stop
     server = uvicorn.Server(config)
 

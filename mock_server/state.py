@@ -181,6 +181,7 @@ class ModelStore:
                  keep_alive_default: float = 300.0) -> None:
         self._clock = clock
         self._keep_alive_default = keep_alive_default
+        self._default_span = FOREVER if keep_alive_default < 0 else _span(keep_alive_default) if keep_alive_default else None
         self._lock = threading.Lock()
         self._models = {names.full_name(e.name).lower(): e for e in installed}
         self._registry = {names.full_name(e.name).lower(): e for e in [*registry, *installed]}
@@ -227,18 +228,23 @@ class ModelStore:
         with self._lock:
             self._models.pop(key, None)  # the scheduler is not told: a loaded model stays until it expires
 
-    def load(self, entry: ModelEntry, keep_alive: Any = None, num_ctx: int | None = None) -> int:
-        """Mark `entry` loaded; the load_duration (ns) to report: seconds cold, milliseconds warm."""
+    def load(self, entry: ModelEntry, keep_alive: Any = None, num_ctx: int | None = None,
+             now: datetime | None = None) -> int:
+        """Mark `entry` loaded (at `now`, the clock's time when not given); the load_duration (ns)
+        to report: seconds cold, milliseconds warm."""
         key = _store_key(entry.name)
-        now = self._clock.now()
+        if now is None:
+            now = self._clock.now()
         seconds = self._keep_alive_default if keep_alive is None else self._keep_alive_seconds(keep_alive)
+        # the default keep_alive's span is made once: every request without keep_alive takes it
+        span = self._default_span if keep_alive is None else None
         with self._lock:
             current = self._loaded.get(key)
             warm = current is not None and current.expires_at > now
             if seconds == 0:
                 self._loaded.pop(key, None)  # unloaded once the request is done
             else:
-                expires = now + (FOREVER if seconds < 0 else _span(seconds))
+                expires = now + (span or (FOREVER if seconds < 0 else _span(seconds)))
                 context = int(num_ctx or min(entry.context_length, DEFAULT_NUM_CTX))
                 if current is not None and current.entry is entry:  # loaded already: a new expiry
                     current.expires_at, current.context_length = expires, context

@@ -355,12 +355,19 @@ def template_lines(segments: list[tuple[str, Sequence[int]]], head: str, middle:
     the bytes `_encode_run` writes for records of that fixed shape, without a dict per record.
     `segments` are the stamps (clock.Stamps.segments); `head`, `middle`, `tail` are JSON text.
 
-    The lines are five parts each (date and time, fraction, middle, text, tail), laid into one
-    list by slice assignment and joined once: no Python-level concatenation per line."""
+    The lines are four parts each (the previous line's tail with this line's date and time, the
+    fraction, the middle with the text's opening quote, the text), laid into one list by slice
+    assignment and joined once: no Python-level concatenation per line. A text that JSON must
+    escape (a quote, a backslash, a control character) sends every text through the encoder."""
     count = len(texts)
     if not count:
         return b""
-    heads: list[str] = []
+    joined = "".join(texts).encode("utf-8", "surrogatepass")  # a special character is one byte below 0x80
+    if len(joined.translate(None, _JSON_SPECIAL)) == len(joined):  # nothing to escape: quotes go into the constant parts
+        middle, tail, strings = middle + '"', '"' + tail, texts
+    else:
+        strings = list(map(_JSON_STRING, texts))
+    leads: list[str] = []
     fractions: list[str] = []
     after = "Z" + middle
     lead = segments[0][1] if segments else None  # every segment is a range with the same step, or none is
@@ -371,26 +378,31 @@ def template_lines(segments: list[tuple[str, Sequence[int]]], head: str, middle:
         after = TRIMMED[micro] + after
         for second, micros in segments:
             assert isinstance(micros, range)
-            heads += [head + second + "."] * len(micros)
+            leads += [tail + head + second + "."] * len(micros)
             first, step = micros.start // 1000, micros.step // 1000
             fractions += map(DIGITS.__getitem__, range(first, first + len(micros) * step, step))
     else:
         for second, micros in segments:
-            start = len(heads)
-            heads += [head + second + "."] * len(micros)
+            start = len(leads)
+            leads += [tail + head + second + "."] * len(micros)
             fractions += [DIGITS[m // 1000] + TRIMMED[m % 1000] if m % 1000 else TRIMMED[m // 1000] for m in micros]
             if micros and micros[0] == 0:  # exactly on the second: Go writes no fraction, no dot
-                heads[start] = head + second
-    parts: list[str] = [""] * (5 * count)
-    parts[0::5] = heads
-    parts[1::5] = fractions
-    parts[2::5] = [after] * count
-    parts[3::5] = map(json.encoder.encode_basestring, texts)
-    parts[4::5] = [tail] * count
+                leads[start] = tail + head + second
+    leads[0] = leads[0][len(tail):]  # the first line follows no tail
+    parts: list[str] = [""] * (4 * count + 1)
+    parts[0:-1:4] = leads
+    parts[1::4] = fractions
+    parts[2::4] = [after] * count
+    parts[3::4] = strings
+    parts[-1] = tail
     text = "".join(parts)
     if _needs_escape(text):
         text = text.translate(_ESCAPES)
     return text.encode("utf-8")
+
+
+_JSON_STRING = json.encoder.encode_basestring  # a str as a JSON string literal, non-ASCII kept
+_JSON_SPECIAL = bytes(range(32)) + b'"\\'  # what that literal escapes
 
 
 async def _send_at_once(outcome: Stream, send: Send, start: dict[str, Any]) -> bytes | None:

@@ -6,7 +6,6 @@ derives them from a digest of the request so that the same request gives the sam
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from typing import Any
@@ -44,17 +43,10 @@ def hex_id(body: Any, length: int, salt: str = "") -> str:
     return digest(body, salt).hex()[:length]
 
 
-def chat_id(body: Any) -> str:
-    text = canonical(body)
-    return _chat_id(text) if len(text) <= _CACHED_TEXT else _chat_id.__wrapped__(text)
-
-
-_CACHED_TEXT = 2048  # longer bodies are hashed each time: the cache must not hold megabytes
-
-
-@functools.lru_cache(maxsize=1024)  # pure; identical small requests (retries, benchmarks) skip the hash
-def _chat_id(text: str) -> str:
-    return "chatcmpl-" + str(int.from_bytes(_sha256("chat\x00" + text)[:8], "big") % 999)
+def chat_id(digest: bytes) -> str:
+    """`chatcmpl-<0..998>` from the digest the native reply is drawn from (responder.seed_of of
+    the translated body, a sha256): no second pass over the request, no second hash."""
+    return "chatcmpl-" + str(int.from_bytes(digest[-8:], "big") % 999)
 
 
 def completion_id(body: Any) -> str:

@@ -73,9 +73,10 @@ def check_image_input(entry: Any, images: bool) -> None:
         raise OllamaError.of("no_vision")
 
 
-def load(state: Any, entry: Any, body: dict[str, Any], options: dict[str, Any]) -> int:
-    """Load (or keep) the model; the load_duration in ns the store reports."""
-    return int(state.models.load(entry, body.get("keep_alive"), _asked_context(entry, options)))
+def load(state: Any, entry: Any, body: dict[str, Any], options: dict[str, Any], now: Any = None) -> int:
+    """Load (or keep) the model at `now` (the request's clock reading; the clock's when None); the
+    load_duration in ns the store reports."""
+    return int(state.models.load(entry, body.get("keep_alive"), _asked_context(entry, options), now))
 
 
 def fit_context(entry: Any, body: dict[str, Any], options: dict[str, Any], prompt_tokens: int) -> int:

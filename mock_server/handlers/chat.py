@@ -9,12 +9,13 @@ from typing import Any
 
 from ..errors import OllamaError
 from ..generation import metrics, pipeline, render, request, template
-from ..generation.responder import seed_of
+from ..generation.responder import DIGEST_KEY, seed_of
 from ..outcome import Outcome, RequestInfo
 from ..reply import ReplyContext
 
 
 def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
+    digest = body.pop(DIGEST_KEY, None)
     model = pipeline.text_field(body, "model")
     # a null message or tool is Go's zero value: it still counts (no load answer, the tools check)
     messages = [m if isinstance(m, dict) else {} for m in body.get("messages") or []]
@@ -35,14 +36,15 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     tools = [t for t in sent_tools if t is not None]
     pipeline.check_capabilities(entry, model, "chat", tools=bool(sent_tools))
     options = request.check_options(body.get("options"))
-    load_ns = pipeline.load(state, entry, body, options)
+    now = state.clock.now()  # read once: the load's expiry and the records' stamps start here
+    load_ns = pipeline.load(state, entry, body, options, now)
     if not messages:
-        return render.load_record("chat", model, state.clock.now(), "load", state.profile.chat_done_reason_first)
+        return render.load_record("chat", model, now, "load", state.profile.chat_done_reason_first)
     if body.get("_debug_render_only") is True:
         return _debug(state, body, model, messages, tools, entry)
     try:
         request.check_format(body.get("format"))
-        frame = _frame(state, body, model, messages, tools, entry, options, load_ns)
+        frame = _frame(state, body, model, messages, tools, entry, options, load_ns, now, digest)
         pipeline.check_image_input(entry, images)
     except OllamaError as error:
         raise pipeline.from_worker(error, body) from None
@@ -100,13 +102,15 @@ def _frame(
     entry: Any,
     options: dict[str, Any],
     load_ns: int,
+    now: Any,
+    digest: bytes | None = None,
 ) -> render.Frame:
     system = entry.system if messages[0].get("role") != "system" else ""
     return render.Frame(
         kind="chat",
         model=model,
-        seed=seed_of(body),
-        now=state.clock.now(),
+        seed=digest or seed_of(body),
+        now=now,
         stream=pipeline.streaming(body),
         profile=state.profile,
         load_ns=load_ns,

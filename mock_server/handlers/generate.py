@@ -35,17 +35,18 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
     suffix = pipeline.text_field(body, "suffix")
     pipeline.check_capabilities(entry, model, "generate", suffix=bool(suffix))
     options = request.check_options(body.get("options"))
-    load_ns = pipeline.load(state, entry, body, options)
+    now = state.clock.now()  # read once: the load's expiry and the records' stamps start here
+    load_ns = pipeline.load(state, entry, body, options, now)
     if prompt == "":
-        return render.load_record("generate", model, state.clock.now(), "load")
+        return render.load_record("generate", model, now, "load")
     _check_template(pipeline.text_field(body, "template"))
     if body.get("_debug_render_only") is True:
         system = pipeline.text_field(body, "system") or entry.system
         rendered = template.render_generate(prompt, system, suffix, raw)
-        return render.debug_record("generate", model, state.clock.now(), rendered, len(images))
+        return render.debug_record("generate", model, now, rendered, len(images))
     try:
         request.check_format(body.get("format"))
-        frame = _frame(state, body, model, prompt, entry, options, load_ns, raw)
+        frame = _frame(state, body, model, prompt, entry, options, load_ns, raw, now)
         pipeline.check_image_input(entry, bool(images))
     except OllamaError as error:
         raise pipeline.from_worker(error, body) from None
@@ -88,6 +89,7 @@ def _frame(
     options: dict[str, Any],
     load_ns: int,
     raw: bool,
+    now: Any,
 ) -> render.Frame:
     given = [
         int(t) for t in body.get("context") or [] if isinstance(t, (int, float)) and not isinstance(t, bool)
@@ -98,7 +100,7 @@ def _frame(
         kind="generate",
         model=model,
         seed=seed_of(body),
-        now=state.clock.now(),
+        now=now,
         stream=pipeline.streaming(body),
         profile=state.profile,
         load_ns=load_ns,
