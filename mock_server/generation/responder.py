@@ -12,7 +12,6 @@ from typing import Any
 from ..reply import Reply, ReplyContext, ToolCallPlan
 from . import request, structured, text, tools
 
-
 # A layer that digested its native body already (/v1 chat: its id derives from the digest) hands
 # the digest on under this key; the native handler takes it out instead of digesting again.
 DIGEST_KEY = "_request_digest"
