@@ -26,17 +26,18 @@ _PLAIN_FIELDS = frozenset({"model", "messages", "stream", "stream_options", "n",
 def to_native(body: dict[str, Any], prof: Profile) -> dict[str, Any]:
     """The native chat body for an OpenAI chat request; raises OllamaError (400) like Ollama."""
     get = body.get
-    if prof.v1_reasoning:
+    plain = body.keys() <= _PLAIN_FIELDS  # the usual request: no optional field to look up
+    if prof.v1_reasoning and not plain:
         check_effort_type(get("reasoning"), "Reasoning")
     raw_messages = get("messages")
     if not isinstance(raw_messages, list) or not raw_messages:
         raise errors.OllamaError.of("v1_messages_too_short")
-    plain = body.keys() <= _PLAIN_FIELDS  # the usual request: no optional field to look up
     native: dict[str, Any] = {
         "model": get("model") or "",
         "messages": convert_messages(raw_messages),
         "stream": get("stream") is True,
-        "options": _options(get),
+        # no sampling field sent: Ollama's two overrides alone (gap 34), as _options makes them
+        "options": {"temperature": 1.0, "top_p": 1.0} if plain else _options(get),
     }
     if plain:
         return native
