@@ -7,6 +7,9 @@ callgrind twice, answering 20 + N and 20 + 2N requests; the difference / N is it
 Cache misses are not counted: wall-clock ratios come out lower than these for the non-stream
 cases (the mock's larger code evicts more), higher for streams (the bare app's per-chunk sends
 are system calls).
+Run it with nothing else busy on the machine: the event loop's work per request depends on whether
+the next request is waiting already, and CPU-heavy work beside it moved a count by ~3% once
+(repeated on an idle machine, the counts agree within ~0.3%).
 
     /work/venv/bin/python benchmarks/bench_mock_instructions.py [--cases chat,v1,st] [--requests 100]
 
