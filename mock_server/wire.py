@@ -82,9 +82,15 @@ def dumps(value: Any) -> bytes:
     text = _encode(value)
     if _needs_escape(text):
         text = text.translate(_ESCAPES)
+    return utf8(text)
+
+
+def utf8(text: str) -> bytes:
+    """`text` as UTF-8; an unpaired surrogate (from text the mock parsed itself, a scenario file's
+    "\\ud800" say) as U+FFFD, which is what Go, whose strings cannot hold one, writes for it."""
     try:
         return text.encode("utf-8")
-    except UnicodeEncodeError:  # an unpaired surrogate from text the mock parsed itself: Go's U+FFFD
+    except UnicodeEncodeError:
         return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text).encode("utf-8")
 
 
@@ -132,7 +138,7 @@ def single_body(outcome: Single, api: str) -> bytes:
     if body is None:
         return b""
     if isinstance(body, str):
-        return body.encode("utf-8")
+        return utf8(body)
     if isinstance(body, (bytes, bytearray)):
         return bytes(body)
     return dumps(body) + _line_end(outcome, api)
@@ -346,8 +352,8 @@ def _encode_run(bodies: list[dict[str, Any]], framing: str) -> bytes:
     if _needs_escape(text):
         text = text.translate(_ESCAPES)
     if framing == "sse":
-        return ("data: " + text[1:-1].replace("},{", "}\n\ndata: {") + "\n\n").encode("utf-8")
-    return (text[1:-1].replace("},{", "}\n{") + "\n").encode("utf-8")
+        return utf8("data: " + text[1:-1].replace("},{", "}\n\ndata: {") + "\n\n")
+    return utf8(text[1:-1].replace("},{", "}\n{") + "\n")
 
 
 def template_lines(segments: list[tuple[str, Sequence[int]]], head: str, middle: str, texts: list[str], tail: str) -> bytes:
@@ -398,7 +404,7 @@ def template_lines(segments: list[tuple[str, Sequence[int]]], head: str, middle:
     text = "".join(parts)
     if _needs_escape(text):
         text = text.translate(_ESCAPES)
-    return text.encode("utf-8")
+    return utf8(text)
 
 
 _JSON_STRING = json.encoder.encode_basestring  # a str as a JSON string literal, non-ASCII kept

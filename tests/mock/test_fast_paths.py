@@ -165,3 +165,56 @@ def test_unix_seconds_of_a_stamp_equal_a_fresh_parse(moment: datetime, fraction:
     stamp = moment.replace(microsecond=0, tzinfo=None).isoformat() + fraction + zone
     expected = int(moment.replace(microsecond=0).timestamp())
     assert unix(stamp) == expected and unix(stamp) == expected  # the second call is served from the cache
+
+
+V1_BODIES = [
+    {"model": "llama3.2", "messages": [{"role": "user", "content": "Say something short."}]},
+    {"model": "qwen3:8b", "messages": [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "Why?"}],
+     "seed": 7, "temperature": 0.2, "max_tokens": 40},
+    {"model": "llama3.2", "messages": [{"role": "user", "content": "Give JSON"}],
+     "response_format": {"type": "json_schema", "json_schema": {"schema": {"type": "object", "properties": {"a": {"type": "string"}}}}}},
+    {"model": "llama3.2", "messages": [{"role": "user", "content": "weather in Paris?"}],
+     "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]},
+]
+
+
+def test_the_v1_layer_hands_the_native_handler_the_digest_it_would_make() -> None:
+    # /v1 chat digests its translated body once (its id derives from it) and hands the digest on:
+    # the reply must be the one the native handler draws from that body on its own
+    from ollama_conformance.mock_server.compat import ids, openai_chat
+    from ollama_conformance.mock_server.compat.common import native_single
+    from ollama_conformance.mock_server.compat.openai_chat_request import to_native
+    from ollama_conformance.mock_server.generation.responder import DIGEST_KEY, seed_of
+    from ollama_conformance.mock_server.handlers.chat import run_chat
+    from ollama_conformance.mock_server.outcome import request_info
+
+    state = create_app(Settings(clock="2026-01-01T00:00:00Z")).state.mock
+    v1_info = request_info("POST /v1/chat/completions", "openai", {}, {})
+    native_info = request_info("POST /api/chat", "native", {}, {})
+    for body in V1_BODIES:
+        answer = openai_chat.run(state, dict(body), v1_info).body
+        native = to_native(dict(body), state.profile)
+        assert DIGEST_KEY not in native  # only the layer's own call hands it on
+        alone = native_single(run_chat(state, dict(native), native_info))["message"]
+        message = answer["choices"][0]["message"]
+        assert message["content"] == alone["content"]
+        assert [c["function"]["name"] for c in message.get("tool_calls", [])] == \
+            [c["function"]["name"] for c in alone.get("tool_calls", [])]
+        assert answer["id"] == ids.chat_id(seed_of(native))
+    # ids spread over chatcmpl-0 .. chatcmpl-998 as Ollama's random ones do
+    made = {ids.chat_id(seed_of({"model": "m", "messages": [{"role": "user", "content": str(i)}]})) for i in range(200)}
+    assert len(made) > 170 and all(0 <= int(i.removeprefix("chatcmpl-")) < 999 for i in made)
+
+
+def test_a_profile_hashes_as_its_fields_do() -> None:
+    # the hash is worked out once per (frozen) profile: equal profiles still hash alike, and a
+    # changed copy is a different cache key
+    from ollama_conformance.mock_server import profiles
+
+    current, legacy = profiles.load(), profiles.load("ollama-0.4.5")
+    assert hash(current) == hash(dataclasses.replace(current)) and current == dataclasses.replace(current)
+    changed = dataclasses.replace(current, logprobs=False)
+    assert changed != current and hash(changed) != hash(current)
+    assert profiles.unknown_fields(changed, "POST /api/chat") == {"logprobs", "top_logprobs"}
+    assert profiles.unknown_fields(current, "POST /api/chat") == frozenset()
+    assert {current: 1, legacy: 2}[dataclasses.replace(legacy)] == 2

@@ -131,3 +131,16 @@ def test_batched_encoding_equals_record_by_record_encoding():
     mixed = [Chunk({"a": 1}), Chunk({"b": 2}, event="x"), Raw(b"data: [DONE]\n\n"), Chunk({"c": 3}), Cut(), Chunk({"d": 4})]
     expected = b"".join(encode_item(i, "sse") for i in mixed[:4])
     assert encode_items(mixed, "sse") == expected
+
+
+def test_every_stream_encoder_writes_half_a_surrogate_pair_as_u_fffd() -> None:
+    # a responder of the user's own (Python) can hand back any str: no framing may fail on one
+    from ollama_conformance.mock_server.wire import encode_items, template_lines
+
+    lone = "x \ud800 y"
+    lines = template_lines([("2026-01-01T00:00:00", range(1000, 4000, 1000))], '{"m":1,"t":"', '","c":', [lone, "ok", lone], "}\n")
+    assert lines.count("\ufffd".encode()) == 2 and [json.loads(line)["c"] for line in lines.splitlines()] == ["x \ufffd y", "ok", "x \ufffd y"]
+    for framing in ("ndjson", "sse"):
+        data = encode_items([Chunk({"c": lone}), Chunk({"c": "ok"})], framing)
+        assert data.count("\ufffd".encode()) == 1 and b"ok" in data
+    assert "\ufffd".encode() in dumps({"c": lone})

@@ -350,3 +350,33 @@ def test_a_header_rule_with_non_ascii_text_matches(make_mock: Any) -> None:
     body = {"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}], "stream": False}
     response = httpx.post(mock.base_url + "/api/chat", json=body, headers={"X-Lang": "français".encode()}, timeout=10)
     assert response.json()["message"]["content"] == "oui"
+
+
+SURROGATE_RULE = '{"rules": [{"name": "half", "match": {"message": "half"}, "respond": {"content": "a \\ud800 b", "thinking": "t \\udfff"}}]}'
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/api/chat", {"model": "qwen3:8b", "messages": [{"role": "user", "content": "half"}]}),
+    ("/api/chat", {"model": "qwen3:8b", "messages": [{"role": "user", "content": "half"}], "stream": False}),
+    ("/api/generate", {"model": "qwen3:8b", "prompt": "half"}),
+    ("/v1/chat/completions", {"model": "qwen3:8b", "messages": [{"role": "user", "content": "half"}], "stream": True}),
+    ("/v1/chat/completions", {"model": "qwen3:8b", "messages": [{"role": "user", "content": "half"}]}),
+])
+def test_half_a_surrogate_pair_in_a_scenario_is_sent_as_u_fffd(make_mock: Any, tmp_path: Path, path: str,
+                                                                 body: dict[str, Any]) -> None:
+    # a JSON scenario's "\ud800" parses to a lone surrogate, which no UTF-8 answer can hold: Go reads it as U+FFFD
+    scenario = tmp_path / "half.json"
+    scenario.write_text(SURROGATE_RULE)
+    mock = make_mock(scenario=str(scenario))
+    response = httpx.post(mock.base_url + path, json=body, timeout=10)
+    assert response.status_code == 200
+    assert response.headers["x-ollama-mock-rule"] == "half"
+    assert "a \ufffd b" in "".join(json.loads(f'"{part}"') for part in _texts(response.text))
+    assert "\ufffd".encode() in response.content and b"\xed\xa0\x80" not in response.content
+
+
+def _texts(raw: str) -> list[str]:
+    """The JSON string bodies of every content/response field in an answer (streamed or not), as sent."""
+    import re
+
+    return re.findall(r'"(?:content|response)":"((?:[^"\\]|\\.)*)"', raw)
