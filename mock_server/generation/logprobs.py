@@ -16,12 +16,15 @@ def entries(pieces: list[str], seed: bytes, top_n: int, offset: int = 0) -> list
 
 
 def _entry(piece: str, seed: bytes, top_n: int, position: int) -> dict[str, Any]:
-    r = text.rng(seed, f"logprob-{position}")
-    best = -round(r.uniform(0.0001, 0.9), 6)
+    # each position draws on its own (a stream's records and the whole answer agree): the value,
+    # then a word and a drop per alternative
+    drawn = text.numbers(seed, f"logprob-{position}", 1 + 2 * max(top_n - 1, 0))
+    best = -round(0.0001 + 0.8999 * drawn[0] * text.UNIT, 6)
     entry = _token(piece, best)
     if top_n > 0:
+        words = text.WORDS
         alternatives = [
-            _token(" " + r.choice(text.WORDS), round(best - r.uniform(0.5, 4.0) * (k + 1), 6))
+            _token(" " + words[drawn[1 + 2 * k] % len(words)], round(best - (0.5 + 3.5 * drawn[2 + 2 * k] * text.UNIT) * (k + 1), 6))
             for k in range(top_n - 1)
         ]
         entry["top_logprobs"] = [_token(piece, best), *alternatives]

@@ -45,10 +45,10 @@ class Metrics:
         return {key: value for key, value in out.items() if value}
 
 
-@lru_cache(maxsize=4096)  # pure in the request digest; seeding a Random costs more than the rest
+@lru_cache(maxsize=4096)  # pure in the request digest
 def token_ns(seed: bytes) -> int:
     """Nanoseconds per generated token for this request: about 40-60 tokens per second."""
-    return 16_000_000 + text.rng(seed, "speed").randint(0, 9_000_000)
+    return 16_000_000 + text.numbers(seed, "speed", 1)[0] % 9_000_001
 
 
 def tick_us(seed: bytes) -> int:
@@ -60,8 +60,8 @@ def tick_us(seed: bytes) -> int:
 @lru_cache(maxsize=4096)
 def _jitter(seed: bytes) -> tuple[int, int, int]:
     """The request's random parts of prompt eval, eval and overhead time, in that draw order."""
-    r = text.rng(seed, "metrics")
-    return r.randint(1_000_000, 9_000_000), r.randint(100_000, 900_000), r.randint(200_000, 2_000_000)
+    prompt, evals, overhead = text.numbers(seed, "metrics", 3)
+    return 1_000_000 + prompt % 8_000_001, 100_000 + evals % 800_001, 200_000 + overhead % 1_800_001
 
 
 def compute(seed: bytes, load_ns: int, prompt_tokens: int, eval_tokens: int) -> Metrics:

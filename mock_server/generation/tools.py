@@ -69,8 +69,11 @@ def plan_call(fn: dict[str, Any], seed: bytes, user_text: str, place: str | None
 
 def call_id(seed: bytes, index: int) -> str:
     """ "call_" + 8 lowercase alphanumerics, fixed by the request and the call's position."""
-    r = text.rng(seed, f"call-id-{index}")
-    return "call_" + "".join(r.choice(_ALNUM) for _ in range(8))
+    number, chars = text.numbers(seed, f"call-id-{index}", 1)[0], []
+    for _ in range(8):  # 36 ** 8 < 2 ** 64: eight base-36 digits of one draw
+        number, digit = divmod(number, 36)
+        chars.append(_ALNUM[digit])
+    return "call_" + "".join(chars)
 
 
 def answer_from_results(messages: list[dict[str, Any]], seed: bytes) -> str:

@@ -78,14 +78,26 @@ def test_plain_stream_bytes_equal_record_by_record_framing() -> None:
 def test_cached_metrics_equal_a_fresh_draw() -> None:
     seed = text.digest("a request")
     first = metrics.compute(seed, 5_000_000, 12, 30)
-    r = text.rng(seed, "metrics")
-    prompt, evals, overhead = r.randint(1_000_000, 9_000_000), r.randint(100_000, 900_000), r.randint(200_000, 2_000_000)
-    speed = 16_000_000 + text.rng(seed, "speed").randint(0, 9_000_000)
+    drawn = text.numbers(seed, "metrics", 3)
+    prompt, evals, overhead = 1_000_000 + drawn[0] % 8_000_001, 100_000 + drawn[1] % 800_001, 200_000 + drawn[2] % 1_800_001
+    speed = 16_000_000 + text.numbers(seed, "speed", 1)[0] % 9_000_001
+    assert 1_000_000 <= prompt <= 9_000_000 and 100_000 <= evals <= 900_000 and 200_000 <= overhead <= 2_000_000
     assert first.prompt_eval_duration == 12 * 900_000 + prompt
     assert first.eval_duration == 30 * speed + evals and first.overhead == overhead
     assert metrics.compute(seed, 5_000_000, 12, 30) == first
     assert list(first.fields()) == list(metrics.METRIC_KEYS)
     assert metrics.Metrics(0, 0, 0, 0, 0, 0).fields() == {}
+
+
+def test_numbers_are_sha256_in_counter_mode() -> None:
+    import hashlib
+
+    seed = text.digest("a request")
+    six = text.numbers(seed, "salt", 6)
+    first, second = hashlib.sha256(seed + b"salt").digest(), hashlib.sha256(seed + b"salt" + (1).to_bytes(4, "big")).digest()
+    assert six == [int.from_bytes((first + second)[i : i + 8], "big") for i in range(0, 48, 8)]
+    assert text.numbers(seed, "salt", 2) == six[:2] and text.numbers(seed, "other", 2) != six[:2]
+    assert text.numbers(seed, "salt", 0) == []
 
 
 def test_static_paths_reach_the_route_starlette_would_pick() -> None:
@@ -218,3 +230,21 @@ def test_a_profile_hashes_as_its_fields_do() -> None:
     assert profiles.unknown_fields(changed, "POST /api/chat") == {"logprobs", "top_logprobs"}
     assert profiles.unknown_fields(current, "POST /api/chat") == frozenset()
     assert {current: 1, legacy: 2}[dataclasses.replace(legacy)] == 2
+
+
+def test_logprobs_from_cheap_draws_keep_their_ranges() -> None:
+    from ollama_conformance.mock_server.generation import logprobs
+
+    seed = text.digest("a request")
+    pieces = ["Hello", " world", "!"] * 20
+    found = logprobs.entries(pieces, seed, 4)
+    assert found == logprobs.entries(pieces, seed, 4) and found[5:] == logprobs.entries(pieces[5:], seed, 4, offset=5)
+    assert len({e["logprob"] for e in found}) > 50  # each position draws its own
+    for piece, entry in zip(pieces, found, strict=True):
+        best, top = entry["logprob"], entry["top_logprobs"]
+        assert -0.9 <= best <= -0.0001 and entry["token"] == piece and entry["bytes"] == list(piece.encode())
+        assert top[0] == {"token": piece, "logprob": best, "bytes": list(piece.encode())} and len(top) == 4
+        drops = [best - alt["logprob"] for alt in top[1:]]
+        assert all(0.5 * (k + 1) - 1e-6 <= drop <= 4.0 * (k + 1) + 1e-6 for k, drop in enumerate(drops))
+        assert all(alt["token"][1:] in text.WORDS and alt["token"][0] == " " for alt in top[1:])
+    assert "top_logprobs" not in logprobs.entries(["a"], seed, 0)[0]
