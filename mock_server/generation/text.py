@@ -12,6 +12,7 @@ import hashlib
 import json
 import random
 import re
+import struct
 from functools import lru_cache
 from typing import Any
 
@@ -84,11 +85,13 @@ def numbers(seed: bytes, salt: str, count: int) -> list[int]:
     logprobs, sha256 in counter mode costs a tenth of seeding a Random (Mersenne Twister's
     624-word state), which `rng` needs for the long draws of text."""
     base = seed + salt.encode()
-    out: list[int] = []
-    for block in range((count + 3) // 4):
-        digest = hashlib.sha256(base + block.to_bytes(4, "big") if block else base).digest()
-        out += [int.from_bytes(digest[i : i + 8], "big") for i in range(0, 32, 8)]
+    out = list(_FOUR_NUMBERS(hashlib.sha256(base).digest()))
+    for block in range(1, (count + 3) // 4):
+        out += _FOUR_NUMBERS(hashlib.sha256(base + block.to_bytes(4, "big")).digest())
     return out[:count]
+
+
+_FOUR_NUMBERS = struct.Struct(">4Q").unpack  # a digest as four big-endian 64-bit numbers
 
 
 UNIT = 2.0**-64  # numbers() x UNIT: a float in [0, 1)
