@@ -126,9 +126,13 @@ class RawClient:
 
     def __init__(self, url: str) -> None:
         host, port = url.removeprefix("http://").split(":")
-        self.sock = socket.create_connection((host, int(port)))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.address = (host, int(port))
         self.head = f"Host: {host}:{port}\r\nContent-Type: application/json\r\n"
+        self._connect()
+
+    def _connect(self) -> None:
+        self.sock = socket.create_connection(self.address)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buffer = b""
 
     def post(self, path: str, body: bytes | None) -> bytes:
@@ -136,6 +140,14 @@ class RawClient:
             request = f"GET {path} HTTP/1.1\r\n{self.head}\r\n".encode()
         else:
             request = f"POST {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+        try:
+            return self._exchange(request)
+        except ConnectionError:  # the bare app's uvicorn closes a connection idle for 5 s: once more, anew
+            self.sock.close()
+            self._connect()
+            return self._exchange(request)
+
+    def _exchange(self, request: bytes) -> bytes:
         self.sock.sendall(request)
         headers = self._until(b"\r\n\r\n").lower()
         if b"transfer-encoding: chunked" in headers:

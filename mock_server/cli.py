@@ -201,10 +201,9 @@ def _run_server(app: Any, sock: Any, log_level: str, out: TextIO) -> int:
     # that re-raise is harmless, so SIGINT/SIGTERM end with exit status 0.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
-    # Ollama (Go net/http) sends a Date header but no Server header: uvicorn's is switched off; nor
-    # does it read X-Forwarded-* headers: uvicorn's middleware that would (a step on every request) is off.
-    config = uvicorn.Config(app, log_level=log_level, lifespan="off", access_log=False, timeout_graceful_shutdown=3,
-                            server_header=False, proxy_headers=False)
+    from .go_server import UVICORN_OPTIONS
+
+    config = uvicorn.Config(app, log_level=log_level, timeout_graceful_shutdown=3, **UVICORN_OPTIONS)
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: Any) -> None:

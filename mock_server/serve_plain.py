@@ -29,9 +29,10 @@ def serve(app: Any, host: str, port: int, banner: str, stdout: TextIO, stderr: T
     except OSError as exc:
         print(f"{prog}: cannot listen on {host}:{port}: {exc.strerror or exc}", file=stderr)
         return 3
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False, server_header=False,
-                            proxy_headers=False,  # as `serve`: no X-Forwarded-* read, as Ollama
-                            timeout_graceful_shutdown=3)  # as `serve`: a stalled upstream must not hold a stop
+    from .go_server import UVICORN_OPTIONS
+
+    # as `serve`: Ollama's server behaviour, and a stalled upstream must not hold a stop
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3, **UVICORN_OPTIONS)
     server = uvicorn.Server(config)
 
     async def main() -> None:

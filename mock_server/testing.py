@@ -36,12 +36,12 @@ def running(settings: Settings | None = None) -> Iterator[RunningMock]:
     import uvicorn
 
     from .app import create_app
+    from .go_server import UVICORN_OPTIONS
 
     settings = (settings or Settings()).with_(host="127.0.0.1", port=0)
     app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
-                            access_log=False, timeout_graceful_shutdown=2, server_header=False,  # as Ollama: no Server
-                            proxy_headers=False)  # nor a reading of X-Forwarded-*
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", timeout_graceful_shutdown=2,
+                            **UVICORN_OPTIONS)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="ollama-mock", daemon=True)
     thread.start()

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -181,3 +182,36 @@ def test_flags_reach_the_settings():
     _, settings, sock = built
     sock.close()
     assert settings.chunk_per_record is True and settings.warn_ignored is True and settings.port == 0
+
+
+def _ask_version(sock: Any) -> bytes:
+    sock.sendall(b"GET /api/version HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    data = b""
+    while b'"}' not in data:
+        more = sock.recv(4096)
+        if not more:
+            return data  # the server closed the connection
+        data += more
+    return data
+
+
+def test_an_idle_keep_alive_connection_stays_open_as_with_ollama_and_a_stop_closes_it():
+    # Ollama's http.Server has no IdleTimeout: a client's pooled connection is still good after a
+    # pause (uvicorn's default closes it after 5 s); stopping the server closes it at once
+    import socket
+
+    process, url = _start("--port", "0")
+    port = int(url.rsplit(":", 1)[1])
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            assert _ask_version(sock).startswith(b"HTTP/1.1 200")
+            time.sleep(5.5)  # past uvicorn's default keep-alive timeout
+            assert _ask_version(sock).startswith(b"HTTP/1.1 200")
+            started = time.monotonic()
+            code = _stop(process, signal.SIGTERM)
+            assert code == 0 and time.monotonic() - started < 3
+            assert sock.recv(4096) == b""  # closed by the stop
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "Traceback" not in process.stderr.read()
