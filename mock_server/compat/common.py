@@ -51,11 +51,12 @@ class NativeError(errors.OllamaError):
         return wrapped
 
 
-def call_native(kind: str, state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
-    """Run the native handler `kind` (chat, generate, embed); its errors pass through unchanged."""
+def call_native(kind: str, state: Any, body: dict[str, Any], info: RequestInfo, *extra: Any) -> Outcome:
+    """Run the native handler `kind` (chat, generate, embed), with `extra` arguments after the
+    usual three; its errors pass through unchanged."""
     handler = _HANDLERS.get(kind) or _import_native(kind)
     try:
-        result: Outcome = handler(state, body, info)
+        result: Outcome = handler(state, body, info, *extra)
     except errors.OllamaError as error:
         raise NativeError.wrap(error) from None
     return result

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..generation.responder import DIGEST_KEY, seed_of
+from ..generation.responder import seed_of
 from ..outcome import Outcome, RequestInfo, single
 from ..profiles import Profile
 from . import ids
@@ -41,8 +41,8 @@ def run(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
         include_usage = bool(stream_options.get("include_usage")) if stream_options else False
     except SHAPE_ERRORS as error:
         raise shape_error(error, _GO_STRUCT) from None
-    digest = native[DIGEST_KEY] = seed_of(native)  # the native reply's digest, which the id derives from too
-    result = call_native("chat", state, native, info)
+    digest = seed_of(native)  # the native reply's digest, which the id derives from too
+    result = call_native("chat", state, native, info, digest)
     request_id = ids.chat_id(digest)
     if native["stream"]:
         return ChatStreamer(request_id, prof, include_usage).translate(result)

@@ -12,10 +12,6 @@ from typing import Any
 from ..reply import Reply, ReplyContext, ToolCallPlan
 from . import request, structured, text, tools
 
-# A layer that digested its native body already (/v1 chat: its id derives from the digest) hands
-# the digest on under this key; the native handler takes it out instead of digesting again.
-DIGEST_KEY = "_request_digest"
-
 
 def seed_of(body: dict[str, Any]) -> bytes:
     """The request digest everything derives from: model, input, seed, format, tools."""

@@ -9,13 +9,14 @@ from typing import Any
 
 from ..errors import OllamaError
 from ..generation import metrics, pipeline, render, request, template
-from ..generation.responder import DIGEST_KEY, seed_of
+from ..generation.responder import seed_of
 from ..outcome import Outcome, RequestInfo
 from ..reply import ReplyContext
 
 
-def run_chat(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
-    digest = body.pop(DIGEST_KEY, None)
+def run_chat(state: Any, body: dict[str, Any], info: RequestInfo, digest: bytes | None = None) -> Outcome:
+    """The answer to a native chat body; `digest`: its responder.seed_of when the caller worked it
+    out already (/v1 chat, whose id derives from it)."""
     model = pipeline.text_field(body, "model")
     # a null message or tool is Go's zero value: it still counts (no load answer, the tools check)
     messages = [m if isinstance(m, dict) else {} for m in body.get("messages") or []]

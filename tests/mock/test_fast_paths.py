@@ -196,7 +196,7 @@ def test_the_v1_layer_hands_the_native_handler_the_digest_it_would_make() -> Non
     from ollama_conformance.mock_server.compat import ids, openai_chat
     from ollama_conformance.mock_server.compat.common import native_single
     from ollama_conformance.mock_server.compat.openai_chat_request import to_native
-    from ollama_conformance.mock_server.generation.responder import DIGEST_KEY, seed_of
+    from ollama_conformance.mock_server.generation.responder import seed_of
     from ollama_conformance.mock_server.handlers.chat import run_chat
     from ollama_conformance.mock_server.outcome import request_info
 
@@ -206,13 +206,17 @@ def test_the_v1_layer_hands_the_native_handler_the_digest_it_would_make() -> Non
     for body in V1_BODIES:
         answer = openai_chat.run(state, dict(body), v1_info).body
         native = to_native(dict(body), state.profile)
-        assert DIGEST_KEY not in native  # only the layer's own call hands it on
         alone = native_single(run_chat(state, dict(native), native_info))["message"]
         message = answer["choices"][0]["message"]
         assert message["content"] == alone["content"]
         assert [c["function"]["name"] for c in message.get("tool_calls", [])] == \
             [c["function"]["name"] for c in alone.get("tool_calls", [])]
         assert answer["id"] == ids.chat_id(seed_of(native))
+    # the digest travels beside the body, never in it: a field a client names so is just ignored
+    plain = {"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}], "stream": False}
+    odd = {**plain, "_request_digest": "x", "digest": "y"}
+    assert native_single(run_chat(state, odd, native_info))["message"] == native_single(run_chat(state, dict(plain), native_info))["message"]
+    assert odd["_request_digest"] == "x"  # and the body (what the journal shows) keeps it
     # ids spread over chatcmpl-0 .. chatcmpl-998 as Ollama's random ones do
     made = {ids.chat_id(seed_of({"model": "m", "messages": [{"role": "user", "content": str(i)}]})) for i in range(200)}
     assert len(made) > 170 and all(0 <= int(i.removeprefix("chatcmpl-")) < 999 for i in made)

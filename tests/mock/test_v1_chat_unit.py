@@ -151,7 +151,10 @@ def test_arguments_string_escapes_like_go() -> None:
 def test_run_folds_native_and_ids_are_deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[dict[str, Any]] = []
 
-    def fake_native(kind: str, state: Any, body: dict[str, Any], info: RequestInfo) -> Single:
+    def fake_native(kind: str, state: Any, body: dict[str, Any], info: RequestInfo, digest: bytes) -> Single:
+        from ollama_conformance.mock_server.generation.responder import seed_of
+
+        assert digest == seed_of(body)  # the layer hands on the digest the native handler would make
         seen.append(body)
         return Single(body=record(content="Hi", done=True))
 
