@@ -187,11 +187,15 @@ class RawClient:
 
 
 def rate(client: RawClient, path: str, body: dict | None, count: int) -> float:
-    raw = json.dumps(body).encode() if body is not None else None
+    return timed(client, path, [json.dumps(body).encode() if body is not None else None] * count)
+
+
+def timed(client: RawClient, path: str, raws: list[bytes | None]) -> float:
+    """Requests/s sending each of `raws` (made before the clock starts) in turn."""
     started = time.perf_counter()
-    for _ in range(count):
+    for raw in raws:
         client.post(path, raw)
-    return count / (time.perf_counter() - started)
+    return len(raws) / (time.perf_counter() - started)
 
 
 _FRESH = itertools.count()
@@ -203,11 +207,7 @@ def fresh_chat() -> dict:
 
 
 def fresh_rate(client: RawClient, path: str, count: int) -> float:
-    raws = [json.dumps(fresh_chat()).encode() for _ in range(count)]  # made before the clock starts
-    started = time.perf_counter()
-    for raw in raws:
-        client.post(path, raw)
-    return count / (time.perf_counter() - started)
+    return timed(client, path, [json.dumps(fresh_chat()).encode() for _ in range(count)])
 
 
 def chunk_rate(client: RawClient, path: str, body: dict, count: int) -> float:

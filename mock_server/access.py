@@ -7,6 +7,7 @@ answer carries X-Ollama-Mock-Profile.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from functools import cached_property, lru_cache
@@ -124,8 +125,6 @@ def _origin_pattern(origin: str) -> re.Pattern[str]:
 
 
 def _is_loopback(host: str) -> bool:
-    import ipaddress
-
     if host in ("localhost", ""):
         return host == "localhost"
     try:
@@ -140,7 +139,6 @@ def _host_kind(host_header: str) -> str | None:
     loopback, private (RFC 1918, fc00::/7), unspecified or local-interface one), "name" for an
     allowed name (localhost, the machine's hostname, *.localhost, *.local, *.internal), None: 403.
     As Go's net.SplitHostPort: "[::1]" without a port is no address, "::1" is."""
-    import ipaddress
     import socket
 
     host = host_header
@@ -164,13 +162,8 @@ def _host_kind(host_header: str) -> str | None:
     return "name" if host.endswith((".localhost", ".local", ".internal")) else None
 
 
-def _go_private() -> tuple[Any, ...]:
-    import ipaddress
-
-    return tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
-
-
-_GO_PRIVATE = _go_private()  # netip.Addr.IsPrivate: narrower than Python's is_private
+# netip.Addr.IsPrivate: narrower than Python's is_private (ipaddress: loaded at start-up by urllib anyway)
+_GO_PRIVATE = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
 
 
 @lru_cache(maxsize=1)

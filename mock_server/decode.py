@@ -18,7 +18,6 @@ that check says no.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 import logging
 import re
@@ -31,7 +30,7 @@ from ollama_conformance import contracts
 from .errors import OllamaError
 from .go_base64 import base64_error_offset
 from .gojson import first_value_end, json_kind
-from .gotypes import GoType, request_type
+from .gotypes import GoType, request_type, without_fields
 
 _UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _THINK_LEVELS = ("high", "medium", "low", "max")
@@ -245,8 +244,7 @@ def _new_plan(endpoint: str, api: str, unknown: frozenset[str] = frozenset()) ->
     """The Go type of `endpoint`'s body and its compiled check (None: nothing to check), kept."""
     root = request_type(endpoint, api)
     if root is not None and unknown and root.fields:  # an older struct: without the fields it lacked
-        kept = {k: v for k, v in root.fields.items() if k not in unknown}
-        root = dataclasses.replace(root, fields=kept, folded={k.lower(): k for k in reversed(list(kept))})
+        root = without_fields(root, unknown)
     plan = None if root is None else (root, _struct_check(root, {}))
     _PLANS[(endpoint, api, unknown) if unknown else (endpoint, api)] = plan
     return plan

@@ -93,6 +93,11 @@ def request_type(endpoint: str, api: str) -> GoType | None:
     return _struct(f"{_PACKAGE.get(api, 'api')}.{struct}", struct, fields)
 
 
+def without_fields(node: GoType, names: frozenset[str]) -> GoType:
+    """The struct `node` without the fields `names` (the struct of an older release)."""
+    return _struct(node.go, node.struct, {k: v for k, v in (node.fields or {}).items() if k not in names}, node.custom)
+
+
 def _struct(go: str, struct: str, fields: dict[str, GoType], custom: bool = False) -> GoType:
     folded = {name.lower(): name for name in reversed(list(fields))}
     return GoType(go, frozenset({"object"}), custom=custom, struct=struct, fields=fields, folded=folded)

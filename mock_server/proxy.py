@@ -141,8 +141,10 @@ class ValidatingProxy:
         """The body as Ollama reads it (a zstd body on a /v1 route decompressed), for the cassette:
         replay compares what the mock decodes. Upstream gets the bytes as sent."""
         encoding = next((v for k, v in scope.get("headers", []) if k.lower() == b"content-encoding"), None)
+        if encoding is None:
+            return body
         endpoint = self._endpoint(scope["method"], scope["path"])
-        if encoding is None or endpoint is None:
+        if endpoint is None:
             return body
         from . import zstd_body
         from .errors import OllamaError

@@ -181,7 +181,7 @@ class ModelStore:
                  keep_alive_default: float = 300.0) -> None:
         self._clock = clock
         self._keep_alive_default = keep_alive_default
-        self._default_span = FOREVER if keep_alive_default < 0 else _span(keep_alive_default) if keep_alive_default else None
+        self._default_span = _expiry_span(keep_alive_default)  # made once: most requests send no keep_alive
         self._lock = threading.Lock()
         self._models = {names.full_name(e.name).lower(): e for e in installed}
         self._registry = {names.full_name(e.name).lower(): e for e in [*registry, *installed]}
@@ -235,16 +235,14 @@ class ModelStore:
         key = _store_key(entry.name)
         if now is None:
             now = self._clock.now()
-        seconds = self._keep_alive_default if keep_alive is None else self._keep_alive_seconds(keep_alive)
-        # the default keep_alive's span is made once: every request without keep_alive takes it
-        span = self._default_span if keep_alive is None else None
+        span = self._default_span if keep_alive is None else _expiry_span(self._keep_alive_seconds(keep_alive))
         with self._lock:
             current = self._loaded.get(key)
             warm = current is not None and current.expires_at > now
-            if seconds == 0:
-                self._loaded.pop(key, None)  # unloaded once the request is done
+            if span is None:
+                self._loaded.pop(key, None)  # keep_alive 0: unloaded once the request is done
             else:
-                expires = now + (span or (FOREVER if seconds < 0 else _span(seconds)))
+                expires = now + span
                 context = int(num_ctx or min(entry.context_length, DEFAULT_NUM_CTX))
                 if current is not None and current.entry is entry:  # loaded already: a new expiry
                     current.expires_at, current.context_length = expires, context
@@ -270,6 +268,12 @@ class ModelStore:
 
         seconds = keep_alive_seconds(keep_alive)
         return self._keep_alive_default if seconds is None else seconds
+
+
+def _expiry_span(seconds: float) -> timedelta | None:
+    """How long a load keeps the model for `seconds` of keep_alive: None for 0 (unload), Go's
+    longest duration for a negative one (forever)."""
+    return FOREVER if seconds < 0 else _span(seconds) if seconds else None
 
 
 @lru_cache(maxsize=256)  # the same keep_alive comes with every request

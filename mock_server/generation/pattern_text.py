@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import re
 import string
+from functools import lru_cache
 from typing import Any
 
 try:  # Python 3.11+: the parser behind `re`
@@ -41,11 +42,10 @@ _TRIES = 8
 
 def matching(pattern: str, r: random.Random) -> str | None:
     """A string `re.search(pattern, ...)` accepts, drawn with `r`; None when none was found."""
-    try:
-        parsed = _p.parse(pattern)
-        compiled = re.compile(pattern)
-    except (re.error, RecursionError, ValueError):
+    read = _read(pattern)
+    if read is None:
         return None
+    parsed, compiled = read
     for _ in range(_TRIES):
         groups: dict[int, str] = {}
         try:
@@ -55,6 +55,15 @@ def matching(pattern: str, r: random.Random) -> str | None:
         if len(candidate) <= _MAX_TEXT and compiled.search(candidate):
             return candidate
     return None
+
+
+@lru_cache(maxsize=256)  # a schema's pattern comes with every request that sends the schema; _walk only reads the tree
+def _read(pattern: str) -> tuple[Any, re.Pattern[str]] | None:
+    """The pattern's parse tree and compiled form; None when Python cannot read it."""
+    try:
+        return _p.parse(pattern), re.compile(pattern)
+    except (re.error, RecursionError, ValueError):
+        return None
 
 
 def _walk(items: Any, r: random.Random, groups: dict[int, str]) -> str:

@@ -236,13 +236,12 @@ def _stream_records(
 ) -> tuple[list[dict], fast.TextRun | None]:
     """([], the run holding all records) for plain streams; (all bodies, None) with logprobs."""
     before = [_record(frame, step, "", piece, [], False) for step, piece in enumerate(made.thinking)]
-    step = len(before)
-    if frame.logprobs:  # each runner chunk carries its token's logprobs, thinking ones included
-        for step, body in enumerate(before):
-            body["logprobs"] = lp.entries([made.thinking[step]], frame.seed, frame.top_logprobs, step)
     if not frame.logprobs:
-        after = _after(made, calls, stats, frame, step + len(made.content))
+        after = _after(made, calls, stats, frame, len(before) + len(made.content))
         return [], fast.TextRun(frame.kind, frame.model, _stamps(frame), made.content, before, after)
+    # each runner chunk carries its token's logprobs, thinking ones included
+    for body, entry in zip(before, lp.entries(made.thinking, frame.seed, frame.top_logprobs, 0), strict=True):
+        body["logprobs"] = [entry]
     bodies = before
     for piece in made.content:
         body = _record(frame, len(bodies), piece, "", [], False)

@@ -83,12 +83,14 @@ class Generator:
     def _branch(self, branches: list[Any], depth: int) -> dict:
         """The anyOf/oneOf branch to follow, resolved: the first; past MAX_DEPTH the first that
         ends (null, then anything but an object or array), so a recursive schema stops."""
+        if depth < MAX_DEPTH:
+            first = branches[0]
+            return self._resolve(first, depth) if isinstance(first, dict) else {}
         resolved = [self._resolve(b, depth) if isinstance(b, dict) else {} for b in branches]
-        if depth >= MAX_DEPTH:
-            for wanted in (lambda k: k == "null", lambda k: k not in ("object", "array")):
-                for branch in resolved:
-                    if wanted(_type_of(branch)):
-                        return branch
+        for wanted in (lambda k: k == "null", lambda k: k not in ("object", "array")):
+            for branch in resolved:
+                if wanted(_type_of(branch)):
+                    return branch
         return resolved[0]
 
     def _resolve(self, schema: dict, depth: int, nested: int = 0) -> dict:

@@ -11,7 +11,7 @@ import hashlib
 import re
 
 from ..errors import OllamaError
-from ..outcome import NATIVE_JSON, RequestInfo, Single
+from ..outcome import RequestInfo, Single
 from ..state import State
 
 _DIGEST = re.compile(r"sha256[:-][0-9a-fA-F]{64}\Z")
@@ -27,14 +27,10 @@ def run_head_blob(state: State, digest: str, info: RequestInfo) -> Single:
     sends the JSON content type and the length that body would have had."""
     key = stored_key(digest)
     if key is None:
-        return _head_error(OllamaError.of("invalid_digest"))
+        raise OllamaError.of("invalid_digest")
     if not state.blobs.has(key):
-        return _head_error(OllamaError.of("blob_not_found", digest=digest))
+        raise OllamaError.of("blob_not_found", digest=digest)
     return Single(None, status=200, content_type=None)
-
-
-def _head_error(error: OllamaError) -> Single:
-    return Single({"error": error.message}, status=error.status, content_type=NATIVE_JSON)
 
 
 def run_post_blob(state: State, digest: str, data: bytes, info: RequestInfo) -> Single:

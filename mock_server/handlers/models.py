@@ -229,9 +229,10 @@ def run_delete(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
         raise OllamaError.of("model_required")
     if names.has_local_and_cloud(requested):
         raise OllamaError.of("local_and_cloud", model=requested)
-    if not names.is_valid(names.local_base(requested)):
+    base = names.local_base(requested)
+    if not names.is_valid(base):
         raise OllamaError.of("delete_name_invalid", name=requested)
-    entry = state.models.get(names.local_base(requested))
+    entry = state.models.get(base)
     if entry is None:
         raise OllamaError.of("model_not_found", model=requested)
     state.models.delete(entry)  # only the manifest: a loaded model stays in /api/ps until it expires

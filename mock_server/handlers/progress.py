@@ -71,8 +71,7 @@ def run_pull(state: State, body: dict[str, Any], info: RequestInfo) -> Single | 
     if not names.is_valid(requested):
         raise OllamaError.of("invalid_model_name")
     if scheme == "http" and body.get("insecure") is not True:
-        error = OllamaError.of("insecure_protocol")  # before the first line: an HTTP error even when streaming
-        error.headers["Content-Type"] = PLAIN_JSON
+        error = _worker_error("insecure_protocol")  # before the first line: an HTTP error even when streaming
         error.flushed = body.get("stream", True) is not False
         raise error
     return finish(pull_records(state, requested), body)
@@ -93,9 +92,10 @@ def run_push(state: State, body: dict[str, Any], info: RequestInfo) -> Single | 
         raise OllamaError.of("model_required")
     records = [_progress("retrieving manifest")]
     requested, scheme = _scheme(requested)
-    if scheme == "http" and body.get("insecure") is not True and names.is_valid(requested):
+    valid = names.is_valid(requested)
+    if scheme == "http" and body.get("insecure") is not True and valid:
         return finish([*records, {"error": contracts.message("insecure_protocol")}], body)  # checked before the manifest
-    entry = state.models.get(requested) if names.is_valid(requested) else None
+    entry = state.models.get(requested) if valid else None
     if entry is None:
         parsed = names.parse(requested)
         where = "/".join(parsed[:3]) + "/" + parsed.tag if parsed else requested

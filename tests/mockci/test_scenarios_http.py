@@ -380,3 +380,12 @@ def _texts(raw: str) -> list[str]:
     import re
 
     return re.findall(r'"(?:content|response)":"((?:[^"\\]|\\.)*)"', raw)
+
+
+def test_a_rule_posted_with_half_a_surrogate_pair_matches_what_requests_decode_to(make_mock: Any) -> None:
+    mock = make_mock()
+    rule = b'{"name": "half", "match": {"message": "x\\ud800"}, "respond": {"content": "y\\udfff"}}'
+    assert httpx.post(mock.base_url + "/_mock/scenario", content=rule).json() == {"added": ["half"]}
+    sent = b'{"model": "llama3.2", "stream": false, "messages": [{"role": "user", "content": "x\\ud800"}]}'
+    answer = httpx.post(mock.base_url + "/api/chat", content=sent)
+    assert answer.headers["x-ollama-mock-rule"] == "half" and answer.json()["message"]["content"] == "y\ufffd"
