@@ -201,9 +201,9 @@ def _run_server(app: Any, sock: Any, log_level: str, out: TextIO) -> int:
     # that re-raise is harmless, so SIGINT/SIGTERM end with exit status 0.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
-    from .go_server import UVICORN_OPTIONS
+    from .go_server import uvicorn_config
 
-    config = uvicorn.Config(app, log_level=log_level, timeout_graceful_shutdown=3, **UVICORN_OPTIONS)
+    config = uvicorn_config(app, log_level=log_level, timeout_graceful_shutdown=3)
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: Any) -> None:

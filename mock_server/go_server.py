@@ -1,13 +1,17 @@
-"""The uvicorn options that make the mock's HTTP server behave as Ollama's net/http server.
+"""The uvicorn server set up to behave as Ollama's net/http server.
 
 Ollama serves with `&http.Server{Handler: ...}` and no timeouts: it sends a Date header and no
 Server header, reads no X-Forwarded-* header, and keeps an idle keep-alive connection open until
 the client closes it (uvicorn's defaults: a Server header, X-Forwarded-* rewriting the client,
 and idle connections closed after 5 s, which a client's pooled connection then finds dead).
+Go's server knows no WebSocket either: a request with `Upgrade: websocket` is answered like any
+other (uvicorn, with a WebSocket library installed, would start a handshake the app cannot
+finish: a 500). Without its WebSocket protocol uvicorn also starts faster.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 NO_IDLE_TIMEOUT = 365 * 24 * 3600  # seconds: uvicorn needs a number; a year is as good as Go's none
@@ -18,4 +22,28 @@ UVICORN_OPTIONS: dict[str, Any] = {
     "timeout_keep_alive": NO_IDLE_TIMEOUT,
     "lifespan": "off",
     "access_log": False,
+    "ws": "none",
 }
+
+
+def uvicorn_config(app: Any, **options: Any) -> Any:
+    """A uvicorn.Config of `app` with UVICORN_OPTIONS (and `options`: host, port, log level...)."""
+    import uvicorn
+
+    config = uvicorn.Config(app, **UVICORN_OPTIONS, **options)  # sets up uvicorn's loggers
+    _quiet_upgrades(logging.getLogger("uvicorn.error"))
+    return config
+
+
+class _UpgradeNotice(logging.Filter):
+    """Drops uvicorn's warnings about an Upgrade header: answering such a request as plain HTTP is
+    what Go does, not a problem to report (and 'pip install uvicorn[standard]' is no advice here)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.msg if isinstance(record.msg, str) else ""
+        return not (message == "Unsupported upgrade request." or message.startswith("No supported WebSocket library"))
+
+
+def _quiet_upgrades(logger: logging.Logger) -> None:
+    if not any(isinstance(f, _UpgradeNotice) for f in logger.filters):
+        logger.addFilter(_UpgradeNotice())

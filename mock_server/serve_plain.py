@@ -29,10 +29,10 @@ def serve(app: Any, host: str, port: int, banner: str, stdout: TextIO, stderr: T
     except OSError as exc:
         print(f"{prog}: cannot listen on {host}:{port}: {exc.strerror or exc}", file=stderr)
         return 3
-    from .go_server import UVICORN_OPTIONS
+    from .go_server import uvicorn_config
 
     # as `serve`: Ollama's server behaviour, and a stalled upstream must not hold a stop
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3, **UVICORN_OPTIONS)
+    config = uvicorn_config(app, log_level="warning", timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
 
     async def main() -> None:

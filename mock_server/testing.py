@@ -36,12 +36,11 @@ def running(settings: Settings | None = None) -> Iterator[RunningMock]:
     import uvicorn
 
     from .app import create_app
-    from .go_server import UVICORN_OPTIONS
+    from .go_server import uvicorn_config
 
     settings = (settings or Settings()).with_(host="127.0.0.1", port=0)
     app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", timeout_graceful_shutdown=2,
-                            **UVICORN_OPTIONS)
+    config = uvicorn_config(app, host="127.0.0.1", port=0, log_level="warning", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="ollama-mock", daemon=True)
     thread.start()

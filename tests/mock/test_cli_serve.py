@@ -215,3 +215,29 @@ def test_an_idle_keep_alive_connection_stays_open_as_with_ollama_and_a_stop_clos
         if process.poll() is None:
             process.kill()
     assert "Traceback" not in process.stderr.read()
+
+
+@pytest.mark.parametrize("upgrade", ["websocket", "h2c"])
+def test_an_upgrade_request_is_answered_as_plain_http_as_go_does(upgrade):
+    # Go's net/http knows no WebSocket or h2c upgrade: gin answers the route. uvicorn, with the
+    # websockets package installed (it is here), answered `Upgrade: websocket` with a 500.
+    import socket
+
+    process, url = _start("--port", "0")
+    port = int(url.rsplit(":", 1)[1])
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"GET /api/version HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: "
+                         + upgrade.encode() + b"\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                         b"Sec-WebSocket-Version: 13\r\n\r\n")
+            answer = b""
+            while b'"}' not in answer:
+                more = sock.recv(4096)
+                assert more, answer
+                answer += more
+            assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b'{"version":"0.32.15"}'), answer
+            assert _ask_version(sock).startswith(b"HTTP/1.1 200")  # the connection stays HTTP
+    finally:
+        code = _stop(process, signal.SIGTERM)
+    assert code == 0
+    assert process.stderr.read() == ""  # no warning about the upgrade, no handshake error
