@@ -105,8 +105,22 @@ class Guard:
 
 
 def request_headers(scope: dict[str, Any]) -> dict[str, str]:
-    """The request's headers by lower-case name (the last of repeated ones), as text."""
-    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+    """The request's headers by lower-case name (the last of repeated ones), as text. The dict is
+    shared by every request that sent the same header bytes: read it, never change it (copy it)."""
+    raw = tuple(scope.get("headers", ()))
+    decoded = _DECODED.get(raw)
+    if decoded is None:
+        decoded = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw}
+        if len(_DECODED) >= 512:
+            _DECODED.clear()
+        _DECODED[raw] = decoded
+    return decoded
+
+
+# Decoded header sets by their bytes: a client sends the same headers on every request (only a
+# Content-Length differs). Sharing them spares decoding each pair, and the journal keeps one dict
+# for many requests instead of one each.
+_DECODED: dict[tuple[tuple[bytes, bytes], ...], dict[str, str]] = {}
 
 
 def stamped(send: Any, extra: list[tuple[bytes, bytes]]) -> Any:

@@ -246,6 +246,7 @@ class _Adapter:
         self.convention = HANDLERS[endpoint][2]
         self.reads_body = self.convention in ("body", "post_blob", "form")
         self._handler: Callable[..., Any] | None = None  # imported on first use: a fast start
+        self._decoding: tuple[Any, frozenset[str], tuple[str, ...]] = (None, frozenset(), ())
         self.envelope = (operation.get("errors") or {}).get("envelope", self.api)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -259,17 +260,21 @@ class _Adapter:
         state.in_flight += 1
         body: Any = None
         params = scope.get("path_params")
-        info = request_info(self.endpoint, self.api, request_headers(scope) if headers is None else headers,
-                            dict(params) if params else {})
+        shared = request_headers(scope) if headers is None else headers
+        info = request_info(self.endpoint, self.api, shared.copy(), dict(params) if params else {})
         raw = b""
+        decoded_as = None
         try:
             try:
                 if self.reads_body:
-                    raw = await decode.read_body(receive, state.settings.max_body_bytes, info.headers.get("content-length"))
-                    if self.api != "native" and "content-encoding" in info.headers:
-                        raw = zstd_body.body(self.endpoint, info.headers, raw)
+                    raw = await decode.read_body(receive, state.settings.max_body_bytes, shared.get("content-length"))
+                    if self.api != "native" and "content-encoding" in shared:
+                        raw = zstd_body.body(self.endpoint, shared, raw)
                 if self.convention == "body":
-                    body = decode.decode_body(self.endpoint, self.api, raw, unknown_fields(state.profile, self.endpoint))
+                    if self._decoding[0] is not state.profile:  # the profile can be swapped at run time (tests do)
+                        self._decode_as(state.profile)
+                    _, unknown, decoded_as = self._decoding
+                    body = decode.decode_body(self.endpoint, self.api, raw, unknown)
                 else:
                     body = await decode.parse_form(scope, raw) if self.convention == "form" else {}
                 outcome = self._run(info, body, raw)
@@ -278,8 +283,7 @@ class _Adapter:
             except Exception as exc:  # a bug in a handler: answer 500 and keep serving
                 log.exception("unexpected error in %s", self.endpoint)
                 outcome = self._error(OllamaError(500, str(exc) or type(exc).__name__))
-            # a body that did not decode is journalled as the bytes sent (the journal shows their text)
-            self._journal(scope, info, raw if body is None and raw else body, outcome)
+            self._journal(scope, shared, body, raw, decoded_as, outcome)
             checker = self._checker(body) if state.settings.validate_emitted else None
             settings = state.settings
             await send_outcome(outcome, self.api, scope, receive, send, extra, settings.virtual_time, checker,
@@ -332,11 +336,22 @@ class _Adapter:
         return Single(envelope(self.envelope, exc.status, exc.message), exc.status, content_type, headers,
                       delay=exc.delay, flushed=exc.flushed)
 
-    def _journal(self, scope: dict[str, Any], info: RequestInfo, body: Any, outcome: Outcome) -> None:
+    def _decode_as(self, profile: Any) -> None:
+        """How this route decodes a body under `profile`: the fields its release lacked, and the
+        same as journal_hook's `decoded_as`, made once and shared by the journal's entries."""
+        unknown = unknown_fields(profile, self.endpoint)
+        self._decoding = (profile, unknown, (self.endpoint, self.api, *sorted(unknown)))
+
+    def _journal(self, scope: dict[str, Any], headers: dict[str, str], body: Any, raw: bytes,
+                 decoded_as: tuple[str, ...] | None, outcome: Outcome) -> None:
+        status = outcome.status if isinstance(outcome, Single) else 200
         if self.convention == "form" and isinstance(body, dict):  # uploaded files: their size, not bytes
             body = {k: f"<{len(v)} bytes>" if isinstance(v, bytes) else v for k, v in body.items()}
-        status = outcome.status if isinstance(outcome, Single) else 200
-        journal_hook.record(self.state, scope, info.headers, status, self.endpoint, body)
+        elif body is None and raw:  # a body that did not decode: the bytes sent (the journal shows their text)
+            body, decoded_as = raw, None
+        sent = raw if decoded_as is not None and raw else None
+        journal_hook.record(self.state, scope, headers, status, self.endpoint, body, sent,
+                            decoded_as if sent is not None else None)
 
     def _checker(self, request: Any) -> Callable[[Outcome, bytes], None]:
         endpoint, state = self.endpoint, self.state

@@ -82,6 +82,8 @@ class Entry:
 class Journal:
     """Thread-safe, bounded list of requests; `record` is what the core calls."""
 
+    keeps_bytes = True  # a body may come as the bytes sent and how to decode them (journal_hook.record)
+
     def __init__(self, maxlen: int = MAX_ENTRIES) -> None:
         self._raw: deque[dict[str, Any]] = deque(maxlen=maxlen)
         self._lock = threading.Lock()
@@ -245,13 +247,30 @@ def entry_of(raw: dict[str, Any]) -> Entry:
         method=str(raw.get("method", "")).upper(),
         path=str(raw.get("path", "")),
         headers=headers,
-        body=_body(raw.get("body")),
+        body=_stored_body(raw),
         status=raw.get("status"),
         endpoint=raw.get("endpoint"),
         rule=raw.get("rule"),
         fault=raw.get("fault"),
         query=str(raw.get("query", "") or ""),
     )
+
+
+def _stored_body(raw: dict[str, Any]) -> Any:
+    """The body of a journalled dict; bytes stored with `decoded_as` are decoded as the route
+    decoded them (Go's decoding: folded keys, lower-case roles...), once: the dict keeps the result."""
+    body, decoded_as = raw.get("body"), raw.get("decoded_as")
+    if decoded_as is not None and isinstance(body, bytes):
+        from .decode import decode_body
+        from .errors import OllamaError
+
+        try:
+            body = decode_body(decoded_as[0], decoded_as[1], body, frozenset(decoded_as[2:]))
+        except OllamaError:  # not with this profile's decoder after all: the JSON as sent
+            return _body(body)
+        raw["body"], raw["decoded_as"] = body, None  # one item at a time: atomic for a reader beside
+        return body
+    return _body(body)
 
 
 def _body(body: Any) -> Any:

@@ -12,12 +12,25 @@ from typing import Any
 
 
 def record(state: Any, scope: dict[str, Any], headers: dict[str, str], status: int,
-           endpoint: str | None = None, body: Any = None) -> None:
-    """Journal the request with the status it was answered (no-op without a journal)."""
+           endpoint: str | None = None, body: Any = None, sent: bytes | None = None,
+           decoded_as: tuple[str, ...] | None = None) -> None:
+    """Journal the request with the status it was answered (no-op without a journal).
+
+    `headers`: request_headers' dict, shared by requests that sent the same bytes (a journal of
+    the user's own gets a copy). `sent`, `decoded_as` (endpoint, api, then the fields unknown to the
+    profile's release): the bytes `body` was decoded from, and how; a journal that `keeps_bytes` stores those instead of the
+    body and decodes them the same way when it is read, so that a request leaves one dict behind,
+    not the tree of its body (cheaper for the garbage collector and the caches on every request)."""
     journal = state.journal
     path = scope.get("path", "")
     if journal is None or path.startswith("/_mock/"):
         return
     query = scope.get("query_string")
+    if getattr(journal, "keeps_bytes", False):
+        if sent is not None:
+            body = sent
+    else:
+        headers, decoded_as = dict(headers), None
     journal.record({"method": scope.get("method", ""), "path": path, "query": query.decode("latin-1") if query else "",
-                    "endpoint": endpoint, "headers": headers, "body": body, "status": status})
+                    "endpoint": endpoint, "headers": headers, "body": body, "status": status,
+                    "decoded_as": decoded_as})

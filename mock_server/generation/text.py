@@ -67,7 +67,17 @@ _C_CANONICAL = (
 def digest(*parts: Any) -> bytes:
     """sha256 of the canonical JSON of `parts`: the seed of everything a request produces."""
     raw = "".join(_C_CANONICAL(parts, 0)) if _C_CANONICAL is not None else _CANONICAL.encode(parts)
-    return hashlib.sha256(raw.encode("utf-8")).digest()
+    return _sha256(raw.encode("utf-8"))
+
+
+def _sha256(data: bytes) -> bytes:
+    # a copy of an empty hash skips looking the algorithm up again (~40% of a short digest's time)
+    made = _EMPTY_SHA256.copy()
+    made.update(data)
+    return made.digest()
+
+
+_EMPTY_SHA256 = hashlib.sha256()
 
 
 def rng(seed: bytes, salt: str = "") -> random.Random:
@@ -85,9 +95,9 @@ def numbers(seed: bytes, salt: str, count: int) -> list[int]:
     logprobs, sha256 in counter mode costs a tenth of seeding a Random (Mersenne Twister's
     624-word state), which `rng` needs for the long draws of text."""
     base = seed + salt.encode()
-    out = list(_FOUR_NUMBERS(hashlib.sha256(base).digest()))
+    out = list(_FOUR_NUMBERS(_sha256(base)))
     for block in range(1, (count + 3) // 4):
-        out += _FOUR_NUMBERS(hashlib.sha256(base + block.to_bytes(4, "big")).digest())
+        out += _FOUR_NUMBERS(_sha256(base + block.to_bytes(4, "big")))
     return out[:count]
 
 

@@ -58,3 +58,18 @@ def test_thinking_length_grows_with_level() -> None:
 def test_token_ids_are_stable_ints() -> None:
     ids = text.token_ids(["Hello", " world"])
     assert ids == text.token_ids(["Hello", "world"]) and all(isinstance(i, int) and i >= 100 for i in ids)
+
+
+@settings(max_examples=100, derandomize=True, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=30), st.integers(), st.none(),
+                          st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3)), max_size=4))
+def test_the_digest_is_sha256_of_the_canonical_json_and_numbers_are_sha256_in_counter_mode(parts) -> None:
+    import hashlib
+    import json
+    import struct
+
+    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    assert text.digest(*parts) == hashlib.sha256(canonical.encode("utf-8")).digest()
+    seed = text.digest(*parts)
+    blocks = [hashlib.sha256(seed + b"s").digest(), hashlib.sha256(seed + b"s" + (1).to_bytes(4, "big")).digest()]
+    assert text.numbers(seed, "s", 6) == [n for block in blocks for n in struct.unpack(">4Q", block)][:6]

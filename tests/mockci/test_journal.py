@@ -116,6 +116,59 @@ def test_a_body_that_does_not_decode_is_journalled_as_its_text(make_mock) -> Non
     assert entry["status"] == 400 and entry["body"] == '{"model": "llama3.2", oops}'
 
 
+def test_a_body_is_kept_as_its_bytes_and_read_as_the_route_decoded_it(make_mock) -> None:
+    # the journal keeps the bytes sent (one dict per request, not the tree of the body) and decodes
+    # them on the first read as the route did: Go's key folding, lower-case native roles
+    mock = make_mock()
+    sent = b'{"MODEL": "llama3.2", "stream": false, "messages": [{"role": "USER", "content": "hi"}], "x": 1} trailing'
+    assert httpx.post(mock.base_url + "/api/chat", content=sent).status_code == 200
+    httpx.post(mock.base_url + "/v1/chat/completions", json={"model": "llama3.2", "messages": [{"role": "User", "content": "hi"}]})
+    stored = list(mock.state.journal._raw)
+    assert [type(entry["body"]) for entry in stored] == [bytes, bytes]
+    native, v1 = mock.state.journal.entries()
+    assert native.body == {"model": "llama3.2", "stream": False, "messages": [{"role": "user", "content": "hi"}], "x": 1}
+    assert v1.body == {"model": "llama3.2", "messages": [{"role": "User", "content": "hi"}]}  # /v1 keeps the case
+    again = mock.state.journal.entries()[0]
+    assert again.body is native.body  # decoded once, then kept
+
+
+def test_a_journal_of_your_own_gets_decoded_bodies_and_its_own_headers(make_mock) -> None:
+    mock = make_mock()
+    entries: list[dict] = []
+
+    class Mine:
+        def record(self, entry: dict) -> None:
+            entries.append(entry)
+
+    mock.state.journal = Mine()
+    for _ in range(2):
+        httpx.post(mock.base_url + "/api/chat", json={"model": "llama3.2", "stream": False,
+                                                       "messages": [{"role": "USER", "content": "hi"}]})
+    first, second = entries
+    assert first["body"]["messages"] == [{"role": "user", "content": "hi"}]
+    first["headers"]["x-changed"] = "by the user"  # their own dict: the next request's is untouched
+    assert "x-changed" not in second["headers"] and first["headers"] is not second["headers"]
+
+
+def test_changing_a_requests_headers_changes_no_other_request(make_mock) -> None:
+    # decoded headers are shared by requests that sent the same bytes; handlers and interceptors
+    # get a copy of their own
+    mock = make_mock()
+    seen: list[dict] = []
+
+    def intercept(info, body):  # type: ignore[no-untyped-def]
+        seen.append(dict(info.headers))
+        info.headers["x-added"] = "1"
+        return None
+
+    mock.state.interceptors.insert(0, intercept)
+    with httpx.Client(base_url=mock.base_url) as client:
+        for _ in range(2):
+            client.post("/api/chat", json={"model": "llama3.2", "stream": False, "messages": []})
+    assert len(seen) == 2 and all("x-added" not in headers for headers in seen)
+    assert all("x-added" not in entry.headers for entry in mock.state.journal.entries())
+
+
 @pytest.mark.parametrize("raw", [b"5", b"[1]", b"null", b'{"rules": [{"match": {"message": "x"}, "respond": {"content": "y"}}, {"bad": 1}]}'])
 def test_adding_rules_over_http_is_all_or_nothing_and_bad_input_is_a_400(make_mock, raw) -> None:
     mock = make_mock()
