@@ -30,7 +30,7 @@ class Mark:
 
 def begin(endpoint: str) -> Mark:
     """A fresh Mark for the request now starting."""
-    mark = Mark(endpoint=endpoint)
+    mark = Mark(endpoint)
     _CURRENT.set(mark)
     return mark
 

@@ -50,7 +50,9 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
         pipeline.check_image_input(entry, bool(images))
     except OllamaError as error:
         raise pipeline.from_worker(error, body) from None
-    ctx = ReplyContext(
+    ctx = _NEW(ReplyContext)  # as in chat: ReplyContext(...) without the class call's keyword dict
+    ReplyContext.__init__(
+        ctx,
         endpoint=info.endpoint,
         model=model,
         body=body,
@@ -96,7 +98,9 @@ def _frame(
     ]
     system = pipeline.text_field(body, "system") or entry.system
     suffix = pipeline.text_field(body, "suffix")
-    return render.Frame(
+    frame = _NEW(render.Frame)
+    render.Frame.__init__(
+        frame,
         kind="generate",
         model=model,
         seed=seed_of(body),
@@ -112,6 +116,10 @@ def _frame(
         logprobs=body.get("logprobs") is True and state.profile.logprobs,
         top_logprobs=pipeline.top_logprobs(body),
     )
+    return frame
+
+
+_NEW = object.__new__
 
 
 # The rendered template's own tokens around the text (role markers, special tokens): six, as
