@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ollama_conformance.mock_server.scenarios import Scenario, ScenarioError, ScenarioWarning
 
 TOOL_LOOP = """\
@@ -164,3 +166,41 @@ def test_disjoint_rules_do_not_warn(recwarn: pytest.WarningsRecorder) -> None:
         ]
     )
     assert not [w for w in recwarn if issubclass(w.category, ScenarioWarning)]
+
+
+# text PyYAML reads as json does (it refuses some characters and tab indents, and keeps an astral
+# character escaped as a surrogate pair as two halves); _json_lines reads all of those as json does
+_TEXT = st.text(st.characters(categories=["L", "N", "P", "Zs"], max_codepoint=0xFFFF) | st.sampled_from('"\\\n\t/'), max_size=8)
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, derandomize=True, deadline=None)
+@given(_JSON_VALUES, st.sampled_from([None, 0, 1, 2]), st.booleans())
+def test_json_lines_are_the_lines_the_yaml_composer_gives(document, indent, ascii_only) -> None:
+    # JSON scenario files get their lines without importing pyyaml (30 ms of the mock's start-up):
+    # the same lines as composing the text as YAML, which is how they were found before
+    import yaml
+    from ollama_conformance.mock_server import scenario_file
+
+    text = json.dumps(document, indent=indent, ensure_ascii=ascii_only)
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    expected: dict = {}
+    if node is not None:
+        scenario_file._walk(node, (), expected)
+    assert scenario_file._json_lines(text) == expected
+
+
+def test_a_json_scenario_is_read_without_pyyaml(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = _write(tmp_path, json.dumps({"rules": [{"name": "j", "respond": {"content": "ok"}}]}), "s.json")
+    code = ("import sys; from ollama_conformance.mock_server.scenarios import Scenario; "
+            f"rules = Scenario.load({str(path)!r}).rules; "
+            "print(rules[0].source, 'yaml' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == [f"{path}:1", "False"]
