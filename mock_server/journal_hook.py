@@ -17,10 +17,10 @@ def record(state: Any, scope: dict[str, Any], headers: dict[str, str], status: i
     """Journal the request with the status it was answered (no-op without a journal).
 
     `headers`: request_headers' dict, shared by requests that sent the same bytes (a journal of
-    the user's own gets a copy). `sent`, `decoded_as` (endpoint, api, then the fields unknown to the
-    profile's release): the bytes `body` was decoded from, and how; a journal that `keeps_bytes` stores those instead of the
-    body and decodes them the same way when it is read, so that a request leaves one dict behind,
-    not the tree of its body (cheaper for the garbage collector and the caches on every request)."""
+    the user's own gets a copy). `sent`, `decoded_as` (endpoint, api, then the fields unknown to
+    the profile's release): the bytes `body` was decoded from, and how. A journal that
+    `keeps_bytes` stores those instead of the body and decodes them the same way when it is read:
+    a request leaves one dict behind, not the tree of its body (less to allocate and collect)."""
     journal = state.journal
     path = scope.get("path", "")
     if journal is None or path.startswith("/_mock/"):
