@@ -233,7 +233,9 @@ def go_json(value: Any) -> str:
     """Compact JSON as Go's json.Marshal writes it (used for tool-call argument strings)."""
     import json
 
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    from ..wire import go_floats
+
+    text = go_floats(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
     for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(char, escaped)
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ollama_conformance.mock_server import wire
 from ollama_conformance.mock_server.outcome import Chunk, Cut, Raw, Single, Stream
 from ollama_conformance.mock_server.wire import WireResponse, dumps, ordered
 
@@ -144,3 +149,53 @@ def test_every_stream_encoder_writes_half_a_surrogate_pair_as_u_fffd() -> None:
         data = encode_items([Chunk({"c": lone}), Chunk({"c": "ok"})], framing)
         assert data.count("\ufffd".encode()) == 1 and b"ok" in data
     assert "\ufffd".encode() in dumps({"c": lone})
+
+
+# What Go's encoding/json writes for these float64 values (strconv 'f' with the shortest digits
+# from 1e-6 up to 1e21, else 'e' with e-09 cleaned up to e-9)
+GO_FLOATS = [(1.0, "1"), (100.0, "100"), (123456789.0, "123456789"), (0.1, "0.1"), (1e-05, "0.00001"),
+             (-2.5e-05, "-0.000025"), (1e-06, "0.000001"), (9.99e-07, "9.99e-7"), (1e-07, "1e-7"),
+             (1.5e-07, "1.5e-7"), (1e-10, "1e-10"), (5e-324, "5e-324"), (1e16, "10000000000000000"),
+             (1e20, "100000000000000000000"), (1e21, "1e+21"), (1.5e300, "1.5e+300"), (-0.0, "-0"), (0.0, "0")]
+
+
+@pytest.mark.parametrize(("value", "go"), GO_FLOATS)
+def test_go_floats_writes_floats_as_go_writes_a_float64(value: float, go: str) -> None:
+    assert wire.go_floats(json.dumps(value)) == go
+    text = json.dumps({"x": [value, "1.0, 1e-05 and 2.0}", 7]}, separators=(",", ":"))
+    assert wire.go_floats(text) == '{"x":[' + go + ',"1.0, 1e-05 and 2.0}",7]}'  # strings and ints as they were
+
+
+def _go_float_oracle(value: float) -> str:
+    """Go's float64 format, built from repr's shortest digits by moving the decimal point."""
+    sign = "-" if math.copysign(1.0, value) < 0 else ""
+    mantissa, _, exponent = repr(abs(value)).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = (whole + fraction).lstrip("0") or "0"
+    point = len(whole) + int(exponent or 0) - (len(whole + fraction) - len((whole + fraction).lstrip("0")))
+    digits = digits.rstrip("0") or "0"
+    if value != 0 and not 1e-6 <= abs(value) < 1e21:
+        exp = point - 1
+        text = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{sign}{text}e{'-' if exp < 0 else '+'}{abs(exp):02d}".replace("e-0", "e-")
+    if digits == "0":
+        return sign + "0"
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return sign + digits + "0" * (point - len(digits))
+    return f"{sign}{digits[:point]}.{digits[point:]}"
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_go_floats_writes_any_float_as_go_writes_it(value: float) -> None:
+    text = wire.go_floats(json.dumps([value]))[1:-1]
+    assert text == _go_float_oracle(value) and float(text) == value
+
+
+def test_tool_call_argument_strings_write_floats_as_go_does() -> None:
+    from ollama_conformance.mock_server.compat.common import go_json
+
+    assert go_json({"celsius": 21.0, "tiny": 1e-05, "big": 1e16, "n": 3, "s": "2.0, 1e-05"}) == (
+        '{"celsius":21,"tiny":0.00001,"big":10000000000000000,"n":3,"s":"2.0, 1e-05"}')
