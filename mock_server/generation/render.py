@@ -215,7 +215,7 @@ def _native_call(call: ToolCallPlan, index: int, frame: Frame) -> dict[str, Any]
     mode = frame.profile.native_tool_call_index
     if mode == "always" or (mode == "omitempty" and index != 0):
         fn["index"] = index
-    fn.update(name=call.name, arguments=call.arguments if isinstance(call.arguments, dict) else {})
+    fn.update(name=call.name, arguments=tools.as_go_decoded(call.arguments) if isinstance(call.arguments, dict) else {})
     out: dict[str, Any] = {}
     if frame.profile.native_tool_call_ids:
         out["id"] = call.id or tools.call_id(frame.seed, index)

@@ -389,3 +389,19 @@ def test_a_rule_posted_with_half_a_surrogate_pair_matches_what_requests_decode_t
     sent = b'{"model": "llama3.2", "stream": false, "messages": [{"role": "user", "content": "x\\ud800"}]}'
     answer = httpx.post(mock.base_url + "/api/chat", content=sent)
     assert answer.headers["x-ollama-mock-rule"] == "half" and answer.json()["message"]["content"] == "y\ufffd"
+
+
+def test_whole_float_arguments_are_written_as_ollama_writes_them(make_mock) -> None:
+    # Ollama decodes the model's tool-call JSON into Go values: a whole float64 is written "21",
+    # natively and in /v1's arguments string (Python would write "21.0")
+    mock = make_mock()
+    extensions.for_state(mock.state).scenario.add(
+        name="floats", match={"message": "weather"},
+        respond={"tool_calls": [{"name": "get_weather", "arguments": {"celsius": 21.0, "list": [1.0, {"x": 2.5}], "big": 1e16}}]})
+    tool = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+    ask = {"model": "llama3.2", "messages": [{"role": "user", "content": "weather?"}], "tools": [tool]}
+    native = httpx.post(mock.base_url + "/api/chat", json={**ask, "stream": False})
+    assert '"arguments":{"celsius":21,"list":[1,{"x":2.5}],"big":10000000000000000}' in native.text
+    v1 = httpx.post(mock.base_url + "/v1/chat/completions", json=ask).json()
+    arguments = v1["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    assert arguments == '{"celsius":21,"list":[1,{"x":2.5}],"big":10000000000000000}'
