@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from json.decoder import WHITESPACE, scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # json's own string scanner (C)
 from json.scanner import NUMBER_RE
 from pathlib import Path
 from typing import Any
@@ -71,7 +71,7 @@ def _json_lines(text: str) -> Lines:
     lines: Lines = {}
 
     def skip(at: int) -> int:
-        return int(WHITESPACE.match(text, at).end())  # type: ignore[union-attr]  # [ \t\n\r]* always matches
+        return _SPACE.match(text, at).end()  # type: ignore[union-attr]  # [ \t\n\r]* always matches
 
     def value(at: int, path: tuple[Any, ...]) -> int:
         """Record the value starting at `at` (and what it holds); the index after it."""
@@ -107,6 +107,9 @@ def _json_lines(text: str) -> Lines:
     except (ValueError, IndexError):  # line numbers are a nicety; the document parsed already
         return {}
     return lines
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace
 
 
 def _walk(node: Any, path: tuple[Any, ...], lines: Lines) -> None:
