@@ -246,7 +246,7 @@ class _Adapter:
         self.convention = HANDLERS[endpoint][2]
         self.reads_body = self.convention in ("body", "post_blob", "form")
         self._handler: Callable[..., Any] | None = None  # imported on first use: a fast start
-        self._decoding: tuple[Any, frozenset[str], tuple[str, ...]] = (None, frozenset(), ())
+        self._decoding: tuple[Any, tuple[str, str, frozenset[str]]] = (None, (endpoint, self.api, frozenset()))
         self.envelope = (operation.get("errors") or {}).get("envelope", self.api)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -271,10 +271,11 @@ class _Adapter:
                     if self.api != "native" and "content-encoding" in shared:
                         raw = zstd_body.body(self.endpoint, shared, raw)
                 if self.convention == "body":
-                    if self._decoding[0] is not state.profile:  # the profile can be swapped at run time (tests do)
-                        self._decode_as(state.profile)
-                    _, unknown, decoded_as = self._decoding
-                    body = decode.decode_body(self.endpoint, self.api, raw, unknown)
+                    profile = state.profile
+                    if self._decoding[0] is not profile:  # the profile can be swapped at run time (tests do)
+                        self._decoding = (profile, (self.endpoint, self.api, unknown_fields(profile, self.endpoint)))
+                    decoded_as = self._decoding[1]  # decode_body's arguments but the bytes: the journal keeps them
+                    body = decode.decode_body(self.endpoint, self.api, raw, decoded_as[2])
                 else:
                     body = await decode.parse_form(scope, raw) if self.convention == "form" else {}
                 outcome = self._run(info, body, raw)
@@ -336,20 +337,16 @@ class _Adapter:
         return Single(envelope(self.envelope, exc.status, exc.message), exc.status, content_type, headers,
                       delay=exc.delay, flushed=exc.flushed)
 
-    def _decode_as(self, profile: Any) -> None:
-        """How this route decodes a body under `profile`: the fields its release lacked, and the
-        same as journal_hook's `decoded_as`, made once and shared by the journal's entries."""
-        unknown = unknown_fields(profile, self.endpoint)
-        self._decoding = (profile, unknown, (self.endpoint, self.api, *sorted(unknown)))
-
     def _journal(self, scope: dict[str, Any], headers: dict[str, str], body: Any, raw: bytes,
-                 decoded_as: tuple[str, ...] | None, outcome: Outcome) -> None:
+                 decoded_as: tuple[str, str, frozenset[str]] | None, outcome: Outcome) -> None:
         status = outcome.status if isinstance(outcome, Single) else 200
+        sent = None
         if self.convention == "form" and isinstance(body, dict):  # uploaded files: their size, not bytes
             body = {k: f"<{len(v)} bytes>" if isinstance(v, bytes) else v for k, v in body.items()}
-        elif body is None and raw:  # a body that did not decode: the bytes sent (the journal shows their text)
-            body, decoded_as = raw, None
-        sent = raw if decoded_as is not None and raw else None
+        elif body is None:  # a body that did not decode: the bytes sent (the journal shows their text)
+            body = raw or None
+        elif decoded_as is not None and raw:  # decoded: the bytes and how, for a journal that keeps bytes
+            sent = raw
         journal_hook.record(self.state, scope, headers, status, self.endpoint, body, sent,
                             decoded_as if sent is not None else None)
 

@@ -1,5 +1,6 @@
 """Go encoding/json's view of a request body: where the first value ends, its syntax errors, and
-the JSON kind names its type-mismatch messages use (reference §0.4).
+the JSON kind names its type-mismatch messages use (reference §0.4); and a value as Go holds it
+once decoded into `any` (`go_decoded`).
 
 Python's json module accepts what Go rejects (NaN, Infinity) and words its errors differently;
 `first_value_end` scans the text the way Go's decoder does and raises Go's message for the first
@@ -168,3 +169,15 @@ def quote_char(ch: str) -> str:
     from ollama_conformance.contracts import go_quote
 
     return "'" + go_quote(ch)[1:-1] + "'"
+
+
+def go_decoded(value: Any) -> Any:
+    """A JSON value as Go holds it in an `any` and encoding/json writes it back: a whole float64
+    has no fraction (42.0 -> 42, where Python's encoder writes "42.0"), in lists and objects too."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 1e21 else value  # Go's 'e' form from 1e21
+    if isinstance(value, dict):
+        return {key: go_decoded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [go_decoded(item) for item in value]
+    return value

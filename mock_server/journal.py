@@ -265,7 +265,7 @@ def _stored_body(raw: dict[str, Any]) -> Any:
         from .errors import OllamaError
 
         try:
-            body = decode_body(decoded_as[0], decoded_as[1], body, frozenset(decoded_as[2:]))
+            body = decode_body(decoded_as[0], decoded_as[1], body, decoded_as[2])
         except OllamaError:  # not with this profile's decoder after all: the JSON as sent
             return _body(body)
         raw["body"], raw["decoded_as"] = body, None  # one item at a time: atomic for a reader beside

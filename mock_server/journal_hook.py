@@ -13,12 +13,12 @@ from typing import Any
 
 def record(state: Any, scope: dict[str, Any], headers: dict[str, str], status: int,
            endpoint: str | None = None, body: Any = None, sent: bytes | None = None,
-           decoded_as: tuple[str, ...] | None = None) -> None:
+           decoded_as: tuple[str, str, frozenset[str]] | None = None) -> None:
     """Journal the request with the status it was answered (no-op without a journal).
 
     `headers`: request_headers' dict, shared by requests that sent the same bytes (a journal of
-    the user's own gets a copy). `sent`, `decoded_as` (endpoint, api, then the fields unknown to
-    the profile's release): the bytes `body` was decoded from, and how. A journal that
+    the user's own gets a copy). `sent`, `decoded_as` (decode.decode_body's endpoint, api and
+    unknown fields): the bytes `body` was decoded from, and how. A journal that
     `keeps_bytes` stores those instead of the body and decodes them the same way when it is read:
     a request leaves one dict behind, not the tree of its body (less to allocate and collect)."""
     journal = state.journal

@@ -241,12 +241,6 @@ def go_json(value: Any) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def go_float(value: Any) -> Any:
-    """A float64 as Go's encoding/json writes it: a whole number has no fraction (1.0 -> 1)."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:  # Go uses exponents from 1e21
-        return int(value)
-    return value
-
 
 def openai_tool_calls(
     native_calls: list[dict[str, Any]], with_index: bool = True, request_id: str = ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import errors
+from ..gojson import go_decoded
 from ..outcome import Outcome, RequestInfo, Single
 from ..profiles import Profile
 from . import ids
@@ -17,7 +18,6 @@ from .common import (
     as_late_as,
     call_native_streaming,
     go_decode,
-    go_float,
     marked,
     native_single,
     now_unix,
@@ -153,7 +153,7 @@ def response_object(
 
 def _float_echo(value: Any) -> Any:
     """A float64 setting echoed as Go writes it; absent, Ollama's default 1.0, which Go writes `1`."""
-    return 1 if value is None else go_float(value)
+    return 1 if value is None else go_decoded(value)
 
 
 def _tool_choice(body: dict[str, Any], prof: Profile) -> Any:

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..clock import Stamps, stamp_after
+from ..gojson import go_decoded
 from ..outcome import Chunk, Outcome, Single, Stream, StreamItem, single, undelayed
 from ..profiles import Profile
 from ..reply import Reply, ToolCallPlan
@@ -215,7 +216,8 @@ def _native_call(call: ToolCallPlan, index: int, frame: Frame) -> dict[str, Any]
     mode = frame.profile.native_tool_call_index
     if mode == "always" or (mode == "omitempty" and index != 0):
         fn["index"] = index
-    fn.update(name=call.name, arguments=tools.as_go_decoded(call.arguments) if isinstance(call.arguments, dict) else {})
+    # Ollama holds the model's arguments as Go decoded them (map[string]any): 42.0 is written 42
+    fn.update(name=call.name, arguments=go_decoded(call.arguments) if isinstance(call.arguments, dict) else {})
     out: dict[str, Any] = {}
     if frame.profile.native_tool_call_ids:
         out["id"] = call.id or tools.call_id(frame.seed, index)

@@ -67,19 +67,6 @@ def plan_call(fn: dict[str, Any], seed: bytes, user_text: str, place: str | None
     return ToolCallPlan(name=fn["name"], arguments=args if isinstance(args, dict) else {})
 
 
-def as_go_decoded(value: Any) -> Any:
-    """Tool-call arguments as Ollama holds them: Go decoded the model's JSON into map[string]any,
-    whose whole float64s encoding/json writes without a fraction (42.0 -> 42); Python's encoder
-    would write "42.0" (a synthesised or scenario argument)."""
-    if isinstance(value, float):
-        return int(value) if value.is_integer() and abs(value) < 1e21 else value  # Go's 'e' form from 1e21
-    if isinstance(value, dict):
-        return {key: as_go_decoded(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [as_go_decoded(item) for item in value]
-    return value
-
-
 def call_id(seed: bytes, index: int) -> str:
     """ "call_" + 8 lowercase alphanumerics, fixed by the request and the call's position."""
     number, chars = text.numbers(seed, f"call-id-{index}", 1)[0], []
