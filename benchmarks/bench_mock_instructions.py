@@ -5,8 +5,8 @@ Wall-clock ratios (bench_mock.py) move by +-0.05 between runs on shared cores; i
 do not, so this tells whether a change made the server do less work. Each server runs under
 callgrind twice, answering 20 + N and 20 + 2N requests; the difference / N is its count per request.
 Cache misses are not counted: wall-clock ratios come out lower than these for the non-stream
-cases (the mock's larger code evicts more), higher for streams (the bare app's per-chunk sends
-are system calls).
+cases (the mock's larger code evicts more: bench_mock_layers.py shows uvicorn's own layers running
+slower in the mock's process), higher for streams (the bare app's per-chunk sends are system calls).
 Run it with nothing else busy on the machine: the event loop's work per request depends on whether
 the next request is waiting already, and CPU-heavy work beside it moved a count by ~3% once
 (repeated on an idle machine, the counts agree within ~0.3%).
