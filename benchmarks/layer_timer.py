@@ -38,20 +38,18 @@ def install(path: str) -> None:
         finally:
             totals["read_ns"] += clock() - started
 
-    async def timed_run_asgi(self: Any, app: Any) -> None:
-        started = clock()
-        try:
-            await run_asgi(self, app)
-        finally:
-            totals["run_ns"] += clock() - started
-            totals["requests"] += 1
+    def timed(method: Any, key: str, counts_requests: bool = False) -> Any:
+        """`method` (a coroutine method), adding its time to totals[key]."""
 
-    async def timed_send(self: Any, message: Any) -> None:
-        started = clock()
-        try:
-            await send(self, message)
-        finally:
-            totals["send_ns"] += clock() - started
+        async def wrapper(self: Any, argument: Any) -> None:
+            started = clock()
+            try:
+                await method(self, argument)
+            finally:
+                totals[key] += clock() - started
+                totals["requests"] += counts_requests
+
+        return wrapper
 
     def dump(*_: Any) -> None:
         done = {**totals, "cpu_ns": time.process_time_ns()}
@@ -61,6 +59,6 @@ def install(path: str) -> None:
 
     # the benchmark's own server processes only: uvicorn's classes are patched in place
     protocol.data_received = timed_data_received  # type: ignore[method-assign]
-    cycle.run_asgi = timed_run_asgi  # type: ignore[method-assign]
-    cycle.send = timed_send  # type: ignore[method-assign]
+    cycle.run_asgi = timed(run_asgi, "run_ns", counts_requests=True)  # type: ignore[method-assign]
+    cycle.send = timed(send, "send_ns")  # type: ignore[method-assign]
     signal.signal(signal.SIGUSR1, dump)
