@@ -119,7 +119,7 @@ def run_show(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
     if entry.capabilities:
         out["capabilities"] = list(entry.capabilities)
     out["modified_at"] = format_local(entry.modified_at, state.clock.local_zone())
-    return Single(out)
+    return Single(out, go_floats=True)  # model_info: a catalogue's floats (layer_norm_rms_epsilon)
 
 
 def _model_info(entry: ModelEntry, verbose: bool) -> dict[str, Any]:

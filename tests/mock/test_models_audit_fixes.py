@@ -279,3 +279,24 @@ def test_head_blob_errors_have_the_json_type_and_length_but_no_body(asgi_client,
     assert response.status_code == status and response.content == b""
     assert response.headers["content-type"] == "application/json; charset=utf-8"
     assert response.headers["content-length"] == str(len(body))
+
+
+# --- a catalogue's model_info floats are written as Go writes them (the recorded show has 0.00001) ---
+
+
+def test_show_writes_catalogue_floats_as_go_does(tmp_path):
+    info = {"general.architecture": "llama", "llama.attention.layer_norm_rms_epsilon": 0.00001,
+            "llama.rope.freq_base": 500000.0, "llama.rope.scale": 1e-07, "llama.note": "eps 1e-05, base 2.0"}
+    item = {"name": "floaty:v1", "size": 10, "modified_at": "2026-01-01T00:00:00Z", "model_info": info,
+            "details": {"parent_model": "", "format": "gguf", "family": "llama", "families": ["llama"],
+                        "parameter_size": "1B", "quantization_level": "Q4_0"}}
+    path = tmp_path / "models.json"
+    path.write_text(json.dumps({"models": [item]}))
+    with TestClient(create_app(Settings(models_file=str(path), validate_emitted=True)), base_url=BASE_URL) as client:
+        answer = client.post("/api/show", json={"model": "floaty:v1"})
+    assert answer.status_code == 200
+    raw = answer.text
+    assert '"llama.attention.layer_norm_rms_epsilon":0.00001,' in raw
+    assert '"llama.rope.freq_base":500000,' in raw and '"llama.rope.scale":1e-7' in raw
+    assert '"llama.note":"eps 1e-05, base 2.0"' in raw  # text is left as it is
+    assert answer.json()["model_info"]["llama.attention.layer_norm_rms_epsilon"] == 0.00001
