@@ -83,6 +83,8 @@ def _error_tail(
             "model": "",
             "system_fingerprint": "fp_ollama",
         }
+        if "usage" in first:  # include_usage: every chunk carries a zero usage, this one too
+            extra["usage"] = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
         return _marked(stream, [*head, Chunk(extra)], "fault-midstream_error")
     # /v1/responses and /v1/messages close silently (§4.2).
     return _marked(stream, head, "fault-midstream_error")

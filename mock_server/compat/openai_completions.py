@@ -106,7 +106,7 @@ def _stops(stop: Any) -> list[str] | None:
             if not isinstance(item, str):
                 raise errors.OllamaError.of("v1_stop_type", go_type=go_type(item))
         return list(stop)
-    raise errors.OllamaError.of("v1_stop_type", go_type=go_type(stop))
+    return None  # a number, a bool, an object: FromCompleteRequest's type switch has no default case
 
 
 def _usage(record: dict[str, Any]) -> dict[str, int]:

@@ -19,14 +19,13 @@ def run_list(state: Any, info: RequestInfo) -> Outcome:
 @openai_errors
 def run_retrieve(state: Any, info: RequestInfo) -> Outcome:
     """One model; `id` is the path parameter verbatim, the 404 names the normalised model."""
+    from ..handlers.models import shown_model
+
     requested = info.path_params.get("model", "")
-    parsed = names.parse(requested)
-    # these come from Ollama's show handler behind the middleware
-    if parsed is None:
-        raise NativeError.wrap(errors.OllamaError.of("invalid_model_name"))
-    entry = state.models.get(requested)
-    if entry is None:
-        raise NativeError.wrap(errors.OllamaError.of("v1_model_not_found_normalised", model=parsed.display()))
+    try:  # the middleware asks Ollama's show handler: its checks, its errors (a `:local` suffix too)
+        entry = shown_model(state, requested)
+    except errors.OllamaError as error:
+        raise NativeError.wrap(error) from None
     return Single(body=_model(requested, entry), content_type=JSON)
 
 

@@ -84,14 +84,7 @@ def run_show(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
     requested = model_field(body)
     if not requested:
         raise OllamaError.of("model_required")
-    if names.has_local_and_cloud(requested):
-        raise OllamaError.of("local_and_cloud", model=requested.strip())
-    requested = names.local_base(requested)  # a model reference: spaces trimmed, `:local` dropped (§0.5)
-    if not names.is_valid(requested):
-        raise OllamaError.of("invalid_model_name")
-    entry = state.models.get(requested)
-    if entry is None:
-        raise OllamaError.of("show_not_found", model=names.display(requested))
+    entry = shown_model(state, requested)
     verbose = body.get("verbose") is True
     system = text_field(body, "system") or entry.system
     options = body["options"] if isinstance(body.get("options"), dict) else {}
@@ -120,6 +113,20 @@ def run_show(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
         out["capabilities"] = list(entry.capabilities)
     out["modified_at"] = format_local(entry.modified_at, state.clock.local_zone())
     return Single(out, go_floats=True)  # model_info: a catalogue's floats (layer_norm_rms_epsilon)
+
+
+def shown_model(state: State, requested: str) -> ModelEntry:
+    """The installed model ShowHandler finds for a name (also behind GET /v1/models/:model): a
+    name with both source suffixes 400, a `:local` suffix dropped, an invalid name 400, else 404."""
+    if names.has_local_and_cloud(requested):
+        raise OllamaError.of("local_and_cloud", model=requested.strip())
+    requested = names.local_base(requested)  # a model reference: spaces trimmed, `:local` dropped (§0.5)
+    if not names.is_valid(requested):
+        raise OllamaError.of("invalid_model_name")
+    entry = state.models.get(requested)
+    if entry is None:
+        raise OllamaError.of("show_not_found", model=names.display(requested))
+    return entry
 
 
 def _model_info(entry: ModelEntry, verbose: bool) -> dict[str, Any]:

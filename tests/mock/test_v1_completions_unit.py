@@ -104,11 +104,18 @@ def test_completions_request_mapping() -> None:
     assert openai_completions.to_native({"model": "m", "prompt": "p"})["stream"] is False
 
 
-@pytest.mark.parametrize(("stop", "go_type"), [(["a", 1], "float64"), ([True], "bool"), (3, "float64")])
+@pytest.mark.parametrize(("stop", "go_type"), [(["a", 1], "float64"), ([True], "bool"), ([None], "<nil>")])
 def test_completions_stop_type_error(stop: Any, go_type: str) -> None:
     with pytest.raises(errors.OllamaError) as caught:
         openai_completions.to_native({"model": "m", "prompt": "p", "stop": stop})
     assert (caught.value.status, caught.value.message) == (400, f"invalid type for 'stop' field: {go_type}")
+
+
+@pytest.mark.parametrize("stop", [3, True, {"a": 1}, None])
+def test_completions_stop_that_is_no_string_or_array_is_ignored(stop: Any) -> None:
+    # Go's type switch has a string case and an array case, no default: anything else sets no stop
+    native = openai_completions.to_native({"model": "m", "prompt": "p", "stop": stop})
+    assert "stop" not in native["options"]
 
 
 def test_completions_prompt_must_be_a_string() -> None:

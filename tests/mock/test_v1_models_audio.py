@@ -72,12 +72,20 @@ def test_retrieve_echoes_the_path_parameter(state: State) -> None:
         ("nope", 404, "model 'nope:latest' not found"),
         ("nope:7b", 404, "model 'nope:7b' not found"),
         ("bad name!", 400, "invalid model name"),
+        ("llama3.2:local:cloud", 400, 'use either :local or :cloud, not both: "llama3.2:local:cloud"'),
     ],
 )
 def test_retrieve_errors(state: State, model: str, status: int, message: str) -> None:
     with pytest.raises(errors.OllamaError) as caught:
         openai_models.run_retrieve(state, info(model))
     assert (caught.value.status, caught.value.message) == (status, message)
+
+
+def test_retrieve_reads_the_name_as_show_does(state: State) -> None:
+    # the middleware asks the show handler, which drops a `:local` source suffix
+    body = openai_models.run_retrieve(state, info("llama3.2:local")).body
+    assert body["id"] == "llama3.2:local" and body["owned_by"] == "library"
+    assert body["created"] == int(state.models.get("llama3.2").modified_at.timestamp())
 
 
 AUDIO = RequestInfo(endpoint="POST /v1/audio/transcriptions", api="openai")

@@ -318,6 +318,22 @@ def test_v1_completions_midstream_error_sends_an_empty_text_chunk(mock_url: str)
     assert "[DONE]" not in events and len(events) == 3
     last = json.loads(events[-1])
     assert last["model"] == "" and last["choices"] == [{"text": "", "index": 0, "finish_reason": None}]
+    assert "usage" not in last
+
+
+def test_v1_completions_midstream_error_chunk_has_zero_usage_with_include_usage(mock_url: str) -> None:
+    # CompleteWriter gives every chunk, the error line's too, a zero usage when include_usage is on
+    r = httpx.post(
+        mock_url + "/v1/completions",
+        json={"model": "llama3.2", "prompt": "tell me a story", "stream": True,
+              "stream_options": {"include_usage": True}},
+        headers=_fault("midstream_error;after=2"),
+    )
+    events = [json.loads(x[6:]) for x in r.text.splitlines() if x.startswith("data: ")]
+    assert len(events) == 3 and events[-1]["model"] == ""
+    zero = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+    assert [e["usage"] for e in events] == [zero] * 3
+    assert list(events[-1]) == ["id", "object", "created", "choices", "model", "system_fingerprint", "usage"]
 
 
 @pytest.mark.parametrize(
