@@ -522,8 +522,13 @@ async def parse_form(scope: dict[str, Any], raw: bytes) -> dict[str, Any]:
     parsed["content-type"] = content_type  # mime.ParseMediaType's reading: type and parameters
     if not content_type or parsed.get_content_type() != "multipart/form-data":
         raise OllamaError.of("audio_bad_multipart", err="request Content-Type isn't multipart/form-data")
-    if not parsed.get_param("boundary"):
+    boundary = parsed.get_param("boundary")
+    if not boundary or not isinstance(boundary, str):
         raise OllamaError.of("audio_bad_multipart", err="no multipart boundary param in Content-Type")
+    if not _ends_with_final_boundary(raw, boundary.encode("latin-1")):
+        # Go's multipart reader reads parts until the closing `--boundary--` line; a body that ends
+        # before it (empty, cut short, not multipart at all) fails there, whatever came before
+        raise OllamaError.of("audio_bad_multipart", err="multipart: NextPart: EOF")
 
     sent = False
 
@@ -540,5 +545,12 @@ async def parse_form(scope: dict[str, Any], raw: bytes) -> dict[str, Any]:
         raise OllamaError.of("audio_bad_multipart", err=str(exc) or "no multipart boundary param in Content-Type") from None
     fields: dict[str, Any] = {}
     for key, value in form.multi_items():
-        fields[key] = await value.read() if isinstance(value, UploadFile) else value
+        if key not in fields:  # Go's FormValue and FormFile read a field's first value
+            fields[key] = await value.read() if isinstance(value, UploadFile) else value
     return fields
+
+
+def _ends_with_final_boundary(raw: bytes, boundary: bytes) -> bool:
+    """Whether `raw` has the closing delimiter line `--boundary--` (at its start or after a line break)."""
+    closing = b"--" + boundary + b"--"
+    return raw.startswith(closing) or b"\n" + closing in raw

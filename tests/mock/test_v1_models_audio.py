@@ -145,3 +145,31 @@ def test_a_broken_multipart_body_is_a_400_and_no_stderr_noise(asgi_client, capsy
     assert response.status_code == 400
     assert response.json()["error"]["message"].startswith("failed to parse multipart form: ")
     assert "boundary character" not in capsys.readouterr().err  # python-multipart's own warning
+
+
+@pytest.mark.parametrize("body", [
+    b"",
+    b"garbage body",
+    b'--xyz\r\nContent-Disposition: form-data; name="model"\r\n\r\ngemma3:1b\r\n',  # no closing --xyz--
+])
+def test_a_body_without_its_closing_boundary_fails_as_gos_reader_does(asgi_client, body: bytes) -> None:
+    response = asgi_client.post("/v1/audio/transcriptions", content=body,
+                                headers={"content-type": "multipart/form-data; boundary=xyz"})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "failed to parse multipart form: multipart: NextPart: EOF"
+
+
+def _part(name: str, value: bytes, filename: str | None = None) -> bytes:
+    disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+    return f"--xyz\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + value + b"\r\n"
+
+
+@pytest.mark.parametrize(("parts", "status", "message"), [
+    ([("model", b"nope", None), ("model", b"gemma3:1b", None), ("file", b"RIFF", "a.wav")], 404, "model 'nope' not found"),
+    ([("model", b"gemma3:1b", None), ("file", b"", "a.wav"), ("file", b"RIFF", "b.wav")], 400, "audio file is empty"),
+])
+def test_a_repeated_field_counts_with_its_first_value(asgi_client, parts, status: int, message: str) -> None:
+    body = b"".join(_part(*p) for p in parts) + b"--xyz--\r\n"
+    response = asgi_client.post("/v1/audio/transcriptions", content=body,
+                                headers={"content-type": "multipart/form-data; boundary=xyz"})
+    assert response.status_code == status and response.json()["error"]["message"] == message
