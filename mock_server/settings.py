@@ -50,12 +50,17 @@ def from_env(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
     env = dict(os.environ) if env is None else env
     warn = None if overrides.get("port") is not None else _warn  # --port makes OLLAMA_HOST's moot
     host, port = parse_ollama_host(env.get("OLLAMA_HOST", ""), warn)
-    origins = tuple(o.strip() for o in env.get("OLLAMA_ORIGINS", "").split(",") if o.strip())
+    origins = tuple(o.strip() for o in _var(env, "OLLAMA_ORIGINS").split(",") if o.strip())
     values: dict[str, Any] = {"host": host, "port": port, "origins": origins}
-    if env.get("OLLAMA_KEEP_ALIVE"):
-        values["keep_alive_default"] = _env_keep_alive(env["OLLAMA_KEEP_ALIVE"])
+    if _var(env, "OLLAMA_KEEP_ALIVE"):
+        values["keep_alive_default"] = _env_keep_alive(_var(env, "OLLAMA_KEEP_ALIVE"))
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)
+
+
+def _var(env: dict[str, str], key: str) -> str:
+    """An environment variable as Ollama's envconfig.Var reads it: spaces, then quotes trimmed."""
+    return env.get(key, "").strip().strip("\"'")
 
 
 def parse_ollama_host(raw: str, warn: Callable[[str], None] | None = None) -> tuple[str, int]:

@@ -147,6 +147,13 @@ def test_flags_override_the_environment():
     assert (settings.host, settings.port, settings.origins) == ("0.0.0.0", 0, ("https://a.test", "https://b.test"))
 
 
+@pytest.mark.parametrize("raw", ['"https://a.test,https://b.test"', "  'https://a.test, https://b.test'  "])
+def test_quoted_environment_values_are_read_as_ollamas_envconfig_reads_them(raw):
+    # envconfig.Var trims spaces, then quotes, around the whole value (a quoted systemd or shell value)
+    settings = from_env({"OLLAMA_ORIGINS": raw, "OLLAMA_KEEP_ALIVE": '"10m"'})
+    assert settings.origins == ("https://a.test", "https://b.test") and settings.keep_alive_default == 600
+
+
 def test_start_up_is_quick():
     started = time.monotonic()
     process, _ = _start("--port", "0")
