@@ -13,7 +13,7 @@ from typing import Any
 from .. import errors
 from ..profiles import Profile
 from .common import obj
-from .mapping import image_from_url, think_from_effort
+from .mapping import image_from_url, think_from_effort, tool_parameters_error
 
 
 def to_native(body: dict[str, Any], prof: Profile) -> dict[str, Any]:
@@ -72,7 +72,12 @@ def _function(tool: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     function: dict[str, Any] = {"name": prefix + str(tool.get("name") or "")}
     if tool.get("description"):
         function["description"] = tool["description"]
-    function["parameters"] = tool.get("parameters") or {"type": "object", "properties": {}}
+    parameters = tool.get("parameters")
+    if isinstance(parameters, dict):  # convertTool re-decodes them into api.ToolFunctionParameters
+        detail = tool_parameters_error(parameters)
+        if detail is not None:
+            raise errors.OllamaError(400, f"failed to unmarshal tool parameters: {detail}")
+    function["parameters"] = parameters or {"type": "object", "properties": {}}
     return {"type": "function", "function": function}
 
 
@@ -128,6 +133,15 @@ _ITEM_STRUCTS: dict[str, tuple[str, dict[str, str]]] = {
                                               "summary": "[]openai.ResponsesReasoningSummary"}),
 }
 _GO_KINDS = {"string": str, "[]openai.ResponsesReasoningSummary": list}
+# A content part is decoded the same two ways: its type alone, then its own struct (every field a string)
+_PART_PEEK = 'struct { Type string "json:\\"type\\"" }'
+_PART_STRUCTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "input_text": ("ResponsesTextContent", ("type", "text")),
+    "output_text": ("ResponsesOutputTextContent", ("type", "text")),
+    "input_image": ("ResponsesImageContent", ("type", "detail", "file_id", "image_url")),
+    "input_file": ("ResponsesFileContent", ("type", "file_data", "file_id", "file_url", "filename")),
+}
+_SUMMARY_FIELDS = ("type", "text")  # openai.ResponsesReasoningSummary
 
 
 def _item_type(index: int, item: Any) -> str:
@@ -156,6 +170,35 @@ def _check_fields(index: int, kind: str, item: dict[str, Any]) -> None:
         if go_type is not None and value is not None and not isinstance(value, _GO_KINDS[go_type]):
             raise errors.OllamaError(
                 400, f"input[{index}]: json: cannot unmarshal {_kind(value)} into Go struct field {struct}.{field} of type {go_type}")
+        if field == "summary" and isinstance(value, list):
+            _check_summary(index, value)
+
+
+def _check_summary(index: int, summary: list[Any]) -> None:
+    """Go's error for a reasoning item's summary parts (the innermost struct names the error)."""
+    for part in summary:
+        if part is not None and not isinstance(part, dict):
+            raise errors.OllamaError(400, f"input[{index}]: json: cannot unmarshal {_kind(part)} into Go struct field "
+                                          "ResponsesReasoningInput.summary of type openai.ResponsesReasoningSummary")
+        for field, value in (part or {}).items():
+            if field in _SUMMARY_FIELDS and value is not None and not isinstance(value, str):
+                raise errors.OllamaError(400, f"input[{index}]: json: cannot unmarshal {_kind(value)} into Go struct "
+                                              f"field ResponsesReasoningSummary.summary.{field} of type string")
+
+
+def _check_part(at: str, part: Any) -> str:
+    """A content part's type, after Go's checks of its two decodes (`at`: where it is, for the error)."""
+    if part is not None and not isinstance(part, dict):
+        raise errors.OllamaError(400, f"{at}: json: cannot unmarshal {_kind(part)} into Go value of type {_PART_PEEK}")
+    kind = (part or {}).get("type")
+    if kind is not None and not isinstance(kind, str):
+        raise errors.OllamaError(400, f"{at}: json: cannot unmarshal {_kind(kind)} into Go struct field .type of type string")
+    struct, fields = _PART_STRUCTS.get(kind or "", ("", ()))
+    for field, value in (part or {}).items():  # in the order sent: Go keeps the first mismatch
+        if field in fields and value is not None and not isinstance(value, str):
+            raise errors.OllamaError(
+                400, f"{at}: json: cannot unmarshal {_kind(value)} into Go struct field {struct}.{field} of type string")
+    return kind or ""
 
 
 def _raw_list_error(index: int, what: str, value: Any) -> errors.OllamaError:
@@ -182,7 +225,7 @@ def _message(index: int, item: dict[str, Any]) -> dict[str, Any]:
 def _parts(where: str, parts: list[Any]) -> tuple[str, list[str]]:
     text, images = "", []
     for position, part in enumerate(parts):
-        kind = part.get("type") if isinstance(part, dict) else None
+        kind = _check_part(f"{where}[{position}]", part)
         if kind in ("input_text", "output_text"):
             text += str(part.get("text") or "")
         elif kind == "input_image":
@@ -191,7 +234,7 @@ def _parts(where: str, parts: list[Any]) -> tuple[str, list[str]]:
         elif kind == "input_file":
             raise errors.OllamaError.of("responses_file_inputs")
         else:
-            raise errors.OllamaError(400, f"{where}[{position}]: unknown content type: {kind or ''}")
+            raise errors.OllamaError(400, f"{where}[{position}]: unknown content type: {kind}")
     return text, images
 
 

@@ -147,6 +147,32 @@ def test_namespace_tools_are_flattened() -> None:
             {"input": 5},
             "input must be a string or array: json: cannot unmarshal number into Go value of type []json.RawMessage",
         ),
+        # a content part is decoded into its own struct: a field of the wrong type is Go's error
+        (
+            {"input": [{"role": "user", "content": [{"type": "input_text", "text": 5}]}]},
+            "input[0]: content[0]: json: cannot unmarshal number into Go struct field ResponsesTextContent.text of type string",
+        ),
+        (
+            {"input": [{"role": "user", "content": [{"type": 5}]}]},
+            "input[0]: content[0]: json: cannot unmarshal number into Go struct field .type of type string",
+        ),
+        (
+            {"input": [{"role": "user", "content": [5]}]},
+            'input[0]: content[0]: json: cannot unmarshal number into Go value of type struct { Type string "json:\\"type\\"" }',
+        ),
+        (
+            {"input": [{"type": "function_call_output", "call_id": "c", "output": [{"type": "output_text", "text": True}]}]},
+            "input[0]: output[0]: json: cannot unmarshal bool into Go struct field ResponsesOutputTextContent.text of type string",
+        ),
+        (
+            {"input": [{"type": "reasoning", "summary": [{"type": "summary_text", "text": 5}]}]},
+            "input[0]: json: cannot unmarshal number into Go struct field ResponsesReasoningSummary.summary.text of type string",
+        ),
+        (
+            {"input": "x", "tools": [{"type": "function", "name": "f", "parameters": {"type": 5}}]},
+            "failed to unmarshal tool parameters: json: cannot unmarshal number into Go struct field "
+            "ToolFunctionParameters.type of type string",
+        ),
         (
             {"input": "x", "reasoning": {"effort": "huge"}},
             'invalid reasoning value: "huge" (must be "minimal", "low", "medium", "high", "xhigh", "ultra", "max", or "none")',
