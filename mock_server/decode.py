@@ -18,6 +18,7 @@ that check says no.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import logging
 import re
@@ -43,12 +44,19 @@ def decode_body(endpoint: str, api: str, raw: bytes, unknown: frozenset[str] = f
     if not raw or (raw[:1] in _JSON_SPACE and not raw.strip(_JSON_SPACE)):  # \v and \f are not JSON's
         raise OllamaError(400, contracts.message("missing_body" if api == "native" else "v1_empty_body"))
     text = raw.decode("utf-8", "replace")
+    if raw.count(b"[") + raw.count(b"{") > MOCK_MAX_DEPTH:  # two byte counts: only such bodies are measured
+        too_deep(text, MOCK_MAX_DEPTH)
     try:
         value = _first_value(text)
     except OllamaError:
         if not raw.isascii():  # Go's decoder reads bytes: name the offending one as it does
             first_value_end(raw.decode("latin-1"))
         raise
+    except RecursionError:  # deeper than Python's stack: measured, then refused as Go or the mock does
+        too_deep(text, 0)
+        raise
+    except ValueError as error:  # a number of more digits than Python converts (4300)
+        raise _number_error(_huge_integer(text) or str(error)) from None
     if value is None:
         return {}
     try:
@@ -88,6 +96,8 @@ def _scanned(text: str, decoder: json.JSONDecoder | None) -> Any:
         value, end = scan(text, 0)
         if end == len(text) or not text[end:].lstrip(" \t\n\r"):
             return value
+    except OllamaError:
+        raise  # a number no float64 holds (_finite): no other reading of the text helps
     except (StopIteration, ValueError):
         pass
     try:  # leading whitespace, NaN, a syntax error or text after the value: the original path
@@ -119,7 +129,7 @@ def _raise_go_error(text: str, root: GoType) -> None:
     literals: dict[int, str] = {}
 
     def number(literal: str) -> float:
-        value = float(literal)
+        value = _finite(literal)
         literals[id(value)] = literal  # the tree keeps every value alive: ids stay unique
         return value
 
@@ -134,7 +144,55 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")  # Python accepts NaN/Infinity; Go does not
 
 
-_DECODER = json.JSONDecoder(parse_constant=_no_constants)  # json.loads with options builds one per call
+def _finite(literal: str) -> float:
+    """A number with a fraction or an exponent; one beyond float64 (1e400), which Python reads as
+    infinity and no JSON encoder writes back, is refused as Go's float64 decoding refuses it."""
+    value = float(literal)
+    if value - value != 0.0:  # inf - inf is nan
+        raise _number_error(literal)
+    return value
+
+
+def _number_error(literal: str) -> OllamaError:
+    # what Go's decoder says of a number that does not fit (an `any` field decodes it as a float64);
+    # where Go skips it unconverted (a field it does not know) the mock refuses it all the same
+    return OllamaError(400, f"json: cannot unmarshal number {literal} into Go value of type float64")
+
+
+_HUGE_INTEGER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?\d{4301,})')  # strings are skipped, not searched
+
+
+def _huge_integer(text: str) -> str | None:
+    """The first integer literal of more digits than Python converts to an int."""
+    return next((m.group(1) for m in _HUGE_INTEGER.finditer(text) if m.group(1)), None)
+
+
+# Go reads JSON nested up to 10000 levels; Python's recursion (the parser's, the encoder's, the
+# journal's) gives out near 1000, so the mock reads up to this depth and says so beyond it
+MOCK_MAX_DEPTH = 512
+GO_MAX_DEPTH = 10000
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_STEPS = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def too_deep(text: str, limit: int) -> None:
+    """OllamaError(400) when `text` nests deeper than `limit` levels (0: Go's limit alone): Go's
+    syntax error beyond 10000 levels, else the mock's own refusal, marked deliberate."""
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRINGS.sub("", text))
+    depths = list(itertools.accumulate(map(_STEPS.__getitem__, brackets)))
+    depth = max(depths, default=0)
+    if depth > GO_MAX_DEPTH:
+        opener = brackets[next(i for i, d in enumerate(depths) if d > GO_MAX_DEPTH)]
+        raise OllamaError(400, f"invalid character '{opener}' exceeded max depth")
+    if depth > limit:
+        from .wire import DELIBERATE  # lazily: a rare answer
+
+        raise OllamaError(400, f"ollama-mock: this JSON nests {depth} levels deep; the mock reads up to "
+                               f"{MOCK_MAX_DEPTH} (Ollama: {GO_MAX_DEPTH})", {DELIBERATE: "json_depth"})
+
+
+_JSON_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_DECODER = json.JSONDecoder(parse_constant=_no_constants, parse_float=_finite)  # json.loads with options builds one per call
 _SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]  # bound once: every request
 
 

@@ -279,9 +279,11 @@ def _body(body: Any) -> Any:
             return None
         text = bytes(body).decode("utf-8", errors="replace")
         try:
-            return json.loads(text)
-        except ValueError:
+            value = json.loads(text)
+            json.dumps(value, allow_nan=False)  # 1e400 reads as infinity, which the journal's JSON cannot hold
+        except (ValueError, RecursionError):  # not JSON, or JSON the mock refused: the text as sent
             return text
+        return value
     if isinstance(body, dict) and any(isinstance(v, (bytes, bytearray)) for v in body.values()):
         # multipart forms (/v1/audio/transcriptions): keep the journal JSON-serialisable
         return {k: f"<{len(v)} bytes>" if isinstance(v, (bytes, bytearray)) else v for k, v in body.items()}

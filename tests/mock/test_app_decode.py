@@ -344,3 +344,41 @@ def test_every_endpoint_with_a_request_schema_gets_its_go_type_once():
     message = chat.fields["messages"].item
     assert (message.go, message.custom, message.struct) == ("api.Message", True, "Message")
     assert chat.fields["options"].fields is None and chat.fields["options"].item is None  # values unchecked
+
+
+# --- bodies Python cannot read as it is: never a 500 with Python's text, the journal stays readable ---
+
+
+def _nested(depth: int) -> bytes:
+    return b'{"model":"llama3.2","prompt":"hi","stream":false,"x":' + b"[" * depth + b"]" * depth + b"}"
+
+
+def test_json_nested_beyond_gos_limit_gets_gos_syntax_error(asgi_client):
+    response = asgi_client.post("/api/generate", content=_nested(10_001))
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid character '[' exceeded max depth"}
+
+
+@pytest.mark.parametrize("depth", [600, 2_000, 9_999])
+def test_json_nested_beyond_the_mocks_depth_is_a_deliberate_400(asgi_client, depth):
+    response = asgi_client.post("/api/generate", content=_nested(depth))
+    assert response.status_code == 400 and response.headers["x-ollama-mock-deliberate"] == "json_depth"
+    assert response.json()["error"].startswith(f"ollama-mock: this JSON nests {depth + 1} levels deep")  # the body is one more
+    assert asgi_client.post("/api/generate", content=_nested(500)).status_code == 200  # within the mock's depth
+
+
+@pytest.mark.parametrize(("number", "shown"), [(b"1e400", "1e400"), (b"-1E+999", "-1E+999"), (b"9" * 5000, "9" * 5000)])
+def test_a_number_no_float64_holds_is_refused_as_go_does(asgi_client, number, shown):
+    body = b'{"model":"llama3.2","prompt":"hi","options":{"temperature":' + number + b"}}"
+    response = asgi_client.post("/api/generate", content=body)
+    assert response.status_code == 400
+    assert response.json() == {"error": f"json: cannot unmarshal number {shown} into Go value of type float64"}
+
+
+def test_the_journal_stays_readable_after_bodies_python_cannot_hold(asgi_client):
+    bodies = [_nested(2_000), b'{"model":"x","options":{"top_p":1e400}}', b'{"model":"x","n":' + b"1" * 5000 + b"}"]
+    for body in bodies:
+        asgi_client.post("/api/generate", content=body)
+    journal = asgi_client.get("/_mock/requests")
+    assert journal.status_code == 200
+    assert [entry["body"] for entry in journal.json()["requests"][-3:]] == [b.decode() for b in bodies]  # the text as sent
