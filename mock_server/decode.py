@@ -28,6 +28,7 @@ from typing import Any
 
 from ollama_conformance import contracts
 
+from .anthropic_decode import check_messages
 from .errors import OllamaError
 from .go_base64 import base64_error_offset
 from .gojson import first_value_end, json_kind
@@ -455,7 +456,8 @@ def _check_property_type(value: Any) -> None:
     raise OllamaError(400, f"json: cannot unmarshal {json_kind(value)} into Go value of type []string")
 
 
-_DECODERS = {"think": _check_think, "keep_alive": _check_keep_alive, "property_type": _check_property_type}
+_DECODERS = {"think": _check_think, "keep_alive": _check_keep_alive, "property_type": _check_property_type,
+             "anthropic_messages": check_messages}
 
 
 def _lower_roles(body: dict[str, Any]) -> None:

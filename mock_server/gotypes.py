@@ -74,7 +74,8 @@ _NAMED: dict[str, tuple[str, bool, bool]] = {
 }
 _BYTES = {"common/defs.json#/definitions/image_base64": "api.ImageData"}  # []byte: base64 text or numbers
 # Nested fields whose Go type has an UnmarshalJSON that decode.py reproduces (its _DECODERS)
-_NESTED_DECODERS = {"ToolProperty.type": ("api.PropertyType", "property_type")}
+_NESTED_DECODERS = {"ToolProperty.type": ("api.PropertyType", "property_type"),
+                    "MessagesRequest.messages": ("[]anthropic.MessageParam", "anthropic_messages")}
 
 
 @cache
@@ -106,6 +107,9 @@ def _struct(go: str, struct: str, fields: dict[str, GoType], custom: bool = Fals
 def _top_field(key: str, prop: dict[str, Any], doc: str, struct: str, known: str | None) -> GoType:
     if key in _DECODERS:
         return GoType(key, decoder=key)
+    if f"{struct}.{key}" in _NESTED_DECODERS:
+        go_name, decoder = _NESTED_DECODERS[f"{struct}.{key}"]
+        return GoType(go_name, decoder=decoder)
     node, loc = _resolve(prop, doc)
     kind = _single_type(node)
     if kind is None:

@@ -94,25 +94,15 @@ def _system(system: Any) -> list[dict[str, Any]]:
     return []
 
 
-def _convert(message: Any) -> list[dict[str, Any]]:
-    if not isinstance(message, dict):
-        raise errors.OllamaError(
-            400, f"json: cannot unmarshal {_kind(message)} into Go value of type anthropic.MessageParam"
-        )
+def _convert(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """One message (decoded as Go decodes it, anthropic_decode: a dict, content a string or blocks)."""
     role = str(message.get("role") or "").lower()
     blocks = message.get("content")
     if isinstance(blocks, str):
         blocks = [{"type": "text", "text": blocks}]
     text, images, calls, thinking, results = "", [], [], "", []
-    if blocks is not None and not isinstance(blocks, list):
-        raise errors.OllamaError(
-            400, f"json: cannot unmarshal {_kind(blocks)} into Go value of type []anthropic.ContentBlock"
-        )
     for block in blocks or []:
-        if not isinstance(block, dict):
-            raise errors.OllamaError(
-                400, f"json: cannot unmarshal {_kind(block)} into Go value of type anthropic.ContentBlock"
-            )
+        block = block or {}  # a null block is Go's zero ContentBlock
         kind = block.get("type")
         if kind == "text" and isinstance(block.get("text"), str):
             text += block["text"]

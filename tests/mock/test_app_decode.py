@@ -326,7 +326,34 @@ def test_anthropic_bodies_are_type_checked_at_depth(asgi_client):
     assert response.status_code == 400
     assert response.json()["error"]["message"] == MSG.format("string", "ThinkingConfig.thinking.budget_tokens of type int")
     response = asgi_client.post("/v1/messages", json={**body, "thinking": None, "messages": [{"role": 2, "content": "hi"}]})
-    assert response.json()["error"]["message"] == MSG.format("number", "MessageParam.messages.role of type string")
+    # MessageParam has its own UnmarshalJSON: Go names the error from the request struct
+    assert response.json()["error"]["message"] == MSG.format("number", "MessagesRequest.messages.role of type string")
+
+
+@pytest.mark.parametrize(("message", "error"), [
+    ({"role": "user", "content": [{"type": "text", "text": 5}]}, MSG.format("number", "MessagesRequest.messages.text of type string")),
+    ({"role": "user", "content": [{"type": "thinking", "thinking": True}]},
+     MSG.format("bool", "MessagesRequest.messages.thinking of type string")),
+    ({"role": "user", "content": [{"type": "image", "source": {"type": 5}}]},
+     MSG.format("number", "MessagesRequest.messages.source.type of type string")),
+    ({"role": "user", "content": [{"type": "tool_result", "tool_use_id": "a", "is_error": "yes"}]},
+     MSG.format("string", "MessagesRequest.messages.is_error of type bool")),
+    ({"role": "user", "content": [5]}, MSG.format("number", "MessagesRequest.messages of type anthropic.ContentBlock")),
+    ({"role": "user", "content": 5}, MSG.format("number", "MessagesRequest.messages of type []anthropic.ContentBlock")),
+    ({"role": "user"}, "unexpected end of JSON input"),
+    (None, "unexpected end of JSON input"),
+])
+def test_anthropic_content_blocks_are_decoded_as_go_decodes_them(asgi_client, message, error):
+    body = {"model": "llama3.2", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}, message]}
+    response = asgi_client.post("/v1/messages", json=body)
+    assert response.status_code == 400 and response.json()["error"]["message"] == error
+
+
+def test_anthropic_message_error_beats_an_earlier_type_mismatch(asgi_client):
+    # its UnmarshalJSON's error ends decoding at once; a plain mismatch before it is only kept
+    body = {"model": "llama3.2", "max_tokens": "x", "messages": [{"role": "user", "content": 5}]}
+    response = asgi_client.post("/v1/messages", json=body)
+    assert response.json()["error"]["message"] == MSG.format("number", "MessagesRequest.messages of type []anthropic.ContentBlock")
 
 
 def test_every_endpoint_with_a_request_schema_gets_its_go_type_once():
