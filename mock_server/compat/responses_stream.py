@@ -38,7 +38,11 @@ class ResponsesStreamer(EventStreamer):
         data["type"] = kind
         data["sequence_number"] = self.sequence
         self.sequence += 1
-        self.items.append(Chunk(body=sort_deep(data), event=kind, delay=self.delay))
+        body = sort_deep(data)
+        schema = _schema(data)
+        if schema is not None:  # json.RawMessage in Go's map: written as sent, its keys unsorted
+            body["response"]["text"]["format"]["schema"] = schema
+        self.items.append(Chunk(body=body, event=kind, delay=self.delay))
         self.delay = 0.0
 
     def _response(self, status: str, output: list[Any] | None, usage_value: Any) -> dict[str, Any]:
@@ -171,3 +175,11 @@ class ResponsesStreamer(EventStreamer):
         elif self.content_started:
             output.append(message_item(self.item_id, self.text, "completed"))
         return output
+
+
+def _schema(data: dict[str, Any]) -> Any:
+    """The echoed text.format.schema of an event's response object, if it has one."""
+    response = data.get("response")
+    text = response.get("text") if isinstance(response, dict) else None
+    fmt = text.get("format") if isinstance(text, dict) else None
+    return fmt.get("schema") if isinstance(fmt, dict) else None

@@ -252,6 +252,17 @@ def test_stream_text_events(state: State) -> None:
     assert contracts.validate_stream(ENDPOINT, raw(stream)) == []
 
 
+def test_stream_echoes_the_text_format_schema_as_sent(state: State) -> None:
+    # the schema is a json.RawMessage in Go's event maps: its keys keep their order, the map's are sorted
+    schema = {"type": "object", "required": ["b"], "properties": {"b": {"type": "string"}}}
+    body = {"model": "llama3.2", "input": "hi", "stream": True,
+            "text": {"format": {"type": "json_schema", "name": "x", "schema": schema}}}
+    payloads = events(openai_responses.run(state, body, INFO))
+    echoed = [p["response"]["text"]["format"] for p in payloads if "response" in p]
+    assert echoed and all(list(fmt) == ["name", "schema", "type"] for fmt in echoed)
+    assert all(list(fmt["schema"]) == ["type", "required", "properties"] for fmt in echoed)
+
+
 def test_stream_tool_call_events(state: State) -> None:
     body = {"model": "qwen3:8b", "input": "What is the weather in Paris?", "tools": [WEATHER], "stream": True}
     payloads = events(openai_responses.run(state, body, INFO))
