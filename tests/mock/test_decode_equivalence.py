@@ -117,10 +117,14 @@ CASES = [  # endpoint, api, body, expected body (ok) or error message (400)
      _TYPE.format("number", "ToolFunctionParameters.tools.function.parameters.properties.enum of type []interface {}")),
     ("POST /v1/responses", "openai", '{"include":[1],"reasoning":{"summary":2}}',
      _TYPE.format("number", "ResponsesRequest.include of type string")),
-    ("POST /v1/messages", "anthropic", '{"thinking":{"budget_tokens":"many"},"messages":[{"role":2}]}',
+    ("POST /v1/messages", "anthropic", '{"thinking":{"budget_tokens":"many"},"messages":[{"role":"user","content":"x"}]}',
      _TYPE.format("string", "ThinkingConfig.thinking.budget_tokens of type int")),
-    ("POST /v1/messages", "anthropic", '{"messages":[{"role":"USER"}],"stop_sequences":["a",null,"b"]}',
-     {"messages": [{"role": "USER"}], "stop_sequences": ["a", None, "b"]}),
+    # MessageParam's own UnmarshalJSON: its error ends decoding and beats the plain mismatch before it
+    ("POST /v1/messages", "anthropic", '{"thinking":{"budget_tokens":"many"},"messages":[{"role":2}]}',
+     _TYPE.format("number", "MessagesRequest.messages.role of type string")),
+    ("POST /v1/messages", "anthropic", '{"messages":[{"role":"USER","content":"x"}],"stop_sequences":["a",null,"b"]}',
+     {"messages": [{"role": "USER", "content": "x"}], "stop_sequences": ["a", None, "b"]}),
+    ("POST /v1/messages", "anthropic", '{"messages":[{"role":"USER"}]}', "unexpected end of JSON input"),
 ]
 
 
