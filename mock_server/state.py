@@ -201,6 +201,12 @@ class ModelStore:
     def list(self) -> list[ModelEntry]:
         return sorted(self._models.values(), key=lambda e: e.modified_at, reverse=True)
 
+    def blob_digests(self) -> set[str]:
+        """The blobs the installed models' manifests name: their layers and configs."""
+        with self._lock:
+            entries = list(self._models.values())
+        return {digest for entry in entries for _, digest, _ in (*entry.layers(), entry.config_layer())}
+
     def in_registry(self, name: str) -> ModelEntry | None:
         key = names.key(name)
         return self._registry.get(key) if key else None
@@ -308,6 +314,9 @@ class Blobs:
     def get(self, digest: str) -> bytes | None:
         return self._data.get(digest)
 
+    def digests(self) -> set[str]:
+        return set(self._data)
+
     def clear(self) -> None:
         self._data.clear()
 
@@ -335,6 +344,10 @@ class State:
         self.violations: list[dict[str, Any]] = []  # self-check findings (Settings.validate_emitted)
         self.in_flight = 0  # requests being answered (tests wait for 0 before reading violations)
         self.extra_routes: list[Any] = []  # Starlette routes added by extensions (/_mock/...)
+
+    def blobs_on_disk(self) -> set[str]:
+        """Every blob Ollama's store would hold: uploaded ones and those of the installed models."""
+        return self.blobs.digests() | self.models.blob_digests()
 
     def random(self, seed_key: str) -> random.Random:
         """A Random seeded from --seed and `seed_key`: same seed, same sequence."""

@@ -54,13 +54,21 @@ def pull_records(state: State, requested: str) -> list[dict[str, Any]]:
     source = state.models.in_registry(requested)
     if source is None:
         return [*records, {"error": "pull model manifest: file does not exist"}]
-    present = state.models.get(requested) is not None
-    for _, digest, size in [*source.layers(), source.config_layer()]:
-        steps = (size,) if present else (0, size // 3, size)
+    on_disk, old = state.blobs_on_disk(), state.models.get(requested)
+    layers = [*source.layers(), source.config_layer()]
+    for _, digest, size in layers:
+        steps = (size,) if digest in on_disk else (0, size // 3, size)  # a blob on disk is not fetched again
         records.extend(_progress(f"pulling {digest[7:19]}", digest, size, done) for done in steps)
-    records.extend([_progress("verifying sha256 digest"), _progress("writing manifest"), _progress("success")])
+    records.extend([_progress("verifying sha256 digest"), _progress("writing manifest")])
+    if old is not None and _digests([*old.layers(), old.config_layer()]) - _digests(layers):
+        records.append(_progress("removing unused layers"))  # the replaced manifest had layers the new one has not
+    records.append(_progress("success"))
     state.models.add(replace(source, name=names.display(requested), modified_at=state.clock.now()))
     return records
+
+
+def _digests(layers: list[tuple[str, str, int]]) -> set[str]:
+    return {digest for _, digest, _ in layers}
 
 
 def run_pull(state: State, body: dict[str, Any], info: RequestInfo) -> Single | Stream:
@@ -133,7 +141,7 @@ def _create(state: State, target: str, files: dict[str, str], body: dict[str, An
         return finish([*records, {"error": error.message}], body, error.status)  # after other lines: an error line
     if entry.details["quantization_level"] != base.details.get("quantization_level"):
         records += _quantize_lines(base, entry)
-    records += _layer_lines(entry, _existing_blobs(base, files))
+    records += _layer_lines(entry, _existing_blobs(base, files) | state.blobs_on_disk())
     records += [_progress("writing manifest"), _progress("success")]
     state.models.add(entry)
     return finish(records, body)
@@ -147,7 +155,7 @@ def _existing_blobs(base: ModelEntry, files: dict[str, str]) -> set[str]:
 
 def _layer_lines(entry: ModelEntry, existing: set[str]) -> list[dict[str, Any]]:
     """One line per layer in manifest order: "using existing" for a blob already there (the base's, an
-    uploaded one), else "creating new" (the base's layers only: other models' blobs are not looked at)."""
+    uploaded one, any installed model's), else "creating new"."""
     known = existing | {digest for kind, digest, _ in entry.layers() if kind == "adapter"}
     return [_progress(f"{'using existing' if digest in known else 'creating new'} layer {digest}")
             for _, digest, _ in entry.layers()]

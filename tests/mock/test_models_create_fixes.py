@@ -201,5 +201,42 @@ def test_a_safetensors_import_creates_new_layers(asgi_client):
     records = _lines(asgi_client.post("/api/create", json={"model": "s", "files": {"config.json": digest,
                                                                                    "model.safetensors": digest}}))
     statuses = _layer_statuses(records)
-    assert statuses and all(s.startswith("creating new layer") for s in statuses)
+    assert statuses and statuses[0].startswith("creating new layer")  # the converted weights
+    # a layer whose blob another model has already (the same template) is used as it is, as NewLayer does
+    assert all(s.startswith(("creating new layer", "using existing layer")) for s in statuses[1:])
     assert digest not in "\n".join(statuses)  # converted: never the uploaded config.json blob
+
+
+# --- the blob store: a model's layers are files like uploaded blobs (pull, create, blobs see them) ---
+
+
+def _pull_lines(client, model: str) -> list[dict[str, Any]]:
+    return _lines(client.post("/api/pull", json={"model": model}))
+
+
+def test_pull_fetches_no_layer_another_model_still_has(asgi_client):
+    asgi_client.post("/api/copy", json={"source": "gemma3:1b", "destination": "gemma-alias"})
+    asgi_client.request("DELETE", "/api/delete", json={"model": "gemma3:1b"})
+    layers = [r for r in _pull_lines(asgi_client, "gemma3:1b") if r["status"].startswith("pulling ") and "digest" in r]
+    assert layers and all(r.get("completed") == r["total"] for r in layers)  # one line each: on disk already
+
+
+def test_pull_over_a_changed_model_removes_the_layers_it_no_longer_has(asgi_client):
+    asgi_client.post("/api/create", json={"model": "gemma3:1b", "from": "gemma3:1b", "system": "changed", "stream": False})
+    statuses = [r["status"] for r in _pull_lines(asgi_client, "gemma3:1b")]
+    assert statuses[-3:] == ["writing manifest", "removing unused layers", "success"]
+    again = [r["status"] for r in _pull_lines(asgi_client, "gemma3:1b")]  # the same manifest: nothing to remove
+    assert "removing unused layers" not in again
+
+
+def test_create_uses_an_existing_blob_of_any_model(asgi_client):
+    first = _layer_statuses(_lines(asgi_client.post("/api/create", json={"model": "d1", "from": "llama3.2", "system": "x"})))
+    second = _layer_statuses(_lines(asgi_client.post("/api/create", json={"model": "d2", "from": "gemma3:1b", "system": "x"})))
+    new = [s for s in first if s.startswith("creating new layer")]
+    assert new and new[-1].replace("creating new", "using existing") in second  # d1's system layer, on disk now
+
+
+def test_a_models_layer_is_a_blob_for_head_and_post(asgi_client):
+    digest = next(r["digest"] for r in _pull_lines(asgi_client, "llama3.2") if "digest" in r)
+    assert asgi_client.head(f"/api/blobs/{digest}").status_code == 200
+    assert asgi_client.post(f"/api/blobs/{digest}", content=b"other bytes").status_code == 200  # there already
