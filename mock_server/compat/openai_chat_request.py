@@ -108,6 +108,8 @@ def convert_messages(raw_messages: list[Any]) -> list[dict[str, Any]]:
     """Each OpenAI message becomes one native message (or one per content part)."""
     out: list[dict[str, Any]] = []
     for position, msg in enumerate(raw_messages):
+        if msg is None:
+            msg = {}  # null decodes as Go's zero Message: no content, refused below as <nil>
         if not isinstance(msg, dict):
             raise errors.OllamaError(
                 400, f"json: cannot unmarshal {_json_kind(msg)} into Go value of type openai.Message"
@@ -117,14 +119,18 @@ def convert_messages(raw_messages: list[Any]) -> list[dict[str, Any]]:
             # the usual message: nothing to map but the role (what _convert_one makes of it)
             out.append({"role": str(msg.get("role") or "").lower(), "content": content})
         else:
-            out.extend(_convert_one(msg, raw_messages, position))
+            out.extend(_convert_one(msg, raw_messages, position, out))
     return out
 
 
 _ROLE_AND_CONTENT = frozenset({"role", "content"})
 
 
-def _convert_one(msg: dict[str, Any], raw_messages: list[Any], position: int) -> list[dict[str, Any]]:
+def _convert_one(
+    msg: dict[str, Any], raw_messages: list[Any], position: int, earlier: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The native messages of one message; `earlier`: those made so far (an empty content array's
+    tool calls go to the last of them, as Ollama attaches them to the last message it has)."""
     role = str(msg.get("role") or "").lower()
     tool_name = _tool_name(msg, raw_messages[:position]) if role == "tool" else ""
     content = msg.get("content")
@@ -133,12 +139,18 @@ def _convert_one(msg: dict[str, Any], raw_messages: list[Any], position: int) ->
         return [_message(role, content, msg, tool_name, _tool_calls(raw_calls) if raw_calls else [])]
     if isinstance(content, list):
         parts = [_part(role, part) for part in content]
-        if parts and raw_calls:
-            parts[-1]["tool_calls"] = _tool_calls(raw_calls)
-            if tool_name:
-                parts[-1]["tool_name"] = tool_name
-            if msg.get("reasoning"):
-                parts[-1]["thinking"] = msg["reasoning"]
+        last = parts or earlier
+        if last and raw_calls:
+            # Go sets all four on the last message, an empty name or reasoning too (which clears it)
+            target = last[-1]
+            target["tool_calls"] = _tool_calls(raw_calls)
+            for key, value in (("tool_name", tool_name), ("tool_call_id", msg.get("tool_call_id")),
+                               ("thinking", msg.get("reasoning"))):
+                if value:
+                    target[key] = value
+                else:
+                    target.pop(key, None)
+            last[-1] = _tidy(target)
         return [_tidy(p) for p in parts]
     if raw_calls is None:
         # content is optional only when tool calls are present

@@ -159,6 +159,31 @@ def test_content_types() -> None:
     )
 
 
+def test_a_null_message_is_gos_zero_message() -> None:
+    assert _error(messages=[None]) == "invalid message content type: <nil>"
+    assert _error(messages=[{"role": "user", "content": "x"}, None]) == "invalid message content type: <nil>"
+
+
+CALL = {"id": "a", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'}}
+
+
+def test_array_content_tool_calls_go_to_the_last_message_made_so_far() -> None:
+    # an empty content array makes no message: its calls (checked) go to the one before, as in Go
+    messages = [{"role": "user", "content": "q"}, {"role": "assistant", "content": [], "tool_calls": [CALL]}]
+    assert _native(messages=messages)["messages"] == [
+        {"role": "user", "content": "q", "tool_calls": [{"id": "a", "function": {"name": "get_weather",
+                                                                               "arguments": {"city": "Paris"}}}]}]
+    bad = [messages[0], {**messages[1], "tool_calls": [{**CALL, "function": {"name": "f", "arguments": "not json"}}]}]
+    assert _error(messages=bad) == "invalid tool call arguments"
+
+
+def test_array_content_keeps_the_tool_call_id() -> None:
+    message = {"role": "tool", "tool_call_id": "a", "name": "get_weather",
+               "content": [{"type": "text", "text": "sunny"}], "tool_calls": [CALL]}
+    native = _native(messages=[message])["messages"][-1]
+    assert (native["tool_name"], native["tool_call_id"], native["content"]) == ("get_weather", "a", "sunny")
+
+
 def test_tool_history_arguments_parsed_and_names_looked_up() -> None:
     native = _native(
         messages=[
