@@ -102,6 +102,9 @@ def run_show(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
     if entry.messages:
         out["messages"] = entry.messages
     out["model_info"] = _model_info(entry, verbose)
+    if info.headers.get("user-agent", "").startswith("GitHubCopilotChat/"):
+        # Ollama's workaround for Copilot Chat, which shows the basename: the name it asked for
+        out["model_info"] = dict(sorted({**out["model_info"], "general.basename": requested}.items()))
     if "vision" in entry.capabilities:
         out["projector_info"] = {"clip.has_vision_encoder": True, "clip.vision.embedding_length": 1024,
                                  "clip.vision.image_size": 336, "general.architecture": "clip"}

@@ -300,3 +300,12 @@ def test_show_writes_catalogue_floats_as_go_does(tmp_path):
     assert '"llama.rope.freq_base":500000,' in raw and '"llama.rope.scale":1e-7' in raw
     assert '"llama.note":"eps 1e-05, base 2.0"' in raw  # text is left as it is
     assert answer.json()["model_info"]["llama.attention.layer_norm_rms_epsilon"] == 0.00001
+
+
+def test_show_gives_copilot_chat_the_name_it_asked_for_as_basename(asgi_client):
+    asgi_client.post("/api/copy", json={"source": "llama3.2", "destination": "copilot-test"})
+    plain = asgi_client.post("/api/show", json={"model": "copilot-test"}).json()["model_info"]
+    copilot = asgi_client.post("/api/show", json={"model": "copilot-test"},
+                               headers={"User-Agent": "GitHubCopilotChat/0.35.0"}).json()["model_info"]
+    assert plain.get("general.basename") != "copilot-test" and copilot["general.basename"] == "copilot-test"
+    assert list(copilot) == sorted(copilot)  # a Go map: keys sorted
