@@ -327,7 +327,9 @@ def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any],
     blob = json.dumps([base.digest, target, changes, details], sort_keys=True, default=str)
     entry = replace(base, name=names.display(target), details=details, modified_at=state.clock.now(),
                     digest=hashlib.sha256(blob.encode()).hexdigest(), **changes)
-    return replace(entry, manifest=_manifest(base, entry, changes, adapter))
+    manifest = _manifest(base, entry, changes, adapter)
+    size = sum(size for _, _, size in manifest) + entry.config_layer()[2]  # Manifest.Size: its layers and config
+    return replace(entry, manifest=manifest, size=size)
 
 
 def _go_message(message: Any) -> dict[str, Any]:

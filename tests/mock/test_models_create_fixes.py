@@ -240,3 +240,11 @@ def test_a_models_layer_is_a_blob_for_head_and_post(asgi_client):
     digest = next(r["digest"] for r in _pull_lines(asgi_client, "llama3.2") if "digest" in r)
     assert asgi_client.head(f"/api/blobs/{digest}").status_code == 200
     assert asgi_client.post(f"/api/blobs/{digest}", content=b"other bytes").status_code == 200  # there already
+
+
+def test_a_created_models_size_counts_its_new_layers(asgi_client):
+    asgi_client.post("/api/create", json={"model": "big", "from": "llama3.2", "system": "S" * 5000, "stream": False})
+    sizes = {m["name"]: m["size"] for m in asgi_client.get("/api/tags").json()["models"]}
+    pushed = [r for r in _lines(asgi_client.post("/api/push", json={"model": "big"})) if "total" in r]
+    assert sizes["big:latest"] == sum(r["total"] for r in pushed)  # every layer and the config, as pushed
+    assert sizes["big:latest"] > sizes["llama3.2:latest"]
