@@ -242,14 +242,15 @@ class ModelStore:
         if now is None:
             now = self._clock.now()
         span = self._default_span if keep_alive is None else _expiry_span(self._keep_alive_seconds(keep_alive))
+        context = int(num_ctx or min(entry.context_length, DEFAULT_NUM_CTX))
         with self._lock:
             current = self._loaded.get(key)
-            warm = current is not None and current.expires_at > now
+            # another context size is a load-time option the scheduler reloads the runner for
+            warm = current is not None and current.expires_at > now and current.context_length == context
             if span is None:
                 self._loaded.pop(key, None)  # keep_alive 0: unloaded once the request is done
             else:
                 expires = now + span
-                context = int(num_ctx or min(entry.context_length, DEFAULT_NUM_CTX))
                 if current is not None and current.entry is entry:  # loaded already: a new expiry
                     current.expires_at, current.context_length = expires, context
                 else:

@@ -192,6 +192,17 @@ def test_cold_then_warm_load_duration_and_keep_alive_zero(asgi_client: Any) -> N
     assert all(m["name"] != "gemma3:1b" for m in asgi_client.get("/api/ps").json()["models"])
 
 
+def test_another_context_size_reloads_the_model(asgi_client: Any) -> None:
+    # num_ctx is a load-time option: the scheduler reloads the runner when it changes
+    req = {"model": "gemma3:1b", "prompt": "x", "stream": False}
+    durations = [asgi_client.post(GEN, json={**req, **extra}).json()["load_duration"]
+                 for extra in ({}, {}, {"options": {"num_ctx": 8192}}, {"options": {"num_ctx": 8192}})]
+    assert durations[0] >= 1_000_000_000 > durations[1]
+    assert durations[2] >= 1_000_000_000 > durations[3]
+    loaded = {m["name"]: m["context_length"] for m in asgi_client.get("/api/ps").json()["models"]}
+    assert loaded["gemma3:1b"] == 8192
+
+
 def test_scenario_reply_with_calls_and_empty_done_reason(asgi_client: Any) -> None:
     from ollama_conformance.mock_server.reply import Reply, ToolCallPlan
 
