@@ -60,8 +60,8 @@ def _check_message(message: Any) -> None:
 
 def _check_struct(value: dict[str, Any], fields: dict[str, Any], path: tuple[str, ...]) -> None:
     for key, item in value.items():  # in the order sent: Go keeps the first mismatch
-        name = key if key in fields else next((f for f in fields if f == key.lower()), None)
-        go = fields.get(name) if name else None
+        name = key if key in fields else key.lower()  # Go matches a field name case-insensitively
+        go = fields.get(name)
         if go is None or item is None:
             continue
         if isinstance(go, tuple):  # a struct: an object, then its own fields
