@@ -71,6 +71,9 @@ class Stream:
     # A faster encoder of exactly these items (`template.items is items`, `template.encode()`
     # -> the same bytes wire would write); a stream rebuilt by a transformer drops it.
     template: Any = field(default=None, compare=False, repr=False)
+    # a /v1 or Anthropic stream that Ollama's in-band error ended (§4.2): it has no closing
+    # events, which the stream grammars report by design, so the self-check reads its chunks alone
+    ended_by_error: bool = False
 
 
 Outcome = Single | Stream

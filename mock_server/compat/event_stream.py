@@ -21,6 +21,7 @@ class EventStreamer:
     delay: float  # the delay of the native record being translated, given to its first event
 
     def translate(self, result: Outcome) -> Stream:
+        ended_by_error = False
         for item in native_items(result):
             if isinstance(item, (Raw, Cut)):
                 self.items.append(item)
@@ -30,11 +31,12 @@ class EventStreamer:
             if "error" in item.body:
                 if not self.items:
                     raise NativeError(500, str(item.body["error"]))
+                ended_by_error = True
                 break  # Ollama ends the stream silently, without its closing events
             self.delay = item.delay
             if self._process(item.body):
                 break
-        return sse(self.items, {**EVENT_HEADERS, **self._headers()})
+        return sse(self.items, {**EVENT_HEADERS, **self._headers()}, ended_by_error)
 
     def _process(self, record: dict[str, Any]) -> bool:
         """Translate one native record; True once it was the last one."""

@@ -33,10 +33,12 @@ class ChatStreamer:
         self.model = ""  # of the latest native record
 
     def translate(self, result: Outcome) -> Stream:
+        ended_by_error = False
         for item in native_items(result):
             if not self._feed(item):
+                ended_by_error = item.__class__ is Chunk and "error" in item.body  # type: ignore[union-attr]
                 break
-        return sse(self.items, marked({}, self.marks))
+        return sse(self.items, marked({}, self.marks), ended_by_error)
 
     def _feed(self, item: StreamItem) -> bool:
         """Handle one native item; False once the stream is over."""

@@ -137,6 +137,7 @@ def _stream(request_id: str, result: Outcome, prof: Profile, include_usage: bool
     with_usage = include_usage and prof.v1_usage_chunk
     zero = _ZERO_USAGE if with_usage else None
     items: list[StreamItem] = []
+    ended_by_error = False
     for item in native_items(result):
         if isinstance(item, (Raw, Cut)):
             items.append(item)
@@ -146,6 +147,7 @@ def _stream(request_id: str, result: Outcome, prof: Profile, include_usage: bool
         record = item.body
         if "error" in record:
             _error(items, request_id, str(record["error"]), item.delay, prof, marks, zero)
+            ended_by_error = True
             break
         done = bool(record.get("done"))
         reason = (record.get("done_reason") or None) if done else None
@@ -157,7 +159,7 @@ def _stream(request_id: str, result: Outcome, prof: Profile, include_usage: bool
                 items.append(Chunk(body=final))
             items.append(DONE)
             break
-    return sse(items, marked({}, marks))
+    return sse(items, marked({}, marks), ended_by_error)
 
 
 def _error(

@@ -12,6 +12,7 @@ DONE = Raw(b"data: [DONE]\n\n")
 EVENT_HEADERS = {"Cache-Control": "no-cache", "Connection": "keep-alive"}
 
 
-def sse(items: list[StreamItem], headers: dict[str, str] | None = None) -> Stream:
+def sse(items: list[StreamItem], headers: dict[str, str] | None = None, ended_by_error: bool = False) -> Stream:
     """A text/event-stream outcome; wire frames each Chunk as `event:`/`data:` lines."""
-    return Stream(items=items, framing="sse", content_type=EVENT_STREAM, headers=dict(headers or {}))
+    return Stream(items=items, framing="sse", content_type=EVENT_STREAM, headers=dict(headers or {}),
+                  ended_by_error=ended_by_error)

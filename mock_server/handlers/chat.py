@@ -10,8 +10,8 @@ from typing import Any
 from ..errors import OllamaError
 from ..generation import metrics, pipeline, render, request, template
 from ..generation.responder import seed_of
-from ..outcome import Outcome, RequestInfo
-from ..reply import ReplyContext
+from ..outcome import Outcome, RequestInfo, stream_of, undelayed
+from ..reply import Reply, ReplyContext
 
 
 def run_chat(state: Any, body: dict[str, Any], info: RequestInfo, digest: bytes | None = None) -> Outcome:
@@ -43,15 +43,41 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo, digest: bytes 
         return render.load_record("chat", model, now, "load", state.profile.chat_done_reason_first)
     if body.get("_debug_render_only") is True:
         return _debug(state, body, model, messages, tools, entry)
+    format_error = None
     try:
-        request.check_format(body.get("format"))
+        format_error = _format_error(body.get("format"))
+        if format_error is not None and not (
+            pipeline.streaming(body) and request.think_enabled(body.get("think"), entry.capabilities, state.profile.thinking)
+        ):
+            raise format_error
         frame = _frame(state, body, model, messages, tools, entry, options, load_ns, now, digest)
         pipeline.check_image_input(entry, images)
     except OllamaError as error:
         raise pipeline.from_worker(error, body) from None
     reply = pipeline.ask(state, _context(body, info, model, messages, tools, entry.capabilities, frame.seed))
+    if format_error is not None:
+        return _thinking_then(format_error, reply, frame, body)
     return render.render(reply, frame, request.stop_sequences(options),
                          pipeline.budget(entry, body, options, frame.prompt_tokens))
+
+
+def _format_error(value: Any) -> OllamaError | None:
+    try:
+        request.check_format(value)
+    except OllamaError as error:
+        return error
+    return None
+
+
+def _thinking_then(error: OllamaError, reply: Any, frame: render.Frame, body: dict[str, Any]) -> Outcome:
+    """A thinking model's stream with a format Ollama cannot use: the model thinks unconstrained
+    first, and the format fails when generation restarts with it, after the thinking went out:
+    the thinking records, then the error line (no thinking: the error is the first item)."""
+    if not reply.thinking or not frame.keep_thinking:
+        raise pipeline.from_worker(error, body)
+    thought = render.render(Reply(thinking=reply.thinking, chunk_sizes=reply.chunk_sizes), frame, [], None)
+    records = [item.body for item in thought.items[:-1]]  # not the final done:true record
+    return stream_of(undelayed([*records, {"error": error.message}]), dict(thought.headers))
 
 
 def _debug(

@@ -308,3 +308,32 @@ def test_null_messages_and_tools_count_as_go_zero_values(asgi_client: Any) -> No
                                            "tools": [None]})
     assert (refused.status_code, refused.json()) == (
         400, {"error": "registry.ollama.ai/library/gemma3:1b does not support tools"})
+
+
+# --- a format Ollama cannot use, on a thinking model: it thinks unconstrained first (§2.2, §4.3) ---
+
+XML = {"model": "qwen3:8b", "messages": [{"role": "user", "content": "hi"}], "format": "xml"}
+INVALID_XML = 'invalid format: "\\"xml\\""; expected "json" or a valid JSON Schema object'
+
+
+def test_an_invalid_format_fails_after_the_thinking_went_out(asgi_client: Any) -> None:
+    response = asgi_client.post(CHAT, json=XML)
+    records = lines(response)
+    assert response.status_code == 200 and records[-1] == {"error": INVALID_XML}
+    assert records[:-1] and all(r["message"]["thinking"] and not r["done"] for r in records[:-1])
+
+
+@pytest.mark.parametrize("extra", [{"stream": False}, {"think": False}])
+def test_an_invalid_format_without_streamed_thinking_is_a_500(asgi_client: Any, extra: dict[str, Any]) -> None:
+    response = asgi_client.post(CHAT, json={**XML, **extra})
+    assert response.status_code == 500 and response.json() == {"error": INVALID_XML}
+
+
+def test_v1_streams_end_as_ollama_ends_them_after_a_late_format_error(asgi_client: Any) -> None:
+    # the chunk an error line makes, then nothing (no finish chunk, no [DONE]); the self-check
+    # (conftest) reads such a stream's chunks alone and finds them well formed
+    body = {"model": "qwen3:8b", "messages": [{"role": "user", "content": "hi"}], "stream": True,
+            "response_format": {"type": "json_schema", "json_schema": {"schema": 5}}}
+    events = [x[6:] for x in asgi_client.post("/v1/chat/completions", json=body).text.splitlines() if x.startswith("data: ")]
+    assert "[DONE]" not in events and json.loads(events[-1])["model"] == ""
+    assert json.loads(events[0])["choices"][0]["delta"].get("reasoning")
