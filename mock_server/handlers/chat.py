@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import OllamaError
 from ..generation import metrics, pipeline, render, request, template
 from ..generation.responder import seed_of
-from ..outcome import Outcome, RequestInfo, stream_of, undelayed
+from ..outcome import Chunk, Outcome, RequestInfo, Stream, stream_of, undelayed
 from ..reply import Reply, ReplyContext
 
 
@@ -76,7 +76,8 @@ def _thinking_then(error: OllamaError, reply: Any, frame: render.Frame, body: di
     if not reply.thinking or not frame.keep_thinking:
         raise pipeline.from_worker(error, body)
     thought = render.render(Reply(thinking=reply.thinking, chunk_sizes=reply.chunk_sizes), frame, [], None)
-    records = [item.body for item in thought.items[:-1]]  # not the final done:true record
+    items = thought.items if isinstance(thought, Stream) else []  # frame.stream: always a Stream
+    records = [item.body for item in items[:-1] if isinstance(item, Chunk)]  # not the final done:true record
     return stream_of(undelayed([*records, {"error": error.message}]), dict(thought.headers))
 
 
