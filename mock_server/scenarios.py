@@ -53,7 +53,9 @@ class Scenario:
         self._lock = threading.Lock()
         self._words: re.Pattern[str] | None = None
         self._wordless: list[Rule] = []
-        self._index_key: tuple[int, int] = (-1, 0)
+        # what the index was built for: the rule count and the last rule itself (a reference, not
+        # its id: a freed rule's address can come back for the next one added after a clear)
+        self._index_key: tuple[int, Rule | None] = (-1, None)
 
     # -- building ------------------------------------------------------------------------
     @classmethod
@@ -174,8 +176,9 @@ class Scenario:
     def _index(self) -> tuple[re.Pattern[str] | None, list[Rule]]:
         """A regex finding any rule's `message` substring, and the rules without one, in order
         (rebuilt when the rules change)."""
-        key = (len(self.rules), id(self.rules[-1]) if self.rules else 0)
-        if self._index_key != key:
+        count, last = len(self.rules), self.rules[-1] if self.rules else None
+        if self._index_key[0] != count or self._index_key[1] is not last:
+            key = (count, last)
             words = sorted({r.matcher.message for r in self.rules if r.matcher.message is not None})
             self._words = re.compile("|".join(map(re.escape, words))) if words else None
             self._wordless = [r for r in self.rules if r.matcher.message is None]

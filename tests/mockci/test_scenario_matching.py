@@ -115,3 +115,21 @@ def test_readme_examples_load(tmp_path: Path) -> None:
         path = tmp_path / f"example{i}.yaml"
         path.write_text(text)
         assert Scenario.load(path).overlaps() == []
+
+
+def _chat_context(prompt: str) -> ReplyContext:
+    return ReplyContext(endpoint="POST /api/chat", model="llama3.2", body={}, messages=[{"role": "user", "content": prompt}],
+                        prompt=prompt, tools=[], has_tool_results=False, turn_index=0, headers={}, capabilities=[])
+
+
+def test_a_rule_added_after_a_clear_is_always_seen():
+    # the rule index was keyed by the last rule's id(): a freed rule's address came back for the
+    # next rule added after a clear, and that rule was skipped (a stale index)
+    scenario = Scenario()
+    for round_ in range(300):  # bounded; the address came back within tens of rounds before
+        scenario.clear()
+        scenario.add({"name": f"r{round_}", "match": {"message": f"word{round_}x"}, "respond": {"content": "ok"}})
+        picked = scenario._pick(_chat_context(f"say word{round_}x"))
+        name = picked[0].name if picked is not None else None
+        del picked  # no reference of the test's keeps the rule alive: as between two tests
+        assert name == f"r{round_}", round_
