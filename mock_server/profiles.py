@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .header_text import header_value_problem
 from .settings import SettingsError
 
 DEFAULT = "ollama-0.32"
@@ -147,7 +148,7 @@ def load_file(path: str | Path) -> Profile:
         raise ProfileError(f"{path}: cannot read profile: {exc}") from None
     if not isinstance(data, dict):
         raise ProfileError(f"{path}: a profile is a JSON object")
-    return from_dict(data, source=str(path))
+    return from_dict({"name": path.stem, **data}, source=str(path))  # unnamed: called after its file
 
 
 def from_dict(data: dict[str, Any], *, source: str = "<profile>") -> Profile:
@@ -161,6 +162,9 @@ def from_dict(data: dict[str, Any], *, source: str = "<profile>") -> Profile:
             valid = ", ".join(sorted([*fields, *_DOC_KEYS]))
             raise ProfileError(f"{source}: unknown key {key!r} (valid keys: {valid})")
         values[key] = _checked(source, key, value, fields[key].default)
+    problem = header_value_problem(values.get("name", DEFAULT))  # it goes out in X-Ollama-Mock-Profile
+    if problem is not None:
+        raise ProfileError(f"{source}: name {values['name']!r} {problem}: it must fit an HTTP header")
     return Profile(**values)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .decode import without_lone_surrogates
+from .header_text import header_value_problem
 from .reply import ReplyContext
 from .scenario_file import ScenarioError
 from .scenario_match import Matcher, RequestView, normalise_model
@@ -88,6 +89,9 @@ def build_rule(data: Any, where: tuple[Any, ...], loc: Loc) -> Rule:
     name = data.get("name", f"rule-{index + 1}")
     if not isinstance(name, str) or not name:
         raise ScenarioError(f"{loc((*where, 'name'))}: 'name' must be a non-empty string, got {name!r}")
+    problem = header_value_problem(name)  # it goes out in X-Ollama-Mock-Rule
+    if problem is not None:
+        raise ScenarioError(f"{loc((*where, 'name'))}: 'name' {name!r} {problem}: it must fit an HTTP header")
     if ("respond" in data) == ("sequence" in data):
         raise ScenarioError(f"{loc(where)}: rule {name!r} needs exactly one of 'respond' or 'sequence'")
     if "sequence" in data:

@@ -127,3 +127,17 @@ def test_a_profile_file_of_your_own_through_the_name(make_mock, tmp_path: Path) 
     mock = make_mock(profile=str(mine))
     assert httpx.get(mock.base_url + "/api/version").json() == {"version": "0.9.9"}
     assert httpx.get(mock.base_url + "/_mock/info").json()["profile"] == "mine"
+
+
+@pytest.mark.parametrize(("name", "problem"), [("", "is empty"), ("bad\nname", "has the control character '\\n'")])
+def test_a_profile_name_must_fit_the_header_it_goes_out_in(tmp_path: Path, name: str, problem: str) -> None:
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps({"name": name}))
+    with pytest.raises(profiles.ProfileError, match=re.escape(f"name {name!r} {problem}")):
+        profiles.load(str(path))
+
+
+def test_an_unnamed_profile_file_is_called_after_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "my-ollama.json"
+    path.write_text(json.dumps({"v1_error_types": "api_error", "version": "0.10.0"}))
+    assert profiles.load(str(path)).name == "my-ollama"  # not the default profile's name

@@ -405,3 +405,11 @@ def test_whole_float_arguments_are_written_as_ollama_writes_them(make_mock) -> N
     v1 = httpx.post(mock.base_url + "/v1/chat/completions", json=ask).json()
     arguments = v1["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
     assert arguments == '{"celsius":21,"list":[1,{"x":2.5}],"big":10000000000000000}'
+
+
+def test_a_rule_name_that_cannot_be_a_header_is_refused_and_the_mock_keeps_answering(mock_url: str) -> None:
+    added = httpx.post(mock_url + "/_mock/scenario", json={"name": "a\nb", "match": {}, "respond": {"content": "x"}})
+    assert added.status_code == 400 and "control character" in added.json()["error"]
+    chat = httpx.post(mock_url + "/api/chat", json={"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}],
+                                                    "stream": False})
+    assert chat.status_code == 200
