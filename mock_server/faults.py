@@ -19,6 +19,7 @@ from a seed: the n-th eligible request of a run always gets the same fault.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from dataclasses import dataclass, replace
@@ -128,8 +129,8 @@ def _convert(kind: str, key: str, raw: Any, typ: type) -> Any:
         value = typ(raw) if not isinstance(raw, bool) else None
     except (TypeError, ValueError):
         value = None
-    if value is None or (typ is not str and value < 0):
-        raise FaultError(f"fault {kind} has {key}={raw!r} (expected a non-negative {typ.__name__})")
+    if value is None or (typ is not str and not 0 <= value < math.inf):  # not NaN, not forever either
+        raise FaultError(f"fault {kind} has {key}={raw!r} (expected a finite non-negative {typ.__name__})")
     return value
 
 

@@ -7,6 +7,7 @@ compiled regexes: scenario_match) because it runs on every generation request.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -247,14 +248,14 @@ def _chunk_sizes(value: Any, where: str) -> tuple[int, ...] | None:
 
 
 def _delays(value: Any, where: str) -> float | tuple[float, ...]:
-    def ok(x: Any) -> bool:
-        return isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0
+    def ok(x: Any) -> bool:  # .nan and .inf are YAML floats too: neither is a wait
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x < math.inf
 
     if ok(value):
         return float(value)
     if isinstance(value, list) and value and all(ok(x) for x in value):
         return tuple(float(x) for x in value)
-    raise ScenarioError(f"{where}: 'delays' must be seconds (a number >= 0) or a list of them, got {value!r}")
+    raise ScenarioError(f"{where}: 'delays' must be seconds (a finite number >= 0) or a list of them, got {value!r}")
 
 
 def _error(data: Any, where: tuple[Any, ...], loc: Loc) -> tuple[int, str, int | None]:

@@ -79,6 +79,9 @@ def test_unknown_key_names_file_line_and_valid_keys(tmp_path: Path) -> None:
         ("- match:\n    header: {X-Flag: true}\n  respond: {content: y}\n", 2,
          "header 'X-Flag' has value True, not a string (quote it in YAML: X-Flag: 'true')"),
         ("- match:\n    header: {X-Num: 7}\n  respond: {content: y}\n", 2, "header 'X-Num' has value 7, not a string"),
+        ("- respond:\n    content: y\n    delays: .inf\n", 3, "'delays' must be seconds (a finite number >= 0)"),
+        ("- respond:\n    content: y\n    delays: [0.1, .nan]\n", 3, "'delays' must be seconds"),
+        ("- name: \"a\\nb\"\n  respond: {content: y}\n", 1, "has the control character"),
     ],
 )
 def test_bad_files_give_one_line_with_the_line_number(
