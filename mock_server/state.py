@@ -112,24 +112,56 @@ def _digest(text: str) -> str:
 
 
 def entry_from_json(item: dict[str, Any]) -> ModelEntry:
-    """A catalogue item as a ModelEntry (KeyError/ValueError/TypeError on a bad item)."""
+    """A catalogue item as a ModelEntry (ValueError naming the model and the key on a bad item)."""
+    if not isinstance(item, dict):
+        raise ValueError(f"a model is {_json_kind(item)}, not an object")
     name = names.parse(str(item["name"]))
     if name is None:
         raise ValueError(f"model name {item['name']!r} is not a valid Ollama model name")
+    where = f"model {name.display()!r}"
+    model_info = _typed(item, "model_info", dict, {}, where)
+    for key, value in model_info.items():  # the lengths the mock computes with
+        if key.endswith(("context_length", "embedding_length")) and not _is_int(value):
+            raise ValueError(f"{where}: model_info {key!r} has value {value!r}, not an integer")
+    capabilities = _typed(item, "capabilities", list, ["completion"], where)
+    if not all(isinstance(c, str) for c in capabilities):
+        raise ValueError(f"{where}: capabilities has value {capabilities!r}, not a list of strings")
+    size = item["size"]
+    if not _is_int(size) or size < 0:
+        raise ValueError(f"{where}: size has value {size!r}, not a number of bytes")
+    try:
+        modified_at = parse_rfc3339(str(item["modified_at"]))
+    except ValueError as error:  # the clock's words name --clock: say which value it was
+        detail = str(error).split(": ", 1)[-1]
+        raise ValueError(f"{where}: modified_at has value {item['modified_at']!r}: {detail}") from None
     return ModelEntry(
         name=name.display(),
         digest=str(item.get("digest") or hashlib.sha256(name.full().encode()).hexdigest()),
-        size=int(item["size"]),
-        details=dict(item["details"]),
-        model_info=dict(item.get("model_info", {})),
-        capabilities=list(item.get("capabilities", ["completion"])),
+        size=size,
+        details=_typed(item, "details", dict, None, where),
+        model_info=model_info,
+        capabilities=capabilities,
         template=str(item.get("template", "")),
-        parameters=dict(item.get("parameters", {})),
+        parameters=_typed(item, "parameters", dict, {}, where),
         system=str(item.get("system", "")),
         license=str(item.get("license", "")),
-        modified_at=parse_rfc3339(str(item["modified_at"])),
-        messages=list(item.get("messages", [])),
+        modified_at=modified_at,
+        messages=_typed(item, "messages", list, [], where),
     )
+
+
+def _typed(item: dict[str, Any], key: str, kind: type, default: Any, where: str) -> Any:
+    """item[key] (a copy) when it is a `kind`; its default when absent (None: required)."""
+    if key not in item and default is not None:
+        return kind(default)
+    value = item[key]
+    if not isinstance(value, kind):
+        raise ValueError(f"{where}: {key} is {_json_kind(value)}, not {'an object' if kind is dict else 'an array'}")
+    return kind(value)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def load_catalog(path: str | None) -> tuple[list[ModelEntry], list[ModelEntry]]:
@@ -144,7 +176,10 @@ def load_catalog(path: str | None) -> tuple[list[ModelEntry], list[ModelEntry]]:
         if not isinstance(document, dict):
             raise TypeError(f"the top level is {_json_kind(document)}, not an object")
         items = document["models"]
-        pairs = [(bool(item.get("installed", True)), entry_from_json(item)) for item in items]
+        if not isinstance(items, list):
+            raise TypeError(f"models is {_json_kind(items)}, not an array")
+        checked = [(entry_from_json(item), item) for item in items]  # the item is checked first
+        pairs = [(bool(item.get("installed", True)), entry) for entry, item in checked]
     except OSError as exc:
         raise CatalogError(f"--models file {path!r}: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
@@ -158,7 +193,8 @@ def load_catalog(path: str | None) -> tuple[list[ModelEntry], list[ModelEntry]]:
 
 
 def _json_kind(value: Any) -> str:
-    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
+    kinds = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return kinds.get(type(value), "a number")
 
 
 def _catalog_problem(exc: Exception) -> str:

@@ -144,6 +144,16 @@ def test_models_file_replaces_the_catalogue(models_file):
     ('{"models": [{"name": "bad name", "size": 1}]}', "not a valid Ollama model name"),
     ('{"other": 1}', "missing key 'models'"),
     ("[]", "the top level is an array, not an object"),
+    ('{"models": [5]}', "a model is a number, not an object"),
+    ('{"models": {}}', "models is an object, not an array"),
+    ('{"models": [{"name": "m", "size": 1, "details": {}, "modified_at": "yesterday"}]}',
+     "model 'm:latest': modified_at has value 'yesterday': not an RFC 3339 time"),
+    ('{"models": [{"name": "m", "size": 1, "details": {}, "modified_at": "2026-01-01T00:00:00Z", '
+     '"model_info": {"x.context_length": "abc"}}]}', "model_info 'x.context_length' has value 'abc', not an integer"),
+    ('{"models": [{"name": "m", "size": 1, "details": {}, "modified_at": "2026-01-01T00:00:00Z", '
+     '"capabilities": "completion"}]}', "capabilities is a string, not an array"),
+    ('{"models": [{"name": "m", "size": "big", "details": {}, "modified_at": "2026-01-01T00:00:00Z"}]}',
+     "size has value 'big', not a number of bytes"),
 ])
 def test_bad_models_file_is_one_line_naming_file_and_problem(tmp_path, content, problem):
     path = tmp_path / "bad.json"
