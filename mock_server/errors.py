@@ -9,7 +9,7 @@ The route layer wraps an OllamaError in the envelope of the API it came through
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 from typing import Any
 
 from ollama_conformance import contracts
@@ -47,7 +47,8 @@ def envelope(api: str, status: int, message: str) -> dict[str, Any]:
         return {
             "type": "error",
             "error": {"type": _anthropic_type(status), "message": message},
-            "request_id": "req_" + secrets.token_hex(12),
+            # Ollama's is random; the mock's follows the error, so the same request gets the same bytes
+            "request_id": "req_" + hashlib.sha256(f"{status}:{message}".encode()).hexdigest()[:24],
         }
     return {"error": message}
 

@@ -310,3 +310,11 @@ def test_tool_choice_only_under_the_strict_profile(choice: dict[str, Any], nativ
     assert "_tool_choice" not in to_native(body, None)  # Ollama ignores it (gap 19)
     assert to_native(body, None, honour_tool_choice=True)["_tool_choice"] == native
     assert "_tool_choice" not in to_native(base(tools=[TOOL], tool_choice={"type": "auto"}), None, True)
+
+
+def test_the_same_error_gives_the_same_bytes(asgi_client) -> None:
+    # Ollama's request_id is random; the mock's follows the error, as every body it sends is deterministic
+    body = {"model": "nope", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]}
+    first, second = (asgi_client.post("/v1/messages", json=body) for _ in range(2))
+    assert first.status_code == 404 and first.content == second.content
+    assert first.json()["request_id"].startswith("req_") and len(first.json()["request_id"]) == 28
