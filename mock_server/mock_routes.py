@@ -21,12 +21,20 @@ from .wire import dumps, plain
 JSON = "application/json; charset=utf-8"
 
 
+_FILTERS = ("path", "method", "endpoint", "rule", "model")  # GET /_mock/requests?<filter>=...: Journal.requests'
+
+
 def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
     """(path, {method: ASGI app}) pairs for State.extra_routes."""
 
     async def requests(scope: dict[str, Any], receive: Any, send: Any) -> None:
         query = {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
-        found = ext.journal.requests(query.get("path"), method=query.get("method"), rule=query.get("rule"))
+        unknown = sorted(set(query) - set(_FILTERS))
+        if unknown:  # a mistyped filter would otherwise give the whole journal
+            await plain(send, 400, JSON, dumps({"error": f"ollama-mock: unknown filter {unknown[0]!r} "
+                                                         f"(valid filters: {', '.join(_FILTERS)})"}))
+            return
+        found = ext.journal.requests(query.get("path"), **{k: query.get(k) for k in _FILTERS[1:]})
         await plain(send, 200, JSON, dumps({"requests": [e.to_dict() for e in found]}))
 
     async def reset(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -42,6 +50,10 @@ def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
         try:
             data = json.loads(await read_body(receive) or b"null")  # build_rule reads "\ud800" as U+FFFD
             # one rule, {"rules": [...]} or a list of rules, as a scenario file may hold them
+            if isinstance(data, dict) and "rules" in data and set(data) != {"rules"}:
+                extra = sorted(set(data) - {"rules"})[0]
+                raise ScenarioError(f"unknown key {extra!r} beside 'rules' (valid keys: rules; strict mode is "
+                                    "set by --strict or the scenario file)")
             items = data.get("rules") if isinstance(data, dict) and "rules" in data else data if isinstance(data, list) else [data]
             if not isinstance(items, list):
                 raise ScenarioError("'rules' must be a list of rules")
@@ -57,6 +69,9 @@ def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
                 added = [ext.scenario.add(item).name for item in items]
         except (ValueError, ScenarioError) as exc:
             await plain(send, 400, JSON, dumps({"error": f"ollama-mock: {exc}"}))
+            return
+        except RecursionError:
+            await plain(send, 400, JSON, dumps({"error": "ollama-mock: the rules are nested too deeply to read"}))
             return
         notes = [str(w.message) for w in caught]
         for note in notes:

@@ -38,6 +38,30 @@ def test_http_routes_list_filter_and_reset(make_mock) -> None:
     assert httpx.get(mock.base_url + "/_mock/requests").json() == {"requests": []}
 
 
+def test_journal_filters_by_every_key_and_refuses_an_unknown_one(make_mock) -> None:
+    mock = make_mock()
+    httpx.post(mock.base_url + "/api/generate", json={"model": "llama3.2", "prompt": "a", "stream": False})
+    httpx.post(mock.base_url + "/api/chat", json={"model": "qwen3:8b", "stream": False,
+                                                  "messages": [{"role": "user", "content": "b"}]})
+    url = mock.base_url + "/_mock/requests"
+    assert [e["path"] for e in httpx.get(url, params={"model": "qwen3:8b"}).json()["requests"]] == ["/api/chat"]
+    assert len(httpx.get(url, params={"endpoint": "POST /api/generate"}).json()["requests"]) == 1
+    typo = httpx.get(url, params={"paht": "/api/chat"})  # a mistyped filter must not give the whole journal
+    assert typo.status_code == 400
+    assert typo.json()["error"] == "ollama-mock: unknown filter 'paht' (valid filters: path, method, endpoint, rule, model)"
+
+
+def test_scenario_post_refuses_what_it_cannot_use(make_mock) -> None:
+    mock = make_mock()
+    url = mock.base_url + "/_mock/scenario"
+    rule = {"match": {"message": "x"}, "respond": {"content": "y"}}
+    strict = httpx.post(url, json={"rules": [rule], "strict": True})
+    assert strict.status_code == 400 and "unknown key 'strict' beside 'rules'" in strict.json()["error"]
+    deep = httpx.post(url, content=b"[" * 5000 + b"]" * 5000)
+    assert deep.status_code == 400 and deep.json()["error"].startswith("ollama-mock: ")
+    assert httpx.get(url).json()["rules"] == []  # nothing was added
+
+
 def test_rules_can_be_added_over_http(make_mock) -> None:
     mock = make_mock()
     added = httpx.post(
