@@ -193,17 +193,34 @@ def _marker_settings(settings: dict[str, Any], rootpath: Any) -> dict[str, Any]:
 
     from ollama_conformance.mock_server.settings import Settings
 
-    valid = [f.name for f in dataclasses.fields(Settings)]
-    for name in settings:
-        if name not in valid:
-            pytest.fail(f"@pytest.mark.ollama_mock has setting {name!r}; valid settings: {', '.join(valid)}",
+    annotations = {f.name: str(f.type) for f in dataclasses.fields(Settings)}
+    for name, value in settings.items():
+        if name not in annotations:
+            pytest.fail(f"@pytest.mark.ollama_mock has setting {name!r}; valid settings: {', '.join(annotations)}",
                         pytrace=False)
+        expected = _setting_types(annotations[name])
+        if expected and (not isinstance(value, expected) or isinstance(value, bool) and bool not in expected):
+            # strict="no" would be true, seed="abc" no seed at all: say so instead
+            pytest.fail(f"@pytest.mark.ollama_mock has {name}={value!r}; expected {annotations[name]}", pytrace=False)
     for name in ("scenario", "models_file", "cassette", "profile"):
         value = settings.get(name)
         is_file = name != "profile" or str(value).endswith(".json")
         if isinstance(value, (str, os.PathLike)) and is_file and not os.path.isabs(value):
             settings[name] = str(rootpath / value)
     return settings
+
+
+def _setting_types(annotation: str) -> tuple[type, ...]:
+    """The Python types a Settings annotation ("int | None", "float", ...) accepts (empty: any)."""
+    table: dict[str, tuple[type, ...]] = {"str": (str, os.PathLike), "int": (int,), "float": (int, float),
+                                          "bool": (bool,), "None": (type(None),)}
+    kinds: tuple[type, ...] = ()
+    for part in annotation.split("|"):
+        found = table.get(part.strip())
+        if found is None:
+            return ()  # tuples, dicts: not checked here
+        kinds += found
+    return kinds
 
 
 def _point_clients(mock: OllamaMock, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -151,6 +151,29 @@ def test_unknown_setting(ollama_mock_isolated):
     result.stdout.fnmatch_lines(["*@pytest.mark.ollama_mock has setting 'strickt'; valid settings: host, port*"])
 
 
+def test_marker_values_of_the_wrong_type_fail_in_one_line(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_values="""
+import pytest
+
+@pytest.mark.ollama_mock(strict="no")
+def test_strict_text(ollama_mock_isolated):
+    pass
+
+@pytest.mark.ollama_mock(seed="abc", fault_rate=0.5)
+def test_seed_text(ollama_mock_isolated):
+    pass
+
+@pytest.mark.ollama_mock(strict=True, seed=3, fault_rate=0)
+def test_good_values(ollama_mock_isolated):
+    assert ollama_mock_isolated.scenario.strict
+"""
+    )
+    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=2)  # "no" would have been true, "abc" no seed at all
+    result.stdout.fnmatch_lines(["*ollama_mock has strict='no'; expected bool*", "*ollama_mock has seed='abc'; expected int | None*"])
+
+
 def test_a_bad_profile_or_scenario_fails_the_tests_in_one_line(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nollama_mock_scenario = nosuch.yaml\n")
     pytester.makepyfile(
