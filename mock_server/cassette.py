@@ -22,8 +22,11 @@ import re
 import tempfile
 import threading
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+
+from .header_text import header_value_problem
 
 VERSION = 1
 VOLATILE_REQUEST_FIELDS = ("keep_alive",)  # changes nothing in what the model says
@@ -77,6 +80,7 @@ class Exchange:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Exchange:
         req, resp = data["request"], data["response"]
+        _check_response(resp)
         return cls(
             method=str(req["method"]).upper(),
             path=str(req["path"]),
@@ -91,6 +95,28 @@ class Exchange:
             violations=list(data.get("violations", [])),
             endpoint=data.get("endpoint"),
         )
+
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP token
+
+
+def _check_response(resp: dict[str, Any]) -> None:
+    """ValueError for what the server could not send back (a hand-edited cassette): a status
+    without a reason phrase, a header that is no header."""
+    status = resp["status"]
+    if not isinstance(status, int) or isinstance(status, bool) or status not in _STATUSES:
+        raise ValueError(f"response status {status!r} is not an HTTP status")
+    headers = resp.get("headers", {})
+    if not isinstance(headers, dict):
+        raise ValueError(f"response headers are {type(headers).__name__}, not an object")
+    for name, value in [*headers.items(), *([("content_type", resp["content_type"])] if resp.get("content_type") else [])]:
+        problem = None if _HEADER_NAME.fullmatch(str(name)) else "is no header name"
+        problem = problem or header_value_problem(str(value))
+        if problem is not None:
+            raise ValueError(f"response header {name!r}: {value!r} {problem}")
+
+
+_STATUSES = frozenset(int(status) for status in HTTPStatus)
 
 
 def request_key(method: str, path: str, body: Any) -> str:

@@ -300,3 +300,17 @@ def test_fault_header_also_breaks_a_replayed_stream(make_mock, tmp_path: Path) -
     )
     lines = [json.loads(x) for x in r.text.splitlines()]
     assert len(lines) == 3 and lines[-1] == {"error": "an error was encountered while running the model"}
+
+
+@pytest.mark.parametrize(("response", "problem"), [
+    ({"status": 999}, "response status 999 is not an HTTP status"),
+    ({"status": 200, "headers": {"x-note": "a\nb"}}, "response header 'x-note': 'a\\nb' has the control character"),
+    ({"status": 200, "headers": {"bad name": "x"}}, "response header 'bad name': 'x' is no header name"),
+])
+def test_a_cassette_the_server_could_not_send_back_is_refused_when_read(tmp_path: Path, response, problem) -> None:
+    exchange = {"request": {"method": "GET", "path": "/api/tags", "body": None},
+                "response": {"content_type": "application/json", "body": "{}", **response}}
+    (tmp_path / "0000-x.json").write_text(json.dumps(exchange))
+    with pytest.raises(cassette.CassetteError, match="0000-x.json: not a cassette file") as caught:
+        cassette.read_all(tmp_path)
+    assert problem in str(caught.value) and "\n" not in str(caught.value)
