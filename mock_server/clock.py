@@ -75,7 +75,7 @@ def format_local(moment: datetime, zone: timezone | None) -> str:
 
 
 def _format(moment: datetime) -> str:
-    base = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    base = f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S")  # glibc's %Y writes year 1 as "1"
     frac = f"{moment.microsecond:06d}".rstrip("0")
     offset = moment.strftime("%z") or "+0000"
     return f"{base}{'.' + frac if frac else ''}{offset[:3]}:{offset[3:]}"

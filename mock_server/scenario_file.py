@@ -61,7 +61,11 @@ def _read_yaml(path: Path, text: str) -> tuple[Any, Lines]:
         loader.dispose()
     lines: Lines = {}
     if node is not None:
-        _walk(node, (), lines)
+        try:
+            _walk(node, (), lines)
+        except RecursionError:  # an anchor that holds itself (- &a [*a]): no document a rule can be
+            raise ScenarioError(f"{path}:{node.start_mark.line + 1}: invalid YAML: a value that contains itself "
+                                "(a recursive anchor)") from None
     return data, lines
 
 

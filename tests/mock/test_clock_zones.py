@@ -41,3 +41,9 @@ def test_each_instant_gets_the_offset_in_force_then(berlin: None) -> None:
 def test_a_fixed_clock_writes_utc(berlin: None) -> None:
     zone = Clock(datetime(2026, 1, 1, tzinfo=timezone.utc)).local_zone()
     assert format_local(datetime(2025, 8, 21, 10, 15, 30, tzinfo=timezone.utc), zone) == "2025-08-21T10:15:30Z"
+
+
+def test_a_year_before_1000_is_written_with_four_digits() -> None:
+    # Go's RFC3339Nano pads the year; glibc's strftime("%Y") writes year 1 as "1"
+    moment = datetime(1, 1, 1, 0, 5, tzinfo=timezone.utc)
+    assert format_local(moment, timezone.utc) == "0001-01-01T00:05:00Z"

@@ -82,6 +82,7 @@ def test_unknown_key_names_file_line_and_valid_keys(tmp_path: Path) -> None:
         ("- respond:\n    content: y\n    delays: .inf\n", 3, "'delays' must be seconds (a finite number >= 0)"),
         ("- respond:\n    content: y\n    delays: [0.1, .nan]\n", 3, "'delays' must be seconds"),
         ("- name: \"a\\nb\"\n  respond: {content: y}\n", 1, "has the control character"),
+        ("- &a [*a]\n", 1, "a value that contains itself (a recursive anchor)"),
     ],
 )
 def test_bad_files_give_one_line_with_the_line_number(
