@@ -507,6 +507,7 @@ class _Pacer:
             batch.append(encode_item(item, self.outcome.framing))
             if self.per_record:
                 await self._flush(batch, sent)
+                await asyncio.sleep(0)  # a turn of the loop: a client that left is seen (no writes to a dead socket)
                 if self.gone.is_set():
                     return None  # the client left: stop here
         await self._started()

@@ -163,3 +163,23 @@ def test_chunk_per_record_keeps_faults_and_virtual_time(make_mock):
             headers={"X-Ollama-Mock-Fault": "drop;after=2"}) as response:
         got.extend(response.iter_lines())
     assert len(got) == 2
+
+
+def test_chunk_per_record_stops_writing_once_the_client_left(make_mock, caplog):
+    # each record is its own write: without a turn of the event loop between them the client's
+    # close went unseen and asyncio logged "socket.send() raised exception." for the rest
+    import logging
+    import socket
+
+    mock = make_mock(chunk_per_record=True)
+    host, port = mock.base_url.removeprefix("http://").split(":")
+    body = json.dumps({"model": "llama3.2", "messages": [{"role": "user", "content": "Tell me a long story"}],
+                       "options": {"num_predict": 300}}).encode()
+    with caplog.at_level(logging.WARNING, logger="asyncio"):
+        for _ in range(10):
+            with socket.create_connection((host, int(port)), timeout=5) as client:
+                client.sendall(b"POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n"
+                               % len(body) + body)
+                client.recv(600)  # the headers and a record or two, then away
+        assert httpx.get(mock.base_url + "/api/version").status_code == 200  # a turn for the server
+    assert not [r for r in caplog.records if "socket.send() raised exception" in r.getMessage()]
