@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_ENTRIES = 10_000  # bound the memory of a long-running mock; the oldest entries go first
+# and the bodies' bytes too (a body may be up to 64 MiB): the newest bodies up to this size are
+# kept whole; an older one beyond it is replaced by a note of its size (its entry stays)
+MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -84,17 +87,39 @@ class Journal:
 
     keeps_bytes = True  # a body may come as the bytes sent and how to decode them (journal_hook.record)
 
-    def __init__(self, maxlen: int = MAX_ENTRIES) -> None:
+    def __init__(self, maxlen: int = MAX_ENTRIES, max_body_bytes: int = MAX_BODY_BYTES) -> None:
         self._raw: deque[dict[str, Any]] = deque(maxlen=maxlen)
         self._lock = threading.Lock()
         self._count = itertools.count()
+        self._max_body_bytes = max_body_bytes
+        self._body_bytes = 0  # at least the bytes kept (evicted entries are not subtracted: _trim recounts)
 
     def record(self, entry: dict[str, Any]) -> None:
         """Store one request (called on the server's event loop, so: no parsing, no lock:
         deque.append and next(count) are atomic)."""
         if "index" not in entry:
             entry["index"] = next(self._count)
+        body = entry.get("body")
+        if body.__class__ is bytes:
+            self._body_bytes += len(body)
+            if self._body_bytes > self._max_body_bytes:
+                self._trim(len(body))
         self._raw.append(entry)
+
+    def _trim(self, incoming: int) -> None:
+        """Replace the oldest bodies by a note of their size until the kept ones fit the budget
+        (rare: once per budget's worth of bodies; the count is exact again afterwards)."""
+        entries = list(self._raw)
+        total = incoming + sum(len(e["body"]) for e in entries if e.get("body").__class__ is bytes)
+        for entry in entries:
+            if total <= self._max_body_bytes:
+                break
+            body = entry.get("body")
+            if body.__class__ is bytes:
+                total -= len(body)
+                entry["body"], entry["decoded_as"] = (f"<{len(body)} bytes: dropped from the journal, which keeps "
+                                                      f"the newest {self._max_body_bytes} bytes of bodies>"), None
+        self._body_bytes = total
 
     def annotate_last(self, **fields: Any) -> None:
         """Add fields to the newest entry (e.g. the status once it is known)."""
@@ -106,6 +131,7 @@ class Journal:
         with self._lock:
             self._raw.clear()
             self._count = itertools.count()
+            self._body_bytes = 0
 
     def __len__(self) -> int:
         return len(self._raw)

@@ -247,3 +247,18 @@ def test_warn_ignored_prints_one_line_per_ignored_field(make_mock, capsys) -> No
     httpx.post(mock.base_url + "/api/generate", json={"model": "llama3.2", "prompt": "hi", "stream": False})
     lines = capsys.readouterr().err.splitlines()
     assert lines == ["ollama-mock: warning: POST /api/generate: temperature is not an Ollama field: ignored"]
+
+
+def test_the_journal_keeps_the_newest_bodies_within_its_byte_budget() -> None:
+    journal = Journal(max_body_bytes=1000)
+    for index in range(5):
+        journal.record({"method": "POST", "path": "/api/chat", "headers": {}, "status": 200, "endpoint": None,
+                        "body": b'{"n":' + str(index).encode() + b',"pad":"' + b"x" * 390 + b'"}', "decoded_as": None})
+    bodies = [entry.body for entry in journal.entries()]
+    assert [b["n"] for b in bodies[-2:]] == [3, 4]  # the newest, whole: 2 x ~400 bytes fit 1000
+    assert all(isinstance(b, str) and "dropped from the journal" in b for b in bodies[:3])
+    assert len(journal) == 5  # the entries stay, only their old bodies went
+    journal.clear()
+    journal.record({"method": "GET", "path": "/", "headers": {}, "status": 200, "endpoint": None,
+                    "body": b'{"a":1}', "decoded_as": None})
+    assert journal.entries()[0].body == {"a": 1}
