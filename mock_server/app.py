@@ -8,6 +8,7 @@ default answers gin's 404 and trailing-slash redirects. Ollama's CORS and Host-h
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import weakref
@@ -29,7 +30,7 @@ from .outcome import Chunk, Outcome, RequestInfo, Single, Stream, request_info
 from .profiles import unknown_fields
 from .settings import Settings
 from .state import State
-from .wire import DELIBERATE, dumps, plain, send_outcome
+from .wire import DELIBERATE, drop_connection, dumps, plain, send_outcome
 
 log = logging.getLogger("ollama_conformance.mock_server")
 LIVE_STATES: weakref.WeakSet[State] = weakref.WeakSet()  # every mock's State, for the test self-check
@@ -267,7 +268,8 @@ class _Adapter:
         try:
             try:
                 if self.reads_body:
-                    raw = await decode.read_body(receive, state.settings.max_body_bytes, shared.get("content-length"))
+                    raw = await decode.read_body(receive, state.settings.max_body_bytes, shared.get("content-length"),
+                                                 state.waits)
                     if self.api != "native" and "content-encoding" in shared:
                         raw = zstd_body.body(self.endpoint, shared, raw)
                 if self.convention == "body":
@@ -281,6 +283,11 @@ class _Adapter:
                 outcome = self._run(info, body, raw)
             except OllamaError as exc:
                 outcome = self._error(exc)
+            except (decode.ServerStopping, asyncio.CancelledError):
+                # the server stops while the body is still coming: the connection goes, as Go's
+                # srvr.Close() drops it (no 500, no traceback in the log)
+                await drop_connection(send)
+                return
             except Exception as exc:  # a bug in a handler: answer 500 and keep serving
                 log.exception("unexpected error in %s", self.endpoint)
                 outcome = self._error(OllamaError(500, str(exc) or type(exc).__name__))

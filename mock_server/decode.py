@@ -17,6 +17,7 @@ that check says no.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import itertools
 import json
@@ -544,15 +545,20 @@ def _take(text: str, chars: str) -> tuple[str, str]:
 TOO_LARGE = "http: request body too large"  # Go's http.MaxBytesReader message
 
 
-async def read_body(receive: Any, limit: int, length: str | None) -> bytes:
+class ServerStopping(Exception):
+    """The server stops while a request's body is still coming (Go's srvr.Close() drops the connection)."""
+
+
+async def read_body(receive: Any, limit: int, length: str | None, waits: Any = None) -> bytes:
     """The whole request body; 413 (Go's MaxBytesReader message) beyond `limit` bytes, told by
-    the Content-Length header (`length`) before reading, or found while reading."""
+    the Content-Length header (`length`) before reading, or found while reading. `waits` (wire.Waits):
+    ServerStopping when the server stops before the body is all there."""
     if length is not None and length.isdigit() and int(length) > limit:
         raise OllamaError(413, TOO_LARGE)
     parts: list[bytes] = []
     size = 0
+    message = await receive()  # the usual body: here already, in one piece
     while True:
-        message = await receive()
         if message["type"] == "http.disconnect":
             break
         chunk = message.get("body", b"")
@@ -562,7 +568,27 @@ async def read_body(receive: Any, limit: int, length: str | None) -> bytes:
         parts.append(chunk)
         if not message.get("more_body", False):
             break
+        message = await _next_part(receive, waits)  # a body in parts: a wait the server's stop ends
     return b"".join(parts)
+
+
+async def _next_part(receive: Any, waits: Any) -> Any:
+    """The next receive() message, unless the server stops first (ServerStopping)."""
+    if waits is None:
+        return await receive()
+    stop = asyncio.Event()
+    waits.add(stop)
+    part = asyncio.ensure_future(receive())
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait((part, stopped), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waits.events.discard(stop)
+        stopped.cancel()
+    if not part.done():
+        part.cancel()
+        raise ServerStopping()
+    return part.result()
 
 
 # python-multipart warns about a broken body on stderr before raising; the 400 says it already

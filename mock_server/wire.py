@@ -312,6 +312,14 @@ async def _after_delay(outcome: Single, receive: Receive, virtual_time: bool, wa
     return None  # the client left
 
 
+async def drop_connection(send: Send) -> None:
+    """End the exchange by dropping the connection: uvicorn closes it when a response is left
+    incomplete (it has no other way; the status line goes first, with no body)."""
+    _CUT_ON_PURPOSE.set(True)  # expected: no "without completing response" error in the log
+    await send({"type": "http.response.start", "status": 400, "headers": [(b"content-length", b"1")]})
+    await send({"type": "http.response.body", "body": b"", "more_body": True})
+
+
 async def disconnected(receive: Receive) -> None:
     """Return once the client has disconnected (the request's body was read already)."""
     while (await receive()).get("type") != "http.disconnect":

@@ -248,3 +248,24 @@ def test_an_upgrade_request_is_answered_as_plain_http_as_go_does(upgrade):
         code = _stop(process, signal.SIGTERM)
     assert code == 0
     assert process.stderr.read() == ""  # no warning about the upgrade, no handshake error
+
+
+def test_a_stop_while_a_body_is_still_coming_drops_that_connection_at_once():
+    # Go's srvr.Close() drops it; uvicorn waited its graceful timeout, then logged a traceback and sent a 500
+    import socket
+
+    process, url = _start("--port", "0")
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    client = socket.create_connection((host, int(port)), timeout=10)
+    try:
+        client.sendall(b'POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"mo')
+        time.sleep(0.3)  # the server is reading the body now
+        started = time.monotonic()
+        assert _stop(process, signal.SIGTERM) == 0
+        assert time.monotonic() - started < 2.0  # not the 3 s graceful timeout
+        answer = client.recv(4096)
+    finally:
+        client.close()
+    assert b" 500 " not in answer
+    err = process.stderr.read()
+    assert "Traceback" not in err and "ERROR" not in err, err
