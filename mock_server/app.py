@@ -14,7 +14,7 @@ import re
 import weakref
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -65,7 +65,9 @@ class _MockApp(Starlette):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:  # Any: Starlette types it loosely
         dispatch = self.static.get(scope["path"]) if scope["type"] == "http" and not scope.get("root_path") else None
         if dispatch is None:
-            if scope["type"] != "http" or not await self.moved(scope, send):
+            if scope["type"] == "http" and _from_absolute_form(scope):
+                await self(scope, receive, send)  # as the request for its path, as net/http reads it
+            elif scope["type"] != "http" or not await self.moved(scope, send):
                 await super().__call__(scope, receive, send)
             return
         scope["app"] = self
@@ -73,6 +75,20 @@ class _MockApp(Starlette):
         extra = await self.guard.admit(scope, send, headers)
         if extra is not None:
             await dispatch.serve(scope, receive, send, extra, headers)
+
+
+def _from_absolute_form(scope: dict[str, Any]) -> bool:
+    """An absolute-form request target (`GET http://host:port/api/tags`, as sent to a proxy) read
+    as net/http reads it: the URL's path is the path, its host the Host. True when it was one."""
+    path = scope.get("path", "")
+    if not path.startswith(("http://", "https://")):
+        return False
+    url = urlsplit(path)
+    scope["path"] = url.path or "/"
+    scope["raw_path"] = (urlsplit((scope.get("raw_path") or b"").decode("latin-1")).path or "/").encode("latin-1")
+    scope["headers"] = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"host"]
+    scope["headers"].append((b"host", url.netloc.encode("latin-1")))
+    return True
 
 
 def _static_paths(routes: list[Route]) -> dict[str, _Dispatch]:

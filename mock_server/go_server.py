@@ -23,6 +23,9 @@ UVICORN_OPTIONS: dict[str, Any] = {
     "lifespan": "off",
     "access_log": False,
     "ws": "none",
+    # net/http reads request headers up to DefaultMaxHeaderBytes (1 MiB) plus 4096 bytes of slack;
+    # h11 stops at 16 KiB unless told otherwise (a long cookie or token header got a 400)
+    "h11_max_incomplete_event_size": (1 << 20) + 4096,
 }
 
 

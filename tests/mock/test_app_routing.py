@@ -208,3 +208,35 @@ def test_a_trailing_slash_redirect_never_points_at_itself(asgi_client, raw, loca
 def test_an_escaped_dot_is_not_cleaned(asgi_client):
     status, _, _ = _raw(asgi_client.app, "GET", "/api/%2e/tags")
     assert status == 404  # Go's ServeMux cleans the escaped path: nothing to clean, gin finds no route
+
+
+def _raw_exchange(base_url: str, request: bytes) -> bytes:
+    import socket
+
+    host, port = base_url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as client:
+        client.sendall(request)
+        data = b""
+        while chunk := client.recv(65536):
+            data += chunk
+    return data
+
+
+@pytest.mark.parametrize(("target", "status"), [("http://{host}/api/version", b"200"),
+                                                ("http://evil.example/api/version", b"403")])
+def test_an_absolute_form_target_is_read_as_net_http_reads_it(make_mock, target: str, status: bytes) -> None:
+    # its path is the path and its host the Host (so the Host guard judges the URL's host)
+    mock = make_mock()
+    host = mock.base_url.removeprefix("http://")
+    answer = _raw_exchange(mock.base_url, f"GET {target.format(host=host)} HTTP/1.1\r\nHost: {host}\r\n"
+                                          "Connection: close\r\n\r\n".encode())
+    assert answer.split(b"\r\n")[0] == b"HTTP/1.1 " + status + (b" OK" if status == b"200" else b" Forbidden")
+
+
+def test_headers_up_to_net_https_limit_are_read(make_mock) -> None:
+    # net/http reads 1 MiB of headers; h11's default stopped at 16 KiB with a 400
+    mock = make_mock()
+    host = mock.base_url.removeprefix("http://")
+    answer = _raw_exchange(mock.base_url, f"GET /api/version HTTP/1.1\r\nHost: {host}\r\nX-Big: {'x' * 200_000}\r\n"
+                                          "Connection: close\r\n\r\n".encode())
+    assert answer.startswith(b"HTTP/1.1 200 OK")
