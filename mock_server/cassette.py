@@ -109,7 +109,9 @@ def _check_response(resp: dict[str, Any]) -> None:
     headers = resp.get("headers", {})
     if not isinstance(headers, dict):
         raise ValueError(f"response headers are {type(headers).__name__}, not an object")
-    for name, value in [*headers.items(), *([("content_type", resp["content_type"])] if resp.get("content_type") else [])]:
+    if resp.get("content_type"):
+        headers = {**headers, "content_type": resp["content_type"]}  # it goes out as a header too
+    for name, value in headers.items():
         problem = None if _HEADER_NAME.fullmatch(str(name)) else "is no header name"
         problem = problem or header_value_problem(str(value))
         if problem is not None:

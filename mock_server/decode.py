@@ -161,7 +161,9 @@ def _number_error(literal: str) -> OllamaError:
     return OllamaError(400, f"json: cannot unmarshal number {literal} into Go value of type float64")
 
 
-_HUGE_INTEGER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?\d{4301,})')  # strings are skipped, not searched
+_JSON_STRING = r'"(?:[^"\\]|\\.)*"'  # a JSON string literal, escapes included
+_JSON_STRINGS = re.compile(_JSON_STRING)
+_HUGE_INTEGER = re.compile(_JSON_STRING + r"|(-?\d{4301,})")  # strings are skipped, not searched
 
 
 def _huge_integer(text: str) -> str | None:
@@ -193,7 +195,6 @@ def too_deep(text: str, limit: int) -> None:
                                f"{MOCK_MAX_DEPTH} (Ollama: {GO_MAX_DEPTH})", {DELIBERATE: "json_depth"})
 
 
-_JSON_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _DECODER = json.JSONDecoder(parse_constant=_no_constants, parse_float=_finite)  # json.loads with options builds one per call
 _SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]  # bound once: every request
 
@@ -576,16 +577,8 @@ async def _next_part(receive: Any, waits: Any) -> Any:
     """The next receive() message, unless the server stops first (ServerStopping)."""
     if waits is None:
         return await receive()
-    stop = asyncio.Event()
-    waits.add(stop)
     part = asyncio.ensure_future(receive())
-    stopped = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait((part, stopped), return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        waits.events.discard(stop)
-        stopped.cancel()
-    if not part.done():
+    if await waits.until_stop(part) and not part.done():
         part.cancel()
         raise ServerStopping()
     return part.result()

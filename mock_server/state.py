@@ -86,6 +86,10 @@ class ModelEntry:
         model_size = max(self.size - sum(size for _, _, size in small) - self.config_layer()[2], 1)
         return [("model", weights_digest(self), model_size), *small]
 
+    def blobs(self) -> list[tuple[str, str, int]]:
+        """Every blob its manifest names: the layers, then the config (as a pull or push lists them)."""
+        return [*self.layers(), self.config_layer()]
+
     def config_layer(self) -> tuple[str, str, int]:
         """The manifest's config blob: pull and push list it after the layers, and the size in
         /api/tags counts it (Manifest.Size)."""
@@ -241,7 +245,7 @@ class ModelStore:
         """The blobs the installed models' manifests name: their layers and configs."""
         with self._lock:
             entries = list(self._models.values())
-        return {digest for entry in entries for _, digest, _ in (*entry.layers(), entry.config_layer())}
+        return {digest for entry in entries for _, digest, _ in entry.blobs()}
 
     def in_registry(self, name: str) -> ModelEntry | None:
         key = names.key(name)
@@ -385,6 +389,9 @@ class State:
     def blobs_on_disk(self) -> set[str]:
         """Every blob Ollama's store would hold: uploaded ones and those of the installed models."""
         return self.blobs.digests() | self.models.blob_digests()
+
+    def has_blob(self, digest: str) -> bool:
+        return self.blobs.has(digest) or digest in self.models.blob_digests()
 
     def random(self, seed_key: str) -> random.Random:
         """A Random seeded from --seed and `seed_key`: same seed, same sequence."""

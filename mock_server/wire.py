@@ -201,6 +201,19 @@ class Waits:
             event.set()
         self.events.add(event)
 
+    async def until_stop(self, future: asyncio.Future[Any], timeout: float | None = None) -> bool:
+        """Wait for `future`, the server's stop or `timeout`, whichever comes first; True when the
+        server stops. `future` is left as it is (done or not) for the caller."""
+        stop = asyncio.Event()
+        self.add(stop)
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait((future, stopped), timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.events.discard(stop)
+            stopped.cancel()
+        return stop.is_set()
+
     def stop(self) -> None:
         """End every wait, now and from now on (call it on the server's event loop)."""
         self.stopping = True
@@ -293,19 +306,15 @@ async def _after_delay(outcome: Single, receive: Receive, virtual_time: bool, wa
     None when the client disconnected while it waited."""
     if virtual_time:
         return with_headers(outcome, {**outcome.headers, VIRTUAL_DELAY: str(round(outcome.delay * 1000))})  # type: ignore[return-value]
-    stop = asyncio.Event()
-    waits.add(stop)
     left = asyncio.ensure_future(disconnected(receive))
-    stopped = asyncio.ensure_future(stop.wait())
     try:
-        done, _ = await asyncio.wait((left, stopped), timeout=outcome.delay, return_when=asyncio.FIRST_COMPLETED)
+        stopped = await waits.until_stop(left, outcome.delay)
+        gone = left.done()  # read before the cancel below
     except asyncio.CancelledError:  # the server shuts down meanwhile: answer nothing, no traceback
         return None
     finally:
-        waits.events.discard(stop)
         left.cancel()
-        stopped.cancel()
-    if not done or stopped in done:
+    if stopped or not gone:
         # the wait is over, or the server stops: answer now (an ASGI app that sends nothing gets
         # the client uvicorn's 500, which Ollama never sends; an early answer is the lesser change)
         return outcome

@@ -212,12 +212,15 @@ def _tool_echo(tool: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def sort_deep(value: Any) -> Any:
-    """Go marshals maps with sorted keys, at every level."""
+def sort_deep(value: Any, raw: Any = None) -> Any:
+    """Go marshals maps with sorted keys, at every level; `raw` (a json.RawMessage inside the
+    map, such as text.format.schema) is written as it is."""
+    if value is raw and raw is not None:
+        return value
     if isinstance(value, dict):
-        return {key: sort_deep(value[key]) for key in sorted(value)}
+        return {key: sort_deep(value[key], raw) for key in sorted(value)}
     if isinstance(value, list):
-        return [sort_deep(item) for item in value]
+        return [sort_deep(item, raw) for item in value]
     return value
 
 

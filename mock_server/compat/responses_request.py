@@ -180,10 +180,7 @@ def _check_summary(index: int, summary: list[Any]) -> None:
         if part is not None and not isinstance(part, dict):
             raise errors.OllamaError(400, f"input[{index}]: json: cannot unmarshal {_kind(part)} into Go struct field "
                                           "ResponsesReasoningInput.summary of type openai.ResponsesReasoningSummary")
-        for field, value in (part or {}).items():
-            if field in _SUMMARY_FIELDS and value is not None and not isinstance(value, str):
-                raise errors.OllamaError(400, f"input[{index}]: json: cannot unmarshal {_kind(value)} into Go struct "
-                                              f"field ResponsesReasoningSummary.summary.{field} of type string")
+        _check_strings(f"input[{index}]", part or {}, "ResponsesReasoningSummary.summary", _SUMMARY_FIELDS)
 
 
 def _check_part(at: str, part: Any) -> str:
@@ -194,11 +191,17 @@ def _check_part(at: str, part: Any) -> str:
     if kind is not None and not isinstance(kind, str):
         raise errors.OllamaError(400, f"{at}: json: cannot unmarshal {_kind(kind)} into Go struct field .type of type string")
     struct, fields = _PART_STRUCTS.get(kind or "", ("", ()))
-    for field, value in (part or {}).items():  # in the order sent: Go keeps the first mismatch
-        if field in fields and value is not None and not isinstance(value, str):
-            raise errors.OllamaError(
-                400, f"{at}: json: cannot unmarshal {_kind(value)} into Go struct field {struct}.{field} of type string")
+    _check_strings(at, part or {}, struct, fields)
     return kind or ""
+
+
+def _check_strings(at: str, value: dict[str, Any], where: str, fields: tuple[str, ...]) -> None:
+    """Go's error for the first of a struct's string `fields` sent with another JSON type (in the
+    order sent: Go keeps the first mismatch); `where` names it as Go does (struct, then path)."""
+    for field, item in value.items():
+        if field in fields and item is not None and not isinstance(item, str):
+            raise errors.OllamaError(
+                400, f"{at}: json: cannot unmarshal {_kind(item)} into Go struct field {where}.{field} of type string")
 
 
 def _raw_list_error(index: int, what: str, value: Any) -> errors.OllamaError:

@@ -38,11 +38,8 @@ class ResponsesStreamer(EventStreamer):
         data["type"] = kind
         data["sequence_number"] = self.sequence
         self.sequence += 1
-        body = sort_deep(data)
-        schema = _schema(data)
-        if schema is not None:  # json.RawMessage in Go's map: written as sent, its keys unsorted
-            body["response"]["text"]["format"]["schema"] = schema
-        self.items.append(Chunk(body=body, event=kind, delay=self.delay))
+        # the schema is a json.RawMessage in Go's map: written as sent, its keys unsorted
+        self.items.append(Chunk(body=sort_deep(data, _schema(data)), event=kind, delay=self.delay))
         self.delay = 0.0
 
     def _response(self, status: str, output: list[Any] | None, usage_value: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ def run_head_blob(state: State, digest: str, info: RequestInfo) -> Single:
     key = stored_key(digest)
     if key is None:
         raise OllamaError.of("invalid_digest")
-    if not state.blobs.has(key) and key not in state.models.blob_digests():  # a model's layer is a file too
+    if not state.has_blob(key):  # an upload, or a model's layer: a file either way
         raise OllamaError.of("blob_not_found", digest=digest)
     return Single(None, status=200, content_type=None)
 
@@ -37,7 +37,7 @@ def run_post_blob(state: State, digest: str, data: bytes, info: RequestInfo) -> 
     key = stored_key(digest)
     if key is None:
         raise OllamaError.of("invalid_digest")
-    if state.blobs.has(key) or key in state.models.blob_digests():  # the file is there already
+    if state.has_blob(key):  # the file is there already
         return Single(None, status=200, content_type=None)
     actual = "sha256:" + hashlib.sha256(data).hexdigest()
     if actual != digest:  # verbatim, as Go's `layer.Digest != c.Param("digest")`

@@ -55,12 +55,12 @@ def pull_records(state: State, requested: str) -> list[dict[str, Any]]:
     if source is None:
         return [*records, {"error": "pull model manifest: file does not exist"}]
     on_disk, old = state.blobs_on_disk(), state.models.get(requested)
-    layers = [*source.layers(), source.config_layer()]
+    layers = source.blobs()
     for _, digest, size in layers:
         steps = (size,) if digest in on_disk else (0, size // 3, size)  # a blob on disk is not fetched again
         records.extend(_progress(f"pulling {digest[7:19]}", digest, size, done) for done in steps)
     records.extend([_progress("verifying sha256 digest"), _progress("writing manifest")])
-    if old is not None and _digests([*old.layers(), old.config_layer()]) - _digests(layers):
+    if old is not None and _digests(old.blobs()) - _digests(layers):
         records.append(_progress("removing unused layers"))  # the replaced manifest had layers the new one has not
     records.append(_progress("success"))
     state.models.add(replace(source, name=names.display(requested), modified_at=state.clock.now()))
@@ -110,7 +110,7 @@ def run_push(state: State, body: dict[str, Any], info: RequestInfo) -> Single | 
         missing = f"/root/.ollama/models/manifests/{where}"
         records += [_progress("couldn't retrieve manifest"), {"error": f"open {missing}: no such file or directory"}]
         return finish(records, body)
-    for _, digest, size in [*entry.layers(), entry.config_layer()]:
+    for _, digest, size in entry.blobs():
         records.append(_progress(f"pushing {digest[7:19]}", digest, size, size))
     records += [_progress("pushing manifest"), _progress("success")]
     return finish(records, body)
@@ -328,8 +328,8 @@ def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any],
     entry = replace(base, name=names.display(target), details=details, modified_at=state.clock.now(),
                     digest=hashlib.sha256(blob.encode()).hexdigest(), **changes)
     manifest = _manifest(base, entry, changes, adapter)
-    size = sum(size for _, _, size in manifest) + entry.config_layer()[2]  # Manifest.Size: its layers and config
-    return replace(entry, manifest=manifest, size=size)
+    made = replace(entry, manifest=manifest)
+    return replace(made, size=sum(size for _, _, size in made.blobs()))  # Manifest.Size: its layers and config
 
 
 def _go_message(message: Any) -> dict[str, Any]:
