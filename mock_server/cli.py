@@ -2,8 +2,9 @@
 
     ollama-mock serve [--host H] [--port P] [--clock RFC3339] [--models FILE] [--profile NAME] ...
 
-Honours OLLAMA_HOST (as Ollama parses it), OLLAMA_ORIGINS and OLLAMA_KEEP_ALIVE. Prints one ready
-line with the URL once it accepts connections; SIGINT/SIGTERM stop it cleanly (exit 0).
+Honours OLLAMA_HOST (as Ollama parses it), OLLAMA_ORIGINS, OLLAMA_KEEP_ALIVE and
+OLLAMA_MAX_LOADED_MODELS. Prints one ready line with the URL once it accepts connections;
+SIGINT/SIGTERM stop it cleanly (exit 0).
 Every user error is one line on stderr and exit status 2.
 """
 

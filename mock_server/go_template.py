@@ -58,3 +58,17 @@ def _check_words(inside: str, line: int) -> list[str]:
 
 def _bad_template(line: int, problem: str) -> None:
     raise TemplateError(f"template: :{line}: {problem}")
+
+
+_FIELD = re.compile(r"(?<![\w)\]])\$?\.([A-Za-z_]\w*)")
+
+
+def variables(text: str) -> set[str]:
+    """The fields a template's actions read (first name of each chain, lower case), as Ollama's
+    Template.Vars lists them: "tools" makes a model tools-capable, "suffix" insert-capable."""
+    text = _COMMENT.sub("", text)
+    found: set[str] = set()
+    for action in _ACTION.finditer(text):
+        code = _LITERAL.sub(" ", action.group(1) or "")
+        found.update(name.lower() for name in _FIELD.findall(code))
+    return found

@@ -129,3 +129,15 @@ def _source_suffix(raw: str) -> tuple[str, str]:
         if "/" not in last and suffix.endswith("-cloud"):  # "m:tag-cloud" is "m:tag" in the cloud
             return f"{head}:{last[: -len('-cloud')]}", "cloud"
     return raw, ""
+
+
+@lru_cache(maxsize=1024)  # the same few names come with every request
+def seed_name(text: str) -> str:
+    """One spelling per model for the reply's digest: "Llama3.2", "llama3.2:latest" and
+    "llama3.2:local" pick the same weights, so they get the same words (shortest display form,
+    lower case, the default tag dropped); text that is no name comes back as given."""
+    name = parse(local_base(text))
+    if name is None:
+        return text
+    shown = name.display().lower()
+    return shown[: -len(":" + DEFAULT_TAG)] if shown.endswith(":" + DEFAULT_TAG) else shown

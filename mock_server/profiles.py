@@ -70,6 +70,9 @@ class Profile:
     show_tensors: bool = True
     # /api/tags entries carry capabilities and details.context_length / embedding_length (>= 0.30.0, #16215)
     tags_capabilities_and_lengths: bool = True
+    # GGUF models run on llama-server (>= 0.30.0): a format schema its converter refuses is its 400,
+    # passed on whole; before, the runner's 500 `invalid JSON schema in format`
+    llama_server: bool = True
     # streamed tool calls: "parsed" (>= 0.4.6) or "as_text" (call JSON streamed as content; gap 1)
     stream_tool_calls: str = "parsed"
     # think / thinking supported (>= 0.9.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,7 @@ class Settings:
     chunk_per_record: bool = False  # one HTTP chunk per stream record, as Ollama flushes (slower)
     origins: tuple[str, ...] = ()  # OLLAMA_ORIGINS, extra allowed CORS origins
     keep_alive_default: float = 300.0  # OLLAMA_KEEP_ALIVE in seconds
+    max_loaded_models: int = 0  # OLLAMA_MAX_LOADED_MODELS; 0: automatic (3, as on a machine without GPUs)
     max_body_bytes: int = DEFAULT_MAX_BODY
     log_level: str = "warning"
     extra: dict[str, Any] = field(default_factory=dict)  # room for extensions' own settings
@@ -46,7 +48,8 @@ class Settings:
 
 
 def from_env(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
-    """Settings from OLLAMA_HOST / OLLAMA_ORIGINS / OLLAMA_KEEP_ALIVE, then `overrides`."""
+    """Settings from OLLAMA_HOST / OLLAMA_ORIGINS / OLLAMA_KEEP_ALIVE / OLLAMA_MAX_LOADED_MODELS, then
+    `overrides`."""
     env = dict(os.environ) if env is None else env
     warn = None if overrides.get("port") is not None else _warn  # --port makes OLLAMA_HOST's moot
     host, port = parse_ollama_host(env.get("OLLAMA_HOST", ""), warn)
@@ -54,6 +57,8 @@ def from_env(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"host": host, "port": port, "origins": origins}
     if _var(env, "OLLAMA_KEEP_ALIVE"):
         values["keep_alive_default"] = _env_keep_alive(_var(env, "OLLAMA_KEEP_ALIVE"))
+    if _var(env, "OLLAMA_MAX_LOADED_MODELS"):
+        values["max_loaded_models"] = _env_uint(env, "OLLAMA_MAX_LOADED_MODELS", 0)
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)
 
@@ -102,10 +107,25 @@ def _split_host_port(text: str) -> tuple[str, str | None]:
     return text, None
 
 
+def _env_uint(env: dict[str, str], key: str, default: int) -> int:
+    """An unsigned setting as envconfig.Uint reads it: a bad value means the default (Ollama logs
+    "invalid environment variable, using default"; the mock warns the same way)."""
+    raw = _var(env, key)
+    if raw.isascii() and raw.isdigit() and int(raw) < 1 << 64:  # strconv.ParseUint(s, 10, 64)
+        return int(raw)
+    _warn(f"{key} has value {raw!r}, not a whole number from 0: using the default {default}")
+    return default
+
+
 def _env_keep_alive(raw: str) -> float:
+    """OLLAMA_KEEP_ALIVE as envconfig.KeepAlive reads it: a Go duration, else whole seconds, else
+    the default 5m (Ollama says nothing; the mock warns, naming the value)."""
     from .decode import parse_go_duration  # lazy: decode is heavier than settings
 
     try:
-        return float(raw) if raw.lstrip("-").replace(".", "", 1).isdigit() else parse_go_duration(raw)
+        return parse_go_duration(raw)
     except ValueError as exc:
-        raise SettingsError(f"OLLAMA_KEEP_ALIVE has value {raw!r}: {exc}") from None
+        if re.fullmatch(r"[+-]?[0-9]+", raw) and abs(int(raw)) < 1 << 63:  # strconv.ParseInt
+            return float(int(raw))
+        _warn(f"OLLAMA_KEEP_ALIVE has value {raw!r} ({exc}; nor whole seconds): using the default 5m")
+        return 300.0

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # annotations only: reply.py is not needed to start
     from .reply import Reply, ReplyContext, Responder
 
 _CATALOG = Path(__file__).with_name("data") / "catalog.json"
+DEFAULT_MODELS_PER_GPU = 3  # the scheduler's defaultModelsPerGPU
 FOREVER = timedelta(microseconds=(2**63 - 1) // 1000)  # Go's max Duration: expires ~ year 2318
 DEFAULT_NUM_CTX = 4096
 
@@ -212,14 +213,17 @@ class Loaded:
     entry: ModelEntry
     expires_at: datetime
     context_length: int
+    session: timedelta  # its keep_alive: the scheduler makes room by unloading the shortest first
 
 
 class ModelStore:
     """Installed models by case-insensitive full name; the fake registry; loaded models."""
 
     def __init__(self, installed: list[ModelEntry], registry: list[ModelEntry], clock: Clock,
-                 keep_alive_default: float = 300.0) -> None:
+                 keep_alive_default: float = 300.0, max_loaded: int = 0) -> None:
         self._clock = clock
+        # OLLAMA_MAX_LOADED_MODELS; 0: the scheduler's automatic 3 per GPU (3 with none)
+        self._max_loaded = max_loaded or DEFAULT_MODELS_PER_GPU
         self._keep_alive_default = keep_alive_default
         self._default_span = _expiry_span(keep_alive_default)  # made once: most requests send no keep_alive
         self._lock = threading.Lock()
@@ -287,15 +291,26 @@ class ModelStore:
             current = self._loaded.get(key)
             # another context size is a load-time option the scheduler reloads the runner for
             warm = current is not None and current.expires_at > now and current.context_length == context
+            if current is None or current.expires_at <= now:  # a new runner: room for it first
+                self._make_room(key, now)
             if span is None:
                 self._loaded.pop(key, None)  # keep_alive 0: unloaded once the request is done
             else:
                 expires = now + span
                 if current is not None and current.entry is entry:  # loaded already: a new expiry
-                    current.expires_at, current.context_length = expires, context
+                    current.expires_at, current.context_length, current.session = expires, context, span
                 else:
-                    self._loaded[key] = Loaded(entry, expires, context)
+                    self._loaded[key] = Loaded(entry, expires, context, span)
         return _load_ns(entry.digest, warm)
+
+    def _make_room(self, key: str, now: datetime) -> None:
+        """Unload runners while the loaded ones are at the limit, as the scheduler's
+        findRunnerToUnload picks them: the shortest keep_alive first (then, where Go's order is
+        random, the one expiring soonest); every runner is idle between the mock's requests."""
+        live = [(k, v) for k, v in self._loaded.items() if k != key and v.expires_at > now]
+        live.sort(key=lambda item: (item[1].session, item[1].expires_at))
+        for victim, _ in live[: max(0, len(live) - self._max_loaded + 1)]:
+            del self._loaded[victim]
 
     def unload(self, entry: ModelEntry) -> None:
         with self._lock:
@@ -374,7 +389,8 @@ class State:
         self.clock = Clock.from_setting(settings.clock)
         self.profile = load_profile(settings.profile)
         installed, registry = load_catalog(settings.models_file)
-        self.models = ModelStore(installed, registry, self.clock, settings.keep_alive_default)
+        self.models = ModelStore(installed, registry, self.clock, settings.keep_alive_default,
+                                 settings.max_loaded_models)
         self.blobs = Blobs()
         self.waits = Waits()  # paced streams and delayed answers in progress: a stop ends them
         self.default_responder: Responder | None = _default_responder()

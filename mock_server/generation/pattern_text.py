@@ -3,7 +3,7 @@
 Pydantic writes `pattern` for constrained strings (`constr(pattern=...)`, `Field(pattern=...)`);
 Ollama turns a schema into a grammar and honours it, so the mock's output must match as well.
 The pattern is parsed by Python's own regex parser and walked with the request's Random:
-literals, classes, `.`, alternation, groups and repeats (capped a few past their minimum).
+literals, classes, `.`, alternation, groups and repeats (capped a few past their minimum, or\nstretched to reach a minLength).
 Lookarounds and anchors add nothing; the result is checked with `re.search` (JSON Schema
 patterns are unanchored), and None means "no match found": the caller falls back.
 """
@@ -38,23 +38,33 @@ _REPEATS = tuple(op for op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSES
 _ATOMIC = getattr(_c, "ATOMIC_GROUP", None)
 _EXTRA_REPEATS = 3  # how far past its minimum an open repeat (*, +, {n,}) goes
 _TRIES = 8
+_TRIES_FITTING = 32  # with length limits too: open repeats grow or shrink between tries
 
 
-def matching(pattern: str, r: random.Random) -> str | None:
-    """A string `re.search(pattern, ...)` accepts, drawn with `r`; None when none was found."""
+def matching(pattern: str, r: random.Random, min_length: int = 0, max_length: int | None = None) -> str | None:
+    """A string `re.search(pattern, ...)` accepts, drawn with `r`; None when none was found.
+    Open repeats stretch or shrink to land within min_length..max_length when they can; a match
+    that cannot is still returned (Ollama's grammar follows the pattern and ignores the lengths)."""
     read = _read(pattern)
     if read is None:
         return None
     parsed, compiled = read
-    for _ in range(_TRIES):
+    first, extra = None, _EXTRA_REPEATS
+    for _ in range(_TRIES if not min_length and max_length is None else _TRIES_FITTING):
         groups: dict[int, str] = {}
         try:
-            candidate = _walk(parsed, r, groups)
+            candidate = _walk(parsed, r, groups, extra)
         except (RecursionError, ValueError, IndexError):
-            return None
+            return first
         if len(candidate) <= _MAX_TEXT and compiled.search(candidate):
-            return candidate
-    return None
+            if len(candidate) < min_length:
+                extra = min(extra * 2 + 1, _MAX_REPEAT)
+            elif max_length is not None and len(candidate) > max_length:
+                extra //= 2
+            else:
+                return candidate
+            first = first or candidate
+    return first
 
 
 @lru_cache(maxsize=256)  # a schema's pattern comes with every request that sends the schema; _walk only reads the tree
@@ -66,14 +76,14 @@ def _read(pattern: str) -> tuple[Any, re.Pattern[str]] | None:
         return None
 
 
-def _walk(items: Any, r: random.Random, groups: dict[int, str]) -> str:
-    out = "".join(_one(op, arg, r, groups) for op, arg in items)
+def _walk(items: Any, r: random.Random, groups: dict[int, str], extra: int = _EXTRA_REPEATS) -> str:
+    out = "".join(_one(op, arg, r, groups, extra) for op, arg in items)
     if len(out) > _MAX_TEXT:  # nested repeats multiply: stop before they fill the memory
         raise ValueError("too long a match")
     return out
 
 
-def _one(op: Any, arg: Any, r: random.Random, groups: dict[int, str]) -> str:
+def _one(op: Any, arg: Any, r: random.Random, groups: dict[int, str], extra: int) -> str:
     if op is _c.LITERAL:
         return chr(arg)
     if op is _c.NOT_LITERAL:
@@ -83,10 +93,10 @@ def _one(op: Any, arg: Any, r: random.Random, groups: dict[int, str]) -> str:
     if op is _c.IN:
         return _from_class(arg, r)
     if op is _c.BRANCH:
-        return _walk(r.choice(arg[1]), r, groups)
+        return _walk(r.choice(arg[1]), r, groups, extra)
     if op is _c.SUBPATTERN:
         group, body = arg[0], arg[-1]
-        out = _walk(body, r, groups)
+        out = _walk(body, r, groups, extra)
         if group is not None:
             groups[group] = out
         return out
@@ -94,12 +104,12 @@ def _one(op: Any, arg: Any, r: random.Random, groups: dict[int, str]) -> str:
         low, high, body = arg
         if low > _MAX_REPEAT:
             raise ValueError("too many repeats")
-        high = min(high, low + _EXTRA_REPEATS)  # short strings: open and wide repeats alike
-        return "".join(_walk(body, r, groups) for _ in range(r.randint(low, max(low, high))))
+        high = min(high, low + extra)  # short strings: open and wide repeats alike
+        return "".join(_walk(body, r, groups, extra) for _ in range(r.randint(low, max(low, high))))
     if op is _c.GROUPREF:
         return groups.get(arg, "")
     if _ATOMIC is not None and op is _ATOMIC:
-        return _walk(arg, r, groups)
+        return _walk(arg, r, groups, extra)
     return ""  # AT (anchors), ASSERT, ASSERT_NOT, ...: nothing to write
 
 

@@ -14,6 +14,7 @@ from .. import names
 from ..decode import keep_alive_seconds as decode_keep_alive
 from ..errors import OllamaError
 from ..go_base64 import base64_error_offset
+from . import schema_grammar
 
 _INT, _FLOAT, _BOOL, _ARRAY = "integer", "float32", "boolean", "array"
 OPTION_TYPES = {
@@ -136,9 +137,15 @@ def _option_ok(kind: str, value: Any) -> bool:
     return isinstance(value, list)
 
 
-def check_format(fmt: Any) -> None:
-    """500 invalid format unless absent, null, "", "json" or a JSON object."""
-    if fmt is None or fmt == "" or fmt == "json" or isinstance(fmt, dict):
+def check_format(fmt: Any, llama_server: bool = True) -> None:
+    """500 invalid format unless absent, null, "", "json" or a JSON object; a schema the grammar
+    converter refuses gets its error (schema_grammar.refusal)."""
+    if fmt is None or fmt == "" or fmt == "json":
+        return
+    if isinstance(fmt, dict):
+        refused = schema_grammar.refusal(fmt, llama_server)
+        if refused is not None:
+            raise refused
         return
     raw = json.dumps(fmt, separators=(",", ":"), ensure_ascii=False)
     raise OllamaError.of("invalid_format", raw=raw)

@@ -9,19 +9,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import names
 from ..reply import Reply, ReplyContext, ToolCallPlan
-from . import request, structured, text, tools
+from . import prompt_schema, request, structured, text, tools
 
 
 def seed_of(body: dict[str, Any]) -> bytes:
     """The request digest everything derives from: model, input, seed, format, tools."""
     get, options = body.get, body.get("options")
+    model, seed = get("model", ""), options.get("seed") if options.__class__ is dict else None
+    if seed.__class__ is float:
+        seed = int(seed)  # Go's options.FromMap truncates a float sent for an int option
     return text.digest(
-        str(get("model", "")),
+        names.seed_name(model) if model.__class__ is str else str(model),
         get("messages") if "messages" in body else get("prompt", ""),
         get("system", ""),
         get("suffix", ""),
-        options.get("seed") if options.__class__ is dict else None,
+        seed,
         get("format"),
         get("tools"),
         get("_tool_choice"),
@@ -84,10 +88,21 @@ def _tool_calls(ctx: ReplyContext, seed: bytes) -> list[ToolCallPlan]:
 def _content(ctx: ReplyContext, seed: bytes) -> str:
     fmt = ctx.body.get("format")
     if fmt == "json":
-        return json.dumps(_json_answer(seed, ctx.prompt), ensure_ascii=False)
+        asked = prompt_schema.schema_in(_instructions(ctx))  # a schema the prompt tells the model to follow
+        answer = structured.generate(asked, seed) if asked is not None else _json_answer(seed, ctx.prompt)
+        return json.dumps(answer, ensure_ascii=False)
     if isinstance(fmt, dict):
         return json.dumps(structured.generate(fmt, seed), ensure_ascii=False)
     return text.paragraph(seed, ctx.prompt)
+
+
+def _instructions(ctx: ReplyContext) -> list[str]:
+    """The texts a JSON-mode prompt may carry a schema in: system text first, then the rest."""
+    messages = [m for m in ctx.messages if isinstance(m.get("content"), str)]
+    system = [m["content"] for m in messages if m.get("role") == "system"]
+    rest = [m["content"] for m in messages if m.get("role") != "system"]
+    body_system = ctx.body.get("system")
+    return [*([body_system] if isinstance(body_system, str) else []), *system, *rest, ctx.prompt]
 
 
 def _json_answer(seed: bytes, prompt: str) -> dict[str, Any]:

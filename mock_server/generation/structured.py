@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,8 @@ class Generator:
     def value(self, schema: Any, name: str = "", depth: int = 0) -> Any:
         if not isinstance(schema, dict):
             return self.r.choice(text.WORDS) if schema is not False else None
+        if not schema and self.all_properties:
+            return {}  # the grammar's rule for an empty schema is "any object"
         self.left -= 1
         if depth > _NO_FINITE_VALUE or self.left < 0:
             return None
@@ -73,7 +76,7 @@ class Generator:
                 return self.value({**merged, **self._branch(schema[key], depth)}, name, depth + 1)
         if self.hint is not None and name:
             hinted = self.hint(name, schema)
-            if hinted is not None and _type_of(schema) in ("string", None) and isinstance(hinted, str):
+            if isinstance(hinted, str) and _type_of(schema) in ("string", None) and _may_say(hinted, schema):
                 return self._spent(_fit_length(hinted, schema, self.room))
         kind = _type_of(schema) or "string"
         if depth >= MAX_DEPTH and isinstance(schema.get("type"), list) and "null" in schema["type"]:
@@ -171,7 +174,7 @@ class Generator:
         for _ in range(count * 8 + 8):
             if len(out) == count:
                 break
-            item = self.value(items, name, depth + 1)
+            item = self.value(items, "" if out else name, depth + 1)  # the user's words fill one item
             if not schema.get("uniqueItems") or not any(_same(item, o) for o in out):
                 out.append(item)
         return out
@@ -180,14 +183,29 @@ class Generator:
         if schema.get("format") in _FORMATS:
             return _FORMATS[schema["format"]]
         if isinstance(schema.get("pattern"), str):
-            found = pattern_text.matching(schema["pattern"], self.r)
-            if found is not None and _fit_length(found, schema, self.room) == found:
-                return self._spent(found)
+            low, high = _size(schema, "minLength", 0, MAX_LENGTH), schema.get("maxLength")
+            found = pattern_text.matching(schema["pattern"], self.r, low, high if _num(high) else None)
+            if found is not None and len(found) <= self.room:
+                return self._spent(found)  # the pattern first, as Ollama's grammar takes it
         return self._spent(_fit_length(text.phrase(self.r, self.r.randint(1, 4)), schema, self.room))
 
     def _spent(self, value: str) -> str:
         self.room = max(self.room - len(value), 0)
         return value
+
+
+def _may_say(hinted: str, schema: dict) -> bool:
+    """Whether words from the user's message fit a string schema: not where a format or a
+    pattern decides the shape (a date, a code), unless the words match the pattern."""
+    if schema.get("format") in _FORMATS:
+        return False
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str):
+        try:
+            return re.search(pattern, hinted) is not None
+        except (re.error, RecursionError):
+            return False
+    return True
 
 
 def generate(schema: Any, seed: bytes, hint: Hint | None = None, all_properties: bool = True) -> Any:

@@ -34,10 +34,9 @@ def functions(tools: list[Any]) -> list[dict[str, Any]]:
 def choose(fns: list[dict[str, Any]], user_text: str) -> dict[str, Any]:
     """The tool the user names (by name, or by its words: "get weather"), else the first."""
     low = user_text.lower()
-    for fn in fns:
-        name = fn["name"].lower()
-        if name in low or name.replace("_", " ") in low:
-            return fn
+    named = [fn for fn in fns if _names(fn["name"].lower(), low)]
+    if named:  # "search_web" beats "search" when the user says search_web
+        return max(named, key=lambda fn: len(fn["name"]))
     for fn in fns:
         words = [
             w for w in re.split(r"[_\W]+", _split_camel(fn["name"]).lower()) if len(w) > 3 and w != "get"
@@ -45,6 +44,14 @@ def choose(fns: list[dict[str, Any]], user_text: str) -> dict[str, Any]:
         if words and all(w in low for w in words):
             return fn
     return fns[0]
+
+
+def _names(name: str, text: str) -> bool:
+    """Whether `text` says the tool's name as a whole word ("add" is not said in "address")."""
+    return any(
+        re.search(rf"(?<![\w-]){re.escape(spelled)}(?![\w-])", text)
+        for spelled in {name, name.replace("_", " ")} if spelled
+    )
 
 
 def plan_calls(fn: dict[str, Any], seed: bytes, user_text: str) -> list[ToolCallPlan]:

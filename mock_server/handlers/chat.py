@@ -45,7 +45,7 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo, digest: bytes 
         return _debug(state, body, model, messages, tools, entry)
     format_error = None
     try:
-        format_error = _format_error(body.get("format"))
+        format_error = _format_error(body.get("format"), state.profile.llama_server)
         if format_error is not None and not (
             pipeline.streaming(body) and request.think_enabled(body.get("think"), entry.capabilities, state.profile.thinking)
         ):
@@ -61,9 +61,9 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo, digest: bytes 
                          pipeline.budget(entry, body, options, frame.prompt_tokens))
 
 
-def _format_error(value: Any) -> OllamaError | None:
+def _format_error(value: Any, llama_server: bool) -> OllamaError | None:
     try:
-        request.check_format(value)
+        request.check_format(value, llama_server)
     except OllamaError as error:
         return error
     return None

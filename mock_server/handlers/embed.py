@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ollama_conformance import contracts
+
 from ..errors import OllamaError
 from ..generation import embedding, pipeline, request, text
 from ..outcome import Outcome, RequestInfo, Single
@@ -23,7 +25,7 @@ def run_embed(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     load_ns = pipeline.load(state, entry, body, options)
     if not inputs:
         return Single({"model": model, "embeddings": []})
-    limit = _context_limit(entry, options)
+    limit = pipeline.context_size(entry, options)  # num_ctx, cut to the model's trained context
     texts, tokens = [], 0
     for value in inputs:
         count = embedding.token_count(value)
@@ -60,8 +62,11 @@ def run_embeddings(state: Any, body: dict[str, Any], info: RequestInfo) -> Outco
     prompt = pipeline.text_field(body, "prompt")
     if prompt == "":
         return Single({"embedding": []})
-    value = embedding.truncate(prompt, _context_limit(entry, options))
-    return Single({"embedding": embedding.legacy(entry.name, value, entry.embedding_length or DEFAULT_DIMS)})
+    if embedding.token_count(prompt) > pipeline.context_size(entry, options):
+        # no truncation here: the runner refuses the input (llama-server's limit error, which
+        # Embedding reports with /api/embed's text) and this handler answers any runner error 500
+        raise OllamaError(500, contracts.message("embed_input_too_long"))
+    return Single({"embedding": embedding.legacy(entry.name, prompt, entry.embedding_length or DEFAULT_DIMS)})
 
 
 def _inputs(value: Any) -> list[str]:
@@ -74,9 +79,3 @@ def _inputs(value: Any) -> list[str]:
         return list(value)
     raise OllamaError.of("embed_invalid_input_type")
 
-
-def _context_limit(entry: Any, options: dict[str, Any]) -> int:
-    num_ctx = options.get("num_ctx")
-    if isinstance(num_ctx, (int, float)) and not isinstance(num_ctx, bool) and num_ctx > 0:
-        return int(num_ctx)
-    return min(int(entry.context_length), pipeline.DEFAULT_NUM_CTX)

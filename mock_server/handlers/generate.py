@@ -45,7 +45,7 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
         rendered = template.render_generate(prompt, system, suffix, raw)
         return render.debug_record("generate", model, now, rendered, len(images))
     try:
-        request.check_format(body.get("format"))
+        request.check_format(body.get("format"), state.profile.llama_server)
         frame = _frame(state, body, model, prompt, entry, options, load_ns, raw, now)
         pipeline.check_image_input(entry, bool(images))
     except OllamaError as error:

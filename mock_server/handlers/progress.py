@@ -290,6 +290,16 @@ def _adapter_layer(state: State, adapters: dict[str, str], records: list[dict[st
     return "adapter", digest, len(data)
 
 
+def _template_capabilities(capabilities: list[str], template: str) -> list[str]:
+    """A template model's capabilities under a new template: tools and insert follow the fields
+    it reads (.Tools, .Suffix), as Ollama's Capabilities() derives them; the rest stay."""
+    used = go_template.variables(template)
+    kept = [c for c in capabilities if c not in ("tools", "insert")]
+    at = kept.index("completion") + 1 if "completion" in kept else len(kept)
+    derived = [c for c, field in (("tools", "tools"), ("insert", "suffix")) if field in used and "completion" in kept]
+    return kept[:at] + derived + kept[at:]
+
+
 def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any],
             adapter: tuple[str, str, int] | None) -> ModelEntry:
     """The new model: `base` with the request's template, system, licenses, parameters, messages, info."""
@@ -313,6 +323,8 @@ def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any],
     details.update({renamed[k]: info[k] for k in renamed if k in info})
     if "capabilities" in info:
         changes["capabilities"] = list(info["capabilities"])
+    elif "template" in changes:
+        changes["capabilities"] = _template_capabilities(base.capabilities, changes["template"])
     model_info = dict(base.model_info)
     if "base_name" in info:
         model_info["general.basename"] = info["base_name"]

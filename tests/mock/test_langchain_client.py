@@ -133,6 +133,22 @@ def test_structured_output_json_mode(mock_url: str) -> None:
     assert last_request(mock_url, "/api/chat")["format"] == "json"
 
 
+def test_json_mode_follows_the_schema_an_output_parser_puts_in_the_prompt(mock_url: str) -> None:
+    # PydanticOutputParser writes the schema into the prompt (after an example schema of its own);
+    # a model in JSON mode answers with an object of that schema, and so does the mock
+    from langchain_core.output_parsers import PydanticOutputParser
+    from langchain_core.prompts import PromptTemplate
+
+    parser = PydanticOutputParser(pydantic_object=GetWeather)
+    prompt = PromptTemplate(template="Answer the query.\n{format_instructions}\n{query}\n",
+                            input_variables=["query"],
+                            partial_variables={"format_instructions": parser.get_format_instructions()})
+    chain = prompt | ChatOllama(model="llama3.2", base_url=mock_url, format="json") | parser
+    weather = chain.invoke({"query": "What is the weather in Paris?"})
+    assert isinstance(weather, GetWeather) and weather.unit in ("celsius", "fahrenheit")
+    assert last_request(mock_url, "/api/chat")["format"] == "json"
+
+
 def test_reasoning_goes_to_reasoning_content(mock_url: str) -> None:
     message = ChatOllama(model="qwen3:8b", base_url=mock_url, reasoning=True).invoke("hello")
     thinking = message.additional_kwargs.get("reasoning_content")

@@ -248,3 +248,34 @@ def test_a_created_models_size_counts_its_new_layers(asgi_client):
     pushed = [r for r in _lines(asgi_client.post("/api/push", json={"model": "big"})) if "total" in r]
     assert sizes["big:latest"] == sum(r["total"] for r in pushed)  # every layer and the config, as pushed
     assert sizes["big:latest"] > sizes["llama3.2:latest"]
+
+
+def test_built_in_templates_read_the_fields_their_capabilities_need():
+    # Ollama derives tools from a template reading .Tools, insert from .Suffix (litellm checks
+    # the template for "tools" before it sends any)
+    from ollama_conformance.mock_server import go_template
+    from ollama_conformance.mock_server.settings import Settings
+    from ollama_conformance.mock_server.state import State
+
+    for entry in State(Settings()).models.list():
+        used = go_template.variables(entry.template)
+        assert ("tools" in entry.capabilities) == ("tools" in used), entry.name
+        assert ("insert" in entry.capabilities) == ("suffix" in used), entry.name
+        if "thinking" in entry.capabilities:
+            assert "<think>" in entry.template, entry.name
+
+
+@pytest.mark.parametrize("template,capabilities", [
+    ("{{ .Prompt }}", ["completion"]),
+    ("{{ range .Tools }}{{ . }}{{ end }}{{ .Prompt }}", ["completion", "tools"]),
+    ("{{ .Prompt }}{{ if $.Suffix }}<fim>{{ .Suffix }}{{ end }}", ["completion", "insert"]),
+])
+def test_a_new_template_decides_tools_and_insert(asgi_client, template, capabilities):
+    records = _lines(asgi_client.post("/api/create", json={"model": "t", "from": "llama3.2", "template": template}))
+    assert records[-1] == {"status": "success"}
+    assert _show(asgi_client, "t")["capabilities"] == capabilities
+
+
+def test_show_template_names_tools_for_a_tools_model(asgi_client):
+    shown = _show(asgi_client, "llama3.2")
+    assert "tools" in shown["capabilities"] and ".Tools" in shown["template"]

@@ -1,0 +1,77 @@
+"""Tool choice and arguments where the user's words meet the schema's own rules, and structured
+output whose pattern comes with length limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from ollama_conformance.mock_server.generation import structured, tools
+
+
+def _fns(*names: str) -> list[dict[str, Any]]:
+    return tools.functions([{"type": "function", "function": {"name": n, "parameters": {}}} for n in names])
+
+
+@pytest.mark.parametrize(
+    ("names", "said", "chosen"),
+    [
+        (("search", "search_web"), "please use search_web now", "search_web"),
+        (("search", "search_web"), "use search web for this", "search_web"),
+        (("search", "search_web"), "search for llamas", "search"),
+        (("lookup_address", "add"), "find the address of my office", "lookup_address"),
+        (("lookup_address", "add"), "add 2 and 3", "add"),
+    ],
+)
+def test_the_tool_named_as_a_word_and_the_longest_name_wins(names: tuple[str, ...], said: str, chosen: str) -> None:
+    assert tools.choose(_fns(*names), said)["name"] == chosen
+
+
+def _arguments(parameters: dict[str, Any], said: str) -> dict[str, Any]:
+    args = tools.plan_call({"name": "f", "parameters": parameters}, b"seed", said).arguments
+    Draft202012Validator(parameters).validate(args)
+    return args
+
+
+def test_quoted_words_do_not_override_a_format_or_a_pattern() -> None:
+    parameters = {
+        "type": "object",
+        "properties": {"date": {"type": "string", "format": "date"}, "code": {"type": "string", "pattern": "^[A-Z]{3}$"}},
+        "required": ["date", "code"],
+    }
+    args = _arguments(parameters, 'book a flight to "Oslo" on 2026-03-01')
+    assert args["date"] != "Oslo" and args["code"] != "Oslo"
+
+
+def test_words_that_match_the_pattern_are_still_used() -> None:
+    parameters = {"type": "object", "properties": {"city": {"type": "string", "pattern": "^[A-Z][a-z]+$"}},
+                  "required": ["city"]}
+    assert _arguments(parameters, "What is the weather in Paris?") == {"city": "Paris"}
+
+
+def test_a_unique_array_is_not_filled_with_one_hint() -> None:
+    parameters = {"type": "object", "required": ["labels"], "properties": {
+        "labels": {"type": "array", "items": {"type": "string"}, "minItems": 2, "uniqueItems": True}}}
+    labels = _arguments(parameters, 'label the ticket "urgent"')["labels"]
+    assert labels[0] == "urgent" and len(set(labels)) == len(labels) >= 2
+
+
+@pytest.mark.parametrize(
+    "prop",
+    [
+        {"type": "string", "pattern": "^[a-z0-9-]+$", "minLength": 8},
+        {"type": "string", "pattern": "^(ab)+$", "maxLength": 4},
+        {"type": "string", "pattern": "^[a-z]{2,}$", "minLength": 5, "maxLength": 6},
+    ],
+)
+def test_a_pattern_with_length_limits_meets_both(prop: dict[str, Any]) -> None:
+    schema = {"type": "object", "properties": {"s": prop}, "required": ["s"]}
+    for seed in range(40):
+        Draft202012Validator(schema).validate(structured.generate(schema, bytes([seed])))
+
+
+def test_a_pattern_wins_over_lengths_it_cannot_meet() -> None:
+    # Ollama's grammar follows the pattern and ignores the lengths: so does the mock
+    schema = {"type": "string", "pattern": "^ab$", "minLength": 5}
+    assert structured.generate(schema, b"x") == "ab"
