@@ -72,6 +72,13 @@ class ModelEntry:
     def context_length(self) -> int:
         return int(self.model_info.get(f"{self.architecture}.context_length", DEFAULT_NUM_CTX))
 
+    @cached_property  # read on every generation; a created model is a new entry
+    def model_path(self) -> str:
+        """The scheduler's key for its runner (the weights blob, with any adapter and projector):
+        a copy, or a model created from another with a new template or system, shares the runner."""
+        weights = [digest for kind, digest, _ in self.layers() if kind in ("model", "adapter", "projector")]
+        return "+".join(weights) or weights_digest(self)
+
     @property
     def embedding_length(self) -> int:
         return int(self.model_info.get(f"{self.architecture}.embedding_length", 0))
@@ -282,39 +289,38 @@ class ModelStore:
              now: datetime | None = None) -> int:
         """Mark `entry` loaded (at `now`, the clock's time when not given); the load_duration (ns)
         to report: seconds cold, milliseconds warm."""
-        key = _store_key(entry.name)
+        key = entry.model_path
         if now is None:
             now = self._clock.now()
         span = self._default_span if keep_alive is None else _expiry_span(self._keep_alive_seconds(keep_alive))
         context = int(num_ctx or min(entry.context_length, DEFAULT_NUM_CTX))
         with self._lock:
             current = self._loaded.get(key)
+            alive = current is not None and current.expires_at > now
             # another context size is a load-time option the scheduler reloads the runner for
-            warm = current is not None and current.expires_at > now and current.context_length == context
-            if current is None or current.expires_at <= now:  # a new runner: room for it first
+            warm = alive and current.context_length == context  # type: ignore[union-attr]
+            if not alive:  # a new runner: room for it first
                 self._make_room(key, now)
             if span is None:
                 self._loaded.pop(key, None)  # keep_alive 0: unloaded once the request is done
+            elif warm:  # the runner serves this name too; ps keeps the name that loaded it
+                current.expires_at, current.session = now + span, span  # type: ignore[union-attr]
             else:
-                expires = now + span
-                if current is not None and current.entry is entry:  # loaded already: a new expiry
-                    current.expires_at, current.context_length, current.session = expires, context, span
-                else:
-                    self._loaded[key] = Loaded(entry, expires, context, span)
+                self._loaded[key] = Loaded(entry, now + span, context, span)
         return _load_ns(entry.digest, warm)
 
     def _make_room(self, key: str, now: datetime) -> None:
         """Unload runners while the loaded ones are at the limit, as the scheduler's
-        findRunnerToUnload picks them: the shortest keep_alive first (then, where Go's order is
-        random, the one expiring soonest); every runner is idle between the mock's requests."""
+        findRunnerToUnload picks them: the shortest keep_alive first, then by model path (the
+        weights blob); every runner is idle between the mock's requests."""
         live = [(k, v) for k, v in self._loaded.items() if k != key and v.expires_at > now]
-        live.sort(key=lambda item: (item[1].session, item[1].expires_at))
+        live.sort(key=lambda item: (item[1].session, item[0]))
         for victim, _ in live[: max(0, len(live) - self._max_loaded + 1)]:
             del self._loaded[victim]
 
     def unload(self, entry: ModelEntry) -> None:
         with self._lock:
-            self._loaded.pop(names.full_name(entry.name).lower(), None)
+            self._loaded.pop(entry.model_path, None)
 
     def loaded(self) -> builtins.list[tuple[ModelEntry, datetime, int, int]]:
         """(entry, expires_at, size_vram, context_length), latest expiry first, expired ones dropped."""
@@ -348,11 +354,6 @@ def _load_ns(digest: str, warm: bool) -> int:
     """The load_duration a model reports: milliseconds when it was loaded already, seconds cold."""
     seed = int(digest[:8], 16)
     return 7_000_000 + seed % 9_000_000 if warm else 1_200_000_000 + seed % 900_000_000
-
-
-@lru_cache(maxsize=1024)
-def _store_key(name: str) -> str:
-    return names.full_name(name).lower()
 
 
 class Blobs:

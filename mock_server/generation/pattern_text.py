@@ -76,6 +76,48 @@ def _read(pattern: str) -> tuple[Any, re.Pattern[str]] | None:
         return None
 
 
+@lru_cache(maxsize=256)
+def backtracks_linearly(pattern: str) -> bool:
+    """Whether `re.search(pattern, text)` is safe on a short text: no repeat holds another repeat
+    or an alternation, the shapes ((a+)*, (a|ab)*) whose backtracking grows exponentially, and
+    at most three repeats of variable count (each multiplies the work: .*.*.*.*x)."""
+    read = _read(pattern)
+    return read is not None and _flat(read[0], inside_repeat=False) and _variable_repeats(read[0]) <= 3
+
+
+def _variable_repeats(items: Any) -> int:
+    count = 0
+    for op, arg in items:
+        if op in _REPEATS:
+            count += (arg[1] > arg[0]) + _variable_repeats(arg[2])
+        elif op is _c.SUBPATTERN:
+            count += _variable_repeats(arg[-1])
+        elif op is _c.BRANCH:
+            count += sum(_variable_repeats(branch) for branch in arg[1])
+    return count
+
+
+def _flat(items: Any, inside_repeat: bool) -> bool:
+    for op, arg in items:
+        if op in _REPEATS:
+            low, high, body = arg
+            if inside_repeat or not _flat(body, inside_repeat=high > 1):
+                return False
+        elif op is _c.BRANCH:
+            if inside_repeat or not all(_flat(branch, inside_repeat) for branch in arg[1]):
+                return False
+        elif op is _c.SUBPATTERN:
+            if not _flat(arg[-1], inside_repeat):
+                return False
+        elif _ATOMIC is not None and op is _ATOMIC:
+            if not _flat(arg, inside_repeat):
+                return False
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            if not _flat(arg[1], inside_repeat):
+                return False
+    return True
+
+
 def _walk(items: Any, r: random.Random, groups: dict[int, str], extra: int = _EXTRA_REPEATS) -> str:
     out = "".join(_one(op, arg, r, groups, extra) for op, arg in items)
     if len(out) > _MAX_TEXT:  # nested repeats multiply: stop before they fill the memory

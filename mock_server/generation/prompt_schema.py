@@ -14,7 +14,7 @@ from typing import Any
 
 from .schema_grammar import conversion_error
 
-MAX_SCAN = 1 << 16  # characters of one text searched
+MAX_SCAN = 1 << 20  # a longer text is not searched (cut, its schema would not parse whole)
 MAX_STARTS = 64  # "{" positions tried in one text
 _DECODER = json.JSONDecoder()
 
@@ -23,7 +23,9 @@ def schema_in(texts: list[str]) -> dict[str, Any] | None:
     """The JSON Schema object written in `texts`: the first text that has one, and its last one
     (LangChain shows an example schema before the real one), else None."""
     for text in texts:
-        found = _last_schema(text[:MAX_SCAN])
+        if len(text) > MAX_SCAN:
+            continue
+        found = _last_schema(text)
         if found is not None:
             return found
     return None

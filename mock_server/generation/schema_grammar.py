@@ -29,6 +29,7 @@ class _TypeError(Exception):
 
 def conversion_error(schema: Any) -> str | None:
     """The text of the exception json_schema_to_grammar throws for `schema`; None when it converts."""
+    schema = _hoisted(schema)
     walk = _Walk(schema)
     try:
         walk.resolve_refs(schema)
@@ -83,7 +84,9 @@ class _Walk:
         self.root = root
         self.errors: list[str] = []
         self.refs: dict[str, Any] = {}
-        self.visited: set[str] = set()
+        self.done: set[str] = set()
+        self.resolving: set[str] = set()
+        self.budget = 20_000  # visits
 
     def resolve_refs(self, node: Any) -> None:
         """SchemaConverter::resolve_refs: every $ref found (not below one) is looked up now."""
@@ -108,10 +111,13 @@ class _Walk:
                 self.errors.append("Unsupported ref: " + ref)
                 return
             for sel in ref.split("#", 1)[1].split("/")[1:]:
-                if not isinstance(target, dict) or sel not in target:
+                if isinstance(target, dict) and sel in target:
+                    target = target[sel]
+                elif isinstance(target, list) and sel.isdigit() and int(sel) < len(target):  # stoull
+                    target = target[int(sel)]
+                else:
                     self.errors.append(f"Error resolving ref {ref}: {sel} not in {dump(target)}")
                     return
-                target = target[sel]
             self.refs[ref] = target
 
     def visit(self, schema: Any) -> None:
@@ -120,11 +126,20 @@ class _Walk:
         has = schema.__contains__ if obj else lambda key: False
         kind = schema.get("type") if obj else None
         fmt = _want(schema["format"], "string") if has("format") else ""
+        self.budget -= 1
+        if self.budget < 0:
+            return  # a schema whose refs multiply the walk: what was found so far stands
         if has("$ref"):
             ref = _want(schema["$ref"], "string")
-            if ref not in self.visited:
-                self.visited.add(ref)
+            if ref not in self.done and ref not in self.resolving:
+                # _resolve_ref visits again unless a rule was made under the ref's name: one
+                # that failed made none, so each use reports its errors again
+                self.resolving.add(ref)
+                before = len(self.errors)
                 self.visit(self.refs.get(ref))
+                self.resolving.discard(ref)
+                if len(self.errors) == before:
+                    self.done.add(ref)
         elif has("oneOf") or has("anyOf"):
             for alternative in _want(schema["oneOf" if has("oneOf") else "anyOf"], "array"):
                 self.visit(alternative)
@@ -136,7 +151,7 @@ class _Walk:
         elif kind in (None, "object") and (
             has("properties") or (has("additionalProperties") and schema["additionalProperties"] is not True)
         ):
-            for value in _properties(schema.get("properties")):
+            for value in _items(schema.get("properties")):
                 self.visit(value)
             more = schema.get("additionalProperties")
             if isinstance(more, dict):
@@ -148,26 +163,27 @@ class _Walk:
             items = schema["items"] if has("items") else schema["prefixItems"]
             for item in items if isinstance(items, list) else [items]:
                 self.visit(item)
-            for key in ("minItems", "maxItems"):
-                if has(key):
-                    _want(schema[key], "number")
+            if not isinstance(items, list) and has("minItems"):  # maxItems is read only when an integer
+                _want_int(schema["minItems"])
         elif kind in (None, "string") and has("pattern"):
             pattern = _want(schema["pattern"], "string")
             if not (pattern.startswith("^") and pattern.endswith("$")):
                 self.errors.append("Pattern must start with '^' and end with '$'")
+            else:
+                self.errors.extend(_pattern_problems(pattern[1:-1]))
         elif kind in (None, "string") and (re.fullmatch(r"uuid[1-5]?", fmt) or fmt in _STRING_FORMATS):
             return
         elif kind == "string" and (has("minLength") or has("maxLength")):
             for key in ("minLength", "maxLength"):
                 if has(key):
-                    _want(schema[key], "number")
+                    _want_int(schema[key])
         elif kind == "integer" and any(has(key) for key in _INT_BOUNDS):
             for pair in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
                 used = next((key for key in pair if has(key)), None)  # the first of the pair is read
                 if used is not None:
                     _want(schema[used], "number")
-        elif _empty(schema) or kind == "object":
-            return
+        elif _empty(schema) or kind == "object" or (kind is None and obj):
+            return  # {} and an untyped schema of annotations only ({"title": "X"}) take any value
         elif not isinstance(kind, str) or kind not in _PRIMITIVES:
             self.errors.append("Unrecognized schema: " + dump(schema))
 
@@ -181,7 +197,7 @@ class _Walk:
             if "$ref" in component:
                 add(self.refs.get(component["$ref"]) if isinstance(component["$ref"], str) else None, depth + 1)
             elif "properties" in component:
-                found.extend(_properties(component["properties"]))
+                found.extend(_items(component["properties"]))
 
         for part in _items(parts):
             if isinstance(part, dict) and "anyOf" in part:
@@ -192,14 +208,78 @@ class _Walk:
         return found
 
 
-def _properties(value: Any) -> list[Any]:
-    """The values of `properties` as the converter iterates them: an object's values; nothing for
-    null; anything else has no keys (nlohmann's invalid_iterator 207, thrown like a type error)."""
-    if isinstance(value, dict):
-        return list(value.values())
-    if value is None or value == []:
-        return []
-    raise _TypeError("[json.exception.invalid_iterator.207] cannot use key() for non-object iterators")
+def _want_int(value: Any) -> None:
+    """json::get<int>(): nlohmann's arithmetic conversion takes a boolean too (get<int64_t> does not)."""
+    if not isinstance(value, bool):
+        _want(value, "number")
+
+
+def _hoisted(schema: Any) -> Any:
+    """The schema with nested `$defs` added to the root's (resolve_refs hoists them first), so
+    "#/$defs/x" finds a definition written deeper down; the root's own win."""
+    if not isinstance(schema, dict):
+        return schema
+    nested: dict[str, Any] = {}
+
+    def collect(node: Any, depth: int) -> None:
+        if depth > 64:
+            return
+        if isinstance(node, dict):
+            if depth and isinstance(node.get("$defs"), dict):
+                for name, value in node["$defs"].items():
+                    nested.setdefault(name, value)
+            for value in node.values():
+                collect(value, depth + 1)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value, depth + 1)
+
+    collect(schema, 0)
+    if not nested:
+        return schema
+    own = schema.get("$defs")
+    return {**schema, "$defs": {**nested, **(own if isinstance(own, dict) else {})}}
+
+
+def _pattern_problems(inside: str) -> list[str]:
+    """What _visit_pattern reports about a pattern's brackets: a [ or { never closed, and a {m,n}
+    whose numbers std::stoi cannot read (it stops at the first such)."""
+    problems: list[str] = []
+    i = 0
+    while i < len(inside):
+        c = inside[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            end = i + 1
+            while end < len(inside) and inside[end] != "]":
+                end += 2 if inside[end] == "\\" else 1
+            if end >= len(inside):
+                problems.append("Unbalanced square brackets")
+            i = end + 1
+            continue
+        if c == "{":
+            end = inside.find("}", i + 1)
+            if end < 0:
+                problems.append("Unbalanced curly brackets")
+                end = len(inside)
+            nums = inside[i + 1 : end].split(",")
+            if len(nums) == 1 and not _STOI.match(nums[0]):
+                problems.append("Invalid number in curly brackets")
+                return problems
+            if len(nums) > 2:
+                problems.append("Wrong number of values in curly brackets")
+            elif len(nums) == 2 and any(n and not _STOI.match(n) for n in nums):
+                problems.append("Invalid number in curly brackets")
+                return problems
+            i = end + 1
+            continue
+        i += 1
+    return problems
+
+
+_STOI = re.compile(r"\s*[+-]?\d")  # std::stoi reads a leading number and ignores what follows
 
 
 def _items(value: Any) -> list[Any]:

@@ -201,6 +201,9 @@ def _may_say(hinted: str, schema: dict) -> bool:
         return False
     pattern = schema.get("pattern")
     if isinstance(pattern, str):
+        # user text against a client's pattern: only where Python's backtracking stays linear
+        if len(hinted) > 80 or not pattern_text.backtracks_linearly(pattern):
+            return False
         try:
             return re.search(pattern, hinted) is not None
         except (re.error, RecursionError):

@@ -32,6 +32,13 @@ def test_generate_reads_its_prompt_and_system(asgi_client: Any) -> None:
         Draft202012Validator(CITY).validate(json.loads(asgi_client.post("/api/generate", json=sent).json()["response"]))
 
 
+def test_a_text_too_long_to_search_whole_is_not_searched() -> None:
+    # cut short, the outer schema would not parse and an inner one would be taken for it
+    huge = {"type": "object", "properties": {f"p{i}": {"type": "object", "properties": {"x": {"type": "string"}}}
+                                             for i in range(20000)}}
+    assert schema_in([json.dumps(huge)]) is None
+
+
 def test_without_a_schema_json_mode_answers_its_own_object(asgi_client: Any) -> None:
     answer = _chat(asgi_client, [{"role": "user", "content": 'Describe Paris, e.g. {"name": "x"}'}])
     assert list(answer) == ["answer", "topic", "confidence"]
@@ -42,6 +49,6 @@ def test_the_last_schema_of_a_text_and_only_one_the_converter_takes() -> None:
     real = {"properties": {"setup": {"type": "string"}}, "required": ["setup"]}
     text = f"for the schema {json.dumps(example)} the object {{\"foo\": [\"bar\"]}} fits.\nHere: {json.dumps(real)}"
     assert schema_in([text]) == real
-    refused = {"properties": {"x": {"title": "X"}}}  # no type: the grammar converter refuses it
+    refused = {"properties": {"x": {"type": "string", "pattern": "[a-z]+"}}}  # the converter wants ^...$
     assert schema_in([json.dumps(refused)]) is None
     assert schema_in(["no JSON here {", "{not json}", json.dumps(real)]) == real

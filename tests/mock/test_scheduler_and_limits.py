@@ -33,8 +33,10 @@ def test_a_fourth_model_unloads_one_to_make_room(asgi_client: Any) -> None:
     for model in ("llama3.2", "gemma3:1b", "qwen3:8b"):
         _load(asgi_client, model)
     assert _loaded(asgi_client) == ["gemma3:1b", "llama3.2:latest", "qwen3:8b"]
-    _load(asgi_client, "llava:7b")  # same keep_alive for all: the one expiring soonest goes
-    assert _loaded(asgi_client) == ["gemma3:1b", "llava:7b", "qwen3:8b"]
+    # same keep_alive for all: findRunnerToUnload then takes the first by model path (the weights
+    # blob: qwen3's sha256:6d11... sorts before gemma3's c6a9... and llama3.2's 9cad...)
+    _load(asgi_client, "llava:7b")
+    assert _loaded(asgi_client) == ["gemma3:1b", "llama3.2:latest", "llava:7b"]
 
 
 def test_the_shortest_keep_alive_is_unloaded_first(asgi_client: Any) -> None:
@@ -43,6 +45,16 @@ def test_the_shortest_keep_alive_is_unloaded_first(asgi_client: Any) -> None:
     _load(asgi_client, "qwen3:8b", "10m")
     _load(asgi_client, "llava:7b")
     assert _loaded(asgi_client) == ["gemma3:1b", "llama3.2:latest", "llava:7b"]
+
+
+def test_names_that_share_weights_share_one_runner(asgi_client: Any) -> None:
+    assert asgi_client.post("/api/copy", json={"source": "qwen3:8b", "destination": "mycopy"}).status_code == 200
+    for model in ("qwen3:8b", "mycopy", "llama3.2", "gemma3:1b"):
+        _load(asgi_client, model)
+    # one runner for qwen3 and its copy: three runners, nothing unloaded; ps names the first
+    assert _loaded(asgi_client) == ["gemma3:1b", "llama3.2:latest", "qwen3:8b"]
+    warm = asgi_client.post("/api/generate", json={"model": "mycopy", "prompt": "hi", "stream": False}).json()
+    assert warm["load_duration"] < 100_000_000  # milliseconds: the shared runner was loaded
 
 
 def test_a_loaded_model_used_again_takes_no_room(asgi_client: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
-from ollama_conformance.mock_server.generation import structured, tools
+from ollama_conformance.mock_server.generation import pattern_text, structured, tools
 
 
 def _fns(*names: str) -> list[dict[str, Any]]:
@@ -75,3 +75,17 @@ def test_a_pattern_wins_over_lengths_it_cannot_meet() -> None:
     # Ollama's grammar follows the pattern and ignores the lengths: so does the mock
     schema = {"type": "string", "pattern": "^ab$", "minLength": 5}
     assert structured.generate(schema, b"x") == "ab"
+
+
+@pytest.mark.parametrize(("pattern", "safe"), [
+    ("^[A-Z][a-z]+$", True), ("^(\\d{3})-(\\d{4})$", True), ("^(ab)+$", True),
+    ("^([A-Za-z]+)*[0-9]$", False), ("^(a|ab)*$", False), (".*.*.*.*x", False),
+])
+def test_user_words_meet_only_patterns_that_backtrack_linearly(pattern: str, safe: bool) -> None:
+    # the user's words are tried against a client's pattern only where Python's backtracking
+    # cannot explode; elsewhere the value comes from the pattern itself
+    assert pattern_text.backtracks_linearly(pattern) is safe
+    parameters = {"type": "object", "properties": {"city": {"type": "string", "pattern": pattern}}, "required": ["city"]}
+    args = tools.plan_call({"name": "f", "parameters": parameters}, b"seed", "Weather in P" + "a" * 18).arguments
+    if not safe:
+        assert "Paaa" not in str(args.get("city"))
