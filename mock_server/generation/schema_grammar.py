@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from ..errors import OllamaError
+from ..gojson import json_kind
 
 # PRIMITIVE_RULES of json-schema-to-grammar.cpp: the type names the converter has a rule for
 _PRIMITIVES = frozenset(("boolean", "number", "integer", "value", "object", "array", "uuid", "char", "string",
@@ -60,16 +61,11 @@ def dump(value: Any) -> str:
 
 
 def _kind(value: Any) -> str:
-    """nlohmann's type_name()."""
+    """nlohmann's type_name(): Go's names for JSON kinds, but "boolean", and "null" for null."""
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object" if isinstance(value, dict) else "discarded"
+    kind = json_kind(value)
+    return "boolean" if kind == "bool" else kind
 
 
 def _want(value: Any, kind: str) -> Any:
