@@ -73,6 +73,8 @@ class Generator:
         for key in ("anyOf", "oneOf"):
             if isinstance(schema.get(key), list) and schema[key]:
                 merged = {k: v for k, v in schema.items() if k != key}
+                if key == "oneOf" and len(schema[key]) > 1 and depth < MAX_DEPTH:
+                    return self._one_of(merged, schema[key], name, depth)
                 return self.value({**merged, **self._branch(schema[key], depth)}, name, depth + 1)
         if self.hint is not None and name:
             hinted = self.hint(name, schema)
@@ -82,6 +84,20 @@ class Generator:
         if depth >= MAX_DEPTH and isinstance(schema.get("type"), list) and "null" in schema["type"]:
             kind = "null"  # deep down, the way out a nullable type offers
         return self._typed(schema, kind, name, depth)
+
+    def _one_of(self, merged: dict, branches: list[Any], name: str, depth: int) -> Any:
+        """A value of exactly one branch: the first branch's, unless it fits another branch too
+        ({"oneOf": [integer, number]}), then the next branch's that fits only its own. Ollama's
+        grammar reads oneOf as anyOf, so a model may break it; the mock's answers do not."""
+        values = []
+        for branch in branches[:8]:
+            resolved = self._resolve(branch, depth) if isinstance(branch, dict) else {}
+            for _ in range(3):  # a draw can land where branches overlap ("the" is a string of any length)
+                value = self.value({**merged, **resolved}, name, depth + 1)
+                if sum(_fits(value, {**merged, **b} if isinstance(b, dict) else b, self.root) for b in branches) == 1:
+                    return value
+                values.append(value)
+        return values[0]
 
     def _branch(self, branches: list[Any], depth: int) -> dict:
         """The anyOf/oneOf branch to follow, resolved: the first; past MAX_DEPTH the first that
@@ -192,6 +208,19 @@ class Generator:
     def _spent(self, value: str) -> str:
         self.room = max(self.room - len(value), 0)
         return value
+
+
+def _fits(value: Any, schema: Any, root: dict) -> bool:
+    """Whether `value` is valid against `schema` (its $refs read in `root`); jsonschema is imported
+    only when a oneOf needs it, off the server's start path."""
+    from jsonschema import validators
+
+    if isinstance(schema, dict):
+        schema = {**{k: root[k] for k in ("$defs", "definitions") if k in root}, **schema}
+    try:
+        return bool(validators.validator_for(schema)(schema).is_valid(value))
+    except Exception:  # a schema jsonschema cannot read: no judgement, so no fit
+        return False
 
 
 def _may_say(hinted: str, schema: dict) -> bool:

@@ -137,10 +137,15 @@ def _hinter(user_text: str, place: str | None) -> structured.Hint:
 def _proper_nouns(sentence: str) -> list[str]:
     """Runs of capitalised words that do not start the sentence: "San Francisco", "Paris"."""
     found = []
-    for match in re.finditer(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-zA-Z]+(?:\s+[A-Z][a-zA-Z]+)*)", sentence.strip()):
+    text = sentence.strip()
+    for match in re.finditer(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-zA-Z]+(?:\s+[A-Z][a-zA-Z]+)*)", text):
         if match.start() > 0 and match.group(1).lower() not in ("i", "what", "the"):
-            found.append(match.group(1))
+            if not _INTRODUCED.search(text[: match.start()]):  # "I am Bob": a person, not a place
+                found.append(match.group(1))
     return found
+
+
+_INTRODUCED = re.compile(r"\b(?:i am|i'm|my name is|this is|call me|named|called)\s+$", re.IGNORECASE)
 
 
 def _split_camel(name: str) -> str:
