@@ -61,9 +61,10 @@ def _answer(ctx: ReplyContext, seed: bytes) -> Reply:
         if calls:
             reply.tool_calls = calls
             return reply
-        if ctx.messages[-1].get("role") == "tool":
+        if ctx.messages[-1].get("role") == "tool" and not ctx.body.get("format"):
             reply.content = tools.answer_from_results(ctx.messages, seed)
             return reply
+        # with a format, the answer after the results is what the grammar allows (below)
     reply.content = _content(ctx, seed)
     return reply
 
@@ -92,8 +93,17 @@ def _content(ctx: ReplyContext, seed: bytes) -> str:
         answer = structured.generate(asked, seed) if asked is not None else _json_answer(seed, ctx.prompt)
         return json.dumps(answer, ensure_ascii=False)
     if isinstance(fmt, dict):
-        return json.dumps(structured.generate(fmt, seed), ensure_ascii=False)
+        return json.dumps(structured.generate(fmt, seed, _results_hint(ctx)), ensure_ascii=False)
     return text.paragraph(seed, ctx.prompt)
+
+
+def _results_hint(ctx: ReplyContext) -> structured.Hint | None:
+    """After tool results, a structured answer draws on them and the question, as a model's would
+    ("weather in Paris" with get_weather's "sunny" fills city and the text fields)."""
+    results = tools.trailing_results(ctx.messages) if ctx.messages and ctx.tools else []
+    if not results:
+        return None
+    return tools.hinter(f"{ctx.prompt} {' '.join(content for _, content in results)}")
 
 
 def _instructions(ctx: ReplyContext) -> list[str]:

@@ -66,7 +66,7 @@ def plan_calls(fn: dict[str, Any], seed: bytes, user_text: str) -> list[ToolCall
 def plan_call(fn: dict[str, Any], seed: bytes, user_text: str, place: str | None = None) -> ToolCallPlan:
     """A call to `fn` with arguments synthesised from its parameter schema."""
     params = {**structured.mapping(fn.get("parameters")), "type": "object"}
-    hint = _hinter(user_text, place)
+    hint = hinter(user_text, place)
     args = structured.generate(params, seed + fn["name"].encode(), hint, all_properties=False)
     if not args and structured.mapping(params.get("properties")):
         first = next(iter(params["properties"]))
@@ -114,7 +114,7 @@ def _tool_name(msg: dict[str, Any], messages: list[dict[str, Any]]) -> str:
     return "the tool"
 
 
-def _hinter(user_text: str, place: str | None) -> structured.Hint:
+def hinter(user_text: str, place: str | None = None) -> structured.Hint:
     places = [place] if place else _proper_nouns(user_text)
     quoted = re.findall(r"[\"'`“‘]([^\"'`”’]{1,80})[\"'`”’]", user_text)
     topics = text.topic_words(user_text, 4)

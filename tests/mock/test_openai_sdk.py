@@ -68,6 +68,25 @@ def test_tool_calling_loop(client: openai.OpenAI) -> None:
     assert "sunny, 24 degrees" in (final.choices[0].message.content or "")
 
 
+def test_structured_output_after_tool_results_parses(client: openai.OpenAI) -> None:
+    # an agent with tools and an output type: the answer after the tool result is held to the
+    # schema (Ollama enforces format with a grammar), and it draws on the question
+    from pydantic import BaseModel
+
+    class Weather(BaseModel):
+        city: str
+        summary: str
+
+    messages: list = [{"role": "user", "content": "What is the weather in Paris?"}]
+    first = client.chat.completions.create(model="llama3.2", messages=messages, tools=[WEATHER_TOOL])
+    call = first.choices[0].message.tool_calls[0]
+    messages += [first.choices[0].message, {"role": "tool", "tool_call_id": call.id, "content": "sunny, 21 C"}]
+    strict = {**WEATHER_TOOL, "function": {**WEATHER_TOOL["function"], "strict": True}}  # parse() wants it
+    final = client.chat.completions.parse(model="llama3.2", messages=messages, tools=[strict], response_format=Weather)
+    parsed = final.choices[0].message.parsed
+    assert isinstance(parsed, Weather) and parsed.city == "Paris"
+
+
 def test_streamed_tool_call_accumulates_by_index(client: openai.OpenAI) -> None:
     stream = client.chat.completions.create(
         model="qwen3:8b",

@@ -52,3 +52,16 @@ def test_the_last_schema_of_a_text_and_only_one_the_converter_takes() -> None:
     refused = {"properties": {"x": {"type": "string", "pattern": "[a-z]+"}}}  # the converter wants ^...$
     assert schema_in([json.dumps(refused)]) is None
     assert schema_in(["no JSON here {", "{not json}", json.dumps(real)]) == real
+
+
+def test_json_mode_holds_after_tool_results(asgi_client: Any) -> None:
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+    messages = [{"role": "user", "content": "What is the weather in Paris?"},
+                {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "get_weather",
+                                                                                  "arguments": {"city": "Paris"}}}]},
+                {"role": "tool", "tool_name": "get_weather", "content": "sunny"}]
+    for fmt in ("json", {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}):
+        body = {"model": "llama3.2", "stream": False, "format": fmt, "tools": tools, "messages": messages}
+        answer = json.loads(asgi_client.post("/api/chat", json=body).json()["message"]["content"])
+        assert isinstance(answer, dict) and answer, fmt
