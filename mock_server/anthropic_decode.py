@@ -21,8 +21,11 @@ _EMPTY_INPUT = "unexpected end of JSON input"
 # anthropic.ContentBlock's fields a wrong JSON type fails on (input and content are free-form);
 # a nested struct maps its own fields the same way
 _IMAGE_SOURCE = ("anthropic.ImageSource", {"type": "string", "media_type": "string", "data": "string", "url": "string"})
+_CITATION = ("anthropic.Citation", {"type": "string", "url": "string", "title": "string", "encrypted_index": "string",
+                                     "cited_text": "string"})
 _BLOCK: dict[str, Any] = {"type": "string", "text": "string", "id": "string", "name": "string", "tool_use_id": "string",
-                          "is_error": "bool", "thinking": "string", "signature": "string", "source": _IMAGE_SOURCE}
+                          "is_error": "bool", "thinking": "string", "signature": "string", "source": _IMAGE_SOURCE,
+                          "citations": ("[]", _CITATION)}  # a list of structs
 _PYTHON = {"string": (str,), "bool": (bool,)}
 
 
@@ -64,7 +67,15 @@ def _check_struct(value: dict[str, Any], fields: dict[str, Any], path: tuple[str
         go = fields.get(name)
         if go is None or item is None:
             continue
-        if isinstance(go, tuple):  # a struct: an object, then its own fields
+        if isinstance(go, tuple) and go[0] == "[]":  # a slice of structs: an array, then each item
+            struct = go[1]
+            if not isinstance(item, list):
+                raise _mismatch(item, ".".join((*path, name)), "[]" + struct[0])
+            for element in item:
+                if element is not None and not isinstance(element, dict):
+                    raise _mismatch(element, ".".join((*path, name)), struct[0])
+                _check_struct(element or {}, struct[1], (*path, name))
+        elif isinstance(go, tuple):  # a struct: an object, then its own fields
             if not isinstance(item, dict):
                 raise _mismatch(item, ".".join((*path, name)), go[0])
             _check_struct(item, go[1], (*path, name))

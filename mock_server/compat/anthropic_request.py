@@ -110,8 +110,10 @@ def _convert(message: dict[str, Any]) -> list[dict[str, Any]]:
             images.append(_image(block.get("source")))
         elif kind in ("tool_use", "server_tool_use"):
             calls.append(_tool_use(block, strict=kind == "tool_use"))
-        elif kind in ("tool_result", "web_search_tool_result"):
+        elif kind == "tool_result":
             results.append(_tool_result(block))
+        elif kind == "web_search_tool_result":
+            results.append(_tool_message(_web_search_text(block.get("content")), [], block))
         elif kind == "thinking" and isinstance(block.get("thinking"), str):
             thinking = block["thinking"]
     out = results if role == "user" else []
@@ -155,6 +157,8 @@ def _tool_use(block: dict[str, Any], strict: bool) -> dict[str, Any]:
 
 
 def _tool_result(block: dict[str, Any]) -> dict[str, Any]:
+    """convertToolResultContent: a string, or the text and images of a block list; any other
+    content (an object, a number) reaches the model as ""."""
     content = block.get("content")
     text, images = "", []
     if isinstance(content, str):
@@ -167,14 +171,54 @@ def _tool_result(block: dict[str, Any]) -> dict[str, Any]:
                 if not isinstance(part.get("source"), dict):
                     raise errors.OllamaError(400, "invalid tool_result image source")
                 images.append(_image(part["source"]))
-    elif isinstance(content, dict):
-        text = go_json(content)
+    return _tool_message(text, images, block)
+
+
+def _tool_message(text: str, images: list[str], block: dict[str, Any]) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "tool", "content": text}
     if images:
         message["images"] = images
     if block.get("tool_use_id"):
         message["tool_call_id"] = block["tool_use_id"]
     return message
+
+
+def _web_search_text(content: Any) -> str:
+    """formatWebSearchToolResultContent: the results as "- <title>: <url>" lines, or the error
+    code; anything else as Go marshals it."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        lines = []
+        for item in content:
+            if not isinstance(item, dict):
+                continue
+            if item.get("type") == "web_search_result":
+                lines.append(f"- {_text(item.get('title'))}: {_text(item.get('url'))}\n")
+            elif item.get("type") == "web_search_tool_result_error":
+                return _search_error(item)
+        return "".join(lines)
+    if isinstance(content, dict) and content.get("type") == "web_search_tool_result_error":
+        return _search_error(content)
+    return go_json(_sorted(content))  # a decoded map marshals with its keys sorted
+
+
+def _search_error(item: dict[str, Any]) -> str:
+    code = _text(item.get("error_code"))
+    return f"web_search_tool_result_error: {code}" if code else "web_search_tool_result_error"
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""  # Go's `v, _ := x.(string)`
+
+
+def _sorted(value: Any) -> Any:
+    """A decoded JSON value with every object's keys in Go's map order (sorted)."""
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
 
 
 def _tools(tools: list[Any]) -> list[dict[str, Any]]:
@@ -246,9 +290,10 @@ def estimate_tokens(body: dict[str, Any]) -> int:
         if isinstance(message, dict):
             total += len(str(message.get("role") or "")) + _length(message.get("content"))
     for tool in body.get("tools") or []:
-        if isinstance(tool, dict):
-            total += len(str(tool.get("name") or "")) + len(str(tool.get("description") or ""))
-            total += len(go_json(tool["input_schema"])) if tool.get("input_schema") is not None else 0
+        if isinstance(tool, dict):  # Go's len: bytes
+            total += len(str(tool.get("name") or "").encode()) + len(str(tool.get("description") or "").encode())
+            schema = tool.get("input_schema")
+            total += len(go_json(schema).encode()) if schema is not None else 0  # the raw bytes, when sent compact
     tokens = total // 4
     return 1 if tokens == 0 and (body.get("messages") or body.get("system") is not None) else tokens
 
@@ -268,8 +313,42 @@ def _block_length(block: dict[str, Any]) -> int:
         str(block.get("thinking") or "").encode("utf-8")
     )
     if block.get("type") in ("tool_use", "tool_result"):
-        total += len(go_json(block).encode("utf-8"))
+        total += len(go_json(_as_content_block(block)).encode("utf-8"))
     return total
+
+
+def _as_content_block(block: dict[str, Any]) -> dict[str, Any]:
+    """The block as Go marshals its ContentBlock struct: its fields in struct order, empty ones
+    left out (omitempty), keys it does not know (cache_control) dropped."""
+    out: dict[str, Any] = {"type": _text(block.get("type"))}
+    if isinstance(block.get("text"), str):
+        out["text"] = block["text"]
+    if block.get("citations"):
+        out["citations"] = [
+            {"type": _text(c.get("type")), "url": _text(c.get("url")), "title": _text(c.get("title")),
+             **{k: c[k] for k in ("encrypted_index", "cited_text") if _text(c.get(k))}}
+            for c in block["citations"] if isinstance(c, dict)
+        ]
+    if isinstance(block.get("source"), dict):
+        source = block["source"]
+        out["source"] = {"type": _text(source.get("type")),
+                         **{k: source[k] for k in ("media_type", "data", "url") if _text(source.get(k))}}
+    for key in ("id", "name"):
+        if _text(block.get(key)):
+            out[key] = block[key]
+    if isinstance(block.get("input"), dict):
+        out["input"] = block["input"]
+    if _text(block.get("tool_use_id")):
+        out["tool_use_id"] = block["tool_use_id"]
+    if block.get("content") is not None:
+        out["content"] = _sorted(block["content"])  # an `any`: maps marshal with sorted keys
+    if block.get("is_error") is True:
+        out["is_error"] = True
+    if isinstance(block.get("thinking"), str):
+        out["thinking"] = block["thinking"]
+    if _text(block.get("signature")):
+        out["signature"] = block["signature"]
+    return out
 
 
 def _kind(value: Any) -> str:
