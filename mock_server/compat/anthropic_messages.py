@@ -20,12 +20,53 @@ def run(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
         native = to_native(body, _capabilities(state, body.get("model")), honour)
     result = call_native_streaming(state, native, info)
     message_id = ids.anthropic_message_id(body)
+    searches = has_web_search(body.get("tools"))
     if native["stream"]:
         from .anthropic_stream import AnthropicStreamer
 
-        return AnthropicStreamer(message_id, body.get("model") or "", estimate_tokens(body)).translate(result)
+        streamer = AnthropicStreamer(message_id, body.get("model") or "", estimate_tokens(body), searches)
+        return streamer.translate(result)
     record = native_single(result)
+    call = web_search_call(record.get("message") or {}) if searches else None
+    if call is not None:
+        usage = _usage(record)
+        answer = {"id": message_id, "type": "message", "role": "assistant", "model": body.get("model") or "",
+                  "content": web_search_failure(message_id, call), "stop_reason": "end_turn", "usage": usage}
+        return as_late_as(result, Single(body=answer, content_type=JSON))
     return as_late_as(result, Single(body=message_body(message_id, record), content_type=JSON))
+
+
+def has_web_search(tools: Any) -> bool:
+    """Whether the request has Anthropic's server web search (a `web_search_*` tool)."""
+    return isinstance(tools, list) and any(
+        isinstance(t, dict) and isinstance(t.get("type"), str) and t["type"].startswith("web_search") for t in tools
+    )
+
+
+def web_search_call(message: dict[str, Any]) -> dict[str, Any] | None:
+    """The model's first web_search call (findWebSearchToolCall), if it made one."""
+    for call in message.get("tool_calls") or []:
+        if (call.get("function") or {}).get("name") == "web_search":
+            return call
+    return None
+
+
+def web_search_failure(message_id: str, call: dict[str, Any]) -> list[dict[str, Any]]:
+    """What Ollama answers when it cannot run the search: the mock has no ollama.com to ask (as an
+    offline or signed-out Ollama), so it is the middleware's `unavailable` result, or
+    `invalid_request` for a call without a query string (webSearchErrorResponse)."""
+    query = (call.get("function") or {}).get("arguments", {}).get("query")
+    query = query if isinstance(query, str) else ""
+    tool_use_id = "srvtoolu_" + message_id.removeprefix("msg_")
+    return [
+        {"type": "server_tool_use", "id": tool_use_id, "name": "web_search", "input": {"query": query}},
+        {"type": "web_search_tool_result", "tool_use_id": tool_use_id,
+         "content": {"type": "web_search_tool_result_error", "error_code": "unavailable" if query else "invalid_request"}},
+    ]
+
+
+def _usage(record: dict[str, Any]) -> dict[str, int]:
+    return {"input_tokens": int(record.get("prompt_eval_count") or 0), "output_tokens": int(record.get("eval_count") or 0)}
 
 
 def _capabilities(state: Any, model: Any) -> list[str] | None:
@@ -63,10 +104,7 @@ def message_body(message_id: str, record: dict[str, Any]) -> dict[str, Any]:
     reason = stop_reason(record.get("done_reason") or "", bool(calls))
     if reason:
         out["stop_reason"] = reason
-    out["usage"] = {
-        "input_tokens": int(record.get("prompt_eval_count") or 0),
-        "output_tokens": int(record.get("eval_count") or 0),
-    }
+    out["usage"] = _usage(record)
     return out
 
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..outcome import Chunk, StreamItem
-from .anthropic_messages import stop_reason
+from .anthropic_messages import stop_reason, web_search_call, web_search_failure
 from .common import go_json
 from .event_stream import EventStreamer
 
 
 class AnthropicStreamer(EventStreamer):
-    def __init__(self, message_id: str, model: str, estimated_tokens: int) -> None:
+    def __init__(self, message_id: str, model: str, estimated_tokens: int, web_search: bool = False) -> None:
         self.message_id, self.model, self.estimated = message_id, model, estimated_tokens
+        self.web_search = web_search  # WebSearchAnthropicWriter: a web_search call ends the stream its way
+        self.search: dict[str, Any] | None = None  # the web_search call being "run"
         self.items: list[StreamItem] = []
         self.index = 0
         self.delay = 0.0
@@ -34,6 +36,13 @@ class AnthropicStreamer(EventStreamer):
 
     def _process(self, record: dict[str, Any]) -> bool:
         message = record.get("message") or {}
+        if self.web_search and self.search is None:
+            self.search = web_search_call(message)  # that record is not passed through
+        if self.search is not None:
+            if record.get("done"):
+                self._search_failed(record)
+                return True
+            return False  # the search runs while the first generation finishes unseen
         if not self.started:
             self.started = True
             tokens = int(record.get("prompt_eval_count") or 0) or self.estimated
@@ -56,6 +65,24 @@ class AnthropicStreamer(EventStreamer):
             self._done(record)
             return True
         return False
+
+    def _search_failed(self, record: dict[str, Any]) -> None:
+        """writeTerminalResponse of the failed search: message_start if none went out, the open
+        block closed, the two result blocks whole, then end_turn with the generation's usage."""
+        usage = {"input_tokens": int(record.get("prompt_eval_count") or 0),
+                 "output_tokens": int(record.get("eval_count") or 0)}
+        if not self.started:
+            self.started = True
+            start = {"id": self.message_id, "type": "message", "role": "assistant", "model": self.model,
+                     "content": [], "usage": {"input_tokens": usage["input_tokens"] or self.estimated, "output_tokens": 0}}
+            self._event("message_start", {"message": start})
+        if self.text_started or (self.thinking_started and not self.thinking_done):
+            self._stop_block()
+        for block in web_search_failure(self.message_id, self.search or {}):
+            self._event("content_block_start", {"index": self.index, "content_block": block})
+            self._stop_block()
+        self._event("message_delta", {"delta": {"stop_reason": "end_turn"}, "usage": usage})
+        self._event("message_stop", {})
 
     def _thinking(self, thinking: str) -> None:
         if not self.thinking_started:

@@ -70,3 +70,59 @@ def test_message_start_estimates_blocks_as_go_marshals_them(asgi_client: Any) ->
     tool_result = len('{"type":"tool_result","tool_use_id":"t1","content":"ok"}')
     total = len("user") + 2 + len("assistant") + tool_use + len("user") + tool_result + 1 + 2 + len('{"type":"object"}')
     assert start["message"]["usage"]["input_tokens"] == total // 4
+
+
+SEARCH = {**BASE, "max_tokens": 100, "messages": [{"role": "user", "content": "Search the web for tokyo weather"}],
+          "tools": [{"type": "web_search_20250305", "name": "web_search"}]}
+
+
+def _search_blocks(message_hex: str, error_code: str = "unavailable") -> list[dict[str, Any]]:
+    tool_use_id = "srvtoolu_" + message_hex
+    return [{"type": "server_tool_use", "id": tool_use_id, "name": "web_search", "input": {"query": "search web tokyo weather"}},
+            {"type": "web_search_tool_result", "tool_use_id": tool_use_id,
+             "content": {"type": "web_search_tool_result_error", "error_code": error_code}}]
+
+
+def test_a_web_search_ollama_cannot_run_answers_its_failure(asgi_client: Any) -> None:
+    # WebSearchAnthropicWriter runs the model's web_search call itself; without ollama.com (the
+    # mock, an offline or signed-out Ollama) the result is the `unavailable` error, end_turn
+    answer = asgi_client.post("/v1/messages", json=SEARCH).json()
+    assert answer["content"] == _search_blocks(answer["id"][len("msg_"):])
+    assert answer["stop_reason"] == "end_turn" and answer["usage"]["output_tokens"] > 0
+
+
+def _events(client: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
+    text = client.post("/v1/messages", json={**body, "stream": True}).text
+    return [json.loads(line[len("data: "):]) for line in text.splitlines() if line.startswith("data: ")]
+
+
+def test_a_streamed_web_search_ends_with_the_result_blocks(asgi_client: Any) -> None:
+    events = _events(asgi_client, SEARCH)
+    hex_id = events[0]["message"]["id"][len("msg_"):]
+    assert [e["type"] for e in events] == ["message_start", "content_block_start", "content_block_stop",
+                                           "content_block_start", "content_block_stop", "message_delta", "message_stop"]
+    assert [e["content_block"] for e in events if e["type"] == "content_block_start"] == _search_blocks(hex_id)
+    assert events[-2]["delta"] == {"stop_reason": "end_turn"}
+
+
+def test_thinking_before_the_search_is_closed_first(asgi_client: Any) -> None:
+    events = _events(asgi_client, {**SEARCH, "model": "qwen3:8b"})
+    starts = [e for e in events if e["type"] == "content_block_start"]
+    assert [s["content_block"]["type"] for s in starts] == ["thinking", "server_tool_use", "web_search_tool_result"]
+    assert [s["index"] for s in starts] == [0, 1, 2]
+    stops = [e["index"] for e in events if e["type"] == "content_block_stop"]
+    assert stops == [0, 1, 2]
+
+
+def test_a_client_tool_named_web_search_is_still_a_client_call_without_the_server_tool(asgi_client: Any) -> None:
+    tools = [{"name": "web_search", "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}}}]
+    answer = asgi_client.post("/v1/messages", json={**SEARCH, "tools": tools}).json()
+    assert answer["stop_reason"] == "tool_use" and answer["content"][-1]["type"] == "tool_use"
+
+
+def test_a_search_call_without_a_query_is_an_invalid_request() -> None:
+    from ollama_conformance.mock_server.compat.anthropic_messages import web_search_failure
+
+    blocks = web_search_failure("msg_" + "a" * 24, {"function": {"name": "web_search", "arguments": {"q": 1}}})
+    assert blocks[0]["input"] == {"query": ""}
+    assert blocks[1]["content"] == {"type": "web_search_tool_result_error", "error_code": "invalid_request"}
