@@ -63,7 +63,9 @@ def output_items(parsed: Parsed) -> Iterable[Violation]:
     for record in parsed.objects:
         kind, data = _type(record), record.data
         if kind in LIFECYCLE:
-            if kind in RESPONSE_TERMINALS and open_item is not None:
+            # a search that failed ends the stream with its web_search_call item still in progress
+            searching = kind == "response.failed" and str(open_item[1] if open_item else "").startswith("ws_")
+            if kind in RESPONSE_TERMINALS and open_item is not None and not searching:
                 yield _items(parsed, record, f"{kind} while output item {open_item[0]} is still open")
             continue
         if kind == "response.output_item.added":

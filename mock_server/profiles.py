@@ -73,6 +73,8 @@ class Profile:
     # GGUF models run on llama-server (>= 0.30.0): a format schema its converter refuses is its 400,
     # passed on whole; before, the runner's 500 `invalid JSON schema in format`
     llama_server: bool = True
+    # /v1/responses runs a {"type": "web_search"} tool's searches itself (>= 0.32.10, #17686)
+    responses_web_search: bool = True
     # streamed tool calls: "parsed" (>= 0.4.6) or "as_text" (call JSON streamed as content; gap 1)
     stream_tool_calls: str = "parsed"
     # think / thinking supported (>= 0.9.0)

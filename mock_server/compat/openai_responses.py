@@ -15,6 +15,7 @@ from ..profiles import Profile
 from . import ids
 from .common import (
     JSON,
+    NativeError,
     as_late_as,
     call_native_streaming,
     go_decode,
@@ -28,7 +29,7 @@ from .common import (
     unix,
 )
 from .mapping import check_effort_type
-from .responses_request import to_native
+from .responses_request import has_web_search, to_native
 
 
 @openai_errors
@@ -42,11 +43,15 @@ def run(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     marks: set[str] = set()
     if prof.v1_tool_choice_honoured and body.get("tool_choice") not in (None, "auto"):
         marks.add("v1_tool_choice_honoured")
+    searches = prof.responses_web_search and has_web_search(body.get("tools"))
     if native["stream"]:
         from .responses_stream import ResponsesStreamer
 
-        return ResponsesStreamer(body, prof, now_unix(state), marks).translate(result)
+        return ResponsesStreamer(body, prof, now_unix(state), marks, searches).translate(result)
     record = native_single(result)
+    call = web_search_call(record.get("message") or {}) if searches else None
+    if call is not None:  # the search fails before any answer is written: the writer's HTTP error
+        raise NativeError(502, web_search_failure(call, now_unix(state)))
     response_id = ids.response_id(body)
     output = output_items(record.get("message") or {}, response_id, ids.responses_message_id(body))
     created = unix(record.get("created_at"))
@@ -55,6 +60,27 @@ def run(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
         body, prof, "completed", output, usage(record), created, max(now_unix(state), created)
     )
     return as_late_as(result, Single(body=out, content_type=JSON, headers=marked({}, marks)))
+
+
+def web_search_call(message: dict[str, Any]) -> dict[str, Any] | None:
+    """The model's first web_search call (findWebSearchToolCall), if it made one."""
+    for call in message.get("tool_calls") or []:
+        if (call.get("function") or {}).get("name") == "web_search":
+            return call
+    return None
+
+
+def search_query(call: dict[str, Any]) -> str:
+    query = (call.get("function") or {}).get("arguments", {}).get("query")
+    return query if isinstance(query, str) else ""
+
+
+def web_search_failure(call: dict[str, Any], now: int) -> str:
+    """Why Ollama's search fails for the mock: no query, or no ollama.com to reach (the mock is an
+    offline Ollama; the wording is Go's net/http error behind the local web_search proxy's 502)."""
+    if not search_query(call).strip():
+        return "web_search requires a non-empty string query"
+    return f'Post "https://ollama.com:443/api/web_search?ts={now}": dial tcp: lookup ollama.com: no such host'
 
 
 def output_items(message: dict[str, Any], response_id: str, item_id: str) -> list[dict[str, Any]]:

@@ -38,7 +38,7 @@ def to_native(body: dict[str, Any], prof: Profile) -> dict[str, Any]:
     is_set, think = think_from_effort(reasoning.get("effort"))
     if is_set:
         native["think"] = think
-    tools = native_tools(body.get("tools") or [])
+    tools = native_tools(body.get("tools") or [], prof.responses_web_search)
     if tools:
         native["tools"] = tools
     text_format = (body.get("text") or {}).get("format") if isinstance(body.get("text"), dict) else None
@@ -53,13 +53,33 @@ def to_native(body: dict[str, Any], prof: Profile) -> dict[str, Any]:
     return native
 
 
-def native_tools(tools: list[Any]) -> list[dict[str, Any]]:
-    """Responses tools -> native tools; a namespace's functions become `ns.<name>`."""
+# The function Ollama puts where a {"type": "web_search"} tool stood (WebSearchFunctionTool): the
+# model calls it, and the middleware runs the search itself
+WEB_SEARCH_FUNCTION: dict[str, Any] = {"type": "function", "function": {
+    "name": "web_search", "description": "Search the web for current information.",
+    "parameters": {"type": "object", "required": ["query"],
+                   "properties": {"query": {"type": "string", "description": "The search query."}}}}}
+
+
+def has_web_search(tools: Any) -> bool:
+    """Whether the request has the built-in web search tool (type exactly "web_search")."""
+    return isinstance(tools, list) and any(isinstance(t, dict) and t.get("type") == "web_search" for t in tools)
+
+
+def native_tools(tools: list[Any], web_search: bool = True) -> list[dict[str, Any]]:
+    """Responses tools -> native tools; a namespace's functions become `ns.<name>`; the built-in
+    web search (`web_search`: the release has it) becomes its function, and a function of the
+    same name is then dropped."""
     out: list[dict[str, Any]] = []
+    builtin = web_search and has_web_search(tools)
     for tool in tools:
         if not isinstance(tool, dict):
             continue
-        if tool.get("type") == "namespace":
+        if tool.get("type") == "web_search" and builtin:
+            out.append(json.loads(json.dumps(WEB_SEARCH_FUNCTION)))  # a copy: tool lists are read downstream
+        elif builtin and tool.get("type") == "function" and tool.get("name") == "web_search":
+            continue
+        elif tool.get("type") == "namespace":
             for inner in tool.get("tools") or []:
                 if isinstance(inner, dict):
                     out.append(_function(inner, prefix=f"{tool.get('name', '')}."))

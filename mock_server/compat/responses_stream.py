@@ -14,12 +14,24 @@ from ..profiles import Profile
 from . import ids
 from .common import marked, openai_tool_calls
 from .event_stream import EventStreamer
-from .openai_responses import function_item, message_item, reasoning_item, response_object, sort_deep, usage
+from .openai_responses import (
+    function_item,
+    message_item,
+    reasoning_item,
+    response_object,
+    search_query,
+    sort_deep,
+    usage,
+    web_search_call,
+    web_search_failure,
+)
 
 
 class ResponsesStreamer(EventStreamer):
-    def __init__(self, body: dict[str, Any], prof: Profile, now: int, marks: set[str]) -> None:
+    def __init__(self, body: dict[str, Any], prof: Profile, now: int, marks: set[str], web_search: bool = False) -> None:
         self.body, self.prof, self.now, self.marks = body, prof, now, marks
+        self.web_search = web_search  # WebSearchResponsesWriter: a web_search call is run by Ollama
+        self.search: dict[str, Any] | None = None  # the call, held back with every record after it
         self.item_id = ids.responses_message_id(body)
         self.reasoning_id = f"rs_{ids.number(body, 999999, 'responses-reasoning')}"
         self.items: list[StreamItem] = []
@@ -51,6 +63,13 @@ class ResponsesStreamer(EventStreamer):
 
     def _process(self, record: dict[str, Any]) -> bool:
         message = record.get("message") or {}
+        if self.web_search and self.search is None:
+            self.search = web_search_call(message)
+        if self.search is not None:
+            if record.get("done"):
+                self._search_failed(record)
+                return True
+            return False
         if self.sequence == 0:
             self._event("response.created", {"response": self._response("in_progress", [], None)})
             self._event("response.in_progress", {"response": self._response("in_progress", [], None)})
@@ -150,15 +169,46 @@ class ResponsesStreamer(EventStreamer):
         }
         self._event("response.output_text.delta", delta)
 
+    def _search_failed(self, record: dict[str, Any]) -> None:
+        """runLoop when the search cannot run: the lifecycle events if none went out, the open
+        message closed; then (with a query) the web_search_call item added and searching; then
+        response.failed, the last event (the item stays in_progress)."""
+        call = self.search or {}
+        if self.sequence == 0:
+            self._event("response.created", {"response": self._response("in_progress", [], None)})
+            self._event("response.in_progress", {"response": self._response("in_progress", [], None)})
+        if self.content_started and not self.calls_sent:
+            self._message_done()  # FinishMessageItem: the search's item takes the next index
+            self.output_index += 1
+        query = search_query(call)
+        if query.strip():
+            self._finish_reasoning()
+            item_id = f"ws_{ids.response_id(self.body).removeprefix('resp_')}_1"
+            item = {"action": {"query": query, "type": "search"}, "id": item_id, "status": "in_progress",
+                    "type": "web_search_call"}
+            self._event("response.output_item.added", {"output_index": self.output_index, "item": item})
+            for step in ("in_progress", "searching"):
+                self._event(f"response.web_search_call.{step}", {"item_id": item_id, "output_index": self.output_index})
+        prompt, output = int(record.get("prompt_eval_count") or 0), int(record.get("eval_count") or 0)
+        failed: dict[str, Any] = {"error": {"code": "api_error", "message": web_search_failure(call, self.now)},
+                  "id": ids.response_id(self.body), "model": self.body.get("model") or "", "object": "response",
+                  "output": [], "status": "failed",
+                  "usage": {"input_tokens": prompt, "output_tokens": output, "total_tokens": prompt + output}}
+        self._event("response.failed", {"response": failed})
+
+    def _message_done(self) -> None:
+        """The message streamed so far is done: its text, its part, the item."""
+        where = {"item_id": self.item_id, "output_index": self.output_index, "content_index": 0}
+        self._event("response.output_text.done", {**where, "text": self.text, "logprobs": []})
+        part = {"type": "output_text", "text": self.text, "annotations": [], "logprobs": []}
+        self._event("response.content_part.done", {**where, "part": part})
+        item = message_item(self.item_id, self.text, "completed")
+        self._event("response.output_item.done", {"output_index": self.output_index, "item": item})
+
     def _completion(self, record: dict[str, Any]) -> None:
         self._finish_reasoning()
         if not self.calls_sent and self.content_started:
-            where = {"item_id": self.item_id, "output_index": self.output_index, "content_index": 0}
-            self._event("response.output_text.done", {**where, "text": self.text, "logprobs": []})
-            part = {"type": "output_text", "text": self.text, "annotations": [], "logprobs": []}
-            self._event("response.content_part.done", {**where, "part": part})
-            item = message_item(self.item_id, self.text, "completed")
-            self._event("response.output_item.done", {"output_index": self.output_index, "item": item})
+            self._message_done()
         response = self._response("completed", self._final_output() or None, usage(record))
         response["completed_at"] = self.now
         self._event("response.completed", {"response": response})

@@ -191,8 +191,16 @@ VALID: list[tuple[str, str, Any]] = [
     ("ev-args-done", "openai/responses.event.json", _ev("response.function_call_arguments.done", arguments="{}", item_id="fc_1_0", output_index=1)),
     ("ev-item-done", "openai/responses.event.json", _ev("response.output_item.done", item={**FC, "id": "fc_1_0"}, output_index=1)),
     ("ev-completed", "openai/responses.event.json", _ev("response.completed", 9, response=_resp())),
-    ("ev-failed", "openai/responses.event.json", _ev("response.failed", 9, response={**STREAM_RESP, "status": "failed",
-                                                     "error": {"code": "rate_limit_error", "message": "slow down"}})),
+    # ResponseFailed's small map, not the whole response object
+    ("ev-failed", "openai/responses.event.json", _ev("response.failed", 5, response={
+        "error": {"code": "rate_limit_exceeded", "message": "slow down"}, "id": "resp_171023", "model": "llama3.2",
+        "object": "response", "output": [], "status": "failed",
+        "usage": {"input_tokens": 48, "output_tokens": 10, "total_tokens": 58}})),
+    ("ev-web-search-item", "openai/responses.event.json", _ev("response.output_item.added", 2, output_index=0, item={
+        "action": {"query": "tokyo weather", "type": "search"}, "id": "ws_171023_1", "status": "in_progress",
+        "type": "web_search_call"})),
+    ("ev-web-searching", "openai/responses.event.json", _ev("response.web_search_call.searching", 4,
+                                                            item_id="ws_171023_1", output_index=0)),
     ("transcription", "openai/transcriptions.response.json", {"text": "hello"}),
     ("transcription-form", "openai/transcriptions.form.json", {"model": "gemma4", "file": "RIFF....", "response_format": "json"}),
     ("error-404", "openai/error.json", OAI_ERR),
