@@ -227,8 +227,12 @@ class _Walk:
             if self.saved is None:
                 self.saved = _mismatch(value, node, pin or struct, path, self.literals)
             return
-        if node.base64 and type(value) is str and self.saved is None:  # Go decodes it now, saving its error
-            offset = base64_error_offset(value.encode("utf-8"))
+        if node.base64 and type(value) is list:  # bytes as numbers: each a uint8
+            for item in value:
+                self.value(item, node.item, struct, path, pin)  # type: ignore[arg-type]
+            return
+        if node.base64 and type(value) is str:  # Go decodes it now, saving its error
+            offset = base64_error_offset(value.encode("utf-8")) if self.saved is None else None
             if offset is not None:
                 self.saved = contracts.message("bad_base64", offset=offset)
             return
@@ -333,7 +337,9 @@ def _check_of(node: GoType, memo: dict[int, _Check]) -> _Check:
 
 
 def _bytes_check(value: Any) -> bool:
-    return type(value) is list or (type(value) is str and base64_error_offset(value.encode("utf-8")) is None)
+    if type(value) is list:  # each element is a uint8 (null leaves a zero byte)
+        return all(v is None or (type(v) is int and 0 <= v <= 255) for v in value)
+    return type(value) is str and base64_error_offset(value.encode("utf-8")) is None
 
 
 def _int_check(bounds: tuple[int, int]) -> _Check:

@@ -25,7 +25,8 @@ _PYTHON: dict[str, tuple[type, ...]] = {"string": (str,), "number": (int, float)
                                         "array": (list,), "object": (dict,)}
 _INTS = frozenset({"int", "int32", "int64", "uint", "uint32", "uint64"})
 _BOUNDS = {"int": (-(2**63), 2**63 - 1), "int64": (-(2**63), 2**63 - 1), "int32": (-(2**31), 2**31 - 1),
-           "uint": (0, 2**64 - 1), "uint64": (0, 2**64 - 1), "uint32": (0, 2**32 - 1)}  # a 64-bit Go's
+           "uint": (0, 2**64 - 1), "uint64": (0, 2**64 - 1), "uint32": (0, 2**32 - 1),
+           "uint8": (0, 255)}  # a 64-bit Go's
 _DECODERS = ("think", "keep_alive")  # top-level fields with Ollama's own decoders (decode.py)
 
 
@@ -56,6 +57,8 @@ class GoType:
         inside = self.fields is not None or self.item is not None
         object.__setattr__(self, "plain", not (inside or self.custom or self.decoder or self.base64))
 
+
+_UINT8 = GoType("uint8", frozenset({"number"}), integer=True)  # one byte of a []byte sent as numbers
 
 # Schema locations and struct fields whose Go type the schemas do not name: (Go type, own
 # UnmarshalJSON, unchecked inside). Ollama's api.Message lowercases the role in its UnmarshalJSON.
@@ -129,8 +132,8 @@ def _field(prop: Any, doc: str, name: str, hint: str | None) -> GoType | None:
     node = _non_null(node)
     if node.get("x-go-ignored"):  # documented for clients, but the Go struct has no such field
         return None
-    if loc in _BYTES:
-        return GoType(_BYTES[loc], frozenset({"string", "array"}), base64=True)
+    if loc in _BYTES:  # base64 text, or a JSON array of bytes (each a uint8)
+        return GoType(_BYTES[loc], frozenset({"string", "array"}), base64=True, item=_UINT8)
     kind = _single_type(node)
     named = _NAMED.get(loc) or _NAMED.get(name)
     go = named[0] if named else node.get("x-go-type") or hint

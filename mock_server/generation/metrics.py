@@ -12,6 +12,7 @@ from typing import Any
 
 from . import text
 
+IMAGE_TOKENS = 256  # prompt inputs one image's embedding takes (the runner counts them as prompt)
 METRIC_KEYS = (
     "total_duration",
     "load_duration",
@@ -96,7 +97,7 @@ def prompt_tokens_chat(messages: list[dict[str, Any]], system: str, tools: list[
     count = text.count_tokens(system) + (4 if system else 0)
     for msg in messages:
         count += 4 + text.count_tokens(str(msg.get("content") or ""))
-        count += 256 * len(msg.get("images") or [])
+        count += IMAGE_TOKENS * len(msg.get("images") or [])
         for call in msg.get("tool_calls") or []:
             count += 8 + text.count_tokens(str(call))
     if tools:
@@ -104,9 +105,10 @@ def prompt_tokens_chat(messages: list[dict[str, Any]], system: str, tools: list[
     return count + 3
 
 
-def prompt_tokens_generate(prompt: str, system: str, suffix: str, context: list[int], raw: bool) -> int:
-    """Prompt size of a generate call: words of prompt/system/suffix, the context, the template."""
-    count = text.count_tokens(prompt) + text.count_tokens(suffix) + len(context)
+def prompt_tokens_generate(prompt: str, system: str, suffix: str, context: list[int], raw: bool, images: int = 0) -> int:
+    """Prompt size of a generate call: words of prompt/system/suffix, the context, the template,
+    and the images' embeddings (as many per image as chat counts)."""
+    count = text.count_tokens(prompt) + text.count_tokens(suffix) + len(context) + IMAGE_TOKENS * images
     if not raw:
         count += 6 + text.count_tokens(system)
     return count

@@ -22,19 +22,36 @@ def render_chat(system: str, messages: list[dict[str, Any]], tools: list[Any], t
     system_text = str(head[0].get("content") or "") if head else system
     if system_text or tools:
         parts.append(_turn("system", system_text + _tools_block(tools)))
+    images = 0  # chatPrompt numbers the images [img-N] across the conversation
     for message in messages[len(head) :]:
-        parts.append(_message(message))
+        count = len(message.get("images") or [])
+        parts.append(_message(message, images))
+        images += count
     parts.append("<|im_start|>assistant\n" + ("<think>\n" if think else ""))
     return "".join(parts)
 
 
-def render_generate(prompt: str, system: str, suffix: str, raw: bool) -> str:
+def render_generate(prompt: str, system: str, suffix: str, raw: bool, images: int = 0) -> str:
     if raw:
         return prompt
+    prompt = with_image_tags(prompt, 0, images)  # generate goes through chatPrompt too
     if suffix:
         return f"<|fim_prefix|>{prompt}<|fim_suffix|>{suffix}<|fim_middle|>"
     head = _turn("system", system) if system else ""
     return head + _turn("user", prompt) + "<|im_start|>assistant\n"
+
+
+def with_image_tags(content: str, first: int, count: int) -> str:
+    """chatPrompt's image tags: each image's [img-N] fills an [img] placeholder in the text, else
+    goes before it."""
+    prefix = ""
+    for number in range(first, first + count):
+        tag = f"[img-{number}]"
+        if "[img]" in content:
+            content = content.replace("[img]", tag, 1)
+        else:
+            prefix += tag
+    return prefix + content
 
 
 def lossy_schema(schema: Any) -> Any:
@@ -69,17 +86,16 @@ def _tools_block(tools: list[Any]) -> str:
     return "\n\n# Tools\n\n<tools>\n" + "\n".join(lines) + "\n</tools>"
 
 
-def _message(message: dict[str, Any]) -> str:
+def _message(message: dict[str, Any], first_image: int = 0) -> str:
     role = str(message.get("role") or "")
-    content = str(message.get("content") or "")
+    content = with_image_tags(str(message.get("content") or ""), first_image, len(message.get("images") or []))
     if role == "tool":
         name = message.get("tool_name") or ""
         ident = message.get("tool_call_id") or ""
         attrs = "".join(f' {k}="{v}"' for k, v in (("name", name), ("id", ident)) if v)
         return _turn("user", f"<tool_response{attrs}>\n{content}\n</tool_response>")
     calls = "".join(_call(c) for c in message.get("tool_calls") or [] if isinstance(c, dict))
-    images = "<image>" * len(message.get("images") or [])
-    return _turn(role, images + content + calls)
+    return _turn(role, content + calls)
 
 
 def _call(call: dict[str, Any]) -> str:

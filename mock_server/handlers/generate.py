@@ -16,7 +16,7 @@ from ..reply import ReplyContext
 
 def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     model = pipeline.text_field(body, "model")
-    images = [i for i in body.get("images") or [] if i is not None]
+    images = list(body.get("images") or [])  # a null entry is a nil image: it still counts
     request.check_images(images)
     if state.profile.logprobs:
         request.check_top_logprobs(body)
@@ -42,7 +42,7 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
     _check_template(pipeline.text_field(body, "template"))
     if body.get("_debug_render_only") is True:
         system = pipeline.text_field(body, "system") or entry.system
-        rendered = template.render_generate(prompt, system, suffix, raw)
+        rendered = template.render_generate(prompt, system, suffix, raw, len(images))
         return render.debug_record("generate", model, now, rendered, len(images))
     try:
         request.check_format(body.get("format"), state.profile.llama_server)
@@ -109,7 +109,8 @@ def _frame(
         profile=state.profile,
         load_ns=load_ns,
         prompt_tokens=pipeline.fit_context(
-            entry, body, options, metrics.prompt_tokens_generate(prompt, system, suffix, given, raw)
+            entry, body, options, metrics.prompt_tokens_generate(prompt, system, suffix, given, raw,
+                                                                  len(body.get("images") or []))
         ),
         keep_thinking=pipeline.keep_thinking(state, body),
         context=None if raw else given + _prompt_ids(prompt, system, suffix),
