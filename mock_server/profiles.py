@@ -75,6 +75,8 @@ class Profile:
     llama_server: bool = True
     # /v1/responses runs a {"type": "web_search"} tool's searches itself (>= 0.32.10, #17686)
     responses_web_search: bool = True
+    # /api/ps entries carry context_length (>= 0.10.0, #11331)
+    ps_context_length: bool = True
     # streamed tool calls: "parsed" (>= 0.4.6) or "as_text" (call JSON streamed as content; gap 1)
     stream_tool_calls: str = "parsed"
     # think / thinking supported (>= 0.9.0)

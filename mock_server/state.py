@@ -54,6 +54,9 @@ class ModelEntry:
     messages: list[dict[str, Any]] = field(default_factory=list)
     added_licenses: list[str] = field(default_factory=list)  # create appends these after the inherited one
     manifest: list[tuple[str, str, int]] = field(default_factory=list)  # a created model's layers; [] = catalogue's
+    renderer: str = ""  # set on create (config.json): show reports them, the modelfile names them
+    parser: str = ""
+    requires: str = ""  # the Ollama version the model needs (>= v0.14.0)
 
     @property
     def licenses(self) -> list[str]:
@@ -78,6 +81,17 @@ class ModelEntry:
         a copy, or a model created from another with a new template or system, shares the runner."""
         weights = [digest for kind, digest, _ in self.layers() if kind in ("model", "adapter", "projector")]
         return "+".join(weights) or weights_digest(self)
+
+    def loaded_size(self, context: int) -> int:
+        """What its runner holds once loaded (ps size): the weights and an f16 KV cache for
+        `context` tokens, as Ollama estimates it without a runner's report (PredictServerVRAM:
+        2 x layers x KV heads x head size x context x 2 bytes)."""
+        info, arch = self.model_info, self.architecture
+        layers = int(info.get(f"{arch}.block_count") or 0)
+        heads = int(info.get(f"{arch}.attention.head_count") or 0)
+        kv_heads = int(info.get(f"{arch}.attention.head_count_kv") or 0) or 1
+        head_size = self.embedding_length // heads if heads else 0
+        return self.size + 2 * layers * kv_heads * head_size * context * 2
 
     @property
     def embedding_length(self) -> int:
@@ -323,13 +337,13 @@ class ModelStore:
             self._loaded.pop(entry.model_path, None)
 
     def loaded(self) -> builtins.list[tuple[ModelEntry, datetime, int, int]]:
-        """(entry, expires_at, size_vram, context_length), latest expiry first, expired ones dropped."""
+        """(entry, expires_at, size in memory, context_length), latest expiry first, expired ones dropped."""
         now = self._clock.now()
         with self._lock:
             for key in [k for k, v in self._loaded.items() if v.expires_at <= now]:
                 del self._loaded[key]
             items = sorted(self._loaded.values(), key=lambda v: v.expires_at, reverse=True)
-        return [(v.entry, v.expires_at, v.entry.size, v.context_length) for v in items]
+        return [(v.entry, v.expires_at, v.entry.loaded_size(v.context_length), v.context_length) for v in items]
 
     def _keep_alive_seconds(self, keep_alive: Any) -> float:
         from .decode import keep_alive_seconds  # decode validated it already

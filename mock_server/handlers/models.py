@@ -6,6 +6,7 @@ Messages and their check order follow reference §4.3; shapes follow §1.11-1.17
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from .. import names
@@ -13,8 +14,13 @@ from ..clock import format_local
 from ..errors import OllamaError
 from ..outcome import RequestInfo, Single
 from ..state import ModelEntry, State
+from ..wire import DELIBERATE
 
-_ARRAY_LIMIT = 5  # show replaces longer model_info arrays with [] unless verbose
+# show leaves long model_info arrays out unless verbose: the model is read with a cap on array
+# sizes (1024), and an array past it marshals as null. The recorded shows have the tokenizer's
+# arrays null and general.languages (8 entries) whole; the catalogue's tokenizer arrays are short
+# stand-ins for arrays far past the cap, so they count as long whatever their length.
+_ARRAY_LIMIT = 1024
 _DETAIL_KEYS = ("parent_model", "format", "family", "families", "parameter_size", "quantization_level")
 _LENGTH_KEYS = ("context_length", "embedding_length")
 # First releases with a field, so older profiles leave it out.
@@ -73,10 +79,15 @@ def _listed(entry: ModelEntry, zone: Any, recent: bool) -> dict[str, Any]:
 def run_ps(state: State, info: RequestInfo) -> Single:
     zone = state.clock.local_zone()
     models = [
-        {"name": e.name, "model": e.name, "size": e.size, "digest": e.digest, "details": _config_details(e),
-         "expires_at": format_local(expires, zone), "size_vram": vram, "context_length": ctx}
-        for e, expires, vram, ctx in state.models.loaded()
+        # size: weights and KV cache, all of it on the GPU (size_vram) as on the machines recorded
+        {"name": e.name, "model": e.name, "size": size, "digest": e.digest, "details": _config_details(e),
+         "expires_at": format_local(expires, zone), "size_vram": size, "context_length": ctx}
+        for e, expires, size, ctx in state.models.loaded()
     ]
+    if not state.profile.ps_context_length:  # the release's shape: contracts variant ps.response.before-0.10.0
+        for model in models:
+            del model["context_length"]
+        return Single({"models": models}, headers={DELIBERATE: "ps_context_length=false"})
     return Single({"models": models})
 
 
@@ -98,6 +109,9 @@ def run_show(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
         out["template"] = entry.template
     if system:
         out["system"] = system
+    for key in ("renderer", "parser"):
+        if getattr(entry, key):
+            out[key] = getattr(entry, key)
     out["details"] = details_of(entry)
     if entry.messages:
         out["messages"] = entry.messages
@@ -115,6 +129,8 @@ def run_show(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
     if entry.capabilities:
         out["capabilities"] = list(entry.capabilities)
     out["modified_at"] = format_local(entry.modified_at, state.clock.local_zone())
+    if entry.requires:
+        out["requires"] = entry.requires
     return Single(out, go_floats=True)  # model_info: a catalogue's floats (layer_norm_rms_epsilon)
 
 
@@ -138,7 +154,8 @@ def _model_info(entry: ModelEntry, verbose: bool) -> dict[str, Any]:
         if key in ("general.name", "tokenizer.chat_template"):
             continue
         value = entry.model_info[key]
-        info[key] = [] if isinstance(value, list) and len(value) > _ARRAY_LIMIT and not verbose else value
+        long = isinstance(value, list) and (len(value) > _ARRAY_LIMIT or key.startswith("tokenizer.ggml."))
+        info[key] = None if long and not verbose else value
     return info
 
 
@@ -165,9 +182,27 @@ def go_value(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (int, float)):
+        return go_float(float(value))  # Go holds every JSON number of the map as a float64
     return str(value)
+
+
+def go_float(value: float) -> str:
+    """fmt's %v (and %#v) of a float64: the shortest digits, in exponent form from 1e6 and
+    below 1e-4 (1048576 -> 1.048576e+06, 0.00001 -> 1e-05)."""
+    if value == 0 or value != value or value in (float("inf"), float("-inf")):
+        return {"inf": "+Inf", "-inf": "-Inf", "nan": "NaN"}.get(repr(value), "0" if str(value)[0] != "-" else "-0")
+    sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
+    text = "".join(map(str, digits))
+    exp10 = len(text) + int(exponent) - 1  # the power of ten of the first digit
+    head = "-" if sign else ""
+    if exp10 < -4 or exp10 >= 6:
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        return f"{head}{mantissa}e{'-' if exp10 < 0 else '+'}{abs(exp10):02d}"
+    if exp10 < 0:
+        return f"{head}0.{'0' * (-exp10 - 1)}{text}"
+    whole, frac = text[: exp10 + 1].ljust(exp10 + 1, "0"), text[exp10 + 1 :]
+    return head + whole + ("." + frac if frac else "")
 
 
 def parameters_text(parameters: dict[str, Any]) -> str:
@@ -194,6 +229,7 @@ def _commands(entry: ModelEntry, system: str, parameters: dict[str, Any]) -> lis
         lines.append(f"TEMPLATE {modelfile_quote(entry.template)}")
     if system:
         lines.append(f"SYSTEM {modelfile_quote(system)}")
+    lines += [f"{key.upper()} {getattr(entry, key)}" for key in ("renderer", "parser") if getattr(entry, key)]
     for key in sorted(parameters):
         values = parameters[key] if isinstance(parameters[key], list) else [parameters[key]]
         lines.extend(f"PARAMETER {key} {modelfile_quote(_go_plain(value))}" for value in values)

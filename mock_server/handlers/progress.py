@@ -304,7 +304,7 @@ def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any],
             adapter: tuple[str, str, int] | None) -> ModelEntry:
     """The new model: `base` with the request's template, system, licenses, parameters, messages, info."""
     changes: dict[str, Any] = {}
-    for key in ("template", "system"):
+    for key in ("template", "system", "renderer", "parser", "requires"):
         if isinstance(body.get(key), str) and body[key]:
             changes[key] = body[key]
     if "template" in changes:

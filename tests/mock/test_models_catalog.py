@@ -75,7 +75,7 @@ def test_show_returns_every_always_present_field(asgi_client):
 def test_show_hides_long_arrays_unless_verbose_and_always_lists_gguf_tensors(asgi_client):
     short = asgi_client.post("/api/show", json={"model": "gemma3:1b"}).json()
     full = asgi_client.post("/api/show", json={"model": "gemma3:1b", "verbose": True}).json()
-    assert short["model_info"]["tokenizer.ggml.tokens"] == []
+    assert short["model_info"]["tokenizer.ggml.tokens"] is None  # as the recorded shows have it
     assert len(full["model_info"]["tokenizer.ggml.tokens"]) == 8
     assert short["tensors"] == full["tensors"] and full["tensors"][0]["name"] == "token_embd.weight"
 
