@@ -327,8 +327,8 @@ def _as_content_block(block: dict[str, Any]) -> dict[str, Any]:
         out["citations"] = [
             {"type": _text(c.get("type")), "url": _text(c.get("url")), "title": _text(c.get("title")),
              **{k: c[k] for k in ("encrypted_index", "cited_text") if _text(c.get(k))}}
-            for c in block["citations"] if isinstance(c, dict)
-        ]
+            for c in (item if isinstance(item, dict) else {} for item in block["citations"])
+        ]  # a null citation is Go's zero Citation
     if isinstance(block.get("source"), dict):
         source = block["source"]
         out["source"] = {"type": _text(source.get("type")),

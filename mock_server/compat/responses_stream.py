@@ -65,6 +65,8 @@ class ResponsesStreamer(EventStreamer):
         message = record.get("message") or {}
         if self.web_search and self.search is None:
             self.search = web_search_call(message)
+            if self.search is not None:
+                self._calls_beside_search(message)
         if self.search is not None:
             if record.get("done"):
                 self._search_failed(record)
@@ -117,7 +119,8 @@ class ResponsesStreamer(EventStreamer):
     def _tool_calls(self, native_calls: list[dict[str, Any]]) -> None:
         self._finish_reasoning()
         base = ids.number(self.body, 999999, f"responses-fc-{len(self.call_items)}")
-        for offset, call in enumerate(openai_tool_calls(native_calls)):
+        calls = openai_tool_calls(native_calls)
+        for offset, call in enumerate(calls):
             item_id, index = f"fc_{base}_{offset}", self.output_index + offset
             arguments = call["function"]["arguments"]
             self.call_items.append(function_item(item_id, call, "completed"))
@@ -138,6 +141,7 @@ class ResponsesStreamer(EventStreamer):
                 "response.output_item.done",
                 {"output_index": index, "item": function_item(item_id, call, "completed")},
             )
+        self.output_index += len(calls)  # the next item (a search's) comes after them
 
     def _text(self, content: str) -> None:
         self._finish_reasoning()
@@ -168,6 +172,21 @@ class ResponsesStreamer(EventStreamer):
             "logprobs": [],
         }
         self._event("response.output_text.delta", delta)
+
+    def _calls_beside_search(self, message: dict[str, Any]) -> None:
+        """The client's calls in the record that calls web_search go out at once (the message so
+        far done first), as the writer's FinishMessageItem and EmitFunctionCallItems do."""
+        others = [c for c in message.get("tool_calls") or [] if (c.get("function") or {}).get("name") != "web_search"]
+        if not others:
+            return
+        if self.sequence == 0:
+            self._event("response.created", {"response": self._response("in_progress", [], None)})
+            self._event("response.in_progress", {"response": self._response("in_progress", [], None)})
+        if self.content_started and not self.calls_sent:
+            self._message_done()
+            self.output_index += 1
+            self.content_started = False
+        self._tool_calls(others)
 
     def _search_failed(self, record: dict[str, Any]) -> None:
         """runLoop when the search cannot run: the lifecycle events if none went out, the open

@@ -54,6 +54,10 @@ class Generator:
     all_properties: bool = True  # structured outputs fill every property; tool calls the required ones
     left: int = MAX_VALUES  # values still to make in this answer
     room: int = MAX_TEXT  # characters still to write in this answer
+    # oneOf answers are checked against every branch: a few tries per answer, none for a oneOf
+    # inside a try (nested ones would multiply the tries), which takes the first branch
+    one_of_tries: int = 12
+    in_one_of: bool = False
 
     def value(self, schema: Any, name: str = "", depth: int = 0) -> Any:
         if not isinstance(schema, dict):
@@ -73,7 +77,8 @@ class Generator:
         for key in ("anyOf", "oneOf"):
             if isinstance(schema.get(key), list) and schema[key]:
                 merged = {k: v for k, v in schema.items() if k != key}
-                if key == "oneOf" and len(schema[key]) > 1 and depth < MAX_DEPTH:
+                if key == "oneOf" and len(schema[key]) > 1 and depth < MAX_DEPTH and self.one_of_tries > 0 \
+                        and not self.in_one_of:
                     return self._one_of(merged, schema[key], name, depth)
                 return self.value({**merged, **self._branch(schema[key], depth)}, name, depth + 1)
         if self.hint is not None and name:
@@ -89,15 +94,23 @@ class Generator:
         """A value of exactly one branch: the first branch's, unless it fits another branch too
         ({"oneOf": [integer, number]}), then the next branch's that fits only its own. Ollama's
         grammar reads oneOf as anyOf, so a model may break it; the mock's answers do not."""
-        values = []
-        for branch in branches[:8]:
-            resolved = self._resolve(branch, depth) if isinstance(branch, dict) else {}
-            for _ in range(3):  # a draw can land where branches overlap ("the" is a string of any length)
-                value = self.value({**merged, **resolved}, name, depth + 1)
-                if sum(_fits(value, {**merged, **b} if isinstance(b, dict) else b, self.root) for b in branches) == 1:
-                    return value
-                values.append(value)
-        return values[0]
+        fits = [_validator({**merged, **b} if isinstance(b, dict) else b, self.root) for b in branches]
+        values: list[Any] = []
+        self.in_one_of = True
+        try:
+            for branch in branches[:8]:
+                resolved = self._resolve(branch, depth) if isinstance(branch, dict) else {}
+                for _ in range(3):  # a draw can land where branches overlap ("the" is a string of any length)
+                    if self.one_of_tries <= 0:
+                        return values[0] if values else self.value({**merged, **resolved}, name, depth + 1)
+                    self.one_of_tries -= 1
+                    value = self.value({**merged, **resolved}, name, depth + 1)
+                    if not _shallow(value) or sum(fit(value) for fit in fits) == 1:
+                        return value  # a deep answer goes unchecked (see _shallow)
+                    values.append(value)
+            return values[0]
+        finally:
+            self.in_one_of = False
 
     def _branch(self, branches: list[Any], depth: int) -> dict:
         """The anyOf/oneOf branch to follow, resolved: the first; past MAX_DEPTH the first that
@@ -210,17 +223,34 @@ class Generator:
         return value
 
 
-def _fits(value: Any, schema: Any, root: dict) -> bool:
-    """Whether `value` is valid against `schema` (its $refs read in `root`); jsonschema is imported
-    only when a oneOf needs it, off the server's start path."""
+def _shallow(value: Any, depth: int = 0) -> bool:
+    """Whether `value` nests at most 4 levels: checking a deeper one against a recursive oneOf
+    grows exponentially with its depth (each level's oneOf tries every branch)."""
+    if depth > 4:
+        return False
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return all(_shallow(item, depth + 1) for item in items)
+
+
+def _validator(schema: Any, root: dict) -> Callable[[Any], bool]:
+    """Whether a value is valid against `schema` (its $refs read in `root`), built once; jsonschema
+    is imported only when a oneOf needs it, off the server's start path."""
     from jsonschema import validators
 
     if isinstance(schema, dict):
         schema = {**{k: root[k] for k in ("$defs", "definitions") if k in root}, **schema}
     try:
-        return bool(validators.validator_for(schema)(schema).is_valid(value))
+        validator = validators.validator_for(schema)(schema)
     except Exception:  # a schema jsonschema cannot read: no judgement, so no fit
-        return False
+        return lambda value: False
+
+    def fits(value: Any) -> bool:
+        try:
+            return bool(validator.is_valid(value))
+        except Exception:  # RecursionError on a self-referring schema, a bad pattern...
+            return False
+
+    return fits
 
 
 def _may_say(hinted: str, schema: dict) -> bool:

@@ -16,7 +16,9 @@ from . import structured
 _KEPT = ("type", "description", "enum", "items", "properties", "required", "anyOf", "$defs")
 
 
-def render_chat(system: str, messages: list[dict[str, Any]], tools: list[Any], think: bool) -> str:
+def render_chat(system: str, messages: list[dict[str, Any]], tools: list[Any], think: bool,
+                tag_images: bool = True) -> str:
+    """The chat prompt (`tag_images`: chatPrompt's [img-N] tags; a model with a renderer has none)."""
     parts = []
     head = [m for m in messages[:1] if m.get("role") == "system"]
     system_text = str(head[0].get("content") or "") if head else system
@@ -25,7 +27,7 @@ def render_chat(system: str, messages: list[dict[str, Any]], tools: list[Any], t
     images = 0  # chatPrompt numbers the images [img-N] across the conversation
     for message in messages[len(head) :]:
         count = len(message.get("images") or [])
-        parts.append(_message(message, images))
+        parts.append(_message(message, images if tag_images else -1))
         images += count
     parts.append("<|im_start|>assistant\n" + ("<think>\n" if think else ""))
     return "".join(parts)
@@ -88,7 +90,9 @@ def _tools_block(tools: list[Any]) -> str:
 
 def _message(message: dict[str, Any], first_image: int = 0) -> str:
     role = str(message.get("role") or "")
-    content = with_image_tags(str(message.get("content") or ""), first_image, len(message.get("images") or []))
+    content = str(message.get("content") or "")
+    if first_image >= 0:
+        content = with_image_tags(content, first_image, len(message.get("images") or []))
     if role == "tool":
         name = message.get("tool_name") or ""
         ident = message.get("tool_call_id") or ""

@@ -145,7 +145,7 @@ def _proper_nouns(sentence: str) -> list[str]:
     return found
 
 
-_INTRODUCED = re.compile(r"\b(?:i am|i'm|my name is|this is|call me|named|called)\s+$", re.IGNORECASE)
+_INTRODUCED = re.compile(r"\b(?:i am|i'm|my name is|call me)\s+$", re.IGNORECASE)  # not "a town called X"
 
 
 def _split_camel(name: str) -> str:

@@ -85,7 +85,7 @@ def _debug(
     state: Any, body: dict[str, Any], model: str, messages: list[dict[str, Any]], tools: list[Any], entry: Any
 ) -> Outcome:
     think = request.think_enabled(body.get("think"), entry.capabilities, state.profile.thinking)
-    rendered = template.render_chat(entry.system, messages, tools, think)
+    rendered = template.render_chat(entry.system, messages, tools, think, tag_images=not entry.renderer)
     images = sum(len(m.get("images") or []) for m in messages)
     return render.debug_record("chat", model, state.clock.now(), rendered, images)
 

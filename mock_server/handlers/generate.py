@@ -42,7 +42,9 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
     _check_template(pipeline.text_field(body, "template"))
     if body.get("_debug_render_only") is True:
         system = pipeline.text_field(body, "system") or entry.system
-        rendered = template.render_generate(prompt, system, suffix, raw, len(images))
+        # chatPrompt (which tags images) only without a template or suffix of the request's own
+        tagged = 0 if pipeline.text_field(body, "template") or suffix or entry.renderer else len(images)
+        rendered = template.render_generate(prompt, system, suffix, raw, tagged)
         return render.debug_record("generate", model, now, rendered, len(images))
     try:
         request.check_format(body.get("format"), state.profile.llama_server)

@@ -183,7 +183,10 @@ def go_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return go_float(float(value))  # Go holds every JSON number of the map as a float64
+        try:
+            return go_float(float(value))  # Go holds every JSON number of the map as a float64
+        except OverflowError:  # past float64 (a --models file can hold one): its digits
+            return str(value)
     return str(value)
 
 

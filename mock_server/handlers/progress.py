@@ -290,6 +290,19 @@ def _adapter_layer(state: State, adapters: dict[str, str], records: list[dict[st
     return "adapter", digest, len(data)
 
 
+def _check_float64(value: Any) -> None:
+    """Go decodes `parameters` (a map of any) with every number a float64: an integer beyond
+    float64's range fails to decode (Python reads it as an int, whatever its size)."""
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_float64(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_float64(item)
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**1024:
+        raise OllamaError(400, f"json: cannot unmarshal number {value} into Go value of type float64")
+
+
 def _template_capabilities(capabilities: list[str], template: str) -> list[str]:
     """A template model's capabilities under a new template: tools and insert follow the fields
     it reads (.Tools, .Suffix), as Ollama's Capabilities() derives them; the rest stay."""
@@ -313,6 +326,7 @@ def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any],
         except go_template.TemplateError as error:  # setTemplate's errBadTemplate: a 400
             raise OllamaError(400, f"template error: {error}", {"Content-Type": PLAIN_JSON}) from None
     if isinstance(body.get("parameters"), dict) and body["parameters"]:
+        _check_float64(body["parameters"])
         changes["parameters"] = {**base.parameters, **body["parameters"]}
     changes["added_licenses"] = [*base.added_licenses, *_licenses(body.get("license"))]
     if isinstance(body.get("messages"), list) and body["messages"]:

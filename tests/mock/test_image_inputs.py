@@ -49,3 +49,9 @@ def test_debug_render_tags_images_as_chat_prompt_does(asgi_client: Any) -> None:
     assert "[img-0][img-1]what is this" in rendered and "and [img-2] here?" in rendered
     generated = _generate(asgi_client, images=[PIXEL], _debug_render_only=True)["_debug_info"]["rendered_template"]
     assert "[img-0]what is this" in generated
+
+
+def test_no_tags_where_generate_does_not_use_chat_prompt(asgi_client: Any) -> None:
+    # a request template goes through the legacy template path, which tags nothing
+    rendered = _generate(asgi_client, images=[PIXEL], template="{{ .Prompt }}", _debug_render_only=True)
+    assert "[img-" not in rendered["_debug_info"]["rendered_template"]

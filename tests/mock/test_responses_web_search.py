@@ -67,3 +67,34 @@ def test_the_model_sees_the_search_function_in_the_tools_place() -> None:
 def test_releases_before_the_built_in_search_drop_the_tool() -> None:
     answer = _client(profile="ollama-0.32.5").post("/v1/responses", json=BODY)
     assert answer.status_code == 200 and answer.json()["status"] == "completed"
+
+
+def test_a_client_call_before_the_search_goes_out_before_it() -> None:
+    client = _client()
+    rule = {"rules": [{"name": "both", "match": {"endpoint": "chat"},
+                       "respond": {"tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris"}},
+                                                  {"name": "web_search", "arguments": {"query": "paris news"}}]}}]}
+    assert client.post("/_mock/scenario", json=rule).status_code == 200
+    tools = [{"type": "web_search"}, {"type": "function", "name": "get_weather",
+                                      "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}]
+    events = _events(client, {**BODY, "tools": tools})
+    added = [(e["output_index"], e["item"]["type"]) for e in events if e["type"] == "response.output_item.added"]
+    assert added == [(0, "function_call"), (1, "web_search_call")]
+    assert events[-1]["type"] == "response.failed"
+
+
+def test_client_calls_in_the_searching_record_go_out_first() -> None:
+    # one record with both calls (llama-server's path sends them together): FinishMessageItem,
+    # then EmitFunctionCallItems for the client's calls, then the search
+    from ollama_conformance.mock_server.compat.responses_stream import ResponsesStreamer
+    from ollama_conformance.mock_server.profiles import Profile
+
+    streamer = ResponsesStreamer(BODY, Profile(), 1767225600, set(), web_search=True)
+    calls = [{"function": {"name": "web_search", "arguments": {"query": "paris"}}},
+             {"id": "call_1", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]
+    assert not streamer._process({"message": {"role": "assistant", "content": "", "tool_calls": calls}, "done": False})
+    assert streamer._process({"message": {"role": "assistant", "content": ""}, "done": True,
+                              "prompt_eval_count": 5, "eval_count": 3})
+    added = [(i.body["output_index"], i.body["item"]["type"]) for i in streamer.items
+             if i.body["type"] == "response.output_item.added"]
+    assert added == [(0, "function_call"), (1, "web_search_call")]

@@ -107,3 +107,22 @@ def test_a_person_introduced_is_not_a_place() -> None:
                                                     "properties": {"city": {"type": "string"}}}}
     calls = tools.plan_calls(weather, b"seed", "Hello, I am Bob. What is the weather in Paris?")
     assert [c.arguments for c in calls] == [{"city": "Paris"}]
+
+
+def test_a_recursive_one_of_is_answered_without_checking_every_level() -> None:
+    # a linked list as a oneOf: checking a deep answer against every branch at every level grows
+    # exponentially; a deep answer is not checked (the first branch, as Ollama's grammar may give)
+    node = {"type": "object", "required": ["next", "value"],
+            "properties": {"value": {"type": "string"}, "next": {"$ref": "#/$defs/n"}}}
+    leaf = {"type": "object", "required": ["value"], "properties": {"value": {"type": "string"}}}
+    schema = {"$defs": {"n": {"oneOf": [node, leaf]}}, "$ref": "#/$defs/n"}
+    for seed in range(5):
+        assert isinstance(structured.generate(schema, bytes([seed])), dict)
+
+
+def test_places_named_or_called_stay_places() -> None:
+    weather = {"name": "get_weather", "parameters": {"type": "object", "required": ["city"],
+                                                    "properties": {"city": {"type": "string"}}}}
+    for said, city in (("What is the weather in a town called Springfield?", "Springfield"),
+                       ("Weather for the city named Paris please", "Paris")):
+        assert tools.plan_calls(weather, b"seed", said)[0].arguments == {"city": city}
