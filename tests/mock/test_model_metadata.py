@@ -65,3 +65,12 @@ def test_show_leaves_the_tokenizer_arrays_null_and_short_arrays_whole(asgi_clien
     info = asgi_client.post("/api/show", json={"model": "llama3.2"}).json()["model_info"]
     assert info["tokenizer.ggml.tokens"] is None  # recorded shows (u2502, u2505): null, not []
     assert info["llama.attention.head_count_kv"] == 8
+
+
+def test_an_integer_past_float64_in_parameters_is_gos_decode_error(asgi_client: Any) -> None:
+    huge = int("9" * 400)
+    answer = asgi_client.post("/api/create", json={"model": "x2", "from": "llama3.2", "parameters": {"seed": huge},
+                                                   "stream": False})
+    assert (answer.status_code, answer.json()) == (
+        400, {"error": f"json: cannot unmarshal number {huge} into Go value of type float64"})
+    assert asgi_client.post("/api/show", json={"model": "llama3.2"}).status_code == 200
