@@ -210,6 +210,12 @@ def _call_tokens(call: ToolCallPlan) -> int:
     return text.count_tokens(_call_text(call)) + 2
 
 
+def _call_pieces(call: ToolCallPlan) -> list[str]:
+    """The tokens a call is made of (as many as _call_tokens counts): its markers and its words."""
+    words = _call_text(call).split()
+    return ["<tool_call>", *(w if i == 0 else " " + w for i, w in enumerate(words)), "</tool_call>"]
+
+
 def _native_call(call: ToolCallPlan, index: int, frame: Frame) -> dict[str, Any]:
     """A native ToolCall: {"id"?, "function": {"index"?, "name", "arguments"}} per the profile."""
     fn: dict[str, Any] = {}
@@ -249,6 +255,19 @@ def _stream_records(
         body = _record(frame, len(bodies), piece, "", [], False)
         body["logprobs"] = lp.entries([piece], frame.seed, frame.top_logprobs, len(bodies))
         bodies.append(body)
+    if calls and frame.kind == "chat":
+        # the parser holds a call's tokens back: each token's logprobs go out in a chunk of their
+        # own (content ""), and the chunk with the call carries its last token's
+        for plan, call in zip(made.calls, calls, strict=True):
+            entries = lp.entries(_call_pieces(plan), frame.seed, frame.top_logprobs, len(bodies))
+            for entry in entries[:-1]:
+                body = _record(frame, len(bodies), "", "", [], False)
+                body["logprobs"] = [entry]
+                bodies.append(body)
+            body = _record(frame, len(bodies), "", "", [call], False)
+            body["logprobs"] = entries[-1:]
+            bodies.append(body)
+        calls = []
     return bodies + _after(made, calls, stats, frame, len(bodies)), None
 
 
@@ -277,7 +296,7 @@ def _single(made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Fr
 def _set_logprobs(body: dict[str, Any], made: Produced, frame: Frame) -> None:
     """The logprobs of every token of a whole answer, thinking first; none at all when no token was
     made (Go's `logprobs,omitempty`)."""
-    pieces = made.thinking + made.content
+    pieces = made.thinking + made.content + [p for plan in made.calls for p in _call_pieces(plan)]
     if pieces:
         body["logprobs"] = lp.entries(pieces, frame.seed, frame.top_logprobs, 0)
 

@@ -126,3 +126,21 @@ def test_places_named_or_called_stay_places() -> None:
     for said, city in (("What is the weather in a town called Springfield?", "Springfield"),
                        ("Weather for the city named Paris please", "Paris")):
         assert tools.plan_calls(weather, b"seed", said)[0].arguments == {"city": city}
+
+
+def test_tool_call_tokens_carry_logprobs_as_the_parser_sends_them(asgi_client: Any) -> None:
+    # while the parser holds a call back, each token's logprobs go out in a chunk of their own; the
+    # chunk with the call carries its last token's; a whole answer has all of them
+    import json
+
+    weather = {"type": "function", "function": {"name": "get_weather", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+    body = {"model": "llama3.2", "messages": [{"role": "user", "content": "weather in Paris?"}],
+            "logprobs": True, "tools": [weather]}
+    whole = asgi_client.post("/api/chat", json={**body, "stream": False}).json()
+    assert len(whole["logprobs"]) == whole["eval_count"] > 0
+    records = [json.loads(line) for line in asgi_client.post("/api/chat", json={**body, "stream": True}).text.splitlines()]
+    *held, call, final = records
+    assert all(r["message"] == {"role": "assistant", "content": ""} and len(r["logprobs"]) == 1 for r in held)
+    assert call["message"]["tool_calls"] and len(call["logprobs"]) == 1 and "logprobs" not in final
+    assert [e for r in [*held, call] for e in r["logprobs"]] == whole["logprobs"]
