@@ -58,7 +58,7 @@ def decode_body(endpoint: str, api: str, raw: bytes, unknown: frozenset[str] = f
         too_deep(text, 0)
         raise
     except ValueError as error:  # a number of more digits than Python converts (4300)
-        raise _number_error(_huge_integer(text) or str(error)) from None
+        raise number_error(_huge_integer(text) or str(error)) from None
     if value is None:
         return {}
     try:
@@ -151,11 +151,11 @@ def _finite(literal: str) -> float:
     infinity and no JSON encoder writes back, is refused as Go's float64 decoding refuses it."""
     value = float(literal)
     if value - value != 0.0:  # inf - inf is nan
-        raise _number_error(literal)
+        raise number_error(literal)
     return value
 
 
-def _number_error(literal: str) -> OllamaError:
+def number_error(literal: str) -> OllamaError:
     # what Go's decoder says of a number that does not fit (an `any` field decodes it as a float64);
     # where Go skips it unconverted (a field it does not know) the mock refuses it all the same
     return OllamaError(400, f"json: cannot unmarshal number {literal} into Go value of type float64")

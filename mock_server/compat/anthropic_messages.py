@@ -11,7 +11,17 @@ from typing import Any
 from ..outcome import Outcome, RequestInfo, Single
 from . import ids
 from .anthropic_request import estimate_tokens, to_native
-from .common import JSON, as_late_as, call_native_streaming, go_decode, native_single, profile
+from .common import (
+    JSON,
+    as_late_as,
+    call_native_streaming,
+    go_decode,
+    native_single,
+    profile,
+    search_query,
+    usage_counts,
+    web_search_call,
+)
 
 
 def run(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
@@ -29,7 +39,7 @@ def run(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     record = native_single(result)
     call = web_search_call(record.get("message") or {}) if searches else None
     if call is not None:
-        usage = _usage(record)
+        usage = message_usage(record)
         answer = {"id": message_id, "type": "message", "role": "assistant", "model": body.get("model") or "",
                   "content": web_search_failure(message_id, call), "stop_reason": "end_turn", "usage": usage}
         return as_late_as(result, Single(body=answer, content_type=JSON))
@@ -43,20 +53,11 @@ def has_web_search(tools: Any) -> bool:
     )
 
 
-def web_search_call(message: dict[str, Any]) -> dict[str, Any] | None:
-    """The model's first web_search call (findWebSearchToolCall), if it made one."""
-    for call in message.get("tool_calls") or []:
-        if (call.get("function") or {}).get("name") == "web_search":
-            return call
-    return None
-
-
 def web_search_failure(message_id: str, call: dict[str, Any]) -> list[dict[str, Any]]:
     """What Ollama answers when it cannot run the search: the mock has no ollama.com to ask (as an
     offline or signed-out Ollama), so it is the middleware's `unavailable` result, or
     `invalid_request` for a call without a query string (webSearchErrorResponse)."""
-    query = (call.get("function") or {}).get("arguments", {}).get("query")
-    query = query if isinstance(query, str) else ""
+    query = search_query(call)
     tool_use_id = "srvtoolu_" + message_id.removeprefix("msg_")
     return [
         {"type": "server_tool_use", "id": tool_use_id, "name": "web_search", "input": {"query": query}},
@@ -65,8 +66,10 @@ def web_search_failure(message_id: str, call: dict[str, Any]) -> list[dict[str, 
     ]
 
 
-def _usage(record: dict[str, Any]) -> dict[str, int]:
-    return {"input_tokens": int(record.get("prompt_eval_count") or 0), "output_tokens": int(record.get("eval_count") or 0)}
+def message_usage(record: dict[str, Any]) -> dict[str, int]:
+    """A message's usage: the native final record's token counts."""
+    prompt, output = usage_counts(record)
+    return {"input_tokens": prompt, "output_tokens": output}
 
 
 def _capabilities(state: Any, model: Any) -> list[str] | None:
@@ -104,7 +107,7 @@ def message_body(message_id: str, record: dict[str, Any]) -> dict[str, Any]:
     reason = stop_reason(record.get("done_reason") or "", bool(calls))
     if reason:
         out["stop_reason"] = reason
-    out["usage"] = _usage(record)
+    out["usage"] = message_usage(record)
     return out
 
 

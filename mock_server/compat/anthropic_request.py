@@ -13,7 +13,7 @@ from ollama_conformance import contracts
 
 from .. import errors
 from ..go_base64 import base64_error_offset
-from .common import go_json, obj
+from .common import go_json, obj, sort_deep
 from .mapping import tool_parameters_error
 
 _WEB_SEARCH = {
@@ -200,7 +200,7 @@ def _web_search_text(content: Any) -> str:
         return "".join(lines)
     if isinstance(content, dict) and content.get("type") == "web_search_tool_result_error":
         return _search_error(content)
-    return go_json(_sorted(content))  # a decoded map marshals with its keys sorted
+    return go_json(sort_deep(content))  # a decoded map marshals with its keys sorted
 
 
 def _search_error(item: dict[str, Any]) -> str:
@@ -210,15 +210,6 @@ def _search_error(item: dict[str, Any]) -> str:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""  # Go's `v, _ := x.(string)`
-
-
-def _sorted(value: Any) -> Any:
-    """A decoded JSON value with every object's keys in Go's map order (sorted)."""
-    if isinstance(value, dict):
-        return {k: _sorted(value[k]) for k in sorted(value)}
-    if isinstance(value, list):
-        return [_sorted(v) for v in value]
-    return value
 
 
 def _tools(tools: list[Any]) -> list[dict[str, Any]]:
@@ -341,7 +332,7 @@ def _as_content_block(block: dict[str, Any]) -> dict[str, Any]:
     if _text(block.get("tool_use_id")):
         out["tool_use_id"] = block["tool_use_id"]
     if block.get("content") is not None:
-        out["content"] = _sorted(block["content"])  # an `any`: maps marshal with sorted keys
+        out["content"] = sort_deep(block["content"])  # an `any`: maps marshal with sorted keys
     if block.get("is_error") is True:
         out["is_error"] = True
     if isinstance(block.get("thinking"), str):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..outcome import Chunk, StreamItem
-from .anthropic_messages import stop_reason, web_search_call, web_search_failure
-from .common import go_json
+from .anthropic_messages import message_usage, stop_reason, web_search_failure
+from .common import go_json, web_search_call
 from .event_stream import EventStreamer
 
 
@@ -43,18 +43,7 @@ class AnthropicStreamer(EventStreamer):
                 self._search_failed(record)
                 return True
             return False  # the search runs while the first generation finishes unseen
-        if not self.started:
-            self.started = True
-            tokens = int(record.get("prompt_eval_count") or 0) or self.estimated
-            start: dict[str, Any] = {
-                "id": self.message_id,
-                "type": "message",
-                "role": "assistant",
-                "model": self.model,
-                "content": [],
-            }
-            start["usage"] = {"input_tokens": tokens, "output_tokens": 0}
-            self._event("message_start", {"message": start})
+        self._start(record)
         if message.get("thinking") and not self.thinking_done:
             self._thinking(message["thinking"])
         if message.get("content"):
@@ -66,22 +55,26 @@ class AnthropicStreamer(EventStreamer):
             return True
         return False
 
+    def _start(self, record: dict[str, Any]) -> None:
+        """message_start, once: the record's prompt count, else the request's estimate."""
+        if self.started:
+            return
+        self.started = True
+        tokens = message_usage(record)["input_tokens"] or self.estimated
+        start = {"id": self.message_id, "type": "message", "role": "assistant", "model": self.model, "content": [],
+                 "usage": {"input_tokens": tokens, "output_tokens": 0}}
+        self._event("message_start", {"message": start})
+
     def _search_failed(self, record: dict[str, Any]) -> None:
         """writeTerminalResponse of the failed search: message_start if none went out, the open
         block closed, the two result blocks whole, then end_turn with the generation's usage."""
-        usage = {"input_tokens": int(record.get("prompt_eval_count") or 0),
-                 "output_tokens": int(record.get("eval_count") or 0)}
-        if not self.started:
-            self.started = True
-            start = {"id": self.message_id, "type": "message", "role": "assistant", "model": self.model,
-                     "content": [], "usage": {"input_tokens": usage["input_tokens"] or self.estimated, "output_tokens": 0}}
-            self._event("message_start", {"message": start})
+        self._start(record)
         if self.text_started or (self.thinking_started and not self.thinking_done):
             self._stop_block()
         for block in web_search_failure(self.message_id, self.search or {}):
             self._event("content_block_start", {"index": self.index, "content_block": block})
             self._stop_block()
-        self._event("message_delta", {"delta": {"stop_reason": "end_turn"}, "usage": usage})
+        self._event("message_delta", {"delta": {"stop_reason": "end_turn"}, "usage": message_usage(record)})
         self._event("message_stop", {})
 
     def _thinking(self, thinking: str) -> None:
@@ -138,9 +131,5 @@ class AnthropicStreamer(EventStreamer):
             self._event("content_block_stop", {"index": self.index})
         reason = stop_reason(record.get("done_reason") or "", bool(self.sent_calls))
         delta = {"stop_reason": reason} if reason else {}
-        usage = {
-            "input_tokens": int(record.get("prompt_eval_count") or 0),
-            "output_tokens": int(record.get("eval_count") or 0),
-        }
-        self._event("message_delta", {"delta": delta, "usage": usage})
+        self._event("message_delta", {"delta": delta, "usage": message_usage(record)})
         self._event("message_stop", {})

@@ -193,6 +193,33 @@ def now_unix(state: Any) -> int:
     return int(moment.timestamp())
 
 
+def web_search_call(message: dict[str, Any]) -> dict[str, Any] | None:
+    """The model's first web_search call (findWebSearchToolCall), if it made one: the server web
+    search of /v1/messages and /v1/responses runs it."""
+    for call in message.get("tool_calls") or []:
+        if (call.get("function") or {}).get("name") == "web_search":
+            return call
+    return None
+
+
+def search_query(call: dict[str, Any]) -> str:
+    """A web_search call's query ("" when it has no string one)."""
+    query = (call.get("function") or {}).get("arguments", {}).get("query")
+    return query if isinstance(query, str) else ""
+
+
+def sort_deep(value: Any, raw: Any = None) -> Any:
+    """Go marshals maps with sorted keys, at every level; `raw` (a json.RawMessage inside the
+    map, such as text.format.schema) is written as it is."""
+    if value is raw and raw is not None:
+        return value
+    if isinstance(value, dict):
+        return {key: sort_deep(value[key], raw) for key in sorted(value)}
+    if isinstance(value, list):
+        return [sort_deep(item, raw) for item in value]
+    return value
+
+
 def usage_counts(record: dict[str, Any]) -> tuple[int, int]:
     """(prompt tokens, completion tokens) of a native final record."""
     return int(record.get("prompt_eval_count", 0) or 0), int(record.get("eval_count", 0) or 0)

@@ -26,7 +26,10 @@ from .common import (
     openai_errors,
     openai_tool_calls,
     profile,
+    search_query,
+    sort_deep,
     unix,
+    web_search_call,
 )
 from .mapping import check_effort_type
 from .responses_request import has_web_search, to_native
@@ -60,19 +63,6 @@ def run(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
         body, prof, "completed", output, usage(record), created, max(now_unix(state), created)
     )
     return as_late_as(result, Single(body=out, content_type=JSON, headers=marked({}, marks)))
-
-
-def web_search_call(message: dict[str, Any]) -> dict[str, Any] | None:
-    """The model's first web_search call (findWebSearchToolCall), if it made one."""
-    for call in message.get("tool_calls") or []:
-        if (call.get("function") or {}).get("name") == "web_search":
-            return call
-    return None
-
-
-def search_query(call: dict[str, Any]) -> str:
-    query = (call.get("function") or {}).get("arguments", {}).get("query")
-    return query if isinstance(query, str) else ""
 
 
 def web_search_failure(call: dict[str, Any], now: int) -> str:
@@ -236,18 +226,6 @@ def _tool_echo(tool: dict[str, Any]) -> dict[str, Any]:
         "strict": tool.get("strict"),
         "parameters": sort_deep(tool.get("parameters")),  # a map[string]any: Go writes its keys sorted
     }
-
-
-def sort_deep(value: Any, raw: Any = None) -> Any:
-    """Go marshals maps with sorted keys, at every level; `raw` (a json.RawMessage inside the
-    map, such as text.format.schema) is written as it is."""
-    if value is raw and raw is not None:
-        return value
-    if isinstance(value, dict):
-        return {key: sort_deep(value[key], raw) for key in sorted(value)}
-    if isinstance(value, list):
-        return [sort_deep(item, raw) for item in value]
-    return value
 
 
 def _text_format(body: dict[str, Any]) -> dict[str, Any]:

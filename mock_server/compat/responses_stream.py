@@ -12,17 +12,14 @@ from typing import Any
 from ..outcome import Chunk, StreamItem
 from ..profiles import Profile
 from . import ids
-from .common import marked, openai_tool_calls
+from .common import marked, openai_tool_calls, search_query, sort_deep, usage_counts, web_search_call
 from .event_stream import EventStreamer
 from .openai_responses import (
     function_item,
     message_item,
     reasoning_item,
     response_object,
-    search_query,
-    sort_deep,
     usage,
-    web_search_call,
     web_search_failure,
 )
 
@@ -72,9 +69,7 @@ class ResponsesStreamer(EventStreamer):
                 self._search_failed(record)
                 return True
             return False
-        if self.sequence == 0:
-            self._event("response.created", {"response": self._response("in_progress", [], None)})
-            self._event("response.in_progress", {"response": self._response("in_progress", [], None)})
+        self._open()
         if message.get("thinking"):
             self._thinking(message["thinking"])
         if message.get("tool_calls"):
@@ -86,6 +81,12 @@ class ResponsesStreamer(EventStreamer):
             self._completion(record)
             return True
         return False
+
+    def _open(self) -> None:
+        """response.created and response.in_progress, before anything else (once)."""
+        if self.sequence == 0:
+            self._event("response.created", {"response": self._response("in_progress", [], None)})
+            self._event("response.in_progress", {"response": self._response("in_progress", [], None)})
 
     def _thinking(self, thinking: str) -> None:
         if not self.reasoning_started:
@@ -179,9 +180,7 @@ class ResponsesStreamer(EventStreamer):
         others = [c for c in message.get("tool_calls") or [] if (c.get("function") or {}).get("name") != "web_search"]
         if not others:
             return
-        if self.sequence == 0:
-            self._event("response.created", {"response": self._response("in_progress", [], None)})
-            self._event("response.in_progress", {"response": self._response("in_progress", [], None)})
+        self._open()
         if self.content_started and not self.calls_sent:
             self._message_done()
             self.output_index += 1
@@ -193,9 +192,7 @@ class ResponsesStreamer(EventStreamer):
         message closed; then (with a query) the web_search_call item added and searching; then
         response.failed, the last event (the item stays in_progress)."""
         call = self.search or {}
-        if self.sequence == 0:
-            self._event("response.created", {"response": self._response("in_progress", [], None)})
-            self._event("response.in_progress", {"response": self._response("in_progress", [], None)})
+        self._open()
         if self.content_started and not self.calls_sent:
             self._message_done()  # FinishMessageItem: the search's item takes the next index
             self.output_index += 1
@@ -208,7 +205,7 @@ class ResponsesStreamer(EventStreamer):
             self._event("response.output_item.added", {"output_index": self.output_index, "item": item})
             for step in ("in_progress", "searching"):
                 self._event(f"response.web_search_call.{step}", {"item_id": item_id, "output_index": self.output_index})
-        prompt, output = int(record.get("prompt_eval_count") or 0), int(record.get("eval_count") or 0)
+        prompt, output = usage_counts(record)
         failed: dict[str, Any] = {"error": {"code": "api_error", "message": web_search_failure(call, self.now)},
                   "id": ids.response_id(self.body), "model": self.body.get("model") or "", "object": "response",
                   "output": [], "status": "failed",

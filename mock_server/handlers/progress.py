@@ -15,6 +15,7 @@ from typing import Any
 from ollama_conformance import contracts
 
 from .. import go_template, names
+from ..decode import number_error
 from ..errors import OllamaError
 from ..outcome import Chunk, RequestInfo, Single, Stream
 from ..state import ModelEntry, State, params_layer, text_layer, weights_digest
@@ -300,7 +301,7 @@ def _check_float64(value: Any) -> None:
         for item in value:
             _check_float64(item)
     elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**1024:
-        raise OllamaError(400, f"json: cannot unmarshal number {value} into Go value of type float64")
+        raise number_error(str(value))  # the decoder's own words for a number past float64
 
 
 def _template_capabilities(capabilities: list[str], template: str) -> list[str]:
