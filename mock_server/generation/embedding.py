@@ -37,9 +37,27 @@ def raw_vector(model_key: str, value: str, dims: int) -> list[float]:
 _SMALLEST = 1e-4
 
 
+_F32 = struct.Struct("f")
+
+
+def as_go_float32(value: float) -> float:
+    """`value` as a float32, holding the shortest decimal that reads back as that float32: Go writes
+    a []float32 with those digits (0.0896761 where a float64's repr would say 0.08967609703540802)."""
+    pack, unpack = _F32.pack, _F32.unpack
+    single = unpack(pack(value))[0]
+    low, high = 1, 9  # 9 significant digits always read back; fewer digits read back or not, in order
+    while low < high:
+        middle = (low + high) // 2
+        if unpack(pack(float(f"{single:.{middle}g}")))[0] == single:
+            high = middle
+        else:
+            low = middle + 1
+    return float(f"{single:.{low}g}")
+
+
 def normalised(vector: list[float]) -> list[float]:
     norm = math.sqrt(sum(x * x for x in vector)) or 1.0
-    return [float(f"{x / norm:.8g}") if abs(x) >= _SMALLEST * norm else math.copysign(_SMALLEST, x) for x in vector]
+    return [as_go_float32(x / norm) if abs(x) >= _SMALLEST * norm else math.copysign(_SMALLEST, x) for x in vector]
 
 
 def embed(model_key: str, value: str, dims: int, dimensions: int | None = None) -> list[float]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import struct
 from typing import Any
 
 import pytest
@@ -127,3 +129,24 @@ def test_no_component_is_written_in_exponent_form(asgi_client: Any) -> None:
     vectors = json.loads(raw)["embeddings"]
     assert min(abs(x) for v in vectors for x in v) >= 1e-4  # floored, not dropped: ~2 per vector would be smaller
     assert all(abs(math.fsum(x * x for x in v) - 1.0) < 1e-6 for v in vectors)
+
+
+def _shortest_float32_text(value: float) -> str:
+    """Go's strconv 'g'-digits of a float32, found by brute force (fewest digits that read back)."""
+    single = struct.unpack("f", struct.pack("f", value))[0]
+    for digits in range(1, 10):
+        text = f"{single:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == single:
+            return text
+    raise AssertionError(value)
+
+
+@pytest.mark.parametrize("route", [EMBED, "/v1/embeddings"])
+def test_components_are_written_as_go_writes_float32(asgi_client: Any, route: str) -> None:
+    # Go encodes []float32 with the shortest digits that read back as the float32
+    # (recorded: u2508-api-embed.json); 8 significant digits gave e.g. 0.089676098 for 0.0896761
+    raw = asgi_client.post(route, json={"model": NOMIC, "input": ["Hello world", "stock prices fell"]}).text
+    numbers = re.findall(r"-?\d+\.\d+(?:e-?\d+)?", raw[raw.index("[[" if route == EMBED else '"embedding"'):])
+    vectors = [n for n in numbers if "e" not in n]
+    assert len(vectors) >= 2 * 768
+    assert [n for n in vectors if n != _shortest_float32_text(float(n))] == []
