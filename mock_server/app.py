@@ -27,7 +27,7 @@ from .access import Guard, request_headers, stamped
 from .errors import OllamaError, envelope
 from .handlers import HANDLERS, resolve
 from .outcome import Chunk, Outcome, RequestInfo, Single, Stream, request_info
-from .profiles import unknown_fields
+from .profiles import routes_since, serves_route, unknown_fields
 from .settings import Settings
 from .state import State
 from .wire import DELIBERATE, drop_connection, dumps, plain, send_outcome
@@ -122,7 +122,8 @@ def _api_routes(state: State) -> list[Route]:
         methods[method] = adapter
         if method == "GET" and operation.get("head"):
             methods["HEAD"] = adapter
-    return [Route(path, _Dispatch(methods, state)) for path, methods in by_path.items()]
+    return [Route(path, _Dispatch(methods, state, path if path in routes_since() else None))
+            for path, methods in by_path.items()]
 
 
 def _mock_routes(state: State) -> list[Route]:
@@ -149,8 +150,9 @@ _GIN_TREES = ("HEAD", "GET", "POST", "DELETE")
 class _Dispatch:
     """All methods of one path: the adapter for the method, else gin's 405."""
 
-    def __init__(self, methods: dict[str, ASGIApp], state: State | None = None) -> None:
+    def __init__(self, methods: dict[str, ASGIApp], state: State | None = None, newer: str | None = None) -> None:
         self.methods, self.state = methods, state  # state: to journal a 405 (None: the mock's own routes)
+        self.newer = newer  # a route older releases lack (the contracts' `since`): its path
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         await self.serve(scope, receive, send, [])
@@ -159,6 +161,12 @@ class _Dispatch:
                     headers: dict[str, str] | None = None) -> None:
         """Answer with `extra` headers added to the response (the guard's); `headers`: the
         request's, when the caller decoded them already."""
+        state = self.state
+        if self.newer is not None and state is not None and not serves_route(state.profile, self.newer):
+            # the profile's release had no such route: gin's 404, as _NotFound sends it
+            await plain(stamped(send, extra) if extra else send, 404, "text/plain", b"404 page not found")
+            journal_hook.record(state, scope, request_headers(scope) if headers is None else headers, 404)
+            return
         handler = self.methods.get(scope["method"])
         if handler is None:
             allow = ", ".join(m for m in _GIN_TREES if m in self.methods).encode()  # gin >= 1.10 (RFC 9110)

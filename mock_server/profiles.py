@@ -81,6 +81,11 @@ class Profile:
     stream_tool_calls: str = "parsed"
     # think / thinking supported (>= 0.9.0)
     thinking: bool = True
+    # think "low"/"medium"/"high" taken by every thinking model; false: only gpt-oss's harmony parser
+    # took a level, others 400 think value "low" is not supported for this model (v0.11.x-v0.13.5 at least)
+    think_levels: bool = True
+    # /api/embed and /v1/embeddings read `dimensions` (>= 0.11.11, #12242; before, an unknown field)
+    embed_dimensions: bool = True
     # logprobs / top_logprobs read on chat, generate and /v1 (>= 0.12.11; before, unknown fields)
     logprobs: bool = True
     # /v1 chat reads `reasoning` (>= 0.11.1) and `reasoning_effort` (>= 0.11.5); before, unknown fields
@@ -117,6 +122,7 @@ _NEWER_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
                  "POST /v1/chat/completions": ("logprobs", "top_logprobs"),
                  "POST /v1/completions": ("logprobs",)},
     "v1_reasoning": {"POST /v1/chat/completions": ("reasoning", "reasoning_effort")},
+    "embed_dimensions": {"POST /api/embed": ("dimensions",), "POST /v1/embeddings": ("dimensions",)},
 }
 
 
@@ -126,6 +132,44 @@ def unknown_fields(profile: Profile, endpoint: str) -> frozenset[str]:
     never type-checks them): empty for current Ollama."""
     return frozenset(field for flag, by_endpoint in _NEWER_FIELDS.items() if not getattr(profile, flag)
                      for field in by_endpoint.get(endpoint, ()))
+
+
+@cache
+def routes_since() -> dict[str, tuple[int, ...]]:
+    """Route path -> the release that added it, for the routes Ollama added later (the contracts'
+    `since`): a profile of an older version answers them as gin answers any unknown path."""
+    from ollama_conformance import contracts
+
+    added = {}
+    for endpoint in contracts.operations():
+        since = contracts.operation(endpoint).get("since")
+        if since:
+            added[endpoint.split(" ", 1)[1]] = release(since)
+    return added
+
+
+@cache
+def release(version: str) -> tuple[int, ...]:
+    """A version string's numbers ("0.12.9" -> (0, 12, 9); "0.33.0-rc2" -> (0, 33, 0))."""
+    numbers = []
+    for part in version.split("."):
+        digits = ""
+        for char in part:
+            if not char.isdigit():
+                break
+            digits += char
+        if not digits:
+            break
+        numbers.append(int(digits))
+        if len(digits) < len(part):  # a suffix such as -rc2 ends the numbers
+            break
+    return tuple(numbers)
+
+
+def serves_route(profile: Profile, path: str) -> bool:
+    """Whether `profile`'s release had the route `path` (a route pattern such as "/v1/messages")."""
+    since = routes_since().get(path)
+    return since is None or release(profile.version) >= since
 
 
 def names() -> list[str]:

@@ -54,6 +54,14 @@ def check_think(state: Any, body: dict[str, Any], model: str, capabilities: list
         raise OllamaError.of("no_thinking", model=model)
 
 
+def check_think_level(state: Any, body: dict[str, Any]) -> None:
+    """Releases before think levels were general: a level is gpt-oss's only (the catalogue has no
+    harmony model), any other model's request is a 400."""
+    think = body.get("think")
+    if not state.profile.think_levels and state.profile.thinking and isinstance(think, str):
+        raise OllamaError.of("think_level_unsupported", value=think)
+
+
 def check_capabilities(entry: Any, model: str, kind: str, *, tools: bool = False, suffix: bool = False) -> None:
     """Scheduling-time capability errors, in Ollama's order (images ask for no capability: see
     check_image_input)."""

@@ -43,6 +43,7 @@ def run_chat(state: Any, body: dict[str, Any], info: RequestInfo, digest: bytes 
         return render.load_record("chat", model, now, "load", state.profile.chat_done_reason_first)
     if body.get("_debug_render_only") is True:
         return _debug(state, body, model, messages, tools, entry)
+    pipeline.check_think_level(state, body)  # after the load and the render, as the chat handler did
     format_error = None
     try:
         format_error = _format_error(body.get("format"), state.profile.llama_server)

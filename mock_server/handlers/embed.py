@@ -36,7 +36,7 @@ def run_embed(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
         texts.append(value)
         tokens += count
     dims = entry.embedding_length or DEFAULT_DIMS
-    wanted = body.get("dimensions")
+    wanted = body.get("dimensions") if state.profile.embed_dimensions else None
     wanted = wanted if isinstance(wanted, int) and not isinstance(wanted, bool) else None
     vectors = [embedding.embed(entry.name, value, dims, wanted) for value in texts]
     total = (

@@ -31,6 +31,7 @@ def run_generate(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome
         pipeline.text_field(body, "template") or pipeline.text_field(body, "system") or body.get("context")
     ):
         raise OllamaError.of("raw_with_template")
+    pipeline.check_think_level(state, body)  # before the capability checks, as the generate handler did
     pipeline.check_think(state, body, model, entry.capabilities)
     suffix = pipeline.text_field(body, "suffix")
     pipeline.check_capabilities(entry, model, "generate", suffix=bool(suffix))

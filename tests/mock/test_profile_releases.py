@@ -1,0 +1,95 @@
+"""What older releases lacked, as their profiles reproduce it: routes that came later answer gin's
+404, think levels before every thinking model took one, `dimensions` before v0.11.11 (reference §5,
+recorded 0135-api-chat-400-think-level.json)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from ollama_conformance.mock_server.app import create_app
+from ollama_conformance.mock_server.profiles import Profile, release, serves_route
+from ollama_conformance.mock_server.settings import Settings
+from starlette.testclient import TestClient
+
+BASE_URL = "http://127.0.0.1:11434"
+THINKER, EMBEDDER = "qwen3:8b", "nomic-embed-text"
+LATER_ROUTES = [("POST", "/v1/responses"), ("POST", "/v1/messages"), ("GET", "/api/status"),
+                ("POST", "/v1/audio/transcriptions")]
+
+
+@pytest.fixture
+def client_for() -> Iterator[Any]:
+    clients: list[TestClient] = []
+
+    def make(profile: str) -> TestClient:
+        client = TestClient(create_app(Settings(profile=profile, validate_emitted=True)), base_url=BASE_URL)
+        clients.append(client.__enter__())
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize("profile", ["ollama-0.12.9", "ollama-0.5.11", "ollama-0.4.5"])
+@pytest.mark.parametrize(("method", "path"), LATER_ROUTES)
+def test_routes_a_release_lacked_answer_gins_404(client_for: Any, profile: str, method: str, path: str) -> None:
+    response = client_for(profile).request(method, path, json={}, headers={"Origin": "http://localhost"})
+    assert (response.status_code, response.text) == (404, "404 page not found")
+    assert response.headers["content-type"] == "text/plain"
+    assert response.headers["access-control-allow-origin"] == "http://localhost"  # the middlewares still ran
+
+
+@pytest.mark.parametrize(("method", "path"), LATER_ROUTES)
+def test_current_releases_serve_them(client_for: Any, method: str, path: str) -> None:
+    response = client_for("ollama-0.32.5").request(method, path, json={})
+    assert response.status_code != 404 or response.text != "404 page not found"
+
+
+def test_a_release_is_read_from_the_version_string() -> None:
+    assert release("0.12.9") == (0, 12, 9) and release("0.33.0-rc2") == (0, 33, 0) and release("1") == (1,)
+    assert not serves_route(Profile(version="0.13.2"), "/v1/responses")
+    assert serves_route(Profile(version="0.13.3"), "/v1/responses")
+    assert serves_route(Profile(version="0.4.5"), "/api/chat")  # a route every release had
+
+
+CHAT = {"model": THINKER, "messages": [{"role": "user", "content": "hi"}], "stream": False}
+
+
+@pytest.mark.parametrize("level", ["low", "medium", "high"])
+def test_think_level_before_every_model_took_one(client_for: Any, level: str) -> None:
+    client = client_for("ollama-0.12.9")
+    expected = {"error": f'think value "{level}" is not supported for this model'}
+    chat = client.post("/api/chat", json={**CHAT, "think": level})
+    generate = client.post("/api/generate", json={"model": THINKER, "prompt": "hi", "think": level, "stream": False})
+    assert (chat.status_code, chat.json()) == (400, expected)
+    assert (generate.status_code, generate.json()) == (400, expected)
+    v1 = client.post("/v1/chat/completions", json={"model": THINKER, "messages": CHAT["messages"],
+                                                    "reasoning_effort": level})
+    assert v1.status_code == 400 and v1.json()["error"]["message"] == expected["error"]
+
+
+def test_think_level_order_and_current_release(client_for: Any) -> None:
+    old = client_for("ollama-0.12.9")
+    assert old.post("/api/chat", json={**CHAT, "think": True}).status_code == 200
+    # generate checked the level before the capabilities; chat after them (a model without thinking)
+    assert old.post("/api/generate", json={"model": "llama3.2", "prompt": "hi", "think": "low"}).json() == {
+        "error": 'think value "low" is not supported for this model'}
+    assert old.post("/api/chat", json={**CHAT, "model": "llama3.2", "think": "low"}).json() == {
+        "error": '"llama3.2" does not support thinking'}
+    assert old.post("/api/chat", json={"model": THINKER, "messages": [], "think": "low"}).json()["done_reason"] == "load"
+    current = client_for("ollama-0.32")
+    assert current.post("/api/chat", json={**CHAT, "think": "low"}).json()["message"]["thinking"]
+
+
+@pytest.mark.parametrize(("profile", "length"), [("ollama-0.5.11", 768), ("ollama-0.4.5", 768), ("ollama-0.12.9", 3)])
+def test_dimensions_before_it_existed(client_for: Any, profile: str, length: int) -> None:
+    client = client_for(profile)
+    native = client.post("/api/embed", json={"model": EMBEDDER, "input": "hi", "dimensions": 3}).json()
+    v1 = client.post("/v1/embeddings", json={"model": EMBEDDER, "input": "hi", "dimensions": 3}).json()
+    assert len(native["embeddings"][0]) == len(v1["data"][0]["embedding"]) == length
+    # an unknown field's type is never checked
+    assert client.post("/api/embed", json={"model": EMBEDDER, "input": "hi", "dimensions": "x"}).status_code == (
+        200 if length == 768 else 400)
