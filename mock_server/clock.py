@@ -7,7 +7,7 @@ trimmed), and `modified_at` / `expires_at` in the server's local zone with a num
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 
 class ClockError(ValueError):
@@ -25,13 +25,13 @@ class Clock:
         return cls(parse_rfc3339(value) if value else None)
 
     def now(self) -> datetime:
-        return self.fixed if self.fixed is not None else datetime.now(timezone.utc)
+        return self.fixed if self.fixed is not None else datetime.now(UTC)
 
     def local_zone(self) -> timezone | None:
         """The zone `modified_at` / `expires_at` are written in: UTC under a fixed clock, else None,
         the server's local zone with the offset in force at each instant (Go's time.Local: an
         August time is written in summer time even in November)."""
-        return timezone.utc if self.fixed is not None else None
+        return UTC if self.fixed is not None else None
 
 
 def parse_rfc3339(value: str) -> datetime:
@@ -47,7 +47,7 @@ def parse_rfc3339(value: str) -> datetime:
     if parsed.year > _LAST_YEAR:  # expires_at of a keep_alive "forever" is ~292 years on: it must fit
         raise ClockError(f"--clock has value {value!r}: the year must be {_LAST_YEAR} or earlier "
                          "(a model kept loaded forever expires 292 years later)")
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 _LAST_YEAR = 9999 - 300
@@ -65,7 +65,7 @@ def _trim_fraction(text: str) -> str:
 
 def format_utc(moment: datetime) -> str:
     """Go's time.RFC3339Nano in UTC: "2026-08-21T17:02:11.512309Z"."""
-    return _format(moment.astimezone(timezone.utc))[:-6] + "Z"
+    return _format(moment.astimezone(UTC))[:-6] + "Z"
 
 
 def format_local(moment: datetime, zone: timezone | None) -> str:
@@ -97,7 +97,7 @@ class Stamps:
     __slots__ = ("_start", "_micro", "_tick", "_second", "_prefix", "_base")
 
     def __init__(self, now: datetime, tick_us: int) -> None:
-        moment = now if now.tzinfo is timezone.utc else now.astimezone(timezone.utc)
+        moment = now if now.tzinfo is UTC else now.astimezone(UTC)
         self._start = moment  # the whole second is taken from here, the fraction from _micro
         self._micro = moment.microsecond
         self._tick = tick_us
@@ -157,7 +157,7 @@ class Stamps:
 def stamp_after(now: datetime, micros: int) -> str:
     """`Stamps(now, tick).at(step)` for micros = step * tick: one record's created_at, without
     the object (a stream:false answer has one)."""
-    moment = now if now.tzinfo is timezone.utc else now.astimezone(timezone.utc)
+    moment = now if now.tzinfo is UTC else now.astimezone(UTC)
     second, micro = divmod(moment.microsecond + micros, 1_000_000)
     head = _prefix(moment, second)
     if micro % 1000:

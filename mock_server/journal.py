@@ -20,6 +20,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from .scenario_match import normalise_model
+
 MAX_ENTRIES = 10_000  # bound the memory of a long-running mock; the oldest entries go first
 # and the bodies' bytes too (a body may be up to 64 MiB): the newest bodies up to this size are
 # kept whole; an older one beyond it is replaced by a note of its size (its entry stays)
@@ -149,18 +151,22 @@ class Journal:
         rule: str | None = None,
         model: str | None = None,
     ) -> list[Entry]:
-        """Entries in arrival order, filtered by every criterion given."""
+        """Entries in arrival order, filtered by every criterion given. `endpoint`: "METHOD /path",
+        a path (any method), or a scenario alias ("chat", "generate"); `model` matches any spelling
+        of the name ("Llama3.2" finds "llama3.2:latest"). A bad endpoint: ValueError naming the valid."""
+        endpoints = None if endpoint is None else _endpoints(endpoint)
+        wanted_model = None if model is None else normalise_model(model)
         out = []
         for e in self.entries():
             if path is not None and e.path != path:
                 continue
             if method is not None and e.method != method.upper():
                 continue
-            if endpoint is not None and e.endpoint != endpoint:
+            if endpoints is not None and e.endpoint not in endpoints:
                 continue
             if rule is not None and e.rule != rule:
                 continue
-            if model is not None and e.model != model:
+            if wanted_model is not None and not (isinstance(e.model, str) and normalise_model(e.model) == wanted_model):
                 continue
             out.append(e)
         return out
@@ -225,6 +231,23 @@ class Journal:
                     line += f"\n      first difference: {diff}"
             lines.append(line)
         return "\n".join(lines)
+
+
+def _endpoints(endpoint: str) -> frozenset[str]:
+    from ollama_conformance import contracts
+
+    from .scenario_rules import ALIASES
+
+    known = contracts.operations()
+    if endpoint in ALIASES:
+        return frozenset(ALIASES[endpoint])
+    if endpoint in known:
+        return frozenset((endpoint,))
+    by_path = frozenset(e for e in known if e.split(" ", 1)[1] == endpoint)
+    if not by_path:
+        raise ValueError(f"endpoint has value {endpoint!r} (valid: {', '.join(ALIASES)}, a path such as "
+                         f"/api/chat, or one of: {', '.join(known)})")
+    return by_path
 
 
 def contains(actual: Any, expected: Any) -> bool:

@@ -34,7 +34,11 @@ def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
             await plain(send, 400, JSON, dumps({"error": f"ollama-mock: unknown filter {unknown[0]!r} "
                                                          f"(valid filters: {', '.join(_FILTERS)})"}))
             return
-        found = ext.journal.requests(query.get("path"), **{k: query.get(k) for k in _FILTERS[1:]})
+        try:
+            found = ext.journal.requests(query.get("path"), **{k: query.get(k) for k in _FILTERS[1:]})
+        except ValueError as exc:  # a filter value that can match nothing, e.g. endpoint=chats
+            await plain(send, 400, JSON, dumps({"error": f"ollama-mock: {exc}"}))
+            return
         await plain(send, 200, JSON, dumps({"requests": [e.to_dict() for e in found]}))
 
     async def reset(scope: dict[str, Any], receive: Any, send: Any) -> None:

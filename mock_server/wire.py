@@ -546,7 +546,7 @@ class _Pacer:
     async def _sleep(self, seconds: float) -> bool:
         try:
             await asyncio.wait_for(self.gone.wait(), timeout=seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         return True
 

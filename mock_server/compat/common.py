@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .. import errors
@@ -189,7 +189,7 @@ def _unix_second(second: str, zone: str) -> int:
 def now_unix(state: Any) -> int:
     """The mock clock's time in unix seconds (the real time when the state has no clock)."""
     clock = getattr(state, "clock", None)
-    moment = clock.now() if clock is not None else datetime.now(timezone.utc)
+    moment = clock.now() if clock is not None else datetime.now(UTC)
     return int(moment.timestamp())
 
 

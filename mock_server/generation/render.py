@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..clock import Stamps, stamp_after
@@ -139,7 +139,7 @@ def _late(answer: Single, reply: Reply, records: int) -> Single:
 
 def created_at(moment: datetime) -> str:
     """RFC 3339 in UTC with Z and trailing zeros of the fraction trimmed, as Go prints it."""
-    m = moment if moment.tzinfo is timezone.utc else moment.astimezone(timezone.utc)
+    m = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
     frac = f"{m.microsecond:06d}".rstrip("0")
     stamp = f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
     return stamp + ("." + frac if frac else "") + "Z"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from ollama_conformance.mock_server.clock import Clock, format_local
@@ -32,18 +32,18 @@ def berlin() -> Iterator[None]:
 
 def test_each_instant_gets_the_offset_in_force_then(berlin: None) -> None:
     zone = Clock().local_zone()
-    summer = datetime(2025, 8, 21, 10, 15, 30, 500000, tzinfo=timezone.utc)
-    winter = datetime(2025, 11, 21, 10, 15, 30, tzinfo=timezone.utc)
+    summer = datetime(2025, 8, 21, 10, 15, 30, 500000, tzinfo=UTC)
+    winter = datetime(2025, 11, 21, 10, 15, 30, tzinfo=UTC)
     assert format_local(summer, zone) == "2025-08-21T12:15:30.5+02:00"
     assert format_local(winter, zone) == "2025-11-21T11:15:30+01:00"
 
 
 def test_a_fixed_clock_writes_utc(berlin: None) -> None:
-    zone = Clock(datetime(2026, 1, 1, tzinfo=timezone.utc)).local_zone()
-    assert format_local(datetime(2025, 8, 21, 10, 15, 30, tzinfo=timezone.utc), zone) == "2025-08-21T10:15:30Z"
+    zone = Clock(datetime(2026, 1, 1, tzinfo=UTC)).local_zone()
+    assert format_local(datetime(2025, 8, 21, 10, 15, 30, tzinfo=UTC), zone) == "2025-08-21T10:15:30Z"
 
 
 def test_a_year_before_1000_is_written_with_four_digits() -> None:
     # Go's RFC3339Nano pads the year; glibc's strftime("%Y") writes year 1 as "1"
-    moment = datetime(1, 1, 1, 0, 5, tzinfo=timezone.utc)
-    assert format_local(moment, timezone.utc) == "0001-01-01T00:05:00Z"
+    moment = datetime(1, 1, 1, 0, 5, tzinfo=UTC)
+    assert format_local(moment, UTC) == "0001-01-01T00:05:00Z"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,7 +15,7 @@ from ollama_conformance.mock_server.outcome import Chunk, Cut, Stream, undelayed
 from ollama_conformance.mock_server.settings import Settings
 from ollama_conformance.mock_server.wire import WireResponse, encode_item
 
-ZONES = st.sampled_from([timezone.utc, timezone(timedelta(hours=-7)), timezone(timedelta(hours=5, minutes=30))])
+ZONES = st.sampled_from([UTC, timezone(timedelta(hours=-7)), timezone(timedelta(hours=5, minutes=30))])
 MOMENTS = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31), timezones=ZONES)
 TICKS = st.one_of(st.sampled_from([0, 1, 999_999, 1_000_000, 16_000, 25_000]), st.integers(0, 3_000_000))
 
@@ -30,7 +30,7 @@ def test_stamps_equal_created_at_of_each_record_time(now: datetime, tick: int, f
 
 
 def test_stamps_are_non_decreasing_through_second_boundaries() -> None:
-    now = datetime(2026, 12, 31, 23, 59, 59, 990_000, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 31, 23, 59, 59, 990_000, tzinfo=UTC)
     out = Stamps(now, 7_000).many(0, 5)
     assert out == ["2026-12-31T23:59:59.99Z", "2026-12-31T23:59:59.997Z", "2027-01-01T00:00:00.004Z",
                    "2027-01-01T00:00:00.011Z", "2027-01-01T00:00:00.018Z"]

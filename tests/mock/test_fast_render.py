@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -28,7 +28,7 @@ from ollama_conformance.mock_server.settings import Settings
 from ollama_conformance.mock_server.testing import running
 from ollama_conformance.mock_server.wire import single_body
 
-NOW = datetime(2026, 1, 2, 3, 4, 5, 500000, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 2, 3, 4, 5, 500000, tzinfo=UTC)
 WORDS = st.text(alphabet=st.sampled_from(list("ab <>&\"\\\u2028 \n\t.\u00e9")), max_size=40)
 PROFILES = ["ollama-0.32", "ollama-0.12.9", "ollama-0.5.11", "openai-strict"]
 
@@ -107,7 +107,7 @@ def test_final_fields_equal_the_computed_metrics(seed: bytes, load_ns: int, prom
     assert list(fields) == list(metrics.METRIC_KEYS) and all(type(v) is int and v >= 1 for v in fields.values())
 
 
-ZONES = st.sampled_from([timezone.utc, timezone(timedelta(hours=-7)), timezone(timedelta(hours=5, minutes=30))])
+ZONES = st.sampled_from([UTC, timezone(timedelta(hours=-7)), timezone(timedelta(hours=5, minutes=30))])
 
 
 @settings(max_examples=200, derandomize=True, deadline=None)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ollama_conformance.mock_server.generation import metrics, render
 from ollama_conformance.mock_server.outcome import Single, Stream
 from ollama_conformance.mock_server.profiles import Profile
 from ollama_conformance.mock_server.reply import Reply, ToolCallPlan
 
-NOW = datetime(2026, 1, 2, 3, 4, 5, 500000, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 2, 3, 4, 5, 500000, tzinfo=UTC)
 
 
 def frame(

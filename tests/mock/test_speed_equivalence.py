@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +139,7 @@ PIECES = st.lists(st.text(alphabet=st.sampled_from(list('ab <>&"\\\u2028\u2029\u
 
 
 @settings(max_examples=150, derandomize=True, deadline=None)
-@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1, 1), timezones=st.just(timezone.utc)),
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1, 1), timezones=st.just(UTC)),
        st.one_of(st.sampled_from([0, 1, 999_999, 1_000_000, 16_000]), st.integers(0, 2_500_000),
                  st.integers(1, 2_500).map(lambda ms: ms * 1000)),  # whole milliseconds: the mock's own ticks
        PIECES, st.sampled_from(["chat", "generate"]), st.sampled_from(["llama3.2", "a<b>&c", "x\u2028y"]),
@@ -158,7 +158,7 @@ def test_text_run_bytes_equal_the_general_encoding(now: datetime, tick: int, pie
 
 
 def test_lazy_items_act_as_a_list_whatever_is_used_first() -> None:
-    now = datetime(2026, 1, 1, 0, 0, 59, 990_000, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, 0, 0, 59, 990_000, tzinfo=UTC)
     run = lambda: fast.TextRun("chat", "m", Stamps(now, 7_000), ["a", "b", "c"], [], [{"done": True}])  # noqa: E731
     expected = fast.eager(run(), {}).items
     probes = [len, list, bool, lambda x: x[1:], lambda x: x[-1], lambda x: [*x], lambda x: x + [], lambda x: [] + x,
@@ -173,7 +173,7 @@ def test_lazy_items_act_as_a_list_whatever_is_used_first() -> None:
 
 
 @settings(max_examples=150, derandomize=True, deadline=None)
-@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1, 1), timezones=st.just(timezone.utc)),
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1, 1), timezones=st.just(UTC)),
        st.one_of(st.sampled_from([0, 1, 999_999, 1_000_000]), st.integers(0, 2_500_000)), st.integers(0, 400))
 def test_one_stamp_equals_the_stamp_of_a_run(now: datetime, tick: int, step: int) -> None:
     stamps = Stamps(now, tick)

@@ -51,6 +51,29 @@ def test_journal_filters_by_every_key_and_refuses_an_unknown_one(make_mock) -> N
     assert typo.json()["error"] == "ollama-mock: unknown filter 'paht' (valid filters: path, method, endpoint, rule, model)"
 
 
+def test_endpoint_and_model_filters_take_what_scenarios_take(make_mock) -> None:
+    # before: endpoint=chat or /api/chat and model=llama3.2:latest matched nothing, silently
+    mock = make_mock()
+    httpx.post(mock.base_url + "/api/chat", json={"model": "llama3.2", "stream": False,
+                                                  "messages": [{"role": "user", "content": "b"}]})
+    httpx.post(mock.base_url + "/v1/chat/completions", json={"model": "Llama3.2:latest",
+                                                             "messages": [{"role": "user", "content": "c"}]})
+    httpx.get(mock.base_url + "/api/tags")
+    url = mock.base_url + "/_mock/requests"
+
+    def paths(**params: str) -> list[str]:
+        return [e["path"] for e in httpx.get(url, params=params).json()["requests"]]
+
+    assert paths(endpoint="chat") == ["/api/chat", "/v1/chat/completions"]
+    assert paths(endpoint="/api/chat") == ["/api/chat"] and paths(endpoint="/api/tags") == ["/api/tags"]
+    assert paths(model="llama3.2:latest") == paths(model="LLAMA3.2") == ["/api/chat", "/v1/chat/completions"]
+    bad = httpx.get(url, params={"endpoint": "chats"})
+    assert bad.status_code == 400
+    assert bad.json()["error"].startswith("ollama-mock: endpoint has value 'chats' (valid: chat, generate, a path")
+    with pytest.raises(ValueError, match="endpoint has value 'chats'"):
+        extensions.for_state(mock.state).journal.requests(endpoint="chats")
+
+
 def test_scenario_post_refuses_what_it_cannot_use(make_mock) -> None:
     mock = make_mock()
     url = mock.base_url + "/_mock/scenario"
