@@ -40,7 +40,7 @@ def run_post_blob(state: State, digest: str, data: bytes, info: RequestInfo) -> 
     if state.has_blob(key):  # the file is there already
         return Single(None, status=200, content_type=None)
     actual = "sha256:" + hashlib.sha256(data).hexdigest()
+    state.blobs.put(actual, data)  # NewLayer stores the bytes under their own digest before the comparison
     if actual != digest:  # verbatim, as Go's `layer.Digest != c.Param("digest")`
         raise OllamaError.of("blob_digest_mismatch", expected=digest, actual=actual)
-    state.blobs.put(actual, data)
     return Single(None, status=201, content_type=None)

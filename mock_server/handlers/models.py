@@ -268,16 +268,17 @@ def run_copy(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
     entry = state.models.get(source)
     if entry is None:
         raise OllamaError.of("model_not_found_quoted", model=source)
-    state.models.copy(entry, destination)
+    if names.key(source) != names.key(destination):  # CopyModel writes nothing onto the same file
+        state.models.copy(entry, destination)
     return Single(None, content_type=None)
 
 
 def run_delete(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
     requested = model_field(body)
-    if not requested:
+    if not requested.strip():  # ParseRef trims the name first
         raise OllamaError.of("model_required")
     if names.has_local_and_cloud(requested):
-        raise OllamaError.of("local_and_cloud", model=requested)
+        raise OllamaError.of("local_and_cloud", model=requested.strip())
     base = names.local_base(requested)
     if not names.is_valid(base):
         raise OllamaError.of("delete_name_invalid", name=requested)

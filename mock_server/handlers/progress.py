@@ -19,12 +19,10 @@ from ..decode import number_error
 from ..errors import OllamaError
 from ..outcome import Chunk, RequestInfo, Single, Stream
 from ..state import ModelEntry, State, params_layer, text_layer, weights_digest
-from .blobs import stored_key
+from . import create_files, create_rules
 from .models import model_field
 
 PLAIN_JSON = "application/json"
-_QUANT_TYPES = ("q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q3_k_s", "q3_k_m", "q3_k_l",
-                "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m", "q6_k")
 
 
 def finish(records: list[dict[str, Any]], body: dict[str, Any], error_status: int = 500) -> Single | Stream:
@@ -75,7 +73,7 @@ def _digests(layers: list[tuple[str, str, int]]) -> set[str]:
 def run_pull(state: State, body: dict[str, Any], info: RequestInfo) -> Single | Stream:
     requested = model_field(body)
     if names.has_local_and_cloud(requested):
-        raise OllamaError.of("local_and_cloud", model=requested)
+        raise OllamaError.of("local_and_cloud", model=requested.strip())  # ParseRef quotes it trimmed
     requested, scheme = _scheme(names.local_base(requested))  # `:local` and spaces dropped (§0.5)
     if not names.is_valid(requested):
         raise OllamaError.of("invalid_model_name")
@@ -106,10 +104,7 @@ def run_push(state: State, body: dict[str, Any], info: RequestInfo) -> Single | 
         return finish([*records, {"error": contracts.message("insecure_protocol")}], body)  # checked before the manifest
     entry = state.models.get(requested) if valid else None
     if entry is None:
-        parsed = names.parse(requested)
-        where = "/".join(parsed[:3]) + "/" + parsed.tag if parsed else requested
-        missing = f"/root/.ollama/models/manifests/{where}"
-        records += [_progress("couldn't retrieve manifest"), {"error": f"open {missing}: no such file or directory"}]
+        records += [_progress("couldn't retrieve manifest"), {"error": _no_manifest(requested)}]
         return finish(records, body)
     for _, digest, size in entry.blobs():
         records.append(_progress(f"pushing {digest[7:19]}", digest, size, size))
@@ -117,41 +112,55 @@ def run_push(state: State, body: dict[str, Any], info: RequestInfo) -> Single | 
     return finish(records, body)
 
 
+def _no_manifest(requested: str) -> str:
+    """ParseNamedManifest's error: an invalid name is unqualified (as Go spells it), a valid one
+    has no manifest file."""
+    parsed = names.parse(requested)
+    if parsed is None:
+        return f"unqualified name: {create_rules.go_name(requested)}"
+    return f"open /root/.ollama/models/manifests/{'/'.join(parsed[:3])}/{parsed.tag}: no such file or directory"
+
+
 def run_create(state: State, body: dict[str, Any], info: RequestInfo) -> Single | Stream:
     target = model_field(body)
-    files = _str_map(body.get("files"))
-    _check_before_stream(target, files, body)
+    _check_before_stream(target, body)
     try:
-        return _create(state, target, files, body)
+        return _create(state, target, body)
     except OllamaError as error:  # the worker's first item: when streaming, Go flushed the headers first
         error.flushed = body.get("stream", True) is not False
+        error.headers.setdefault("Content-Type", PLAIN_JSON)  # streamResponse and waitForStream set it
         raise
 
 
-def _create(state: State, target: str, files: dict[str, str], body: dict[str, Any]) -> Single | Stream:
-    """What Ollama's create worker does once the request passed the checks before the stream."""
-    base, records = _base_model(state, body, files)
-    if base is None:  # the source had to be pulled and could not be
-        return finish(records, body)
+def _create(state: State, target: str, body: dict[str, Any]) -> Single | Stream:
+    """What Ollama's create worker does once the request passed the checks before the stream: the
+    base (`from`, else `files`), the adapter, `info`, then createModel."""
+    records: list[dict[str, Any]] = []
     try:
-        adapter = _adapter_layer(state, _gguf_adapters(body), records)
-        entry = _derive(state, base, target, body, adapter)
+        base = _base_model(state, body, records)
+        if base is None:  # the source had to be pulled and could not be
+            return finish(records, body)
+        adapter = _adapter_layer(state, body.get("adapters"), records)
+        _check_info(body.get("info"))  # applyCreateInfo: after the files are read
+        entry = _derive(state, base, target, body, adapter, records)
     except OllamaError as error:
         if not records:  # the first item: a plain HTTP error
             raise
         return finish([*records, {"error": error.message}], body, error.status)  # after other lines: an error line
-    if entry.details["quantization_level"] != base.details.get("quantization_level"):
-        records += _quantize_lines(base, entry)
-    records += _layer_lines(entry, _existing_blobs(base, files) | state.blobs_on_disk())
+    records += _layer_lines(entry, _existing_blobs(base, not _from_name(body)) | state.blobs_on_disk())
     records += [_progress("writing manifest"), _progress("success")]
     state.models.add(entry)
     return finish(records, body)
 
 
-def _existing_blobs(base: ModelEntry, files: dict[str, str]) -> set[str]:
+def _from_name(body: dict[str, Any]) -> str:
+    return body["from"] if isinstance(body.get("from"), str) else ""
+
+
+def _existing_blobs(base: ModelEntry, from_files: bool) -> set[str]:
     """Blobs the create finds on disk: the `from` model's layers, or the uploaded GGUF used as it is
     (a safetensors import is converted into new blobs)."""
-    return {digest for _, digest, _ in (base.manifest if files else base.layers())}
+    return {digest for _, digest, _ in (base.manifest if from_files else base.layers())}
 
 
 def _layer_lines(entry: ModelEntry, existing: set[str]) -> list[dict[str, Any]]:
@@ -169,24 +178,16 @@ def _worker_error(key: str, **values: Any) -> OllamaError:
     return error
 
 
-def _worker_failure(message: str) -> OllamaError:
-    """A create-worker error without a status of its own: 500 (reference §1.8), no charset."""
-    return OllamaError(500, message, {"Content-Type": PLAIN_JSON})
-
-
-def _str_map(value: Any) -> dict[str, str]:
-    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
-
-
-def _check_before_stream(target: str, files: dict[str, str], body: dict[str, Any]) -> None:
-    for path, digest in files.items():
-        if path.startswith("/") or ".." in path.split("/"):
-            raise OllamaError.of("create_path_not_relative")
-        if not digest:
-            raise OllamaError.of("invalid_digest")
+def _check_before_stream(target: str, body: dict[str, Any]) -> None:
+    """CreateHandler's checks before its worker starts, in its order (decoding first)."""
+    if isinstance(body.get("parameters"), dict):
+        _check_float64(body["parameters"])
+    create_files.check_paths(body.get("files"))
+    create_files.check_paths(body.get("draft_files"))
     if body.get("draft_quantize") and not body.get("draft_files"):
         raise OllamaError.of("draft_quantize_without_draft")
-    _check_info(body.get("info"))
+    if any(not digest for digest in create_files.str_map(body.get("adapters")).values()):
+        raise OllamaError.of("invalid_digest")  # adapter paths are not checked here
     if not names.is_valid(target):
         raise OllamaError.of("invalid_model_name")
 
@@ -215,30 +216,31 @@ def _check_info(info: Any) -> None:
         raise OllamaError(400, 'info field "capabilities" must be an array of strings')
 
 
-def _base_model(state: State, body: dict[str, Any], files: dict[str, str]) -> tuple[ModelEntry | None, list[dict[str, Any]]]:
-    """The model to build on, and the lines already due (a pull of `from`, GGUF parsing)."""
-    source = body.get("from") if isinstance(body.get("from"), str) else ""
-    if files:
-        safetensors = any(name.endswith(".safetensors") for name in files)
-        first = _progress("converting model" if safetensors else "parsing GGUF")
-        return _from_files(state, files, body, safetensors), [first]
-    if not source:
-        raise _worker_error("create_neither_from_nor_files")
-    source = names.local_base(source)  # a model reference, as for inference (§0.5)
-    if not names.is_valid(source):
-        raise _worker_error("invalid_model_name")
-    base = state.models.get(source)
-    if base is not None:
-        return base, []
-    records = pull_records(state, source)  # PullModel's own lines, its "success" included
-    return state.models.get(source), records
+def _base_model(state: State, body: dict[str, Any], records: list[dict[str, Any]]) -> ModelEntry | None:
+    """The model to build on; the lines due on the way (a pull of `from`, "parsing GGUF") go to `records`."""
+    source = _from_name(body)
+    if source:
+        source = names.local_base(source)  # a model reference, as for inference (§0.5)
+        if not names.is_valid(source):
+            raise _worker_error("invalid_model_name")
+        base = state.models.get(source)
+        if base is None:
+            records += pull_records(state, source)  # PullModel's own lines, its "success" included
+            base = state.models.get(source)
+        return base
+    if isinstance(body.get("files"), dict):  # a map, even an empty one (no type: "unknown type")
+        return _from_files(state, create_files.str_map(body["files"]), records)
+    raise _worker_error("create_neither_from_nor_files")
 
 
-def _from_files(state: State, files: dict[str, str], body: dict[str, Any], safetensors: bool) -> ModelEntry:
-    if len(_gguf_adapters(body)) > 1:
-        raise _worker_error("create_one_adapter")
-    path, digest = next(iter(sorted(files.items())))
-    data = _blob(state, digest) if safetensors else _gguf_blob(state, digest)
+def _from_files(state: State, files: dict[str, str], records: list[dict[str, Any]]) -> ModelEntry:
+    safetensors = create_files.file_kind(state, files) == "safetensors"
+    if safetensors:
+        records.append(_progress("converting model"))
+        path = min(files)
+        digest, data = files[path], create_files.read_blob(state, files[path])
+    else:
+        path, digest, data = create_files.read_gguf(state, files, records)[0]
     return ModelEntry(
         name=path, digest=digest.split(":", 1)[-1], size=len(data),
         details={"parent_model": "", "format": "gguf", "family": "llama", "families": ["llama"],
@@ -250,42 +252,18 @@ def _from_files(state: State, files: dict[str, str], body: dict[str, Any], safet
     )
 
 
-def _blob(state: State, digest: str) -> bytes:
-    """An uploaded blob as BlobsPath and os.Open find it; their errors are 500s of the worker."""
-    key = stored_key(digest)
-    if key is None:
-        raise _worker_failure("invalid digest format")
-    data = state.blobs.get(key)
-    if data is None:
-        raise _worker_failure(f"open /root/.ollama/models/blobs/{digest.replace(':', '-')}: no such file or directory")
-    return data
-
-
-def _gguf_blob(state: State, digest: str) -> bytes:
-    data = _blob(state, digest)
-    if not data.startswith(b"GGUF"):
-        raise _worker_error("create_not_gguf")
-    return data
-
-
-def _gguf_adapters(body: dict[str, Any]) -> dict[str, str]:
-    """The adapters Ollama reads as GGUF: all, unless one is a safetensors file (those it converts,
-    which the mock does not model: they add no layer)."""
-    adapters = _str_map(body.get("adapters"))
-    return {} if any(name.endswith(".safetensors") for name in adapters) else adapters
-
-
-def _adapter_layer(state: State, adapters: dict[str, str], records: list[dict[str, Any]]) -> tuple[str, str, int] | None:
-    """The LoRA layer of GGUF `adapters`; like Ollama, adds "parsing GGUF" to `records` before reading
-    the blob. Every adapter error is a 400 there."""
-    if not adapters:
+def _adapter_layer(state: State, value: Any, records: list[dict[str, Any]]) -> tuple[str, str, int] | None:
+    """The LoRA layer of `adapters` (a map, even an empty one). Safetensors adapters are converted,
+    which the mock does not model: no layer. Every adapter error is a 400."""
+    if not isinstance(value, dict):
+        return None
+    adapters = create_files.str_map(value)
+    if create_files.file_kind(state, adapters) == "safetensors":
         return None
     if len(adapters) > 1:
-        raise _worker_error("create_one_adapter")
-    records.append(_progress("parsing GGUF"))
-    digest = next(iter(adapters.values()))
+        raise _worker_error("create_one_adapter")  # before the adapter's own "parsing GGUF"
     try:
-        data = _gguf_blob(state, digest)
+        _, digest, data = create_files.read_gguf(state, adapters, records)[0]
     except OllamaError as error:
         raise OllamaError(400, error.message, {"Content-Type": PLAIN_JSON}) from None
     return "adapter", digest, len(data)
@@ -315,8 +293,14 @@ def _template_capabilities(capabilities: list[str], template: str) -> list[str]:
 
 
 def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any],
-            adapter: tuple[str, str, int] | None) -> ModelEntry:
-    """The new model: `base` with the request's template, system, licenses, parameters, messages, info."""
+            adapter: tuple[str, str, int] | None, records: list[dict[str, Any]]) -> ModelEntry:
+    """The new model, in createModel's order: quantization, template, system, licenses, parameters,
+    messages; `info` overrides. Its digest follows its content, not its name (a manifest holds none)."""
+    # the base layers keep the name they were read from: the parent is `from` as shown, or the file
+    details = dict(base.details, parent_model=base.name)
+    quantized = _quantize(base, body, records)
+    if quantized:
+        details["quantization_level"] = quantized
     changes: dict[str, Any] = {}
     for key in ("template", "system", "renderer", "parser", "requires"):
         if isinstance(body.get(key), str) and body[key]:
@@ -326,13 +310,11 @@ def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any],
             go_template.check(changes["template"])
         except go_template.TemplateError as error:  # setTemplate's errBadTemplate: a 400
             raise OllamaError(400, f"template error: {error}", {"Content-Type": PLAIN_JSON}) from None
+    changes["added_licenses"] = [*base.added_licenses, *create_rules.licenses(body.get("license"))]
     if isinstance(body.get("parameters"), dict) and body["parameters"]:
-        _check_float64(body["parameters"])
         changes["parameters"] = {**base.parameters, **body["parameters"]}
-    changes["added_licenses"] = [*base.added_licenses, *_licenses(body.get("license"))]
     if isinstance(body.get("messages"), list) and body["messages"]:
         changes["messages"] = [_go_message(m) for m in body["messages"]]
-    details = dict(base.details, parent_model=base.name if base.name != target else "")
     info: dict[str, Any] = body["info"] if isinstance(body.get("info"), dict) else {}
     renamed = {"model_family": "family", "quantization_level": "quantization_level", "parameter_size": "parameter_size"}
     details.update({renamed[k]: info[k] for k in renamed if k in info})
@@ -348,15 +330,28 @@ def _derive(state: State, base: ModelEntry, target: str, body: dict[str, Any],
             model_info[f"{base.architecture}.{key}"] = int(info[key])
     if model_info != base.model_info:
         changes["model_info"] = model_info
-    quantize = body.get("quantize") or body.get("quantization")
-    if isinstance(quantize, str) and quantize:
-        details["quantization_level"] = _quantize_level(base, quantize)
-    blob = json.dumps([base.digest, target, changes, details], sort_keys=True, default=str)
+    blob = json.dumps([base.digest, changes, details], sort_keys=True, default=str)
     entry = replace(base, name=names.display(target), details=details, modified_at=state.clock.now(),
                     digest=hashlib.sha256(blob.encode()).hexdigest(), **changes)
-    manifest = _manifest(base, entry, changes, adapter)
-    made = replace(entry, manifest=manifest)
+    made = replace(entry, manifest=_manifest(base, entry, changes, adapter, bool(quantized)))
     return replace(made, size=sum(size for _, _, size in made.blobs()))  # Manifest.Size: its layers and config
+
+
+def _quantize(base: ModelEntry, body: dict[str, Any], records: list[dict[str, Any]]) -> str:
+    """The file type `quantize` (alias `quantization`) turns the base into, "" for none or its own
+    type; its progress lines go to `records` as llama's quantizer reports them."""
+    requested = body.get("quantize") or body.get("quantization")
+    if not isinstance(requested, str) or not requested:
+        return ""
+    current = str(base.details.get("quantization_level", ""))
+    level = create_rules.quantize_level(current, requested)
+    if level is None:
+        return ""
+    status = f"quantizing {current.upper()} model to {requested.upper()}"  # the type as asked: Q4_K, not Q4_K_M
+    total = base.size
+    records += [_progress(status, "0000000000000000000", total, done) for done in (total // 4, total // 2, total)]
+    records.append(_progress("verifying conversion"))
+    return level
 
 
 def _go_message(message: Any) -> dict[str, Any]:
@@ -365,17 +360,11 @@ def _go_message(message: Any) -> dict[str, Any]:
     return {**fields, "role": str(fields.get("role") or ""), "content": str(fields.get("content") or "")}
 
 
-def _licenses(value: Any) -> list[str]:
-    """`license`: one string or a list of them (Go: each a LICENSE layer)."""
-    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-    return [str(text) for text in texts if text]
-
-
 def _manifest(base: ModelEntry, entry: ModelEntry, changes: dict[str, Any],
-              adapter: tuple[str, str, int] | None) -> list[tuple[str, str, int]]:
+              adapter: tuple[str, str, int] | None, quantized: bool) -> list[tuple[str, str, int]]:
     """createModel's layer list: a replaced layer is removed and the new one appended at the end."""
     layers = base.layers()
-    if entry.details["quantization_level"] != base.details.get("quantization_level"):
+    if quantized:
         layers[0] = ("model", weights_digest(entry), layers[0][2])
     if adapter is not None:
         layers.append(adapter)
@@ -392,18 +381,3 @@ def _manifest(base: ModelEntry, entry: ModelEntry, changes: dict[str, Any],
 
 def _without(layers: list[tuple[str, str, int]], kind: str) -> list[tuple[str, str, int]]:
     return [layer for layer in layers if layer[0] != kind]
-
-
-def _quantize_lines(base: ModelEntry, entry: ModelEntry) -> list[dict[str, Any]]:
-    status = f"quantizing {base.details.get('quantization_level', 'F16')} model to {entry.details['quantization_level']}"
-    total = base.size
-    lines = [_progress(status, "0000000000000000000", total, done) for done in (total // 4, total // 2, total)]
-    return [*lines, _progress("verifying conversion")]
-
-
-def _quantize_level(base: ModelEntry, quantize: str) -> str:
-    if quantize.lower() not in _QUANT_TYPES:
-        raise _worker_failure(f"unsupported quantization type {quantize}")
-    if str(base.details.get("quantization_level", "")).upper() not in ("F16", "F32"):
-        raise _worker_failure("quantization is only supported for F16 and F32 models")
-    return quantize.upper()

@@ -172,10 +172,11 @@ def test_stored_blob_by_dash_form_exists_but_upper_case_hex_names_no_file(asgi_c
 
 
 @pytest.mark.parametrize("body,message", [
-    ({"model": "q", "from": "gemma3:1b", "quantize": "q4_K_M"}, "quantization is only supported for F16 and F32 models"),
-    ({"model": "q", "from": "nomic-embed-text", "quantize": "q9_9"}, "unsupported quantization type q9_9"),
+    ({"model": "q", "from": "gemma3:1b", "quantize": "q4_K_M"}, "quantization is only supported for F16, BF16 and F32 models"),
+    ({"model": "q", "from": "nomic-embed-text", "quantize": "q9_9"},
+     "unsupported quantization type Q9_9 - supported types are F32, F16, Q4_K_S, Q4_K_M, Q8_0"),
     ({"model": "q", "from": "gemma3:1b", "quantize": "q4_K_M", "stream": False},
-     "quantization is only supported for F16 and F32 models"),
+     "quantization is only supported for F16, BF16 and F32 models"),
 ])
 def test_create_quantize_errors_are_500_plain_json(asgi_client, body, message):
     response = asgi_client.post("/api/create", json=body)
@@ -188,7 +189,7 @@ def test_create_quantize_error_after_a_pull_is_the_last_stream_line(asgi_client)
     records = _lines(asgi_client.post("/api/create", json=body))
     assert records[0] == {"status": "pulling manifest"}
     assert records[-3:-1] == [{"status": "writing manifest"}, {"status": "success"}]  # the pull's own end
-    assert records[-1] == {"error": "quantization is only supported for F16 and F32 models"}
+    assert records[-1] == {"error": "quantization is only supported for F16, BF16 and F32 models"}
 
 
 # --- third audit: model references, details, progress lines ---------------------------------------
