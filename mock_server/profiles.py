@@ -62,7 +62,8 @@ class Profile:
     v1_stream_tool_index: bool = True
     # native tool calls carry "id" call_xxxxxxxx (>= 0.12.10; gap 11)
     native_tool_call_ids: bool = True
-    # native function.index: "always" (>= 0.12.6), "omitempty" (index 0 left out), "none" (gap 23)
+    # native function.index: "always" (>= 0.12.6), "omitempty" (index 0 left out), "stream_only" (streamed
+    # calls count up, index 0 left out; a stream:false answer's calls carry none: v0.5.x-v0.7.x), "none" (gap 23)
     native_tool_call_index: str = "always"
     # /api/chat final and load records write done_reason before done (Go's struct order before 0.12.6)
     chat_done_reason_first: bool = False
@@ -77,7 +78,9 @@ class Profile:
     responses_web_search: bool = True
     # /api/ps entries carry context_length (>= 0.10.0, #11331)
     ps_context_length: bool = True
-    # streamed tool calls: "parsed" (>= 0.4.6) or "as_text" (call JSON streamed as content; gap 1)
+    # streamed tool calls: "parsed" (>= 0.8.0), "buffered" (v0.4.6-v0.7.x: with tools, nothing is sent until
+    # a call parses or the reply ends, then the whole text in the final record; gap 2) or "as_text"
+    # (before v0.4.6: the call JSON streamed as content; gap 1)
     stream_tool_calls: str = "parsed"
     # think / thinking supported (>= 0.9.0)
     thinking: bool = True
@@ -92,7 +95,7 @@ class Profile:
     v1_reasoning: bool = True
     # gaps (compat-gaps.md row numbers) this profile reproduces beyond the default ones
     gaps: tuple[int, ...] = field(default_factory=tuple)
-    # gaps current Ollama has that this profile does not show (openai-strict: 15, 19, 28, 30)
+    # gaps current Ollama has that this profile does not show (openai-strict: 15, 19, 27, 28, 30)
     fixed_gaps: tuple[int, ...] = field(default_factory=tuple)
     # every gap the conformance suite should report against this profile
     expected_gaps: tuple[int, ...] = field(default_factory=tuple)
@@ -110,8 +113,8 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "v1_reasoning_field": ("reasoning", "reasoning_content"),
     "v1_midstream_error": ("empty_chunk", "error_event"),
     "v1_error_types": ("by_status", "api_error"),
-    "native_tool_call_index": ("always", "omitempty", "none"),
-    "stream_tool_calls": ("parsed", "as_text"),
+    "native_tool_call_index": ("always", "omitempty", "stream_only", "none"),
+    "stream_tool_calls": ("parsed", "buffered", "as_text"),
 }
 _GAP_FIELDS = ("gaps", "fixed_gaps", "expected_gaps")
 
@@ -216,7 +219,16 @@ def from_dict(data: dict[str, Any], *, source: str = "<profile>") -> Profile:
     problem = header_value_problem(values.get("name", DEFAULT))  # it goes out in X-Ollama-Mock-Profile
     if problem is not None:
         raise ProfileError(f"{source}: name {values['name']!r} {problem}: it must fit an HTTP header")
+    if "expected_gaps" not in values and source != str(_DIR / f"{DEFAULT}.json"):  # that one is the base
+        values["expected_gaps"] = _derived_expected_gaps(values)
     return Profile(**values)
+
+
+def _derived_expected_gaps(values: dict[str, Any]) -> tuple[int, ...]:
+    """A file without expected_gaps: the default profile's, plus its gaps, minus its fixed_gaps (as
+    every built-in file has them; a file's unset flags are the default profile's too)."""
+    base = set(load(DEFAULT).expected_gaps) | set(values.get("gaps", ()))
+    return tuple(sorted(base - set(values.get("fixed_gaps", ()))))
 
 
 def _checked(source: str, key: str, value: Any, default: Any) -> Any:

@@ -58,6 +58,7 @@ class Frame:
     headers: dict[str, str] = field(default_factory=dict)
     tick_us: int | None = None
     stamps: Stamps | None = None  # created_at per step, made on first use
+    held_back: bool = False  # a stream whose text waits for the end (tools on a release before v0.8.0)
 
 
 def produce(reply: Reply, frame: Frame, stops: list[str], budget: int | None) -> Produced:
@@ -91,7 +92,7 @@ def render(reply: Reply, frame: Frame, stops: list[str], budget: int | None) -> 
     if not frame.stream:
         answer = single(_single(made, calls, stats, frame), dict(frame.headers))
         return _late(answer, reply, len(made.thinking) + len(made.content) + len(calls) + 1)
-    bodies, run = _stream_records(made, calls, stats, frame)
+    bodies, run = _held_back(made, calls, stats, frame) if frame.held_back else _stream_records(made, calls, stats, frame)
     headers = dict(frame.headers)
     delays = reply.delays if isinstance(reply.delays, list) else [reply.delays]
     if not any(delays):  # the usual case: no pacing, so no per-record delay to look up
@@ -220,7 +221,7 @@ def _native_call(call: ToolCallPlan, index: int, frame: Frame) -> dict[str, Any]
     """A native ToolCall: {"id"?, "function": {"index"?, "name", "arguments"}} per the profile."""
     fn: dict[str, Any] = {}
     mode = frame.profile.native_tool_call_index
-    if mode == "always" or (mode == "omitempty" and index != 0):
+    if mode == "always" or (index != 0 and (mode == "omitempty" or (mode == "stream_only" and frame.stream))):
         fn["index"] = index
     # Ollama holds the model's arguments as Go decoded them (map[string]any): 42.0 is written 42
     fn.update(name=call.name, arguments=go_decoded(call.arguments) if isinstance(call.arguments, dict) else {})
@@ -269,6 +270,20 @@ def _stream_records(
             bodies.append(body)
         calls = []
     return bodies + _after(made, calls, stats, frame, len(bodies)), None
+
+
+def _held_back(made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Frame) -> tuple[list[dict], None]:
+    """The stream of a request with tools before v0.8.0: the chat handler sent nothing until the
+    text so far parsed as a call (sent alone, the text dropped) or the reply ended; the final record
+    carries the whole text when no call came (compat-gaps row 2)."""
+    steps = len(made.thinking) + len(made.content)
+    out = [_record(frame, steps + i, "", "", [call], False) for i, call in enumerate(calls)]
+    if calls:
+        final = _record(frame, steps + len(calls), "", "", [], True)
+    else:
+        final = _record(frame, steps, "".join(made.content), "".join(made.thinking), [], True)
+    out.append(_finish(final, made, stats.fields(), frame, []))
+    return out, None
 
 
 def _after(made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Frame, step: int) -> list[dict]:

@@ -155,6 +155,8 @@ def _frame(
         logprobs=body.get("logprobs") is True and state.profile.logprobs,
         top_logprobs=pipeline.top_logprobs(body),
     )
+    if tools and frame.stream and state.profile.stream_tool_calls == "buffered":
+        frame.held_back = True
     return frame
 
 

@@ -93,6 +93,19 @@ def stream_tool_deltas(parsed: Parsed) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
+def rendered_prompt(api: Client, path: str, body: dict[str, Any], why: str) -> str:
+    """The prompt the server renders for `body` (`_debug_render_only`), or skip saying `why` it matters.
+
+    The hook came to /api/chat in v0.11.5 and to /v1 in v0.12.0; an older server ignores it and
+    generates, leaving the request conversion unobservable.
+    """
+    answer = ok_json(api.post(path, {**body, "_debug_render_only": True}))
+    prompt = ((answer.get("_debug_info") or {}) if isinstance(answer, dict) else {}).get("rendered_template")
+    if not isinstance(prompt, str):
+        pytest.skip(f"{path} ignores _debug_render_only (on /api/chat since v0.11.5, /v1 since v0.12.0): {why}")
+    return prompt
+
+
 def native_stream_calls(parsed: Parsed) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
     for rec in parsed.records:

@@ -27,6 +27,9 @@ class Exchange:
     response_headers: dict[str, str] = field(default_factory=dict)
     content: bytes = b""
     elapsed_s: float = 0.0
+    # seconds from sending to the arrival of the first and of the last body chunk (None: no body)
+    first_chunk_s: float | None = None
+    last_chunk_s: float | None = None
     transport_error: str = ""  # e.g. the connection dropped mid-stream
 
     @property
@@ -39,6 +42,13 @@ class Exchange:
 
     def json(self) -> Any:
         return json.loads(self.content)
+
+    @property
+    def body_span_s(self) -> float:
+        """Seconds between the first and the last body chunk's arrival (0 for one chunk or none)."""
+        if self.first_chunk_s is None or self.last_chunk_s is None:
+            return 0.0
+        return self.last_chunk_s - self.first_chunk_s
 
     def request_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"method": self.method, "url": self.base_url + self.path}
@@ -110,6 +120,9 @@ class Client:
                 ex.response_headers = {k.lower(): v for k, v in resp.headers.items()}
                 size = 0
                 for chunk in resp.iter_raw():
+                    ex.last_chunk_s = time.perf_counter() - start
+                    if ex.first_chunk_s is None:
+                        ex.first_chunk_s = ex.last_chunk_s
                     chunks.append(chunk)
                     size += len(chunk)
                     if size > MAX_BODY:

@@ -94,7 +94,7 @@ def build_report(target: dict[str, Any], results: list[CheckResult], duration_s:
         tool_version = version("ollama-conformance")
     except PackageNotFoundError:  # running from a source tree
         tool_version = "0.0.0"
-    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+    now = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
     return {
         "schema_version": 1,
         "tool": {"name": "ollama-conformance", "version": tool_version},

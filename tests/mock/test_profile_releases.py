@@ -4,6 +4,7 @@ recorded 0135-api-chat-400-think-level.json)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -93,3 +94,51 @@ def test_dimensions_before_it_existed(client_for: Any, profile: str, length: int
     # an unknown field's type is never checked
     assert client.post("/api/embed", json={"model": EMBEDDER, "input": "hi", "dimensions": "x"}).status_code == (
         200 if length == 768 else 400)
+
+
+WEATHER = {"type": "function", "function": {"name": "get_weather", "description": "Weather of a city",
+                                             "parameters": {"type": "object", "required": ["city"],
+                                                            "properties": {"city": {"type": "string"}}}}}
+TWO_CITIES = [{"role": "user", "content": "Use get_weather for the weather in Paris and in London."}]
+AFTER_RESULT = [*TWO_CITIES, {"role": "assistant", "content": "", "tool_calls": [
+    {"function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+    {"role": "tool", "content": "18 degrees and rain"}]
+
+
+def _records(response: Any) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in response.text.splitlines()]
+
+
+def test_tools_held_a_stream_back_before_v0_8(client_for: Any) -> None:
+    # v0.4.6-v0.7.x: nothing until a call parsed or the reply ended (compat-gaps row 2, recorded u2504)
+    old, now = client_for("ollama-0.5.11"), client_for("ollama-0.32")
+    body = {"model": "llama3.2", "messages": AFTER_RESULT, "tools": [WEATHER], "stream": True}
+    text_answer = _records(old.post("/api/chat", json=body))
+    assert len(text_answer) == 1 and text_answer[0]["done"] is True
+    assert text_answer[0]["message"]["content"] == "".join(
+        r["message"]["content"] for r in _records(now.post("/api/chat", json=body)))
+    calls = _records(old.post("/api/chat", json={**body, "messages": TWO_CITIES}))
+    assert [bool(r["message"].get("tool_calls")) for r in calls] == [True, True, False]
+    assert [r["message"]["content"] for r in calls] == ["", "", ""] and calls[-1]["done"] is True
+    # the calls count up as the stream sends them, index 0 left out (omitempty)
+    assert [r["message"]["tool_calls"][0]["function"].get("index") for r in calls[:2]] == [None, 1]
+    # without tools the stream is incremental as ever
+    plain = _records(old.post("/api/chat", json={**body, "tools": None, "messages": TWO_CITIES[:1]}))
+    assert len(plain) > 2
+    call = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
+    v1 = old.post("/v1/chat/completions", json={"model": "llama3.2", "stream": True, "tools": [WEATHER], "messages": [
+        *TWO_CITIES, {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "18"}]})
+    assert v1.status_code == 200
+    events = [json.loads(line[6:]) for line in v1.text.splitlines() if line.startswith("data: {")]
+    contents = [e["choices"][0]["delta"].get("content") for e in events if e["choices"]]
+    assert len([c for c in contents if c]) == 1 and events[-1]["choices"][0]["finish_reason"] == "stop"
+
+
+def test_whole_answers_carried_no_call_index_before_v0_12_6(client_for: Any) -> None:
+    # stream:false parsed the calls again from the whole text, leaving every Index 0 (recorded u2506)
+    body = {"model": "llama3.2", "messages": TWO_CITIES, "tools": [WEATHER], "stream": False}
+    calls = client_for("ollama-0.5.11").post("/api/chat", json=body).json()["message"]["tool_calls"]
+    assert len(calls) == 2 and ["index" in c["function"] for c in calls] == [False, False]
+    current = client_for("ollama-0.32").post("/api/chat", json=body).json()["message"]["tool_calls"]
+    assert [c["function"]["index"] for c in current] == [0, 1]

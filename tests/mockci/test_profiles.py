@@ -57,9 +57,9 @@ def test_every_gap_number_is_a_row_of_compat_gaps(name: str) -> None:
     assert set(p.gaps) | set(p.fixed_gaps) | set(p.expected_gaps) <= rows
 
 
-def test_openai_strict_fixes_exactly_the_four_v1_gaps() -> None:
+def test_openai_strict_fixes_exactly_the_v1_gaps_openai_clients_notice() -> None:
     strict = profiles.load("openai-strict")
-    assert strict.fixed_gaps == (15, 19, 28, 30)
+    assert strict.fixed_gaps == (15, 19, 27, 28, 30)
     assert strict.v1_tool_choice_honoured and strict.v1_content_null_with_tool_calls
     assert strict.v1_reasoning_field == "reasoning_content" and strict.v1_midstream_error == "error_event"
 
@@ -113,8 +113,8 @@ def test_markdown_table_has_a_row_per_profile_with_its_gaps() -> None:
         "ollama-0.4.5",
         "openai-strict",
     ]
-    assert "does not show 15, 19, 28, 30" in rows[-1]
-    assert "adds 1, 5, 6, 11, 23, 25, 27, 31; does not show 9" in rows[4]
+    assert "does not show 15, 19, 27, 28, 30" in rows[-1]
+    assert "adds 1, 6, 11, 23, 25, 27, 31; does not show 9" in rows[4]
 
 
 def test_readme_profile_table_is_the_generated_one() -> None:
@@ -143,3 +143,23 @@ def test_an_unnamed_profile_file_is_called_after_its_file(tmp_path: Path) -> Non
     path = tmp_path / "my-ollama.json"
     path.write_text(json.dumps({"v1_error_types": "api_error", "version": "0.10.0"}))
     assert profiles.load(str(path)).name == "my-ollama"  # not the default profile's name
+
+
+def test_a_profile_file_without_expected_gaps_gets_the_defaults_plus_gaps_minus_fixed(
+    make_mock, tmp_path: Path
+) -> None:
+    partial = tmp_path / "partial.json"
+    partial.write_text(json.dumps({"v1_stream_framing": "legacy"}))  # flags not set are the default's
+    assert profiles.load(str(partial)).expected_gaps == profiles.load(profiles.DEFAULT).expected_gaps
+    mine = tmp_path / "mine.json"
+    mine.write_text(json.dumps({"v1_error_types": "api_error", "gaps": [11, 31], "fixed_gaps": [15]}))
+    default = set(profiles.load(profiles.DEFAULT).expected_gaps)
+    assert set(profiles.load(str(mine)).expected_gaps) == (default | {11, 31}) - {15}
+    info = httpx.get(make_mock(profile=str(mine)).base_url + "/_mock/info").json()
+    assert set(info["expected_gaps"]) == (default | {11, 31}) - {15}  # was [] before
+
+
+def test_a_profile_file_with_expected_gaps_keeps_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps({"gaps": [11], "expected_gaps": [11]}))
+    assert profiles.load(str(path)).expected_gaps == (11,)
