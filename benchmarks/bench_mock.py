@@ -21,7 +21,7 @@ The servers run with bytecode caching on (as after `pip install`): this machine'
 PYTHONDONTWRITEBYTECODE, which would make every start recompile the project's modules.
 The streaming case answers a ~100-record chat through a scenario rule (--scenario).
 
-    /work/venv/bin/python benchmarks/bench_mock.py [--rounds 12] [--requests 250] [--pairs 3]
+    python benchmarks/bench_mock.py [--rounds 12] [--requests 250] [--pairs 3]
 """
 
 from __future__ import annotations
@@ -275,7 +275,7 @@ def startup_times(bodies_file: str, tries: int) -> tuple[float, float, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--requests", type=int, default=250)
     parser.add_argument("--pairs", type=int, default=3, help="mock/bare server pairs the rounds go round")

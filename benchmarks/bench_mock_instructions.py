@@ -11,7 +11,7 @@ Run it with nothing else busy on the machine: the event loop's work per request 
 the next request is waiting already, and CPU-heavy work beside it moved a count by ~3% once
 (repeated on an idle machine, the counts agree within ~0.3%).
 
-    /work/venv/bin/python benchmarks/bench_mock_instructions.py [--cases chat,v1,st] [--requests 100]
+    python benchmarks/bench_mock_instructions.py [--cases chat,v1,st] [--requests 100]
 
 Needs valgrind (Debian package `valgrind`); takes about a minute per case.
 """
@@ -69,7 +69,7 @@ def instructions(argv: list[str], path: str, body: dict | None, count: int, fres
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", default="chat,v1,st", help=f"comma-separated, from {', '.join(CASES)}")
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()

@@ -12,7 +12,7 @@ bench_mock.py's.
 Batches alternate between the two servers, as in bench_mock.py. A request/s ratio also holds the
 client's time (~45 us a request here) and the loopback's, which this table leaves out.
 
-    /work/venv/bin/python benchmarks/bench_mock_layers.py [--cases chat,v1,fresh] [--requests 500] [--rounds 6]
+    python benchmarks/bench_mock_layers.py [--cases chat,v1,fresh] [--requests 500] [--rounds 6]
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def measure(servers: dict[str, tuple[bm.Server, str]], path: str, body: dict | N
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", default="chat,v1", help=f"comma-separated, from {', '.join(CASES)}")
     parser.add_argument("--requests", type=int, default=500, help="requests per batch")
     parser.add_argument("--rounds", type=int, default=6)

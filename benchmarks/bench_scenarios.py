@@ -6,7 +6,7 @@ Prints a table and exits 0:
   the pytest plugin's per-test reset with a filled journal and test rules (target <= 1 ms)
 Each server runs in its own process on 127.0.0.1; rounds are interleaved and bounded.
 
-    /work/venv/bin/python benchmarks/bench_scenarios.py [--rounds 5] [--requests 200]
+    python benchmarks/bench_scenarios.py [--rounds 5] [--requests 200]
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ def bench_reset(repeat: int = 2000) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()

@@ -1,6 +1,6 @@
 """Benchmark: the whole conformance suite against the embedded mock (target: <= 30 s, >= 200 checks).
 
-    /work/venv/bin/python benchmarks/bench_suite.py [--profile NAME]
+    python benchmarks/bench_suite.py [--profile NAME]
 
 Prints the wall time, the time per category (sum of check durations), the number of checks
 (property checks counted once; their generated examples are reported separately) and the ratio
@@ -22,7 +22,7 @@ MIN_CHECKS = 200
 
 
 def main(argv: list[str] | None = None) -> int:
-    cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    cli = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     cli.add_argument("--profile", default=None)
     opts = cli.parse_args(argv)
     parser = build_parser()

@@ -1,6 +1,6 @@
 """Cost of contract validation with compiled (cached) validators.
 
-    /work/venv/bin/python benchmarks/bench_validate.py [--rounds N]
+    python benchmarks/bench_validate.py [--rounds N]
 
 Prints, per case, the median time per call and the ratio to a baseline measured in the
 same run on the same bytes (json.loads): a typical parsed /api/chat response through
@@ -70,7 +70,7 @@ def report(name: str, cost: float, baseline: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7, help="timing rounds (median is reported)")
     args = parser.parse_args(argv)
     body = json.dumps(CHAT_RESPONSE).encode()

@@ -104,7 +104,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="send each stream record as its own HTTP chunk, as Ollama flushes them (default: undelayed records together, faster)")
     add("--warn-ignored", action="store_true",
         help="log each request field Ollama would silently ignore (max_tokens on /api/chat, /v1's n, ...)")
-    add("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    add("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn's log level (default warning)")
 
 
 def port_number(text: str) -> int:

@@ -115,13 +115,25 @@ def from_dict(data: dict[str, Any]) -> Fault:
             continue
         if key not in allowed:
             raise FaultError(f"unknown parameter {key!r} for fault {kind} (valid: {', '.join(allowed)})")
-        values[key] = _convert(kind, key, raw, allowed[key])
+        if kind == "status" and key == "code":
+            values[key] = _status_code(raw)
+        else:
+            values[key] = _convert(kind, key, raw, allowed[key])
     if values.get("should_retry") not in (None, "true", "false"):
         raise FaultError(f"fault status has should_retry={values['should_retry']!r} (valid: true|false)")
-    if kind == "status" and values.get("code", 500) not in STATUS_CODES:
-        valid = "|".join(map(str, STATUS_CODES))
-        raise FaultError(f"fault status has code={values['code']} (valid: {valid})")
     return Fault(kind=kind, **values)
+
+
+def _status_code(raw: Any) -> int:
+    """A status fault's code: one of STATUS_CODES (FaultError names the bad value and the valid ones)."""
+    try:
+        code = int(raw) if not isinstance(raw, bool) else None
+    except (TypeError, ValueError):
+        code = None
+    if code not in STATUS_CODES:
+        shown = repr(raw) if code is None else code
+        raise FaultError(f"fault status has code={shown} (valid: {'|'.join(map(str, STATUS_CODES))})")
+    return code
 
 
 def _convert(kind: str, key: str, raw: Any, typ: type) -> Any:

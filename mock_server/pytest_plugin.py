@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+_MARKER_NAME = "@pytest.mark.ollama_mock"
 _MARKER = "ollama_mock(**settings): settings of the ollama_mock_isolated server (profile, scenario, strict, seed, fault_rate, virtual_time, ...)"
 
 
@@ -106,7 +108,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @contextlib.contextmanager
-def _started(**settings: Any) -> Iterator[OllamaMock]:
+def _started(settings: dict[str, Any], source: str | None = None) -> Iterator[OllamaMock]:
+    """A running mock with `settings`; `source` (the marker, the factory) is named in a start error."""
     from ollama_conformance.mock_server import extensions, testing
     from ollama_conformance.mock_server.settings import Settings
 
@@ -117,13 +120,33 @@ def _started(**settings: Any) -> Iterator[OllamaMock]:
         except Exception as exc:  # a bad profile, scenario or models file: one line, as the CLI says it
             from ollama_conformance.mock_server.cli import one_line
 
-            problem = f"ollama-mock: {one_line(exc)}"
+            problem = _start_problem(one_line(exc), settings, source)
         if problem is not None:  # failed outside the except block: no chained traceback shown
             pytest.fail(problem, pytrace=False)
         ext = extensions.for_state(running.state)
         if ext is None:  # pragma: no cover - create_app always installs the extensions
             raise MockServerError("the mock's CI extensions are not installed")
         yield OllamaMock(running.base_url, running.state, ext)
+
+
+_FLAG_VALUE = re.compile(r"--([a-z][a-z-]*) has value ")
+
+
+def _start_problem(line: str, settings: dict[str, Any], source: str | None) -> str:
+    """The line a failed start shows. The mock's messages name its CLI flags ("--clock has value
+    'x': ..."); for a setting the marker or the factory gave, name that argument instead."""
+    found = _FLAG_VALUE.match(line)
+    name = found[1].replace("-", "_") if found else ""
+    if source is None or found is None or name not in settings:
+        return f"ollama-mock: {line}"
+    value, rest = settings[name], line[found.end():]
+    shown = [repr(value)]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        shown.append(repr(float(value)))  # the mock converts numbers: 5 -> 5.0
+    for text in shown:
+        if rest.startswith(text):
+            return f"{source} has {name}={value!r}{rest[len(text):]}"
+    return f"{source} has {name}={value!r}: {line}"
 
 
 @pytest.fixture(scope="session")
@@ -143,7 +166,7 @@ def ollama_mock_settings(pytestconfig: pytest.Config) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def _ollama_mock_session(ollama_mock_settings: dict[str, Any]) -> Iterator[OllamaMock]:
-    with _started(**ollama_mock_settings) as mock:
+    with _started(ollama_mock_settings) as mock:
         yield mock
 
 
@@ -157,6 +180,24 @@ def ollama_mock(_ollama_mock_session: OllamaMock, monkeypatch: pytest.MonkeyPatc
     mock.check()
 
 
+class _Factory:
+    """What `ollama_mock_factory` gives: `factory(**settings)` starts a server for this test."""
+
+    def __init__(self, stack: contextlib.ExitStack, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._stack, self._monkeypatch = stack, monkeypatch
+        self.started: list[OllamaMock] = []
+
+    def __call__(self, **settings: Any) -> OllamaMock:
+        return self.start(settings, "ollama_mock_factory")
+
+    def start(self, settings: dict[str, Any], source: str) -> OllamaMock:
+        """Start a server; `source` is what a start error names as the settings' origin."""
+        mock = self._stack.enter_context(_started(settings, source))
+        _point_clients(mock, self._monkeypatch)
+        self.started.append(mock)
+        return mock
+
+
 @pytest.fixture
 def ollama_mock_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., OllamaMock]]:
     """`factory(profile=..., scenario=..., **settings)`: a new server for this test only.
@@ -164,16 +205,9 @@ def ollama_mock_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..
     The last one started is where OLLAMA_HOST / OPENAI_BASE_URL point.
     """
     with contextlib.ExitStack() as stack:
-        started: list[OllamaMock] = []
-
-        def factory(**settings: Any) -> OllamaMock:
-            mock = stack.enter_context(_started(**settings))
-            _point_clients(mock, monkeypatch)
-            started.append(mock)
-            return mock
-
+        factory = _Factory(stack, monkeypatch)
         yield factory
-        for mock in started:
+        for mock in factory.started:
             mock.check()
 
 
@@ -183,7 +217,10 @@ def ollama_mock_isolated(
 ) -> OllamaMock:
     """A server of this test's own, configured by @pytest.mark.ollama_mock(...)."""
     marker = request.node.get_closest_marker("ollama_mock")
-    return ollama_mock_factory(**_marker_settings(dict(marker.kwargs) if marker else {}, request.config.rootpath))
+    settings = _marker_settings(dict(marker.kwargs) if marker else {}, request.config.rootpath)
+    if isinstance(ollama_mock_factory, _Factory):  # not when a project overrides the factory
+        return ollama_mock_factory.start(settings, _MARKER_NAME)
+    return ollama_mock_factory(**settings)
 
 
 def _marker_settings(settings: dict[str, Any], rootpath: Any) -> dict[str, Any]:
@@ -196,12 +233,15 @@ def _marker_settings(settings: dict[str, Any], rootpath: Any) -> dict[str, Any]:
     annotations = {f.name: str(f.type) for f in dataclasses.fields(Settings)}
     for name, value in settings.items():
         if name not in annotations:
-            pytest.fail(f"@pytest.mark.ollama_mock has setting {name!r}; valid settings: {', '.join(annotations)}",
+            pytest.fail(f"{_MARKER_NAME} has setting {name!r}; valid settings: {', '.join(annotations)}",
                         pytrace=False)
         expected = _setting_types(annotations[name])
         if expected and (not isinstance(value, expected) or isinstance(value, bool) and bool not in expected):
             # strict="no" would be true, seed="abc" no seed at all: say so instead
-            pytest.fail(f"@pytest.mark.ollama_mock has {name}={value!r}; expected {annotations[name]}", pytrace=False)
+            pytest.fail(f"{_MARKER_NAME} has {name}={value!r}; expected {annotations[name]}", pytrace=False)
+    rate = settings.get("fault_rate")
+    if rate is not None and not 0 <= rate <= 1:  # the mock would ignore a negative rate
+        pytest.fail(f"{_MARKER_NAME} has fault_rate={rate!r} (valid: a number from 0 to 1)", pytrace=False)
     for name in ("scenario", "models_file", "cassette", "profile"):
         value = settings.get(name)
         is_file = name != "profile" or str(value).endswith(".json")

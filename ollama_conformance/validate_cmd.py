@@ -89,7 +89,7 @@ def validate(args: argparse.Namespace, stdout: TextIO) -> int:
         raise UsageError(str(exc)) from None
     if found:
         for v in found:
-            stdout.write(f"{v.instance_path}  {v.schema_path or '-'}  {v.message}\n")
+            stdout.write(f"{_safe(v.instance_path)}  {v.schema_path or '-'}  {_safe(v.message)}\n")
         stdout.write(
             f"{args.file}: {len(found)} violation{'s' if len(found) != 1 else ''} of the {endpoint} {args.kind} contract\n"
         )
@@ -100,6 +100,21 @@ def validate(args: argparse.Namespace, stdout: TextIO) -> int:
         for warning in contracts.ignored_fields(endpoint, request):
             stdout.write(f"warning: {warning.message}\n")
     return EXIT_OK
+
+
+def _safe(text: str, limit: int = 200) -> str:
+    """`text` as one bounded line a terminal shows as it is: a message quotes the input (a stream's
+    frame, a key), which may be binary. Control characters and U+FFFD (an undecodable byte) are
+    escaped, and the line is cut at `limit` characters."""
+    out: list[str] = []
+    length = 0
+    for i, ch in enumerate(text):
+        shown = ch if ch.isprintable() and ch != "\ufffd" else ascii(ch)[1:-1]
+        if length + len(shown) > limit:
+            return "".join(out) + f"... ({len(text) - i} more characters)"
+        out.append(shown)
+        length += len(shown)
+    return "".join(out)
 
 
 def endpoints(args: argparse.Namespace, stdout: TextIO) -> int:

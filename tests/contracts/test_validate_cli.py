@@ -201,3 +201,15 @@ def test_python_dash_m_runs_the_cli() -> None:
         [sys.executable, "-m", "ollama_conformance", "--help"], capture_output=True, text=True, timeout=60
     )
     assert out.returncode == 0 and "validate" in out.stdout
+
+
+def test_a_binary_stream_gives_violation_lines_that_are_bounded_and_escaped(tmp_path: Path) -> None:
+    path = tmp_path / "random.bin"
+    path.write_bytes(b"\x1b[2J\x07" + bytes(range(128, 256)) * 4)  # control bytes, then undecodable ones
+    code, out, err = call("validate", "POST /v1/messages", "stream", str(path))
+    assert (code, err) == (1, "")
+    lines = out.splitlines()
+    assert len(lines) == out.count("\n") and any("sse-fields" in line for line in lines)
+    for line in lines:
+        assert len(line) < 400 and line.isprintable() and "\ufffd" not in line, line
+    assert "more characters)" in out and "\\ufffd" in out  # cut, and the undecodable bytes shown escaped

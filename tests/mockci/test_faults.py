@@ -46,6 +46,7 @@ def test_parse_header_syntax(text: str, expected: Fault) -> None:
             "unknown fault kind 'explode' (valid kinds: status, latency, midstream_error, drop, malformed, stall)",
         ),
         ("status;code=418", "code=418 (valid: 400|404|429|500|503)"),
+        ("status;code=abc", "fault status has code='abc' (valid: 400|404|429|500|503)"),  # not "expected an int"
         ("drop;after=x", "after='x' (expected a finite non-negative int)"),
         ("stall;after=1;seconds=nan", "seconds='nan' (expected a finite non-negative float)"),  # no wait at all
         ("stall;after=1;seconds=inf", "seconds='inf' (expected a finite non-negative float)"),  # a wait forever

@@ -174,6 +174,40 @@ def test_good_values(ollama_mock_isolated):
     result.stdout.fnmatch_lines(["*ollama_mock has strict='no'; expected bool*", "*ollama_mock has seed='abc'; expected int | None*"])
 
 
+def test_a_bad_marker_value_the_mock_refuses_names_the_marker_argument_not_a_cli_flag(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_values="""
+import pytest
+
+@pytest.mark.ollama_mock(fault_rate=5)
+def test_rate_too_high(ollama_mock_isolated):
+    pass
+
+@pytest.mark.ollama_mock(fault_rate=-0.5)
+def test_rate_negative(ollama_mock_isolated):
+    pass
+
+@pytest.mark.ollama_mock(clock="yesterday")
+def test_clock(ollama_mock_isolated):
+    pass
+
+def test_factory(ollama_mock_factory):
+    ollama_mock_factory(fault_rate=2.0)
+"""
+    )
+    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1, errors=3)
+    result.stdout.fnmatch_lines([
+        "*@pytest.mark.ollama_mock has fault_rate=5 (valid: a number from 0 to 1)*",
+        "*@pytest.mark.ollama_mock has fault_rate=-0.5 (valid: a number from 0 to 1)*",  # was silently no faults
+        "*@pytest.mark.ollama_mock has clock='yesterday': not an RFC 3339 time*",
+        "*ollama_mock_factory has fault_rate=2.0 (valid: a number from 0 to 1)*",
+    ], consecutive=False)
+    assert "--fault-rate" not in result.stdout.str() and "--clock" not in result.stdout.str()
+
+
 def test_a_bad_profile_or_scenario_fails_the_tests_in_one_line(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nollama_mock_scenario = nosuch.yaml\n")
     pytester.makepyfile(

@@ -63,3 +63,19 @@ def test_progress_names_each_module_with_the_report_categories_of_its_checks() -
         "streams (stream): passed 1",
         "[3/3] passed 2  failed 0  gaps 1  info 0  skipped 0",
     ]
+
+
+@pytest.mark.parametrize("flag", ["--report-dir", "--report-dir=", "--repo"])
+def test_a_report_dir_that_is_a_file_is_one_line_before_any_check_runs(flag: str, tmp_path) -> None:
+    import io
+
+    from ollama_conformance.cli import run as cli_run
+
+    taken = tmp_path / "report"
+    taken.write_text("not a folder")
+    for target, where in ((taken, "it is a file"), (taken / "sub", f"{str(taken)!r} is a file")):
+        argv = ["run", f"{flag}{target}"] if flag.endswith("=") else ["run", flag, str(target)]
+        out, err = io.StringIO(), io.StringIO()
+        assert cli_run(argv, out, err) == 2
+        assert err.getvalue() == f"ollama-conformance run: --report-dir {str(target)!r} is not a directory: {where}\n"
+        assert out.getvalue() == ""  # refused up front: the suite did not run (it used to, then "File exists")
