@@ -88,6 +88,9 @@ class Profile:
     # took a level, others 400 think value "low" is not supported for this model (v0.11.x-v0.13.5 at least)
     think_levels: bool = True
     # /api/embed and /v1/embeddings read `dimensions` (>= 0.11.11, #12242; before, an unknown field)
+    # a model without the embedding capability embeds (llama-server, >= 0.30.0, and the llama.cpp runner
+    # before v0.6); false: Ollama's own engine answers 501 this model does not support embeddings
+    embed_any_model: bool = True
     embed_dimensions: bool = True
     # logprobs / top_logprobs read on chat, generate and /v1 (>= 0.12.11; before, unknown fields)
     logprobs: bool = True

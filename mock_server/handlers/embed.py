@@ -25,6 +25,8 @@ def run_embed(state: Any, body: dict[str, Any], info: RequestInfo) -> Outcome:
     load_ns = pipeline.load(state, entry, body, options)
     if not inputs:
         return Single({"model": model, "embeddings": []})
+    if not state.profile.embed_any_model and "embedding" not in entry.capabilities:
+        raise OllamaError.of("embed_not_supported")  # the runner's answer, after the load
     limit = pipeline.context_size(entry, options)  # num_ctx, cut to the model's trained context
     texts, tokens = [], 0
     for value in inputs:

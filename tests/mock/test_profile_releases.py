@@ -142,3 +142,16 @@ def test_whole_answers_carried_no_call_index_before_v0_12_6(client_for: Any) -> 
     assert len(calls) == 2 and ["index" in c["function"] for c in calls] == [False, False]
     current = client_for("ollama-0.32").post("/api/chat", json=body).json()["message"]["tool_calls"]
     assert [c["function"]["index"] for c in current] == [0, 1]
+
+
+def test_chat_models_did_not_embed_on_ollamas_own_engine(client_for: Any) -> None:
+    # recorded 0135-api-embed-501-not-supported.json; llama-server (>= 0.30) embeds with any model
+    old = client_for("ollama-0.12.9")
+    native = old.post("/api/embed", json={"model": "qwen3:8b", "input": "hi"})
+    assert (native.status_code, native.json()) == (501, {"error": "this model does not support embeddings"})
+    v1 = old.post("/v1/embeddings", json={"model": "qwen3:8b", "input": "hi"})
+    assert v1.status_code == 501 and v1.json()["error"]["message"] == "this model does not support embeddings"
+    assert any(m["name"] == "qwen3:8b" for m in old.get("/api/ps").json()["models"])  # the runner had loaded it
+    assert old.post("/api/embed", json={"model": EMBEDDER, "input": "hi"}).status_code == 200
+    assert old.post("/api/embed", json={"model": "qwen3:8b", "input": []}).json()["embeddings"] == []
+    assert client_for("ollama-0.32").post("/api/embed", json={"model": "qwen3:8b", "input": "hi"}).status_code == 200
