@@ -13,6 +13,13 @@ no such decoder sits in between (the innermost struct, then the whole path).
 Most bodies have no error: a check compiled once per Go type (the "common case" section) only
 says whether a body is well typed; `_Walk`, which finds Go's error in Go's order, runs only when
 that check says no.
+
+A number must fit its Go type: an int's range, a float32's or a float64's (1e39 does not fit a
+float32; 1e400 fits nothing, and neither does an integer of more than 4300 digits, which Python
+will not convert). Go names the field and its type (`CompletionRequest.temperature of type
+float32`); a number in an `any` it reads as a float64 (`CompletionRequest.stop of type float64`).
+The usual reading refuses 1e400 at once (`_finite`); the body is then read again keeping such
+numbers (as infinities, their text kept) for `_Walk` to find Go's error.
 """
 
 from __future__ import annotations
@@ -24,8 +31,9 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NoReturn
 
 from ollama_conformance import contracts
 
@@ -33,7 +41,7 @@ from .anthropic_decode import check_messages
 from .errors import OllamaError
 from .go_base64 import base64_error_offset
 from .gojson import first_value_end, json_kind
-from .gotypes import GoType, request_type, without_fields
+from .gotypes import FLOAT_LIMITS, GoType, request_type, without_fields
 
 _UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _THINK_LEVELS = ("high", "medium", "low", "max")
@@ -57,8 +65,8 @@ def decode_body(endpoint: str, api: str, raw: bytes, unknown: frozenset[str] = f
     except RecursionError:  # deeper than Python's stack: measured, then refused as Go or the mock does
         too_deep(text, 0)
         raise
-    except ValueError as error:  # a number of more digits than Python converts (4300)
-        raise number_error(_huge_integer(text) or str(error)) from None
+    except (_HugeNumber, ValueError):  # 1e400, or more digits than Python converts (4300)
+        _refuse_number(raw, text, _plan(endpoint, api, unknown))
     if value is None:
         return {}
     try:
@@ -82,6 +90,11 @@ def decode_body(endpoint: str, api: str, raw: bytes, unknown: frozenset[str] = f
 _JSON_SPACE = b" \t\r\n"
 
 
+def _plan(endpoint: str, api: str, unknown: frozenset[str]) -> tuple[GoType, _Check] | None:
+    key = (endpoint, api, unknown) if unknown else (endpoint, api)
+    return _PLANS[key] if key in _PLANS else _new_plan(endpoint, api, unknown)
+
+
 def _first_value(text: str, decoder: json.JSONDecoder | None = None) -> Any:
     """The first JSON value of `text` (Gin ignores the rest), lone surrogates read as Go reads them;
     Go's syntax error when there is none."""
@@ -98,8 +111,8 @@ def _scanned(text: str, decoder: json.JSONDecoder | None) -> Any:
         value, end = scan(text, 0)
         if end == len(text) or not text[end:].lstrip(" \t\n\r"):
             return value
-    except OllamaError:
-        raise  # a number no float64 holds (_finite): no other reading of the text helps
+    except _HugeNumber:
+        raise  # a number no float64 holds (_finite): read again, keeping it (_refuse_number)
     except (StopIteration, ValueError):
         pass
     try:  # leading whitespace, NaN, a syntax error or text after the value: the original path
@@ -126,49 +139,89 @@ def without_lone_surrogates(value: Any) -> Any:
 
 
 def _raise_go_error(text: str, root: GoType) -> None:
-    """OllamaError(400) with Go's message for the body `text`, if Go refuses it. The body is read
-    again keeping each fraction's text: Go's message quotes a number as it was written ("1e3")."""
+    """OllamaError(400) with Go's message for the body `text`, if Go refuses it."""
     literals: dict[int, str] = {}
+    message = _go_error(_first_value(text, _literal_decoder(literals, [])), root, literals)
+    if message is not None:
+        raise OllamaError(400, message)
+
+
+def _go_error(value: dict[str, Any], root: GoType, literals: dict[int, str]) -> str | None:
+    walk = _Walk(literals)
+    walk.fields(value, root, (), None)
+    return walk.saved
+
+
+def _refuse_number(raw: bytes, text: str, plan: tuple[GoType, _Check] | None) -> NoReturn:
+    """OllamaError(400) for a body with a number no float64 holds (1e400; an integer of more than
+    4300 digits): Go's syntax error, or its first decoding error, naming the field the number is
+    in. Where Go leaves the number unread (a field it does not know, a json.RawMessage) the mock,
+    which cannot hold it, refuses it all the same, in Go's words for such a number in an `any`."""
+    literals: dict[int, str] = {}
+    huge: list[str] = []
+    try:  # syntax errors first: Go checks the whole body before it decodes
+        value = _first_value(text, _literal_decoder(literals, huge))
+    except OllamaError:
+        if not raw.isascii():
+            first_value_end(raw.decode("latin-1"))
+        raise
+    if plan is not None and type(value) is not dict:
+        raise OllamaError(400, f"json: cannot unmarshal {json_kind(value)} into Go value of type {plan[0].go}")
+    message = _go_error(value, plan[0], literals) if plan is not None else None
+    raise OllamaError(400, message) if message is not None else number_error(huge[0])
+
+
+def _literal_decoder(literals: dict[int, str], huge: list[str]) -> json.JSONDecoder:
+    """A decoder keeping each fraction's text (Go's message quotes a number as written: "1e3"), by
+    the id of its float, and reading a number no float64 holds as an infinity (its text in `huge`)."""
 
     def number(literal: str) -> float:
-        value = _finite(literal)
+        value = float(literal)
         literals[id(value)] = literal  # the tree keeps every value alive: ids stay unique
+        if value - value != 0.0:  # inf - inf is nan
+            huge.append(literal)
         return value
 
-    walk = _Walk(literals)
-    value = _first_value(text, json.JSONDecoder(parse_constant=_no_constants, parse_float=number))
-    walk.fields(value, root, (), None)
-    if walk.saved is not None:
-        raise OllamaError(400, walk.saved)
+    def integer(literal: str) -> int | float:
+        try:
+            return int(literal)
+        except ValueError:  # more digits than Python converts: past float64 too
+            return number(literal)
+
+    return json.JSONDecoder(parse_constant=_no_constants, parse_float=number, parse_int=integer)
 
 
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")  # Python accepts NaN/Infinity; Go does not
 
 
+class _HugeNumber(Exception):
+    """The usual reading met a number no float64 holds (1e400)."""
+
+
 def _finite(literal: str) -> float:
     """A number with a fraction or an exponent; one beyond float64 (1e400), which Python reads as
-    infinity and no JSON encoder writes back, is refused as Go's float64 decoding refuses it."""
+    infinity and no JSON encoder writes back, stops the usual reading (_refuse_number reads on)."""
     value = float(literal)
     if value - value != 0.0:  # inf - inf is nan
-        raise number_error(literal)
+        raise _HugeNumber(literal)
     return value
 
 
 def number_error(literal: str) -> OllamaError:
-    # what Go's decoder says of a number that does not fit (an `any` field decodes it as a float64);
-    # where Go skips it unconverted (a field it does not know) the mock refuses it all the same
+    # what Go's decoder says of a number no float64 holds decoded into a bare `any` (in a struct
+    # field it names the field: _Walk); also the mock's refusal of one Go would leave unread
     return OllamaError(400, f"json: cannot unmarshal number {literal} into Go value of type float64")
+
+
+def _number_message(literal: str, go_type: str, struct: str, path: tuple[str, ...]) -> str:
+    """Go's message for the number `literal` that does not fit `go_type`, in the field at `path`."""
+    return contracts.message("json_type", json_type=f"number {literal}", go_struct=struct, field=".".join(path),
+                             go_type=go_type)
 
 
 _JSON_STRING = r'"(?:[^"\\]|\\.)*"'  # a JSON string literal, escapes included
 _JSON_STRINGS = re.compile(_JSON_STRING)
-_HUGE_INTEGER = re.compile(_JSON_STRING + r"|(-?\d{4301,})")  # strings are skipped, not searched
-
-
-def _huge_integer(text: str) -> str | None:
-    """The first integer literal of more digits than Python converts to an int."""
-    return next((m.group(1) for m in _HUGE_INTEGER.finditer(text) if m.group(1)), None)
 
 
 # Go reads JSON nested up to 10000 levels; Python's recursion (the parser's, the encoder's, the
@@ -212,6 +265,8 @@ class _Walk:
         if value is None:
             return  # null leaves a Go value as it is
         if node.decoder is not None:
+            if node.decoder in _READS_ANY and (literal := self.huge_in(value)) is not None:  # returned at once
+                raise OllamaError(400, _number_message(literal, "float64", pin or struct, path))
             _DECODERS[node.decoder](value)
             return
         if node.custom:  # its own UnmarshalJSON: a mismatch inside is returned at once
@@ -223,9 +278,12 @@ class _Walk:
         self.shape(value, node, struct, path, pin)
 
     def shape(self, value: Any, node: GoType, struct: str, path: tuple[str, ...], pin: str | None) -> None:
-        if node.types and type(value) not in node.types or node.bounds and not node.bounds[0] <= value <= node.bounds[1]:
+        if node.types and type(value) not in node.types or node.bounds and self.out_of_range(value, node):
             if self.saved is None:
                 self.saved = _mismatch(value, node, pin or struct, path, self.literals)
+            return
+        if node.free:
+            self.free(value, pin or struct, path)
             return
         if node.base64 and type(value) is list:  # bytes as numbers: each a uint8
             for item in value:
@@ -255,9 +313,42 @@ class _Walk:
             if not field.plain:
                 self.value(item, field, node.struct, (*path, name), pin)
             elif self.saved is None and (field.types and type(item) not in field.types  # inline: the usual case
-                                         or field.bounds and not field.bounds[0] <= item <= field.bounds[1]):
+                                         or field.bounds and self.out_of_range(item, field)):
                 self.saved = _mismatch(item, field, pin or node.struct, (*path, name), self.literals)
+            elif field.free:
+                self.free(item, pin or node.struct, (*path, name))
         return value if exact else _fold_keys(value, node)
+
+    def out_of_range(self, value: int | float, node: GoType) -> bool:
+        """Whether a number of the right kind is past its Go type's range. Past a float's largest
+        value, one that rounds down to it still fits: an int says so exactly, a float by its text
+        (as a float64 it may have rounded up to the limit)."""
+        low, high = node.bounds or (0, 0)
+        if low <= value <= high:
+            return False
+        if node.integer:
+            return True
+        limit = FLOAT_LIMITS[node.go.lstrip("*")]
+        literal = self.literals.get(id(value)) if type(value) is float else None
+        return not -limit < (value if literal is None else Decimal(literal)) < limit
+
+    def free(self, value: Any, struct: str, path: tuple[str, ...]) -> None:
+        """A value decoded into `any`: each number in it a float64, whose error names the field."""
+        if self.saved is None and (literal := self.huge_in(value)) is not None:
+            self.saved = _number_message(literal, "float64", struct, path)
+
+    def huge_in(self, value: Any) -> str | None:
+        """The text of the first number in `value` (at any depth) that no float64 holds."""
+        kind = type(value)
+        if kind is float:
+            return self.literals.get(id(value), repr(value)) if value - value != 0.0 else None
+        if kind is int:
+            return None if -_FLOAT64_LIMIT < value < _FLOAT64_LIMIT else str(value)
+        if kind is list or kind is dict:
+            for item in value if kind is list else value.values():
+                if (literal := self.huge_in(item)) is not None:
+                    return literal
+        return None
 
 
 def struct_error(value: dict[str, Any], node: GoType) -> str | None:
@@ -271,9 +362,13 @@ def struct_error(value: dict[str, Any], node: GoType) -> str | None:
     return walk.saved
 
 
+_FLOAT64_LIMIT = FLOAT_LIMITS["float64"]
+_READS_ANY = frozenset({"keep_alive"})  # decoders that read their value into an `any` first (api.Duration)
+
+
 def _mismatch(value: Any, node: GoType, struct: str, path: tuple[str, ...], literals: dict[int, str] | None = None) -> str:
     kind = json_kind(value)
-    if node.integer and type(value) in (int, float):  # a fraction, or too big, for an int: Go names the literal
+    if "number" in node.kinds and type(value) in (int, float):  # a fraction for an int, or out of range: Go names the literal
         kind = f"number {(literals or {}).get(id(value)) or json.dumps(value)}"
     return contracts.message("json_type", json_type=kind, go_struct=struct, field=".".join(path), go_type=node.go)
 
@@ -327,8 +422,6 @@ def _check_of(node: GoType, memo: dict[int, _Check]) -> _Check:
             memo[id(node)] = _decoder_check(_DECODERS[node.decoder])
         elif node.fields is not None:
             memo[id(node)] = _struct_check(node, memo)
-        elif node.bounds is not None:
-            memo[id(node)] = _int_check(node.bounds)
         elif node.base64:
             memo[id(node)] = _bytes_check
         else:
@@ -340,11 +433,6 @@ def _bytes_check(value: Any) -> bool:
     if type(value) is list:  # each element is a uint8 (null leaves a zero byte)
         return all(v is None or (type(v) is int and 0 <= v <= 255) for v in value)
     return type(value) is str and base64_error_offset(value.encode("utf-8")) is None
-
-
-def _int_check(bounds: tuple[int, int]) -> _Check:
-    low, high = bounds
-    return lambda value: type(value) is int and low <= value <= high
 
 
 def _decoder_check(decode: Callable[[Any], None]) -> _Check:
@@ -360,9 +448,10 @@ def _decoder_check(decode: Callable[[Any], None]) -> _Check:
 
 def _struct_check(node: GoType, memo: dict[int, _Check]) -> _Check:
     fields, folded = node.fields or {}, node.folded or {}
-    # ints have a range to check as well, so they are checked like the fields with an inside
     plain = {key: _accepts(field) for key, field in fields.items() if field.plain and not field.bounds}
-    inner = {key: _check_of(field, memo) for key, field in fields.items() if not field.plain or field.bounds}
+    # a number has a range as well (ints, floats): its types, then its bounds, checked inline too
+    ranged = {key: (field.types, *field.bounds) for key, field in fields.items() if field.plain and field.bounds}
+    inner = {key: _check_of(field, memo) for key, field in fields.items() if not field.plain}
 
     def check(value: Any) -> bool:
         if type(value) is not dict:
@@ -372,18 +461,21 @@ def _struct_check(node: GoType, memo: dict[int, _Check]) -> _Check:
             if accepted is not None:
                 if type(item) not in accepted:
                     return False
+            elif (bounded := ranged.get(key)) is not None:
+                if item is not None and (type(item) not in bounded[0] or not bounded[1] <= item <= bounded[2]):
+                    return False
             elif key in inner:
                 if item is not None and not inner[key](item):
                     return False
             elif key.lower() in folded:  # another case of a field name: check by field, fold as _Walk does
-                return _folded_check(value, node, plain, inner)
+                return _folded_check(value, node, plain, ranged, inner)
         return True
 
     return check
 
 
 def _folded_check(value: dict[str, Any], node: GoType, plain: dict[str, frozenset[type]],
-                  inner: dict[str, _Check]) -> bool:
+                  ranged: dict[str, tuple[frozenset[type], float, float]], inner: dict[str, _Check]) -> bool:
     """A struct with keys in another case: every value checked against the field its key names
     (one a later key overrides too, as Go decodes it); keys folded (in place) only when all are
     well typed, so that _Walk finds Go's error in the body as sent."""
@@ -392,6 +484,9 @@ def _folded_check(value: dict[str, Any], node: GoType, plain: dict[str, frozense
         accepted = plain.get(name)
         if accepted is not None:
             if type(item) not in accepted:
+                return False
+        elif (bounded := ranged.get(name)) is not None:
+            if item is not None and (type(item) not in bounded[0] or not bounded[1] <= item <= bounded[2]):
                 return False
         elif name in inner and item is not None and not inner[name](item):
             return False
@@ -442,6 +537,8 @@ def _check_think(value: Any) -> None:
 
 def _check_keep_alive(value: Any) -> None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not -_FLOAT64_LIMIT < value < _FLOAT64_LIMIT:  # read into an `any`: _Walk names the field
+            raise number_error(str(value))
         return
     if isinstance(value, str):
         try:

@@ -6,6 +6,11 @@ some Go types (`x-go-type`), so the nested Go structs Ollama uses (api.Message, 
 named here, with whether they have their own UnmarshalJSON (that changes Go's error: see decode.py).
 A nested object the table does not name is left unchecked: its Go type may be json.RawMessage or
 `any`, which take every value. `options` is a map[string]any: its values fail later (§0.8).
+
+A number has a range as well as a kind: an int's (int64, uint8, ...), and a float's, past which
+Go's strconv.ParseFloat(text, 32 or 64) rounds to infinity. A `free` type (interface {} and maps
+and slices of it) holds any JSON, but Go reads each number in it as a float64 and refuses one that
+does not fit, naming the field the value is in (decode.py).
 """
 
 from __future__ import annotations
@@ -27,6 +32,12 @@ _INTS = frozenset({"int", "int32", "int64", "uint", "uint32", "uint64"})
 _BOUNDS = {"int": (-(2**63), 2**63 - 1), "int64": (-(2**63), 2**63 - 1), "int32": (-(2**31), 2**31 - 1),
            "uint": (0, 2**64 - 1), "uint64": (0, 2**64 - 1), "uint32": (0, 2**32 - 1),
            "uint8": (0, 255)}  # a 64-bit Go's
+# The least number each float type rounds to infinity (MaxFloat plus half its last step: the tie
+# rounds to the even infinity). A float field's bounds are its largest finite value (a float
+# compares fastest with a float): a number past it that still rounds to it is decided by decode.py.
+FLOAT_LIMITS = {"float32": 2**128 - 2**103, "float64": 2**1024 - 2**970}
+_FLOAT_MAX = {"float32": float((2**24 - 1) * 2**104), "float64": float((2**53 - 1) * 2**971)}
+_FREE = frozenset({"interface {}", "map[string]interface {}", "[]interface {}"})  # Go's `any` inside
 _DECODERS = ("think", "keep_alive")  # top-level fields with Ollama's own decoders (decode.py)
 
 
@@ -46,16 +57,25 @@ class GoType:
     base64: bool = False  # a Go []byte: a string is base64, decoded (and refused) while the body is
     types: frozenset[type] = field(init=False)  # the Python types of the accepted kinds (empty: any)
     plain: bool = field(init=False)  # a scalar with nothing inside and no own decoder
-    bounds: tuple[int, int] | None = field(init=False)  # an int's range: a bigger number does not fit
+    bounds: tuple[float, float] | None = field(init=False)  # an int's or a float's range (see _FLOAT_MAX)
+    free: bool = field(init=False)  # Go's `any` (or a map or slice of it): every number in it a float64
 
     def __post_init__(self) -> None:
         types = {t for kind in self.kinds for t in _PYTHON[kind]}
         if self.integer:
             types.discard(float)  # Go refuses 1.5 (and 1.0) for an int
         object.__setattr__(self, "types", frozenset(types))
-        object.__setattr__(self, "bounds", _BOUNDS.get(self.go.lstrip("*"), _BOUNDS["int"]) if self.integer else None)
+        object.__setattr__(self, "bounds", _bounds(self.go.lstrip("*"), self.integer))
+        object.__setattr__(self, "free", self.go in _FREE)
         inside = self.fields is not None or self.item is not None
         object.__setattr__(self, "plain", not (inside or self.custom or self.decoder or self.base64))
+
+
+def _bounds(go: str, integer: bool) -> tuple[float, float] | None:
+    if integer:
+        return _BOUNDS.get(go, _BOUNDS["int"])
+    largest = _FLOAT_MAX.get(go)
+    return None if largest is None else (-largest, largest)
 
 
 _UINT8 = GoType("uint8", frozenset({"number"}), integer=True)  # one byte of a []byte sent as numbers
@@ -76,6 +96,10 @@ _NAMED: dict[str, tuple[str, bool, bool]] = {
     "ToolCallFunction.arguments": ("api.ToolCallFunctionArguments", True, True),
 }
 _BYTES = {"common/defs.json#/definitions/image_base64": "api.ImageData"}  # []byte: base64 text or numbers
+# Fields of a type the schema says nothing of: Go keeps a json.RawMessage as sent (a number in it is
+# not read), and reads an `any` as JSON values, every number a float64
+_UNTYPED = {"GenerateRequest.format": "json.RawMessage", "ChatRequest.format": "json.RawMessage",
+            "Message.content": "interface {}"}  # openai.Message's content (api.Message's is a string)
 # Nested fields whose Go type has an UnmarshalJSON that decode.py reproduces (its _DECODERS)
 _NESTED_DECODERS = {"ToolProperty.type": ("api.PropertyType", "property_type"),
                     "MessagesRequest.messages": ("[]anthropic.MessageParam", "anthropic_messages")}
@@ -116,7 +140,7 @@ def _top_field(key: str, prop: dict[str, Any], doc: str, struct: str, known: str
     node, loc = _resolve(prop, doc)
     kind = _single_type(node)
     if kind is None:
-        return GoType(str(node.get("x-go-type", "interface {}")))
+        return GoType(str(node.get("x-go-type") or _UNTYPED.get(f"{struct}.{key}", "interface {}")))
     go = node.get("x-go-type") or (known if known and _go_kind(known) == _KIND[kind] else _GO[kind])
     return _shaped(node, loc, f"{struct}.{key}", str(go), kind)
 
@@ -137,6 +161,8 @@ def _field(prop: Any, doc: str, name: str, hint: str | None) -> GoType | None:
     kind = _single_type(node)
     named = _NAMED.get(loc) or _NAMED.get(name)
     go = named[0] if named else node.get("x-go-type") or hint
+    if kind is None and name in _UNTYPED:
+        return GoType(_UNTYPED[name])
     if kind is None or (kind == "object" and not go):
         return None
     return _shaped(node, loc, name, str(go or _GO[kind]), kind)

@@ -110,7 +110,7 @@ CASES = [  # endpoint, api, body, expected body (ok) or error message (400)
     ("POST /v1/chat/completions", "openai", '{"messages":[{"Role":1,"content":"x"}]}',
      _TYPE.format("number", "Message.messages.role of type string")),
     ("POST /v1/chat/completions", "openai", '{"messages":[{"Role":"USER","Content":"x"}]}',
-     {"messages": [{"role": "USER", "Content": "x"}]}),
+     {"messages": [{"role": "USER", "content": "x"}]}),  # openai.Message's Content (any) matches "Content" too
     ("POST /v1/chat/completions", "openai", '{"max_tokens":1.5,"seed":"x","tools":[{"function":{"name":1}}]}',
      _TYPE.format("number 1.5", "ChatCompletionRequest.max_tokens of type int")),
     ("POST /v1/chat/completions", "openai", '{"tools":[{"function":{"parameters":{"properties":{"a":{"enum":1}}}}}],"seed":"x"}',
