@@ -44,6 +44,16 @@ def asgi_client() -> Iterator[Any]:
 
 
 @pytest.fixture
+def client_for() -> Iterator[Callable[[str], Any]]:
+    """A factory of in-process mocks, each with the profile it is given (closed after the test)."""
+    from starlette.testclient import TestClient
+
+    with ExitStack() as stack:
+        yield lambda profile: stack.enter_context(
+            TestClient(create_app(Settings(profile=profile, validate_emitted=True)), base_url=ASGI_BASE_URL))
+
+
+@pytest.fixture
 def make_mock() -> Iterator[Callable[..., RunningMock]]:
     with ExitStack() as stack:
 

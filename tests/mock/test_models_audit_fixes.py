@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,21 +14,6 @@ from starlette.testclient import TestClient
 
 BASE_URL = "http://127.0.0.1:11434"  # the Host guard refuses TestClient's default "testserver"
 TENSOR_KEYS = ["name", "type", "shape"]
-
-
-@pytest.fixture
-def client_for() -> Iterator[Any]:
-    """A factory of in-process mocks with their own profile (closed after the test)."""
-    clients: list[TestClient] = []
-
-    def make(profile: str) -> TestClient:
-        client = TestClient(create_app(Settings(profile=profile, validate_emitted=True)), base_url=BASE_URL)
-        clients.append(client.__enter__())
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 def _names(client) -> list[str]:

@@ -5,33 +5,15 @@ recorded 0135-api-chat-400-think-level.json)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from ollama_conformance.mock_server.app import create_app
 from ollama_conformance.mock_server.profiles import Profile, release, serves_route
-from ollama_conformance.mock_server.settings import Settings
-from starlette.testclient import TestClient
 
 BASE_URL = "http://127.0.0.1:11434"
 THINKER, EMBEDDER = "qwen3:8b", "nomic-embed-text"
 LATER_ROUTES = [("POST", "/v1/responses"), ("POST", "/v1/messages"), ("GET", "/api/status"),
                 ("POST", "/v1/audio/transcriptions")]
-
-
-@pytest.fixture
-def client_for() -> Iterator[Any]:
-    clients: list[TestClient] = []
-
-    def make(profile: str) -> TestClient:
-        client = TestClient(create_app(Settings(profile=profile, validate_emitted=True)), base_url=BASE_URL)
-        clients.append(client.__enter__())
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 @pytest.mark.parametrize("profile", ["ollama-0.12.9", "ollama-0.5.11", "ollama-0.4.5"])
