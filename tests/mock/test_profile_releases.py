@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from ollama_conformance.mock_server.profiles import Profile, release, serves_route
 
-BASE_URL = "http://127.0.0.1:11434"
 THINKER, EMBEDDER = "qwen3:8b", "nomic-embed-text"
 LATER_ROUTES = [("POST", "/v1/responses"), ("POST", "/v1/messages"), ("GET", "/api/status"),
                 ("POST", "/v1/audio/transcriptions")]
