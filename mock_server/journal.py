@@ -112,14 +112,15 @@ class Journal:
         """Replace the oldest bodies by a note of their size until the kept ones fit the budget
         (rare: once per budget's worth of bodies; the count is exact again afterwards)."""
         entries = list(self._raw)
-        total = incoming + sum(len(e["body"]) for e in entries if e.get("body").__class__ is bytes)
+        total = incoming + sum(_kept_bytes(e) for e in entries)
         for entry in entries:
             if total <= self._max_body_bytes:
                 break
-            body = entry.get("body")
-            if body.__class__ is bytes:
-                total -= len(body)
-                entry["body"], entry["decoded_as"] = (f"<{len(body)} bytes: dropped from the journal, which keeps "
+            size = _kept_bytes(entry)
+            if size:
+                total -= size
+                entry.pop("body_bytes", None)
+                entry["body"], entry["decoded_as"] = (f"<{size} bytes: dropped from the journal, which keeps "
                                                       f"the newest {self._max_body_bytes} bytes of bodies>"), None
         self._body_bytes = total
 
@@ -288,6 +289,13 @@ def _wanted(e: Entry, body: Any, headers: dict[str, str] | None) -> bool:
     return True
 
 
+def _kept_bytes(entry: dict[str, Any]) -> int:
+    """The bytes a kept body counts for: its own, or those it was decoded from (a body read once
+    is kept decoded, and still counts against the budget)."""
+    body = entry.get("body")
+    return len(body) if body.__class__ is bytes else int(entry.get("body_bytes", 0))
+
+
 def entry_of(raw: dict[str, Any]) -> Entry:
     """The Entry of a journalled dict (what `record` stored)."""
     headers = {str(k).lower(): str(v) for k, v in dict(raw.get("headers") or {}).items()}
@@ -317,6 +325,7 @@ def _stored_body(raw: dict[str, Any]) -> Any:
             body = decode_body(decoded_as[0], decoded_as[1], body, decoded_as[2])
         except OllamaError:  # not with this profile's decoder after all: the JSON as sent
             return _body(body)
+        raw["body_bytes"] = len(raw["body"])  # first: the budget keeps counting it (_kept_bytes)
         raw["body"], raw["decoded_as"] = body, None  # one item at a time: atomic for a reader beside
         return body
     return _body(body)

@@ -288,8 +288,13 @@ class ModelStore:
             if installed is not None and installed.name != entry.name:
                 entry = replace(entry, name=installed.name)
             self._models[key] = entry
-            self._registry.setdefault(key, entry)
         return entry
+
+    def publish(self, entry: ModelEntry) -> None:
+        """A push: the fake registry has `entry` from now on (a model only created or copied is
+        local: once deleted, a pull of it finds nothing, as at Ollama's registry)."""
+        with self._lock:
+            self._registry[names.full_name(entry.name).lower()] = entry
 
     def copy(self, source: ModelEntry, destination: str) -> ModelEntry:
         return self.add(replace(source, name=names.display(destination), modified_at=self._clock.now()))

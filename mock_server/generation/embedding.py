@@ -9,17 +9,36 @@ from __future__ import annotations
 
 import math
 import struct
-from functools import lru_cache
+from array import array
+from collections import OrderedDict
 
 from . import text
 
 MAX_WORDS = 128  # words that shape a vector; the rest only count as tokens
 
 
-@lru_cache(maxsize=8192)
-def _unit(model_key: str, token: str, dims: int) -> tuple[float, ...]:
+# Word and text vectors are kept for reuse up to this many components in all (16 MB of doubles:
+# ~2,600 vectors of 768 dimensions, ~500 of 4096), the least recently used going first: bounded by
+# size, not count, so a model with wide vectors cannot take gigabytes
+MAX_KEPT_COMPONENTS = 2_000_000
+_kept: OrderedDict[tuple[str, str, int], array[float]] = OrderedDict()
+_kept_components = 0
+
+
+def _unit(model_key: str, token: str, dims: int) -> array[float]:
+    global _kept_components
+    key = (model_key, token, dims)
+    vector = _kept.get(key)
+    if vector is not None:
+        _kept.move_to_end(key)
+        return vector
     r = text.rng(text.digest(model_key, token, dims), "embedding")
-    return tuple(r.gauss(0.0, 1.0) for _ in range(dims))
+    vector = array("d", [r.gauss(0.0, 1.0) for _ in range(dims)])
+    _kept[key] = vector
+    _kept_components += dims
+    while _kept_components > MAX_KEPT_COMPONENTS and len(_kept) > 1:
+        _kept_components -= len(_kept.popitem(last=False)[1])
+    return vector
 
 
 def raw_vector(model_key: str, value: str, dims: int) -> list[float]:

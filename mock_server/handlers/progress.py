@@ -109,6 +109,7 @@ def run_push(state: State, body: dict[str, Any], info: RequestInfo) -> Single | 
     for _, digest, size in entry.blobs():
         records.append(_progress(f"pushing {digest[7:19]}", digest, size, size))
     records += [_progress("pushing manifest"), _progress("success")]
+    state.models.publish(entry)
     return finish(records, body)
 
 

@@ -150,3 +150,15 @@ def test_components_are_written_as_go_writes_float32(asgi_client: Any, route: st
     vectors = [n for n in numbers if "e" not in n]
     assert len(vectors) >= 2 * 768
     assert [n for n in vectors if n != _shortest_float32_text(float(n))] == []
+
+
+def test_kept_word_vectors_are_bounded_by_size_and_eviction_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # before: 8,192 vectors of Python floats (~200 MB at 768 dimensions, ~1.3 GB at 4096)
+    from ollama_conformance.mock_server.generation import embedding
+
+    first = embedding.embed("m:latest", "alpha beta gamma", 64)
+    monkeypatch.setattr(embedding, "MAX_KEPT_COMPONENTS", 64 * 10)
+    for n in range(50):
+        embedding.embed("m:latest", f"word{n} other{n}", 64)
+        assert embedding._kept_components <= 64 * 10
+    assert embedding.embed("m:latest", "alpha beta gamma", 64) == first  # drawn again, the same

@@ -229,3 +229,18 @@ def test_the_source_conflict_quotes_the_trimmed_name(asgi_client, method, path):
     response = asgi_client.request(method, path, json={"model": " a:cloud:local "})
     assert response.status_code == 400
     assert response.json() == {"error": 'use either :local or :cloud, not both: "a:cloud:local"'}
+
+
+def test_a_model_only_created_is_not_in_the_registry_until_pushed(asgi_client: Any) -> None:
+    # before: every create or copy went into the fake registry, so a deleted model came back on pull
+    def pull(name: str) -> Any:
+        return asgi_client.post("/api/pull", json={"model": name, "stream": False})
+
+    asgi_client.post("/api/create", json={"model": "only-local", "from": "llama3.2", "stream": False})
+    asgi_client.request("DELETE", "/api/delete", json={"model": "only-local"})
+    gone = pull("only-local")
+    assert (gone.status_code, gone.json()) == (500, {"error": "pull model manifest: file does not exist"})
+    asgi_client.post("/api/create", json={"model": "me/shared", "from": "llama3.2", "stream": False})
+    assert asgi_client.post("/api/push", json={"model": "me/shared", "stream": False}).json() == {"status": "success"}
+    asgi_client.request("DELETE", "/api/delete", json={"model": "me/shared"})
+    assert pull("me/shared").json() == {"status": "success"}  # pushed: the registry has it

@@ -285,3 +285,17 @@ def test_the_journal_keeps_the_newest_bodies_within_its_byte_budget() -> None:
     journal.record({"method": "GET", "path": "/", "headers": {}, "status": 200, "endpoint": None,
                     "body": b'{"a":1}', "decoded_as": None})
     assert journal.entries()[0].body == {"a": 1}
+
+
+def test_bodies_read_once_still_count_against_the_budget() -> None:
+    # before: a read kept the decoded body and the budget stopped counting it, so a suite reading
+    # the journal after every test kept every 1 MiB image body
+    journal = Journal(max_body_bytes=1000)
+    for index in range(6):
+        journal.record({"method": "POST", "path": "/api/chat", "headers": {}, "status": 200,
+                        "endpoint": "POST /api/chat", "decoded_as": ("POST /api/chat", "native", frozenset()),
+                        "body": b'{"model":"m' + str(index).encode() + b'","prompt":"' + b"x" * 380 + b'"}'})
+        journal.entries()  # decodes every kept body
+    bodies = [entry.body for entry in journal.entries()]
+    assert [b["model"] for b in bodies[-2:]] == ["m4", "m5"]
+    assert all(isinstance(b, str) and "dropped from the journal" in b for b in bodies[:4])
