@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.router.default = _NotFound(state)  # type: ignore[assignment]
     app.state.mock = state
     app.guard, app.static = Guard(app.router, state), _static_paths(routes)
-    app.moved = _Moved([(r.path_regex, getattr(r.endpoint, "methods", {})) for r in routes], app.guard)
+    app.moved = _Moved([(r.path_regex, r.endpoint) for r in routes], app.guard)
     LIVE_STATES.add(state)
     return app
 
@@ -157,12 +157,16 @@ class _Dispatch:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         await self.serve(scope, receive, send, [])
 
+    def serves(self) -> bool:
+        """Whether the profile's release had this route."""
+        return self.newer is None or self.state is None or serves_route(self.state.profile, self.newer)
+
     async def serve(self, scope: dict[str, Any], receive: Any, send: Any, extra: list[tuple[bytes, bytes]],
                     headers: dict[str, str] | None = None) -> None:
         """Answer with `extra` headers added to the response (the guard's); `headers`: the
         request's, when the caller decoded them already."""
         state = self.state
-        if self.newer is not None and state is not None and not serves_route(state.profile, self.newer):
+        if state is not None and self.newer is not None and not self.serves():
             # the profile's release had no such route: gin's 404, as _NotFound sends it
             await plain(stamped(send, extra) if extra else send, 404, "text/plain", b"404 page not found")
             journal_hook.record(state, scope, request_headers(scope) if headers is None else headers, 404)
@@ -223,7 +227,10 @@ class _Moved:
         return False
 
     def _has(self, path: str, method: str) -> bool:
-        return any(regex.match(path) and method in methods for regex, methods in self.table)
+        """A route has `path` and `method` (and the profile's release had the route: gin redirects
+        only to a route it has)."""
+        return any(regex.match(path) and method in getattr(endpoint, "methods", {})
+                   and (not isinstance(endpoint, _Dispatch) or endpoint.serves()) for regex, endpoint in self.table)
 
 
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"  # what Go's URL.EscapedPath leaves unescaped in a path

@@ -78,7 +78,9 @@ def decode_body(endpoint: str, api: str, raw: bytes, unknown: frozenset[str] = f
     root, check = plan
     if type(value) is not dict:
         raise OllamaError(400, f"json: cannot unmarshal {json_kind(value)} into Go value of type {root.go}")
-    if not check(value):  # something is wrong: the full walk finds Go's error, in Go's order
+    if not check(value) or (len(raw) > _FLOAT64_DIGITS and _long_integer(raw)):
+        # something is wrong (or an integer no float64 holds may sit in an `any` field, which the
+        # check does not look into): the full walk finds Go's error, in Go's order
         _raise_go_error(text, root)
         walk = _Walk()  # nothing Go refuses after all: fold the keys as Go reads them
         walk.fields(value, root, (), None)
@@ -88,6 +90,14 @@ def decode_body(endpoint: str, api: str, raw: bytes, unknown: frozenset[str] = f
 
 
 _JSON_SPACE = b" \t\r\n"
+_FLOAT64_DIGITS = 308  # an integer of more digits is past every float64
+_DIGITS = b"0123456789"
+_DIGIT_RUN = re.compile(rb"[0-9]{309}")
+
+
+def _long_integer(raw: bytes) -> bool:
+    """Whether `raw` has a run of more than 308 digits (counted first: one C pass, rarely enough)."""
+    return len(raw) - len(raw.translate(None, _DIGITS)) > _FLOAT64_DIGITS and _DIGIT_RUN.search(raw) is not None
 
 
 def _plan(endpoint: str, api: str, unknown: frozenset[str]) -> tuple[GoType, _Check] | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -120,6 +121,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "stream_tool_calls": ("parsed", "buffered", "as_text"),
 }
 _GAP_FIELDS = ("gaps", "fixed_gaps", "expected_gaps")
+_RELEASE = re.compile(r"\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?")
 
 
 # Request fields a flag's older releases did not have, by endpoint: Go ignores an unknown field
@@ -173,9 +175,10 @@ def release(version: str) -> tuple[int, ...]:
 
 
 def serves_route(profile: Profile, path: str) -> bool:
-    """Whether `profile`'s release had the route `path` (a route pattern such as "/v1/messages")."""
+    """Whether `profile`'s release had the route `path` (a route pattern such as "/v1/messages");
+    0.0.0, a development build's version, has them all."""
     since = routes_since().get(path)
-    return since is None or release(profile.version) >= since
+    return since is None or release(profile.version) in ((0, 0, 0), ()) or release(profile.version) >= since
 
 
 def names() -> list[str]:
@@ -241,6 +244,8 @@ def _checked(source: str, key: str, value: Any, default: Any) -> Any:
         ):
             raise ProfileError(f"{source}: {key!r} must be a list of gap numbers, got {value!r}")
         return tuple(sorted(set(value)))
+    if key == "version" and (not isinstance(value, str) or not _RELEASE.fullmatch(value)):
+        raise ProfileError(f"{source}: version has value {value!r} (valid: a release such as 0.32.15 or 0.33.0-rc2)")
     if key in _CHOICES and value not in _CHOICES[key]:
         raise ProfileError(f"{source}: {key} has value {value!r} (valid: {', '.join(_CHOICES[key])})")
     if type(value) is not type(default):

@@ -61,17 +61,23 @@ _F32 = struct.Struct("f")
 
 def as_go_float32(value: float) -> float:
     """`value` as a float32, holding the shortest decimal that reads back as that float32: Go writes
-    a []float32 with those digits (0.0896761 where a float64's repr would say 0.08967609703540802)."""
+    a []float32 with those digits (0.0896761 where a float64's repr would say 0.08967609703540802;
+    1, not 1.0, for a whole number)."""
     pack, unpack = _F32.pack, _F32.unpack
     single = unpack(pack(value))[0]
-    low, high = 1, 9  # 9 significant digits always read back; fewer digits read back or not, in order
-    while low < high:
-        middle = (low + high) // 2
-        if unpack(pack(float(f"{single:.{middle}g}")))[0] == single:
-            high = middle
-        else:
-            low = middle + 1
-    return float(f"{single:.{low}g}")
+
+    def reads_back(digits: int) -> bool:
+        return bool(unpack(pack(float(f"{single:.{digits}g}")))[0] == single)
+
+    # most components need 7 or 8 digits: try those first; fewer digits read back or not, in order
+    if reads_back(7):
+        digits = 7
+        while digits > 1 and reads_back(digits - 1):
+            digits -= 1
+    else:
+        digits = 8 if reads_back(8) else 9  # 9 always reads back
+    shortest = float(f"{single:.{digits}g}")
+    return int(shortest) if shortest.is_integer() else shortest
 
 
 def normalised(vector: list[float]) -> list[float]:

@@ -237,9 +237,10 @@ def _base_model(state: State, body: dict[str, Any], records: list[dict[str, Any]
 def _from_files(state: State, files: dict[str, str], records: list[dict[str, Any]]) -> ModelEntry:
     safetensors = create_files.file_kind(state, files) == "safetensors"
     if safetensors:
-        records.append(_progress("converting model"))
+        blobs = {path: create_files.read_blob(state, digest) for path, digest in files.items()}
+        records.append(_progress("converting model"))  # after every file was linked into place
         path = min(files)
-        digest, data = files[path], create_files.read_blob(state, files[path])
+        digest, data = files[path], blobs[path]
     else:
         path, digest, data = create_files.read_gguf(state, files, records)[0]
     return ModelEntry(

@@ -24,7 +24,7 @@ class SuitePlugin:
         self._target = target
         self.progress = progress or Progress(enabled=False)
         self.results: list[CheckResult] = []
-        self.client = Client(target.base_url, target.config.timeout)
+        self.client = Client(target.base_url, target.config.timeout, server_version=target.server_version)
         self.errors: list[str] = []  # collection problems (a check without @check)
 
     # -- configuration ------------------------------------------------------------------

@@ -103,3 +103,17 @@ def test_a_syntax_error_after_a_huge_number_is_the_syntax_error() -> None:
 
 def test_a_huge_number_as_the_whole_body_is_a_number_for_the_request_struct() -> None:
     assert refusal(COMPLETIONS, "openai", "1e400") == "json: cannot unmarshal number into Go value of type openai.CompletionRequest"
+
+
+@pytest.mark.parametrize(("endpoint", "api", "body", "field"), [
+    (COMPLETIONS, "openai", '{"model":"m","prompt":"x","stop":' + BIG + "}", "CompletionRequest.stop"),
+    (COMPLETIONS, "openai", '{"model":"m","prompt":"x","stop":[' + BIG + "]}", "CompletionRequest.stop"),
+    (COMPLETIONS, "openai", '{"model":"m","prompt":"x","stop":{"k":-' + BIG + "}}", "CompletionRequest.stop"),
+    ("POST /api/generate", "native", '{"model":"m","prompt":"x","options":{"seed":' + BIG + "}}", "GenerateRequest.options"),
+    ("POST /api/embed", "native", '{"model":"m","input":["a",' + BIG + "]}", "EmbedRequest.input"),
+])
+def test_an_integer_past_float64_alone_in_an_any_field(endpoint: str, api: str, body: str, field: str) -> None:
+    # before: with no other error in the body, the quick check never looked inside `any` values
+    message = refusal(endpoint, api, body)
+    assert message is not None and message.endswith(f"into Go struct field {field} of type float64")
+    assert refusal(endpoint, api, body.replace(BIG, "1" + "0" * 300)) is None  # 301 digits: a float64 holds it

@@ -162,3 +162,10 @@ def test_kept_word_vectors_are_bounded_by_size_and_eviction_changes_nothing(monk
         embedding.embed("m:latest", f"word{n} other{n}", 64)
         assert embedding._kept_components <= 64 * 10
     assert embedding.embed("m:latest", "alpha beta gamma", 64) == first  # drawn again, the same
+
+
+def test_a_whole_component_is_written_as_go_writes_it(asgi_client: Any) -> None:
+    # dimensions 1 normalises each vector to +-1: Go writes 1 and -1, not 1.0
+    raw = asgi_client.post(EMBED, json={"model": NOMIC, "input": ["hello", "world", "x"], "dimensions": 1}).text
+    vectors = raw[raw.index('"embeddings":') + 13:raw.index("]]") + 2]
+    assert set(json.loads(vectors)[0]) <= {1, -1} and "1.0" not in vectors

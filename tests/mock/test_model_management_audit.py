@@ -244,3 +244,9 @@ def test_a_model_only_created_is_not_in_the_registry_until_pushed(asgi_client: A
     assert asgi_client.post("/api/push", json={"model": "me/shared", "stream": False}).json() == {"status": "success"}
     asgi_client.request("DELETE", "/api/delete", json={"model": "me/shared"})
     assert pull("me/shared").json() == {"status": "success"}  # pushed: the registry has it
+
+
+def test_a_safetensors_digest_error_comes_before_converting_model(asgi_client: Any) -> None:
+    # convertFromSafetensors checks each file's blob path before it says "converting model"
+    answer = asgi_client.post("/api/create", json={"model": "st", "files": {"model.safetensors": "sha256:xyz"}})
+    assert (answer.status_code, answer.json()) == (500, {"error": "invalid digest format"})

@@ -72,5 +72,5 @@ def test_an_integer_past_float64_in_parameters_is_gos_decode_error(asgi_client: 
     answer = asgi_client.post("/api/create", json={"model": "x2", "from": "llama3.2", "parameters": {"seed": huge},
                                                    "stream": False})
     assert (answer.status_code, answer.json()) == (
-        400, {"error": f"json: cannot unmarshal number {huge} into Go value of type float64"})
+        400, {"error": f"json: cannot unmarshal number {huge} into Go struct field CreateRequest.parameters of type float64"})
     assert asgi_client.post("/api/show", json={"model": "llama3.2"}).status_code == 200

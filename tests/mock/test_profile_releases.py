@@ -136,3 +136,22 @@ def test_chat_models_did_not_embed_on_ollamas_own_engine(client_for: Any) -> Non
     assert old.post("/api/embed", json={"model": EMBEDDER, "input": "hi"}).status_code == 200
     assert old.post("/api/embed", json={"model": "qwen3:8b", "input": []}).json()["embeddings"] == []
     assert client_for("ollama-0.32").post("/api/embed", json={"model": "qwen3:8b", "input": "hi"}).status_code == 200
+
+
+def test_no_trailing_slash_redirect_to_a_route_the_release_lacked(client_for: Any) -> None:
+    old, now = client_for("ollama-0.12.9"), client_for("ollama-0.32")
+    assert old.post("/v1/messages/", json={}, follow_redirects=False).status_code == 404
+    assert old.get("/api/status/", follow_redirects=False).status_code == 404
+    assert now.post("/v1/messages/", json={}, follow_redirects=False).status_code == 307
+    assert old.post("/api/chat/", json={}, follow_redirects=False).status_code == 307
+
+
+def test_a_profile_version_is_a_release(tmp_path: Any) -> None:
+    from ollama_conformance.mock_server import profiles
+
+    bad = tmp_path / "mine.json"
+    bad.write_text('{"version": "dev"}')
+    with pytest.raises(profiles.ProfileError, match=r"version has value 'dev' \(valid: a release such as 0.32.15"):
+        profiles.load_file(bad)
+    assert serves_route(Profile(version="0.0.0"), "/v1/messages")  # a development build has every route
+    assert serves_route(Profile(version="0.33.0-rc2"), "/v1/messages")

@@ -47,3 +47,14 @@ def test_profile_gaps_match_its_documented_list(profile: str, tmp_path: Path) ->
         failed = {r["id"]: r["message"] for r in report["results"] if r["outcome"] == "failed"}
         assert set(failed) == MOCK_DEVIATIONS, failed
         assert code == (1 if failed else 0)
+
+
+def test_routes_newer_than_the_server_are_skipped_not_failed(tmp_path: Path) -> None:
+    # a release before /v1/messages (v0.14.0) answers it gin's 404: no failure, no false gap 19/20
+    code, report = _run(tmp_path, "--profile", "ollama-0.12.9", "-k", "v1-messages or v1-responses or status or test_responses_tool_choice_echo")
+    results = {r["id"]: r for r in report["results"]}
+    for check in ("contract.endpoint[v1-messages]", "contract.endpoint[v1-responses]", "contract.endpoint[status]",
+                  "v1.responses.tool-choice-echo"):
+        assert results[check]["outcome"] == "skipped", results[check]
+        assert "predates it" in results[check]["message"]
+    assert code == 0
