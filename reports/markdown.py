@@ -19,7 +19,7 @@ _EVIDENCE_CAP = 6_000  # one entry's evidence never eats the whole comment
 
 
 def render(report: Report, limit: int = LIMIT) -> str:
-    head = [f"# Ollama conformance: {md.prose(headline(report))}", _meta(report), summary_table(report),
+    head = [f"# Ollama conformance: {md.prose(clip(headline(report), 200))}", _meta(report), summary_table(report),
             category_table(report)]
     entries = _section("Failures", [r for r in report.results if r.outcome == "failed"])
     entries += _section("Gaps", [r for r in report.results if r.outcome == "gap"])
@@ -27,22 +27,29 @@ def render(report: Report, limit: int = LIMIT) -> str:
     return fit(head, entries, limit)
 
 
-def fit(head: list[str], entries: list[str], limit: int) -> str:
-    """Head blocks always; entries while they fit; then a truncation note."""
-    out = "\n\n".join(head)
-    for i, entry in enumerate(entries):
-        rest = len(entries) - i
-        reserve = 200 if rest > 1 else 0
-        if len(out) + 2 + len(entry) + reserve > limit:
-            note = (f"\n\n> **Truncated:** {rest} more entries (failures, gaps, info, skipped) are not shown "
-                    f"to keep this under {limit:,} characters; report.html and report.json have everything.\n")
-            return clip(out, limit - len(note)) + note
+def fit(head: list[str], entries: list[str], limit: int, what: str = "failures, gaps, info, skipped") -> str:
+    """Head blocks always (clipped if they alone are too long); entries in order while they fit,
+    one too long for the room left is left out and the next ones still tried; then a note of how
+    many were left out."""
+    note_room = 250
+    out = clip("\n\n".join(head), limit - note_room)
+    left_out = 0
+    for entry in entries:
+        if len(out) + 2 + len(entry) + note_room > limit:
+            left_out += 1
+            heading, _, _ = entry.partition("\n\n")  # a section's first entry carries its heading: keep it
+            if heading.startswith("## ") and len(out) + 2 + len(heading) + note_room <= limit:
+                out += "\n\n" + heading
+            continue
         out += "\n\n" + entry
+    if left_out:
+        out += (f"\n\n> **Truncated:** {left_out} more entries ({what}) are not shown to keep this under "
+                f"{limit:,} characters; report.html and report.json have everything.")
     return out + "\n"
 
 
 def _meta(report: Report) -> str:
-    bits = [f"server version **{md.prose(report.target.server_version or 'unknown')}**"]
+    bits = [f"server version **{md.prose(clip(report.target.server_version or 'unknown', 100))}**"]
     if report.target.profile:
         bits.append(f"profile {md.code(report.target.profile)}")
     bits.append(f"{len(report.results)} checks in {duration(report.duration_s)}")

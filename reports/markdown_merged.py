@@ -6,7 +6,7 @@ from __future__ import annotations
 from . import mdkit as md
 from .markdown import LIMIT, fit
 from .merge import NO_REGRESSIONS, Merged, Row
-from .text import ICONS, SUMMARY_KEYS
+from .text import ICONS, SUMMARY_KEYS, clip
 
 _CHUNK = 40  # rows per table, so truncation can stop between tables
 
@@ -19,7 +19,7 @@ def render(merged: Merged, limit: int = LIMIT) -> str:
     entries += _matrix(merged, rows)
     passing = len(merged.rows) - len(rows)
     entries.append(f"{passing} of {len(merged.rows)} checks passed in every target and are not listed.")
-    return fit(head, entries, limit)
+    return fit(head, entries, limit, "regressions and check tables")
 
 
 def _targets(merged: Merged) -> str:
@@ -41,7 +41,7 @@ def _regressions(merged: Merged) -> str:
     rows = []
     for row, i, before, after in found:
         rows.append([md.code(row.id), md.cell(after.endpoint),
-                     f"#{i}: {_outcome(before.outcome)}", f"#{i + 1}: {_outcome(after.outcome)}", md.cell(after.message)])
+                     f"#{i}: {_outcome(before.outcome)}", f"#{i + 1}: {_outcome(after.outcome)}", md.cell(clip(after.message, 300))])
     return f"## ▼ Regressions ({len(found)})\n\n" + md.table(["check", "endpoint", "before (column)", "after (column)", "message"], rows)
 
 

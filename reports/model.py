@@ -142,6 +142,15 @@ def _target(doc: dict[str, Any]) -> Target:
                   models={str(k): (None if v is None else str(v)) for k, v in models.items()})
 
 
+MESSAGE_LIMIT = 2000  # what any renderer shows of one message: a report.json may quote megabytes of a body
+
+
+def _bounded(message: str) -> str:
+    if len(message) <= MESSAGE_LIMIT:
+        return message
+    return message[:MESSAGE_LIMIT] + f"... ({len(message) - MESSAGE_LIMIT} more characters in report.json)"
+
+
 def _result(doc: dict[str, Any], where: str) -> Result:
     rid = _string(doc, "id", where, required=True)
     where = f"{where} ({rid})"
@@ -152,7 +161,7 @@ def _result(doc: dict[str, Any], where: str) -> Result:
     gap = doc.get("gap")
     if gap is not None and (isinstance(gap, bool) or not isinstance(gap, int) or gap < 1):
         raise ReportError(f"{where}: gap is {gap!r}; expected null or a compat-gaps.md row number (>= 1)")
-    return Result(id=rid, title=_string(doc, "title", where), message=_string(doc, "message", where), gap=gap,
+    return Result(id=rid, title=_string(doc, "title", where), message=_bounded(_string(doc, "message", where)), gap=gap,
                   duration_s=_number(doc.get("duration_s", 0.0), f"{where}.duration_s"),
                   behaviour=_string(doc, "behaviour", where) or None,
                   evidence=_evidence(doc.get("evidence"), where), **values)

@@ -18,6 +18,7 @@ class CheckFailed(AssertionError):
     """A check did not pass; the plugin turns this into a result with evidence."""
 
     def __init__(self, message: str, *, json_path: str = "$", excerpt: Any = None, exchange: Exchange | None = None) -> None:
+        message = safe_text(message, MESSAGE_LIMIT)
         super().__init__(message)
         self.message = message
         self.json_path = json_path
@@ -28,7 +29,22 @@ class CheckFailed(AssertionError):
 def excerpt_of(value: Any) -> str:
     # An empty string is shown as "" so the evidence is never blank.
     text = value if isinstance(value, str) and value else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= EXCERPT else text[:EXCERPT] + "..."
+    return safe_text(text if len(text) <= EXCERPT else text[:EXCERPT] + "...")
+
+
+MESSAGE_LIMIT = 1000  # a message quotes what the server sent: a 4 MiB body must not be copied into every report
+
+
+def safe_text(text: str, limit: int | None = None) -> str:
+    """`text` writable as UTF-8 (a lone surrogate, which a server's JSON escape can carry, becomes
+    U+FFFD) and, with `limit`, at most that long with a note of what was cut."""
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + f"... ({len(text) - limit} more characters)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
 
 
 def fail(message: str, *, path: str = "$", excerpt: Any = None, exchange: Exchange | None = None) -> None:

@@ -120,7 +120,9 @@ def run(config: TargetConfig, args: argparse.Namespace) -> tuple[int, dict[str, 
 
 def write(report: dict[str, Any], out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    # backslashreplace: a lone surrogate left anywhere is written as its JSON escape, never a crash
+    text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    (out_dir / "report.json").write_bytes(text.encode("utf-8", "backslashreplace"))
     try:
         from ollama_conformance.reports import write_reports
     except ImportError:

@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from .expect import safe_text
+
 CAPABILITIES = ("chat", "tools", "thinking", "vision", "embedding", "insert")
 # Internal slot: a chat model without tools, to provoke "does not support tools".
 NO_TOOLS = "no-tools"
@@ -79,7 +81,7 @@ def probe(base_url: str, timeout: float) -> tuple[str, str | None]:
         version = str(resp.json()["version"])
     except (ValueError, KeyError, TypeError):
         raise TargetError(f"{url}/api/version did not answer {{\"version\": ...}}: not an Ollama server?") from None
-    return version, profile
+    return safe_text(version, 200), profile and safe_text(profile, 200)
 
 
 def capabilities(base_url: str, timeout: float, extra: list[str]) -> dict[str, set[str]]:

@@ -84,3 +84,15 @@ def test_a_clean_run_has_no_failure_section(make_result: Any, make_report: Any) 
     text = render_markdown(make_report([make_result("a"), make_result("b", category="stream")]))
     assert "## Failures" not in text and "## Gaps" not in text and "Truncated" not in text
     assert "| 2 | 0 | 0 | 0 | 0 | 2 |" in text
+
+
+def test_one_huge_entry_does_not_hide_the_others(make_result: Any, make_report: Any) -> None:
+    # before: the first entry that did not fit ended the comment, so one 70,000-character message hid
+    # every later failure; and a head too long with nothing left out went over the limit
+    results = [make_result("failed.huge", outcome="failed", message="x" * 70_000)]
+    results += [make_result(f"failed.{i}", outcome="failed", message=f"small {i}") for i in range(5)]
+    text = render_markdown(make_report(results), limit=2_500)
+    assert len(text) <= 2_500 and all(f"failed.{i}" in text for i in range(5)) and "## Failures (6)" in text
+    assert "failed.huge" not in text and "1 more entries" in text
+    long_version = render_markdown(make_report([make_result("a")], version="9" * 70_000), limit=5_000)
+    assert len(long_version) <= 5_000 and "| 1 | 0 | 0 | 0 | 0 | 1 |" in long_version

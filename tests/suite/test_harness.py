@@ -140,3 +140,17 @@ def test_pass_at_k_passes_when_any_attempt_passes() -> None:
     calls.clear()
     with pytest.raises(CheckFailed, match="attempt 2"):
         pass_at_k(2, flaky)
+
+
+def test_server_text_in_a_finding_is_bounded_and_writable(tmp_path) -> None:
+    # before: a lone surrogate (a server's "\ud83d" escape) crashed the run and left report.json empty,
+    # and a whole 4 MiB body quoted in a message was copied into every report
+    from ollama_conformance.suites.harness.expect import MESSAGE_LIMIT, excerpt_of
+    from ollama_conformance.suites.harness.runner import write
+
+    failed = CheckFailed("got '\ud83d" + "x" * 10_000 + "'", excerpt={"error": "\ud83dbad"})
+    assert len(failed.message) < MESSAGE_LIMIT + 50 and failed.message.startswith("got '\ufffd")
+    failed.message.encode("utf-8")
+    excerpt_of(failed.excerpt).encode("utf-8")
+    write({"results": [{"message": "left \udcff in"}]}, tmp_path)  # the renderers refuse it; the JSON is written
+    assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["results"][0]["message"] == "left \udcff in"
