@@ -137,3 +137,9 @@ def test_every_schema_file_has_the_id_its_path_implies() -> None:
             if item.name.endswith(".json"):
                 path = f"{folder.name}/{item.name}"
                 assert contracts.schema(path).get("$id") == f"https://ollama-conformance.invalid/{path}", path
+
+
+def test_embed_lists_the_501_of_older_releases() -> None:
+    """Recorded 0135-api-embed-501-not-supported (v0.13.5): a model without an embedding head was a 501;
+    the mock's older profiles answer it too, so the index lists it."""
+    assert 501 in contracts.operation("POST /api/embed")["errors"]["status"]

@@ -178,6 +178,8 @@ def _strategy(schema: Any) -> st.SearchStrategy[Any]:
 
 def _merge(base: dict[str, Any], branch: dict[str, Any]) -> dict[str, Any]:
     merged = {**base, **branch}
+    if "properties" in base and "properties" in branch:  # a branch that tightens a field (model or name)
+        merged["properties"] = {**base["properties"], **branch["properties"]}
     if "required" in base and "required" in branch:
         merged["required"] = base["required"] + branch["required"]
     return merged
@@ -444,6 +446,21 @@ VALID: list[tuple[str, Any]] = [
     ("delete.request", {"model": "llama3:13b"}),
     ("pull.request", {"model": "llama3.2", "insecure": True, "stream": False}),
     ("push.request", {"name": "mattw/pygmalion:latest"}),
+    # cmp.Or(model, name): the first non-empty one names the model
+    ("show.request", {"model": "", "name": "llama3.2"}),
+    ("pull.request", {"model": "llama3.2", "name": ""}),
+    ("delete.request", {"model": "", "name": "llama3:13b"}),
+    # Options.FromMap skips a nil value (the option keeps its default)
+    ("chat.request", {"model": "m", "options": {"temperature": None, "num_ctx": None, "stop": None}}),
+    ("create.request", {"model": "m", "from": "llama3.2", "parameters": {"seed": None}}),
+    # show only writes its options into the modelfile: nothing checks their types (§1.12)
+    ("show.request", {"model": "m", "options": {"temperature": "hot", "stop": "x", "num_ctx": [1]}}),
+    # Go's base64.StdEncoding skips \r and \n anywhere
+    ("generate.request", {"model": "m", "prompt": "x", "images": ["aGVs\nbG8=", "aGVsbG8=\r\n", "aGVsbG8\n=", "\naGk="]}),
+    ("chat.request", {"model": "m", "messages": [{"role": "user", "content": "x", "images": ["aGVs\r\nbG8="]}]}),
+    # manifest.BlobsPath: sha256: or sha256-, hex of either case
+    ("create.request", {"model": "m", "files": {"a.gguf": "sha256-" + HEX, "b.gguf": "sha256:" + HEX.upper()}}),
+    ("create.request", {"model": "m", "from": "x", "adapters": {"lora.gguf": "sha256-" + HEX.upper()}}),
     ("generate.chunk", GEN_CHUNK),
     ("generate.chunk", GEN_FINAL),
     ("generate.chunk", _with(GEN_CHUNK, "thinking", "hmm")),
@@ -549,6 +566,26 @@ INVALID: list[tuple[str, Any, str]] = [
     ("create.request", {"model": "m", "files": {"m.gguf": HEX}}, "digest without sha256:"),
     ("create.request", {"model": "m", "info": {"context_length": -1}}, "negative info integer"),
     ("show.request", {"verbose": True}, "neither model nor name"),
+    # an empty model is refused everywhere (§4.5)
+    ("chat.request", {"model": "", "messages": []}, "empty model (400 model is required)"),
+    ("generate.request", {"model": ""}, "empty model (404 model '' not found)"),
+    ("embed.request", {"model": "", "input": "a"}, "empty model (404 model '' not found)"),
+    ("embeddings.request", {"model": "", "prompt": "a"}, "empty model (400 model is required)"),
+    ("show.request", {"model": ""}, "empty model (400 model is required)"),
+    ("show.request", {"model": "", "name": ""}, "model and name both empty"),
+    ("pull.request", {"model": ""}, "empty model (400 invalid model name)"),
+    ("pull.request", {"name": ""}, "empty name (400 invalid model name)"),
+    ("push.request", {"model": "", "name": ""}, "empty model (400 model is required)"),
+    ("delete.request", {"name": ""}, "empty name (400 model is required)"),
+    ("create.request", {"model": "", "from": "llama3.2"}, "empty model (400 invalid model name)"),
+    ("copy.request", {"source": "", "destination": "x"}, 'empty source (400 source "" is invalid)'),
+    ("copy.request", {"source": "x", "destination": ""}, 'empty destination (400 destination "" is invalid)'),
+    ("chat.request", {"model": "m", "options": {"temperature": "hot"}}, "option type (null is the only exception)"),
+    ("generate.request", {"model": "m", "images": ["aGVs bG8="]}, "a space is not skipped, only CR and LF"),
+    ("generate.request", {"model": "m", "images": ["aGVsbG8=\nx"]}, "data after the padding"),
+    ("create.request", {"model": "m", "files": {"m.gguf": ""}}, "empty digest (400 invalid digest format)"),
+    ("create.request", {"model": "m", "files": {"m.gguf": "sha256:" + HEX[:63]}}, "63 hex digits"),
+    ("create.request", {"model": "m", "adapters": {"a.gguf": "sha512:" + HEX}}, "not sha256"),
     ("copy.request", {"source": "a"}, "destination missing"),
     ("delete.request", {}, "model missing"),
     ("pull.request", {"model": "m", "insecure": "yes"}, "insecure not bool"),
@@ -608,6 +645,9 @@ INVALID: list[tuple[str, Any, str]] = [
     ("show.response", _with(SHOW, "details", ...), "details missing"),
     ("ps.response", {"models": [_with(PS, "context_length", ...)]}, "context_length missing"),
     ("ps.response", {"models": [_with(PS, "size_vram", "2GB")]}, "size_vram not an integer"),
+    ("ps.response", {"models": [_with(PS, "details.context_length", 4096)]}, "ps details carry no context_length"),
+    ("ps.response", {"models": [_with(PS, "details.embedding_length", 3072)]}, "ps details carry no embedding_length"),
+    ("tags.response", {"models": [_with(TAG, "capabilities", [])]}, "empty capabilities (omitempty drops [])"),
     ("version.response", {"version": 1}, "version not a string"),
     ("status.response", {"cloud": {"disabled": False, "source": "other"}}, "source outside the enum"),
     (
@@ -669,6 +709,11 @@ VARIANT_CASES: list[tuple[str, Any, bool]] = [
     ("show.response.before-0.6.4", SHOW, False),
     ("ps.response.before-0.10.0", {"models": [_with(PS, "context_length", ...)]}, True),
     ("ps.response.before-0.10.0", {"models": [PS]}, False),
+    (
+        "ps.response.before-0.10.0",
+        {"models": [_with(_with(PS, "context_length", ...), "details.context_length", 4096)]},
+        False,
+    ),  # ps details never had the lengths
 ]
 
 

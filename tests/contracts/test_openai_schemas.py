@@ -134,6 +134,20 @@ OAI_ERR = {"error": {"message": "model 'x' not found", "type": "not_found_error"
 A_ERR = {"type": "error", "error": {"type": "not_found_error", "message": "model 'x' not found"},
          "request_id": "req_0123456789abcdef01234567"}
 
+CHAT_REQ = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+MSGS_REQ = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]}
+
+
+def _call(arguments: Any) -> dict[str, Any]:
+    """A /v1 tool call replayed in a chat request's history."""
+    return {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": arguments}}
+
+
+def _fc(arguments: Any) -> dict[str, Any]:
+    """A /v1/responses request whose input replays one function_call item."""
+    return {"model": "m", "input": [{"type": "function_call", "call_id": "c", "name": "f", "arguments": arguments}]}
+
+
 VALID: list[tuple[str, str, Any]] = [
     ("chat-req-basic", "openai/chat.request.json", {"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}]}),
     ("chat-req-tool-history", "openai/chat.request.json", {"model": "m", "tool_choice": "none", "messages": [
@@ -223,6 +237,31 @@ VALID: list[tuple[str, str, Any]] = [
     ("a-ev-ping", "anthropic/messages.event.json", {"type": "ping"}),
     ("a-ev-error", "anthropic/messages.event.json", {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}),
     ("a-error", "anthropic/error.json", A_ERR),
+    # tool-call arguments: the JSON text of an object (JSON whitespace around it), or null (no arguments)
+    ("chat-req-args-padded-and-null", "openai/chat.request.json", {"model": "m", "messages": [
+        {"role": "assistant", "content": "", "tool_calls": [_call(' {"a": 1}\n'), _call("null"), _call("{}")]}]}),
+    ("resp-req-fc-args-empty", "openai/responses.request.json", {"model": "m", "input": [
+        {"type": "function_call", "call_id": "c", "name": "f", "arguments": ""},
+        {"type": "function_call", "call_id": "d", "name": "f", "arguments": '\t{"a": [1]} '}]}),
+    # stop: any value that is neither a string nor an array is ignored; chat drops non-string elements
+    *[(f"chat-req-stop-{i}", "openai/chat.request.json", {**CHAT_REQ, "stop": stop})
+      for i, stop in enumerate([5, True, {"a": 1}, None, ["a", 1, None]])],
+    *[(f"cmpl-req-stop-{i}", "openai/completions.request.json", {"model": "m", "prompt": "a", "stop": stop})
+      for i, stop in enumerate([5, 1.5, False, {"a": 1}, None, "x", []])],
+    # no type is no format
+    ("chat-req-response-format-empty", "openai/chat.request.json", {**CHAT_REQ, "response_format": {}}),
+    ("resp-req-text-format-empty", "openai/responses.request.json", {"model": "m", "input": "x", "text": {"format": {}}}),
+    ("msgs-req-thinking-empty", "anthropic/messages.request.json", {**MSGS_REQ, "thinking": {}}),
+    # convertMessage lowercases the role and skips block types it does not know
+    ("msgs-req-role-case", "anthropic/messages.request.json", {**MSGS_REQ, "messages": [{"role": "User", "content": "hi"},
+                                                                                  {"role": "ASSISTANT", "content": "ok"}]}),
+    ("msgs-req-unknown-block", "anthropic/messages.request.json", {**MSGS_REQ, "messages": [{"role": "user", "content": [
+        {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "x"}},
+        {"type": "redacted_thinking", "data": "opaque"}, {"type": "text", "text": "summarise"}]}]}),
+    # a non-positive dimensions is simply not applied
+    ("emb-req-dimensions-negative", "openai/embeddings.request.json", {"model": "m", "input": "a", "dimensions": -1}),
+    ("chat-resp-debug-info", "openai/chat.response.json",
+     {**_chat({"content": ""}), "_debug_info": {"rendered_template": "x", "image_count": 1}}),
 ]
 
 INVALID: list[tuple[str, str, Any, str]] = [
@@ -296,6 +335,21 @@ INVALID: list[tuple[str, str, Any, str]] = [
     ("req-msgs-no-messages", "anthropic/messages.request.json", {"model": "m", "max_tokens": 5}, "messages"),
     ("req-resp-input-number", "openai/responses.request.json", {"model": "m", "input": 5}, "input"),
     ("form-no-file", "openai/transcriptions.form.json", {"model": "gemma4"}, "file"),
+    # 400 invalid tool call arguments: json.Unmarshal cannot make an object of these
+    *[(f"req-chat-args-{i}", "openai/chat.request.json",
+       {"model": "m", "messages": [{"role": "assistant", "content": "", "tool_calls": [_call(args)]}]}, "arguments")
+      for i, args in enumerate(["", "not json", "[1]", "1", "true", "  "])],
+    # 400 failed to parse function call arguments ("" alone is no arguments)
+    *[(f"req-resp-fc-args-{i}", "openai/responses.request.json", _fc(args), "arguments")
+      for i, args in enumerate(["oops", "[1]", "null", " "])],
+    ("req-cmpl-stop-mixed", "openai/completions.request.json", {"model": "m", "prompt": "a", "stop": ["a", 1]}, "stop"),
+    ("req-msgs-image-url", "anthropic/messages.request.json", {**MSGS_REQ, "messages": [{"role": "user", "content": [
+        {"type": "image", "source": {"type": "url", "url": "https://x/y.png"}}]}]}, "messages"),
+    ("req-msgs-unknown-block-field-type", "anthropic/messages.request.json", {**MSGS_REQ, "messages": [{"role": "user", "content": [
+        {"type": "document", "text": 5}]}]}, "messages"),
+    ("req-msgs-role", "anthropic/messages.request.json", {**MSGS_REQ, "messages": [{"role": 1, "content": "hi"}]}, "role"),
+    ("chat-resp-debug-image-count-0", "openai/chat.response.json",
+     {**_chat({"content": ""}), "_debug_info": {"rendered_template": "x", "image_count": 0}}, "image_count"),
     ("form-format", "openai/transcriptions.form.json", {"model": "gemma4", "file": "x", "response_format": "srt"}, "response_format"),
 ]
 

@@ -270,6 +270,18 @@ def test_library_agrees_with_the_shim(name: str, schema_shim: Any) -> None:
         assert bool(library) == bool(shim), (library, shim)
 
 
+@pytest.mark.parametrize(
+    "name", [n for n in _recordings() if not n.startswith("cloud") and _load(RECORDED / n)["status"] is not None]
+)
+def test_local_recording_status_is_listed_in_the_index(name: str) -> None:
+    """A status a local Ollama answered is one the index entry lists (ollama.com proxies add their own;
+    recordings whose source gave no status are left out)."""
+    record = _load(RECORDED / name)
+    op = contracts.operation(record["endpoint"])
+    listed = set(op["response"]["status"]) | set((op["errors"] or {}).get("status", []))
+    assert record["status"] in listed, f"{record['endpoint']} answered {record['status']} ({record['ollama_version']})"
+
+
 # recordings whose request body is not what was sent
 REQUEST_NOT_RECORDED = {
     "cloud2508-api-chat-tool-call.json": "tools is a placeholder string: the source did not print the definition",
