@@ -111,18 +111,19 @@ class Journal:
     def _trim(self, incoming: int) -> None:
         """Replace the oldest bodies by a note of their size until the kept ones fit the budget
         (rare: once per budget's worth of bodies; the count is exact again afterwards)."""
-        entries = list(self._raw)
-        total = incoming + sum(_kept_bytes(e) for e in entries)
-        for entry in entries:
-            if total <= self._max_body_bytes:
-                break
-            size = _kept_bytes(entry)
-            if size:
-                total -= size
-                entry.pop("body_bytes", None)
-                entry["body"], entry["decoded_as"] = (f"<{size} bytes: dropped from the journal, which keeps "
-                                                      f"the newest {self._max_body_bytes} bytes of bodies>"), None
-        self._body_bytes = total
+        with _PUBLISH:  # a reader's thread publishes decoded bodies under the same lock
+            entries = list(self._raw)
+            total = incoming + sum(_kept_bytes(e) for e in entries)
+            for entry in entries:
+                if total <= self._max_body_bytes:
+                    break
+                size = _kept_bytes(entry)
+                if size:
+                    total -= size
+                    entry.pop("body_bytes", None)
+                    entry["body"], entry["decoded_as"] = (f"<{size} bytes: dropped from the journal, which keeps "
+                                                          f"the newest {self._max_body_bytes} bytes of bodies>"), None
+            self._body_bytes = total
 
     def annotate_last(self, **fields: Any) -> None:
         """Add fields to the newest entry (e.g. the status once it is known)."""
@@ -289,6 +290,9 @@ def _wanted(e: Entry, body: Any, headers: dict[str, str] | None) -> bool:
     return True
 
 
+_PUBLISH = threading.Lock()  # _trim against a reader publishing a decoded body (both rare)
+
+
 def _kept_bytes(entry: dict[str, Any]) -> int:
     """The bytes a kept body counts for: its own, or those it was decoded from (a body read once
     is kept decoded, and still counts against the budget)."""
@@ -318,6 +322,7 @@ def _stored_body(raw: dict[str, Any]) -> Any:
     decoded them (Go's decoding: folded keys, lower-case roles...), once: the dict keeps the result."""
     body, decoded_as = raw.get("body"), raw.get("decoded_as")
     if decoded_as is not None and isinstance(body, bytes):
+        sent = body
         from .decode import decode_body
         from .errors import OllamaError
 
@@ -325,8 +330,10 @@ def _stored_body(raw: dict[str, Any]) -> Any:
             body = decode_body(decoded_as[0], decoded_as[1], body, decoded_as[2])
         except OllamaError:  # not with this profile's decoder after all: the JSON as sent
             return _body(body)
-        raw["body_bytes"] = len(raw["body"])  # first: the budget keeps counting it (_kept_bytes)
-        raw["body"], raw["decoded_as"] = body, None  # one item at a time: atomic for a reader beside
+        with _PUBLISH:  # kept only if _trim did not drop the bytes meanwhile (a read runs in a thread)
+            if raw.get("body") is sent:
+                raw["body_bytes"] = len(sent)  # first: the budget keeps counting it (_kept_bytes)
+                raw["body"], raw["decoded_as"] = body, None
         return body
     return _body(body)
 

@@ -27,7 +27,8 @@ def render(report: Report, limit: int = LIMIT) -> str:
     return fit(head, entries, limit)
 
 
-def fit(head: list[str], entries: list[str], limit: int, what: str = "failures, gaps, info, skipped") -> str:
+def fit(head: list[str], entries: list[str], limit: int, what: str = "failures, gaps, info, skipped",
+        where: str = "report.html and report.json have everything") -> str:
     """Head blocks always (clipped if they alone are too long); entries in order while they fit,
     one too long for the room left is left out and the next ones still tried; then a note of how
     many were left out."""
@@ -44,7 +45,7 @@ def fit(head: list[str], entries: list[str], limit: int, what: str = "failures, 
         out += "\n\n" + entry
     if left_out:
         out += (f"\n\n> **Truncated:** {left_out} more entries ({what}) are not shown to keep this under "
-                f"{limit:,} characters; report.html and report.json have everything.")
+                f"{limit:,} characters; {where}.")
     return out + "\n"
 
 

@@ -19,7 +19,7 @@ def render(merged: Merged, limit: int = LIMIT) -> str:
     entries += _matrix(merged, rows)
     passing = len(merged.rows) - len(rows)
     entries.append(f"{passing} of {len(merged.rows)} checks passed in every target and are not listed.")
-    return fit(head, entries, limit, "regressions and check tables")
+    return fit(head, entries, limit, "regressions and check tables", "the merged report.html (--html) has them all")
 
 
 def _targets(merged: Merged) -> str:

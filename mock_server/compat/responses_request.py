@@ -269,7 +269,9 @@ def _call(item: dict[str, Any]) -> dict[str, Any]:
             arguments = json.loads(raw, parse_constant=_not_json)  # NaN and Infinity are not JSON to Go
         except (TypeError, ValueError):
             raise errors.OllamaError.of("responses_bad_call_arguments", err=_go_syntax_error(str(raw))) from None
-        if not isinstance(arguments, dict):
+        if arguments is None:  # Go's ordered map reads null as no arguments
+            arguments = {}
+        elif not isinstance(arguments, dict):
             raise errors.OllamaError.of("responses_bad_call_arguments", err="arguments must be a JSON object")
     call: dict[str, Any] = {}
     if item.get("call_id"):

@@ -43,7 +43,7 @@ def safe_text(text: str, limit: int | None = None) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")  # a pair joins, one alone is U+FFFD
     return text
 
 

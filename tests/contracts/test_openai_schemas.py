@@ -242,7 +242,8 @@ VALID: list[tuple[str, str, Any]] = [
         {"role": "assistant", "content": "", "tool_calls": [_call(' {"a": 1}\n'), _call("null"), _call("{}")]}]}),
     ("resp-req-fc-args-empty", "openai/responses.request.json", {"model": "m", "input": [
         {"type": "function_call", "call_id": "c", "name": "f", "arguments": ""},
-        {"type": "function_call", "call_id": "d", "name": "f", "arguments": '\t{"a": [1]} '}]}),
+        {"type": "function_call", "call_id": "d", "name": "f", "arguments": '\t{"a": [1]} '},
+        {"type": "function_call", "call_id": "e", "name": "f", "arguments": "null"}]}),  # Go's ordered map: nil
     # stop: any value that is neither a string nor an array is ignored; chat drops non-string elements
     *[(f"chat-req-stop-{i}", "openai/chat.request.json", {**CHAT_REQ, "stop": stop})
       for i, stop in enumerate([5, True, {"a": 1}, None, ["a", 1, None]])],
@@ -341,7 +342,7 @@ INVALID: list[tuple[str, str, Any, str]] = [
       for i, args in enumerate(["", "not json", "[1]", "1", "true", "  "])],
     # 400 failed to parse function call arguments ("" alone is no arguments)
     *[(f"req-resp-fc-args-{i}", "openai/responses.request.json", _fc(args), "arguments")
-      for i, args in enumerate(["oops", "[1]", "null", " "])],
+      for i, args in enumerate(["oops", "[1]", " "])],
     ("req-cmpl-stop-mixed", "openai/completions.request.json", {"model": "m", "prompt": "a", "stop": ["a", 1]}, "stop"),
     ("req-msgs-image-url", "anthropic/messages.request.json", {**MSGS_REQ, "messages": [{"role": "user", "content": [
         {"type": "image", "source": {"type": "url", "url": "https://x/y.png"}}]}]}, "messages"),

@@ -310,3 +310,14 @@ def test_tool_choice_echo_under_strict_profile(state: State) -> None:
     assert outcome.body["tool_choice"] == choice
     assert outcome.headers["X-Ollama-Mock-Deliberate"] == "v1_tool_choice_honoured"
     assert [i["type"] for i in outcome.body["output"]][-1] == "function_call"
+
+
+def test_function_call_arguments_null_is_no_arguments(asgi_client: Any) -> None:
+    # Go decodes "null" into its ordered map as nil (no arguments); only other non-objects are a 400
+    body = {"model": "llama3.2", "input": [
+        {"type": "message", "role": "user", "content": "weather?"},
+        {"type": "function_call", "call_id": "c1", "name": "get_weather", "arguments": "null"},
+        {"type": "function_call_output", "call_id": "c1", "output": "sunny"}]}
+    assert asgi_client.post("/v1/responses", json=body).status_code == 200
+    body["input"][1]["arguments"] = "[1]"
+    assert asgi_client.post("/v1/responses", json=body).status_code == 400

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from ollama_conformance.mock_server import extensions
@@ -299,3 +301,24 @@ def test_bodies_read_once_still_count_against_the_budget() -> None:
     bodies = [entry.body for entry in journal.entries()]
     assert [b["model"] for b in bodies[-2:]] == ["m4", "m5"]
     assert all(isinstance(b, str) and "dropped from the journal" in b for b in bodies[:4])
+
+
+def test_a_body_dropped_while_a_reader_decodes_it_stays_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GET /_mock/requests reads in a thread: the event loop may trim the body being decoded; before,
+    # the reader wrote the decoded tree back over the note and the budget lost count of it
+    from ollama_conformance.mock_server import decode
+
+    journal = Journal(max_body_bytes=1000)
+    entry = {"method": "POST", "path": "/api/chat", "headers": {}, "status": 200, "endpoint": "POST /api/chat",
+             "decoded_as": ("POST /api/chat", "native", frozenset()), "body": b'{"model":"' + b"a" * 600 + b'"}'}
+    journal.record(entry)
+    real = decode.decode_body
+
+    def decode_while_trimmed(*args: Any) -> Any:
+        journal.record({**entry, "body": b'{"model":"' + b"b" * 600 + b'"}'})  # over budget: the first is dropped
+        return real(*args)
+
+    monkeypatch.setattr(decode, "decode_body", decode_while_trimmed)
+    first = journal.entries()[0]
+    assert isinstance(journal._raw[0]["body"], str) and "dropped from the journal" in journal._raw[0]["body"]
+    assert first.body["model"].startswith("a")  # this read still got what it decoded
