@@ -7,7 +7,7 @@
         ollama_mock.journal.assert_called("/api/chat", times=2)
 
 `ollama_mock`: one server per session, reset before each test (journal, rules added by tests,
-sequence counters, fault sequence, models and blobs as the server started); OLLAMA_HOST, OPENAI_BASE_URL (and OPENAI_API_KEY when unset)
+sequence counters, fault sequence, models and blobs as the server started); OLLAMA_HOST, OPENAI_BASE_URL, OPENAI_API_KEY (a dummy)
 point at it for the test. `ollama_mock_isolated`: a server of its own for one test, configured
 by `@pytest.mark.ollama_mock(profile=..., scenario=..., ...)`; `ollama_mock_factory(**settings)`
 starts as many as a test needs. Errors raised in the server thread fail the test that caused
@@ -171,9 +171,15 @@ def _ollama_mock_session(ollama_mock_settings: dict[str, Any]) -> Iterator[Ollam
 
 
 @pytest.fixture
-def ollama_mock(_ollama_mock_session: OllamaMock, monkeypatch: pytest.MonkeyPatch) -> Iterator[OllamaMock]:
-    """The session's mock, reset for this test, with OLLAMA_HOST / OPENAI_BASE_URL pointing at it."""
-    mock = _ollama_mock_session
+def ollama_mock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[OllamaMock]:
+    """The session's mock, reset for this test, with OLLAMA_HOST / OPENAI_BASE_URL pointing at it;
+    a test marked @pytest.mark.ollama_mock(...) gets a server of its own with those settings
+    (ollama_mock_isolated), rather than the marker going unheard."""
+    marker = request.node.get_closest_marker("ollama_mock")
+    if marker is not None and marker.kwargs and "ollama_mock_isolated" not in request.fixturenames:
+        yield request.getfixturevalue("ollama_mock_isolated")
+        return
+    mock = request.getfixturevalue("_ollama_mock_session")
     mock.reset()
     _point_clients(mock, monkeypatch)
     yield mock
@@ -267,8 +273,13 @@ def _point_clients(mock: OllamaMock, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point the official clients at `mock`: env for new clients, and ollama's default client."""
     monkeypatch.setenv("OLLAMA_HOST", mock.base_url)
     monkeypatch.setenv("OPENAI_BASE_URL", mock.openai_base_url)
-    if not os.environ.get("OPENAI_API_KEY"):
-        monkeypatch.setenv("OPENAI_API_KEY", "ollama")  # openai.OpenAI() refuses to start without one
+    # openai.OpenAI() refuses to start without a key; a real one would land in the journal
+    monkeypatch.setenv("OPENAI_API_KEY", "ollama")
+    openai = sys.modules.get("openai")
+    if openai is not None and hasattr(openai, "base_url"):
+        # openai.chat.completions.create(...) uses a module client that keeps its first base URL
+        monkeypatch.setattr(openai, "base_url", mock.openai_base_url.rstrip("/") + "/")
+        monkeypatch.setattr(openai, "api_key", "ollama")
     ollama = sys.modules.get("ollama")
     default = getattr(ollama, "_client", None) if ollama is not None else None
     inner = getattr(default, "_client", None)

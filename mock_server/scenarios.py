@@ -89,9 +89,10 @@ class Scenario:
         built = build_rule(data, ("rules", len(self.rules)), _python_loc)
         with self._lock:
             earlier = list(self.rules)
-            self.rules.append(built)
-        for message in overlaps_with_earlier(earlier, built):
+        for message in overlaps_with_earlier(earlier, built):  # before the rule is in: -W error leaves nothing half done
             warnings.warn(message, ScenarioWarning, stacklevel=2)
+        with self._lock:
+            self.rules.append(built)
         return built
 
     def extend(self, other: Scenario) -> None:

@@ -227,3 +227,44 @@ def test_isolated_server(ollama_mock_isolated):
     result.stdout.fnmatch_lines(["*ollama-mock: *nosuch.yaml*", "*ollama-mock: unknown profile 'ollama-9.9' (valid profiles: *"])
     out = result.stdout.str()
     assert "Traceback" not in out and "testing.py" not in out and "During handling" not in out
+
+
+MODULE_CLIENT_TESTS = """
+import openai, ollama, pytest
+
+def _ask():
+    return openai.chat.completions.create(model="llama3.2", messages=[{"role": "user", "content": "hi"}])
+
+@pytest.mark.ollama_mock(profile="ollama-0.5.11")
+def test_1_marker_heard_by_ollama_mock(ollama_mock):
+    assert ollama_mock.profile.name == "ollama-0.5.11" and ollama.Client().ps() is not None
+    _ask()
+    assert len(ollama_mock.journal.requests("/v1/chat/completions")) == 1
+
+def test_2_module_client_follows_the_session_server(ollama_mock):
+    _ask()  # before: the module client kept the stopped isolated server's URL
+    assert len(ollama_mock.journal.requests("/v1/chat/completions")) == 1
+    assert ollama_mock.journal.requests()[-1].headers["authorization"] == "Bearer ollama"
+"""
+
+
+def test_marker_and_module_level_openai_client(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-real-secret")  # must not reach the journal
+    pytester.makepyfile(test_module_client=MODULE_CLIENT_TESTS)
+    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_an_overlap_warning_comes_before_the_rule_is_added(make_mock) -> None:
+    import warnings
+
+    from ollama_conformance.mock_server import extensions
+    from ollama_conformance.mock_server.scenarios import ScenarioWarning
+
+    scenario = extensions.for_state(make_mock().state).scenario
+    scenario.add(name="first", match={"message": "hi"}, respond={"content": "a"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ScenarioWarning)
+        with pytest.raises(ScenarioWarning):
+            scenario.add(name="second", match={"message": "hi"}, respond={"content": "b"})
+    assert [rule.name for rule in scenario.rules] == ["first"]  # -W error leaves nothing half done
