@@ -209,7 +209,10 @@ def _run_server(app: Any, sock: Any, log_level: str, out: TextIO) -> int:
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: Any) -> None:
-            app.state.mock.waits.stop()  # paced streams and delayed answers end now, not at the graceful timeout
+            # paced streams and delayed answers end now, not at the graceful timeout; through the loop:
+            # a signal handler runs between any two bytecodes, and an asyncio.Event set there can
+            # miss a waiter that Event.wait() was just adding (it then sat out its whole timeout)
+            app.state.mock.waits.stop_threadsafe()
             super().handle_exit(sig, frame)
 
         async def startup(self, sockets: Any = None) -> None:
