@@ -3,6 +3,7 @@
 Python API (`from ollama_conformance import contracts`):
 
     contracts.index() / operations() / operation(endpoint) / schema(path) / key_order(path)
+    contracts.routes_added() / release(version) / predates(version, path)   (routes' `since`)
     contracts.message(key, **values) / message_status(key) / errors_catalog() / go_quote(s)
     contracts.validate(endpoint, kind, instance, *, variant=None) -> list[Violation]
         kind: request | response | chunk | error
@@ -29,6 +30,9 @@ from .loader import (
     message_status,
     operation,
     operations,
+    predates,
+    release,
+    routes_added,
     schema,
 )
 
@@ -98,6 +102,9 @@ __all__ = [
     "openapi",
     "operation",
     "operations",
+    "predates",
+    "release",
+    "routes_added",
     "schema",
     "validate",
     "validate_document",

@@ -47,6 +47,40 @@ def operation(endpoint: str) -> dict[str, Any]:
 
 
 @cache
+def routes_added() -> dict[str, str]:
+    """Route path -> the release that added it ("/v1/messages" -> "0.14.0"), for the routes whose
+    operation has a `since` (reference §5): releases before it answer them 404 page not found."""
+    added = {}
+    for endpoint, entry in index()["operations"].items():
+        if entry.get("since"):
+            added[endpoint.split(" ", 1)[1]] = entry["since"]
+    return added
+
+
+@cache
+def release(version: str) -> tuple[int, ...]:
+    """A version's numbers: "0.12.9" -> (0, 12, 9); "v0.33.0-rc2" -> (0, 33, 0) (a suffix or a part
+    that is no number ends them)."""
+    numbers = []
+    for part in version.lstrip("v").split("."):
+        digits = part[: len(part) - len(part.lstrip("0123456789"))]
+        if not digits:
+            break
+        numbers.append(int(digits))
+        if digits != part:
+            break
+    return tuple(numbers)
+
+
+def predates(version: str, path: str) -> bool:
+    """Whether Ollama `version` came out before the route `path` was added (routes_added); a
+    development build (0.0.0) or a version without numbers has every route."""
+    since = routes_added().get(path)
+    ours = release(version)
+    return since is not None and ours not in ((0, 0, 0), ()) and ours < release(since)
+
+
+@cache
 def schema(path: str) -> dict[str, Any]:
     """A schema document by its path under schemas/ ("native/chat.response.json")."""
     return dict(_read_json("schemas/" + path))

@@ -20,8 +20,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from .scenario_match import normalise_model
-
 MAX_ENTRIES = 10_000  # bound the memory of a long-running mock; the oldest entries go first
 # and the bodies' bytes too (a body may be up to 64 MiB): the newest bodies up to this size are
 # kept whole; an older one beyond it is replaced by a note of its size (its entry stays)
@@ -157,6 +155,8 @@ class Journal:
         a path (any method), or a scenario alias ("chat", "generate"); `model` matches any spelling
         of the name ("Llama3.2" finds "llama3.2:latest"). A bad endpoint: ValueError naming the valid."""
         endpoints = None if endpoint is None else _endpoints(endpoint)
+        if model is not None:  # imported here: the journal is built at start-up, the matcher is not
+            from .scenario_match import normalise_model
         wanted_model = None if model is None else normalise_model(model)
         out = []
         for e in self.entries():

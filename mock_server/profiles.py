@@ -21,6 +21,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ollama_conformance import contracts
+
 from .header_text import header_value_problem
 from .settings import SettingsError
 
@@ -142,43 +144,19 @@ def unknown_fields(profile: Profile, endpoint: str) -> frozenset[str]:
                      for field in by_endpoint.get(endpoint, ()))
 
 
-@cache
-def routes_since() -> dict[str, tuple[int, ...]]:
-    """Route path -> the release that added it, for the routes Ollama added later (the contracts'
-    `since`): a profile of an older version answers them as gin answers any unknown path."""
-    from ollama_conformance import contracts
-
-    added = {}
-    for endpoint in contracts.operations():
-        since = contracts.operation(endpoint).get("since")
-        if since:
-            added[endpoint.split(" ", 1)[1]] = release(since)
-    return added
+def routes_since() -> dict[str, str]:
+    """Route path -> the release that added it (the contracts' `since`): a profile of an older
+    version answers them as gin answers any unknown path."""
+    return contracts.routes_added()
 
 
-@cache
-def release(version: str) -> tuple[int, ...]:
-    """A version string's numbers ("0.12.9" -> (0, 12, 9); "0.33.0-rc2" -> (0, 33, 0))."""
-    numbers = []
-    for part in version.split("."):
-        digits = ""
-        for char in part:
-            if not char.isdigit():
-                break
-            digits += char
-        if not digits:
-            break
-        numbers.append(int(digits))
-        if len(digits) < len(part):  # a suffix such as -rc2 ends the numbers
-            break
-    return tuple(numbers)
+release = contracts.release  # "0.12.9" -> (0, 12, 9)
 
 
 def serves_route(profile: Profile, path: str) -> bool:
     """Whether `profile`'s release had the route `path` (a route pattern such as "/v1/messages");
     0.0.0, a development build's version, has them all."""
-    since = routes_since().get(path)
-    return since is None or release(profile.version) in ((0, 0, 0), ()) or release(profile.version) >= since
+    return not contracts.predates(profile.version, path)
 
 
 def names() -> list[str]:

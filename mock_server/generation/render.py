@@ -277,13 +277,10 @@ def _held_back(made: Produced, calls: list[dict], stats: metrics.Metrics, frame:
     text so far parsed as a call (sent alone, the text dropped) or the reply ended; the final record
     carries the whole text when no call came (compat-gaps row 2)."""
     steps = len(made.thinking) + len(made.content)
-    out = [_record(frame, steps + i, "", "", [call], False) for i, call in enumerate(calls)]
     if calls:
-        final = _record(frame, steps + len(calls), "", "", [], True)
-    else:
-        final = _record(frame, steps, "".join(made.content), "".join(made.thinking), [], True)
-    out.append(_finish(final, made, stats.fields(), frame, []))
-    return out, None
+        return _after(made, calls, stats, frame, steps), None
+    final = _record(frame, steps, "".join(made.content), "".join(made.thinking), [], True)
+    return [_finish(final, made, stats.fields(), frame, [])], None
 
 
 def _after(made: Produced, calls: list[dict], stats: metrics.Metrics, frame: Frame, step: int) -> list[dict]:

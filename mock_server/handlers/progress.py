@@ -15,7 +15,6 @@ from typing import Any
 from ollama_conformance import contracts
 
 from .. import go_template, names
-from ..decode import number_error
 from ..errors import OllamaError
 from ..outcome import Chunk, RequestInfo, Single, Stream
 from ..state import ModelEntry, State, params_layer, text_layer, weights_digest
@@ -181,8 +180,6 @@ def _worker_error(key: str, **values: Any) -> OllamaError:
 
 def _check_before_stream(target: str, body: dict[str, Any]) -> None:
     """CreateHandler's checks before its worker starts, in its order (decoding first)."""
-    if isinstance(body.get("parameters"), dict):
-        _check_float64(body["parameters"])
     create_files.check_paths(body.get("files"))
     create_files.check_paths(body.get("draft_files"))
     if body.get("draft_quantize") and not body.get("draft_files"):
@@ -269,19 +266,6 @@ def _adapter_layer(state: State, value: Any, records: list[dict[str, Any]]) -> t
     except OllamaError as error:
         raise OllamaError(400, error.message, {"Content-Type": PLAIN_JSON}) from None
     return "adapter", digest, len(data)
-
-
-def _check_float64(value: Any) -> None:
-    """Go decodes `parameters` (a map of any) with every number a float64: an integer beyond
-    float64's range fails to decode (Python reads it as an int, whatever its size)."""
-    if isinstance(value, dict):
-        for item in value.values():
-            _check_float64(item)
-    elif isinstance(value, list):
-        for item in value:
-            _check_float64(item)
-    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**1024:
-        raise number_error(str(value))  # the decoder's own words for a number past float64
 
 
 def _template_capabilities(capabilities: list[str], template: str) -> list[str]:

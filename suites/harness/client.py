@@ -146,25 +146,12 @@ class Client:
         return self.request("POST", path, body, **kw)
 
 
-def _release(version: str) -> tuple[int, ...]:
-    """"0.12.9" -> (0, 12, 9); a suffix (-rc2) or a non-number part ends it."""
-    numbers = []
-    for part in version.lstrip("v").split("."):
-        digits = part[: len(part) - len(part.lstrip("0123456789"))]
-        if not digits:
-            break
-        numbers.append(int(digits))
-        if digits != part:
-            break
-    return tuple(numbers)
-
-
 def _skip_if_route_is_newer(ex: Exchange, method: str, server_version: str) -> None:
     """gin's 404 from a route Ollama added after the server's release (the contracts' `since`):
     the check cannot run there, which is no finding against that release."""
     if ex.status != 404 or ex.content != b"404 page not found" or not server_version:
         return
-    since = contracts.index()["operations"].get(f"{method} {ex.path.split('?', 1)[0]}", {}).get("since")
-    release = _release(server_version)
-    if since and release not in ((0, 0, 0), ()) and release < _release(since):  # 0.0.0: a development build
+    path = ex.path.split("?", 1)[0]
+    if contracts.predates(server_version, path):
+        since = contracts.routes_added()[path]
         pytest.skip(f"{method} {ex.path} came in Ollama v{since}; the server (v{server_version}) predates it")
