@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from ollama_conformance import contracts
 
-from . import decode, journal_hook, zstd_body
+from . import decode, journal_hook, request_body, zstd_body
 from .access import Guard, request_headers, stamped
 from .errors import OllamaError, envelope
 from .handlers import HANDLERS, resolve
@@ -299,7 +299,7 @@ class _Adapter:
         try:
             try:
                 if self.reads_body:
-                    raw = await decode.read_body(receive, state.settings.max_body_bytes, shared.get("content-length"),
+                    raw = await request_body.read_body(receive, state.settings.max_body_bytes, shared.get("content-length"),
                                                  state.waits)
                     if self.api != "native" and "content-encoding" in shared:
                         raw = zstd_body.body(self.endpoint, shared, raw)
@@ -310,11 +310,11 @@ class _Adapter:
                     decoded_as = self._decoding[1]  # decode_body's arguments but the bytes: the journal keeps them
                     body = decode.decode_body(self.endpoint, self.api, raw, decoded_as[2])
                 else:
-                    body = await decode.parse_form(scope, raw) if self.convention == "form" else {}
+                    body = await request_body.parse_form(scope, raw) if self.convention == "form" else {}
                 outcome = self._run(info, body, raw)
             except OllamaError as exc:
                 outcome = self._error(exc)
-            except (decode.ServerStopping, asyncio.CancelledError):
+            except (request_body.ServerStopping, asyncio.CancelledError):
                 # the server stops while the body is still coming: the connection goes, as Go's
                 # srvr.Close() drops it (no 500, no traceback in the log)
                 await drop_connection(send)

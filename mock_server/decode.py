@@ -24,15 +24,12 @@ numbers (as infinities, their text kept) for `_Walk` to find Go's error.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import itertools
 import json
-import logging
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any, NoReturn
 
 from ollama_conformance import contracts
@@ -40,11 +37,12 @@ from ollama_conformance import contracts
 from .anthropic_decode import check_messages
 from .errors import OllamaError
 from .go_base64 import base64_error_offset
+from .go_duration import parse_go_duration
 from .gojson import first_value_end, json_kind
 from .gotypes import FLOAT_LIMITS, GoType, request_type, without_fields
 
-_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _THINK_LEVELS = ("high", "medium", "low", "max")
+_THINK_LEVELS_BEFORE_MAX = ("high", "medium", "low")  # before v0.22.0
 _GO_KIND: dict[type, str] = {bool: "bool", dict: "map[string]interface {}", list: "[]interface {}"}
 
 
@@ -535,14 +533,19 @@ def _items_check(node: GoType, memo: dict[int, _Check]) -> _Check:
     return items
 
 
-def _check_think(value: Any) -> None:
+def _check_think(value: Any, levels: tuple[str, ...] = _THINK_LEVELS, suffix: str = "") -> None:
     if isinstance(value, bool):
         return
     if isinstance(value, str):
-        if value not in _THINK_LEVELS:
-            raise OllamaError.of("think_bad_string", value=value)
+        if value not in levels:
+            raise OllamaError.of("think_bad_string" + suffix, value=value)
         return
-    raise OllamaError.of("think_bad_type")
+    raise OllamaError.of("think_bad_type" + suffix)
+
+
+def _check_think_before_max(value: Any) -> None:
+    """api.ThinkValue of the releases before v0.22.0, which added the level "max"."""
+    _check_think(value, _THINK_LEVELS_BEFORE_MAX, "_before_max")
 
 
 def _check_keep_alive(value: Any) -> None:
@@ -571,7 +574,7 @@ def _check_property_type(value: Any) -> None:
     raise OllamaError(400, f"json: cannot unmarshal {json_kind(value)} into Go value of type []string")
 
 
-_DECODERS = {"think": _check_think, "keep_alive": _check_keep_alive, "property_type": _check_property_type,
+_DECODERS = {"think": _check_think, "think_before_max": _check_think_before_max, "keep_alive": _check_keep_alive, "property_type": _check_property_type,
              "anthropic_messages": check_messages}
 
 
@@ -581,168 +584,3 @@ def _lower_roles(body: dict[str, Any]) -> None:
         for message in messages:
             if type(message) is dict and type(role := message.get("role")) is str:
                 message["role"] = role.lower()
-
-
-_MAX_DURATION_S = (2**63 - 1) / 1e9  # Go's time.Duration: int64 nanoseconds
-
-
-def keep_alive_seconds(value: Any) -> float | None:
-    """A keep_alive as Go's api.Duration holds it, in seconds: None when absent or a bool (the
-    server's default), -1.0 for "forever" (negative values), else whole nanoseconds (Go
-    truncates: 1e-10 s is 0, an unload). ValueError (Go's message) for a bad duration string.
-
-    A number past int64 nanoseconds also counts as forever: Go's float-to-int conversion of it
-    depends on the CPU (amd64 gives a negative, arm64 the maximum), and no answer is a 500."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        try:
-            seconds = float(value)
-        except OverflowError:  # an integer too large for a float
-            return -1.0
-    else:
-        seconds = parse_go_duration(str(value))
-    if seconds < 0 or seconds > _MAX_DURATION_S:
-        return -1.0
-    return int(seconds * 1e9) / 1e9
-
-
-@lru_cache(maxsize=256)
-def parse_go_duration(text: str) -> float:
-    """Go's time.ParseDuration, in seconds; ValueError with Go's exact message."""
-    quoted = _time_quote(text)
-    rest = text[1:] if text[:1] in ("+", "-") else text
-    sign = -1.0 if text[:1] == "-" else 1.0
-    if rest == "0":
-        return 0.0
-    if not rest:
-        raise ValueError(f"time: invalid duration {quoted}")
-    total = 0.0
-    while rest:
-        whole, rest = _take(rest, "0123456789")
-        frac = ""
-        if rest[:1] == ".":
-            frac, rest = _take(rest[1:], "0123456789")
-        if not whole and not frac:
-            raise ValueError(f"time: invalid duration {quoted}")
-        count = next((i for i, ch in enumerate(rest) if ch in ".0123456789"), len(rest))
-        unit, rest = rest[:count], rest[count:]
-        if not unit:
-            raise ValueError(f"time: missing unit in duration {quoted}")
-        if unit not in _UNITS:
-            raise ValueError(f"time: unknown unit {_time_quote(unit)} in duration {quoted}")
-        total += float(f"{whole or 0}.{frac or 0}") * _UNITS[unit]
-    if total > _MAX_DURATION_S:  # Go's int64 nanoseconds overflow
-        raise ValueError(f"time: invalid duration {quoted}")
-    return sign * total
-
-
-def _time_quote(text: str) -> str:
-    """Go's time.quote (not strconv's): every byte of a non-ASCII or control character as \\xNN."""
-    out = ['"']
-    for ch in text:
-        if ch >= "\x80" or ch < " ":
-            out.extend(f"\\x{byte:02x}" for byte in ch.encode("utf-8"))
-        else:
-            out.append("\\" + ch if ch in '"\\' else ch)
-    out.append('"')
-    return "".join(out)
-
-
-def _take(text: str, chars: str) -> tuple[str, str]:
-    count = len(text) - len(text.lstrip(chars))
-    return text[:count], text[count:]
-
-
-# --- reading the body ------------------------------------------------------------------------------
-
-TOO_LARGE = "http: request body too large"  # Go's http.MaxBytesReader message
-
-
-class ServerStopping(Exception):
-    """The server stops while a request's body is still coming (Go's srvr.Close() drops the connection)."""
-
-
-async def read_body(receive: Any, limit: int, length: str | None, waits: Any = None) -> bytes:
-    """The whole request body; 413 (Go's MaxBytesReader message) beyond `limit` bytes, told by
-    the Content-Length header (`length`) before reading, or found while reading. `waits` (wire.Waits):
-    ServerStopping when the server stops before the body is all there."""
-    if length is not None and length.isdigit() and int(length) > limit:
-        raise OllamaError(413, TOO_LARGE)
-    parts: list[bytes] = []
-    size = 0
-    message = await receive()  # the usual body: here already, in one piece
-    while True:
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise OllamaError(413, TOO_LARGE)
-        parts.append(chunk)
-        if not message.get("more_body", False):
-            break
-        message = await _next_part(receive, waits)  # a body in parts: a wait the server's stop ends
-    return b"".join(parts)
-
-
-async def _next_part(receive: Any, waits: Any) -> Any:
-    """The next receive() message, unless the server stops first (ServerStopping)."""
-    if waits is None:
-        return await receive()
-    part = asyncio.ensure_future(receive())
-    if await waits.until_stop(part) and not part.done():
-        part.cancel()
-        raise ServerStopping()
-    return part.result()
-
-
-# python-multipart warns about a broken body on stderr before raising; the 400 says it already
-logging.getLogger("python_multipart").setLevel(logging.ERROR)
-
-
-async def parse_form(scope: dict[str, Any], raw: bytes) -> dict[str, Any]:
-    """Multipart fields; files as bytes. 400 with Go's wording when the body is not multipart
-    (ParseMultipartForm refuses any other content type, urlencoded included) or unparsable."""
-    from email.message import Message
-
-    from starlette.datastructures import UploadFile
-    from starlette.requests import Request
-
-    content_type = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"content-type"), "")
-    parsed = Message()
-    parsed["content-type"] = content_type  # mime.ParseMediaType's reading: type and parameters
-    if not content_type or parsed.get_content_type() != "multipart/form-data":
-        raise OllamaError.of("audio_bad_multipart", err="request Content-Type isn't multipart/form-data")
-    boundary = parsed.get_param("boundary")
-    if not boundary or not isinstance(boundary, str):
-        raise OllamaError.of("audio_bad_multipart", err="no multipart boundary param in Content-Type")
-    if not _ends_with_final_boundary(raw, boundary.encode("latin-1")):
-        # Go's multipart reader reads parts until the closing `--boundary--` line; a body that ends
-        # before it (empty, cut short, not multipart at all) fails there, whatever came before
-        raise OllamaError.of("audio_bad_multipart", err="multipart: NextPart: EOF")
-
-    sent = False
-
-    async def replay() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": raw, "more_body": False}
-
-    try:
-        form = await Request(scope, replay).form()
-    except Exception as exc:  # python-multipart's errors differ from Go's; the prefix is what matters
-        raise OllamaError.of("audio_bad_multipart", err=str(exc) or "no multipart boundary param in Content-Type") from None
-    fields: dict[str, Any] = {}
-    for key, value in form.multi_items():
-        if key not in fields:  # Go's FormValue and FormFile read a field's first value
-            fields[key] = await value.read() if isinstance(value, UploadFile) else value
-    return fields
-
-
-def _ends_with_final_boundary(raw: bytes, boundary: bytes) -> bool:
-    """Whether `raw` has the closing delimiter line `--boundary--` (at its start or after a line break)."""
-    closing = b"--" + boundary + b"--"
-    return raw.startswith(closing) or b"\n" + closing in raw

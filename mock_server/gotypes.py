@@ -121,9 +121,17 @@ def request_type(endpoint: str, api: str) -> GoType | None:
     return _struct(f"{_PACKAGE.get(api, 'api')}.{struct}", struct, fields)
 
 
+# Among an older release's missing names: its think decoder predates the level "max" (v0.22.0)
+NO_THINK_MAX = "think:max"
+
+
 def without_fields(node: GoType, names: frozenset[str]) -> GoType:
-    """The struct `node` without the fields `names` (the struct of an older release)."""
-    return _struct(node.go, node.struct, {k: v for k, v in (node.fields or {}).items() if k not in names}, node.custom)
+    """The struct `node` of an older release: without the fields `names`, and with the think
+    decoder of before "max" when NO_THINK_MAX is among them."""
+    fields = {k: v for k, v in (node.fields or {}).items() if k not in names}
+    if NO_THINK_MAX in names and "think" in fields:
+        fields["think"] = GoType("think", decoder="think_before_max")
+    return _struct(node.go, node.struct, fields, node.custom)
 
 
 def _struct(go: str, struct: str, fields: dict[str, GoType], custom: bool = False) -> GoType:

@@ -23,6 +23,7 @@ from typing import Any
 
 from ollama_conformance import contracts
 
+from .gotypes import NO_THINK_MAX
 from .header_text import header_value_problem
 from .settings import SettingsError
 
@@ -133,15 +134,22 @@ _NEWER_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
                  "POST /v1/completions": ("logprobs",)},
     "v1_reasoning": {"POST /v1/chat/completions": ("reasoning", "reasoning_effort")},
     "embed_dimensions": {"POST /api/embed": ("dimensions",), "POST /v1/embeddings": ("dimensions",)},
+    "thinking": {"POST /api/chat": ("think",), "POST /api/generate": ("think",)},  # v0.9.0
 }
+_THINK_MAX_SINCE = (0, 22, 0)  # think "max" (reference §5, #15787): before, api.ThinkValue refused it
 
 
 @cache
 def unknown_fields(profile: Profile, endpoint: str) -> frozenset[str]:
     """The top-level request fields `endpoint` did not have in `profile`'s release (its decoder
-    never type-checks them): empty for current Ollama."""
-    return frozenset(field for flag, by_endpoint in _NEWER_FIELDS.items() if not getattr(profile, flag)
-                     for field in by_endpoint.get(endpoint, ()))
+    never type-checks them), and NO_THINK_MAX where its think decoder predates "max": empty for
+    current Ollama."""
+    lacking = {field for flag, by_endpoint in _NEWER_FIELDS.items() if not getattr(profile, flag)
+               for field in by_endpoint.get(endpoint, ())}
+    ours = release(profile.version)
+    if "think" not in lacking and endpoint in _NEWER_FIELDS["thinking"] and (0, 0, 0) < ours < _THINK_MAX_SINCE:
+        lacking.add(NO_THINK_MAX)
+    return frozenset(lacking)
 
 
 def routes_since() -> dict[str, str]:

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .go_duration import parse_go_duration
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 11434
 # Gin has no body limit; Ollama's only cap is 20 MiB on zstd-decompressed /v1 bodies. We refuse
@@ -120,8 +122,6 @@ def _env_uint(env: dict[str, str], key: str, default: int) -> int:
 def _env_keep_alive(raw: str) -> float:
     """OLLAMA_KEEP_ALIVE as envconfig.KeepAlive reads it: a Go duration, else whole seconds, else
     the default 5m (Ollama says nothing; the mock warns, naming the value)."""
-    from .decode import parse_go_duration  # lazy: decode is heavier than settings
-
     try:
         return parse_go_duration(raw)
     except ValueError as exc:

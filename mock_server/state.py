@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import names
 from .clock import Clock, parse_rfc3339
+from .go_duration import keep_alive_seconds
 from .outcome import Outcome, RequestInfo
 from .profiles import Profile
 from .settings import Settings, SettingsError
@@ -351,8 +352,6 @@ class ModelStore:
         return [(v.entry, v.expires_at, v.entry.loaded_size(v.context_length), v.context_length) for v in items]
 
     def _keep_alive_seconds(self, keep_alive: Any) -> float:
-        from .decode import keep_alive_seconds  # decode validated it already
-
         seconds = keep_alive_seconds(keep_alive)
         return self._keep_alive_default if seconds is None else seconds
 

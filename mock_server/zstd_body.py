@@ -9,8 +9,8 @@ The `zstandard` package is imported on the first compressed body only: it stays 
 
 from __future__ import annotations
 
-from .decode import TOO_LARGE
 from .errors import OllamaError
+from .request_body import TOO_LARGE
 
 ROUTES = frozenset(
     ("POST /v1/chat/completions", "POST /v1/completions", "POST /v1/embeddings", "POST /v1/responses", "POST /v1/messages")

@@ -11,9 +11,9 @@ from functools import lru_cache
 from typing import Any
 
 from .. import names
-from ..decode import keep_alive_seconds as decode_keep_alive
 from ..errors import OllamaError
 from ..go_base64 import base64_error_offset
+from ..go_duration import keep_alive_seconds as decode_keep_alive
 from . import schema_grammar
 
 _INT, _FLOAT, _BOOL, _ARRAY = "integer", "float32", "boolean", "array"
@@ -152,7 +152,7 @@ def check_format(fmt: Any, llama_server: bool = True) -> None:
 
 
 def keep_alive_seconds(value: Any) -> float | None:
-    """keep_alive in seconds as Go holds it (decode.keep_alive_seconds); None when absent or unreadable."""
+    """keep_alive in seconds as Go holds it (go_duration.keep_alive_seconds); None when absent or unreadable."""
     try:
         return decode_keep_alive(value)
     except (OllamaError, ValueError):

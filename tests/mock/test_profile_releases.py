@@ -66,6 +66,24 @@ def test_think_level_order_and_current_release(client_for: Any) -> None:
     assert current.post("/api/chat", json={**CHAT, "think": "low"}).json()["message"]["thinking"]
 
 
+@pytest.mark.parametrize("endpoint", ["/api/chat", "/api/generate"])
+def test_think_max_before_v0_22(client_for: Any, endpoint: str) -> None:
+    # api.ThinkValue took "max" from v0.22.0 on; before, its decoder refused it (and named three
+    # levels), ahead of every other check: even an unknown model gets the decode error
+    body = {"model": "nosuch", "think": "max", **({"prompt": "hi"} if endpoint == "/api/generate" else CHAT)}
+    body["model"] = "nosuch"
+    old = client_for("ollama-0.12.9")
+    answer = old.post(endpoint, json=body)
+    assert (answer.status_code, answer.json()) == (
+        400, {"error": 'invalid think value: "max" (must be "high", "medium", "low", true, or false)'})
+    assert old.post(endpoint, json={**body, "think": 1}).json() == {
+        "error": 'think must be a boolean or string ("high", "medium", "low", true, or false)'}
+    assert client_for("ollama-0.32").post(endpoint, json=body).status_code == 404  # current: decoded, then not found
+    # before v0.9.0 there was no think field at all: any value is an unknown field, ignored
+    for value in ("max", "bogus", 5):
+        assert client_for("ollama-0.5.11").post(endpoint, json={**body, "model": THINKER, "think": value}).status_code == 200
+
+
 @pytest.mark.parametrize(("profile", "length"), [("ollama-0.5.11", 768), ("ollama-0.4.5", 768), ("ollama-0.12.9", 3)])
 def test_dimensions_before_it_existed(client_for: Any, profile: str, length: int) -> None:
     client = client_for(profile)
