@@ -7,7 +7,7 @@
         ollama_mock.journal.assert_called("/api/chat", times=2)
 
 `ollama_mock`: one server per session, reset before each test (journal, rules added by tests,
-sequence counters, fault sequence, models and blobs as the server started); OLLAMA_HOST, OPENAI_BASE_URL, OPENAI_API_KEY (a dummy)
+sequence counters, fault sequence, models and blobs as the server started); OLLAMA_HOST, OLLAMA_API_BASE (litellm), OPENAI_BASE_URL, OPENAI_API_KEY (a dummy)
 point at it for the test. `ollama_mock_isolated`: a server of its own for one test, configured
 by `@pytest.mark.ollama_mock(profile=..., scenario=..., ...)`; `ollama_mock_factory(**settings)`
 starts as many as a test needs. Errors raised in the server thread fail the test that caused
@@ -272,6 +272,7 @@ def _setting_types(annotation: str) -> tuple[type, ...]:
 def _point_clients(mock: OllamaMock, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point the official clients at `mock`: env for new clients, and ollama's default client."""
     monkeypatch.setenv("OLLAMA_HOST", mock.base_url)
+    monkeypatch.setenv("OLLAMA_API_BASE", mock.base_url)  # litellm's ollama/ providers read this, not OLLAMA_HOST
     monkeypatch.setenv("OPENAI_BASE_URL", mock.openai_base_url)
     # openai.OpenAI() refuses to start without a key; a real one would land in the journal
     monkeypatch.setenv("OPENAI_API_KEY", "ollama")

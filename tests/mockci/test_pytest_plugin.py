@@ -48,6 +48,7 @@ def test_factory_starts_more(ollama_mock_factory):
     b = ollama_mock_factory()
     assert a.profile.version == "0.4.5" and b.profile.version == "0.32.15"
     assert os.environ["OLLAMA_HOST"] == b.base_url
+    assert os.environ["OLLAMA_API_BASE"] == b.base_url  # litellm reads this one
 """
 
 ERROR_TESTS = """

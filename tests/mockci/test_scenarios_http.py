@@ -112,6 +112,34 @@ def test_chunk_sizes_and_sequence(make_mock) -> None:
     assert "".join(texts[1]) == "second" and "".join(texts[2]) == "second"  # the last answer repeats
 
 
+def test_litellm_ollama_prefix_tool_loop_recipe_from_the_readme(make_mock) -> None:
+    """litellm's `ollama/` prefix (1.109) sends tools as prompt text to /api/generate and reads the
+    call from `response` as JSON: the README's recipe (a `content` rule in a `sequence`) answers the
+    two requests it sends (as its journal entries show them, the prompt's instructions shortened)."""
+    mock = make_mock()
+    call = {"name": "get_weather", "arguments": {"city": "Paris"}}
+    extensions.for_state(mock.state).scenario.add(
+        name="litellm-weather",
+        match={"endpoint": "generate", "message": "weather"},
+        sequence=[{"content": json.dumps(call)}, {"content": "It is sunny in Paris."}],
+    )
+    instruction = (
+        "### System:\nTo call a function, reply with JSON ONLY in this format "
+        '{"name": "function_name", "arguments":{"argument_name": "argument_value"}}. ...\n\n\n'
+    )
+    first_prompt = "### User:\nWhat is the weather in Paris?\n\n"
+    second_prompt = first_prompt + f"### Assistant:\n{json.dumps(call)}\n\n### User:\n24C, sunny\n\n"
+    answers = []
+    for prompt in (first_prompt, second_prompt):
+        body = {"model": "llama3.2", "prompt": prompt + instruction, "options": {}, "stream": False,
+                "format": "json", "images": []}
+        reply = httpx.post(mock.base_url + "/api/generate", content=json.dumps(body))  # no Content-Type, as litellm
+        assert reply.headers["x-ollama-mock-rule"] == "litellm-weather"
+        answers.append(reply.json())
+    assert json.loads(answers[0]["response"]) == call and "tool_calls" not in answers[0]
+    assert answers[1]["response"] == "It is sunny in Paris."
+
+
 def test_fall_through_after_sequence_hands_over_to_the_default(make_mock) -> None:
     mock = make_mock()
     extensions.for_state(mock.state).scenario.add(
