@@ -3,6 +3,7 @@
 Python API (`from ollama_conformance import contracts`):
 
     contracts.index() / operations() / operation(endpoint) / schema(path) / key_order(path)
+    contracts.metric_keys()   (the six metrics of a final generation record, in Ollama's order)
     contracts.routes_added() / release(version) / predates(version, path)   (routes' `since`)
     contracts.message(key, **values) / message_status(key) / errors_catalog() / go_quote(s)
     contracts.validate(endpoint, kind, instance, *, variant=None) -> list[Violation]
@@ -28,6 +29,7 @@ from .loader import (
     key_order,
     message,
     message_status,
+    metric_keys,
     operation,
     operations,
     predates,
@@ -99,6 +101,7 @@ __all__ = [
     "key_order",
     "message",
     "message_status",
+    "metric_keys",
     "openapi",
     "operation",
     "operations",

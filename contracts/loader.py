@@ -140,3 +140,12 @@ class _GoFormatter(string.Formatter):
 def key_order(path: str) -> tuple[str, ...]:
     """The property order of a response object schema: Ollama's (Go struct) key order."""
     return tuple(schema(path).get("properties", {}))
+
+
+@cache
+def metric_keys() -> tuple[str, ...]:
+    """The six metrics of a final generation record (total_duration ... eval_duration), in
+    Ollama's key order: the chat response's properties typed as a metric duration or count."""
+    metric = ("/metric_duration", "/metric_count")
+    properties = schema("native/chat.response.json")["properties"]
+    return tuple(key for key, prop in properties.items() if str(prop.get("$ref", "")).endswith(metric))

@@ -10,19 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .loader import metric_keys
 from .stream_parse import Parsed, grammar_violation
 from .validation import Violation
 
-FINAL_ONLY = (
-    "done_reason",
-    "context",
-    "total_duration",
-    "load_duration",
-    "prompt_eval_count",
-    "prompt_eval_duration",
-    "eval_count",
-    "eval_duration",
-)
+FINAL_ONLY = ("done_reason", "context", *metric_keys())
 
 
 def _is_error(data: dict[str, Any]) -> bool:

@@ -13,14 +13,6 @@ from typing import Any
 from . import text
 
 IMAGE_TOKENS = 256  # prompt inputs one image's embedding takes (the runner counts them as prompt)
-METRIC_KEYS = (
-    "total_duration",
-    "load_duration",
-    "prompt_eval_count",
-    "prompt_eval_duration",
-    "eval_count",
-    "eval_duration",
-)
 
 
 @dataclass(frozen=True)

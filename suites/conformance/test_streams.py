@@ -15,8 +15,10 @@ from ollama_conformance.suites.conformance.support import (
 from ollama_conformance.suites.harness.expect import expect, expect_content_type
 from ollama_conformance.suites.harness.marks import check
 
+from ollama_conformance import contracts
+
 V1 = "POST /v1/chat/completions"
-METRICS = ("total_duration", "load_duration", "prompt_eval_count", "prompt_eval_duration", "eval_count", "eval_duration")
+METRICS = contracts.metric_keys()
 
 
 def _native(api, model: str, endpoint: str):

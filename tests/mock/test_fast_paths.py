@@ -15,6 +15,8 @@ from ollama_conformance.mock_server.outcome import Chunk, Cut, Stream, undelayed
 from ollama_conformance.mock_server.settings import Settings
 from ollama_conformance.mock_server.wire import WireResponse, encode_item
 
+from ollama_conformance import contracts
+
 ZONES = st.sampled_from([UTC, timezone(timedelta(hours=-7)), timezone(timedelta(hours=5, minutes=30))])
 MOMENTS = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31), timezones=ZONES)
 TICKS = st.one_of(st.sampled_from([0, 1, 999_999, 1_000_000, 16_000, 25_000]), st.integers(0, 3_000_000))
@@ -85,7 +87,7 @@ def test_cached_metrics_equal_a_fresh_draw() -> None:
     assert first.prompt_eval_duration == 12 * 900_000 + prompt
     assert first.eval_duration == 30 * speed + evals and first.overhead == overhead
     assert metrics.compute(seed, 5_000_000, 12, 30) == first
-    assert list(first.fields()) == list(metrics.METRIC_KEYS)
+    assert list(first.fields()) == list(contracts.metric_keys())
     assert metrics.Metrics(0, 0, 0, 0, 0, 0).fields() == {}
 
 

@@ -9,6 +9,8 @@ from ollama_conformance.mock_server.outcome import Single, Stream
 from ollama_conformance.mock_server.profiles import Profile
 from ollama_conformance.mock_server.reply import Reply, ToolCallPlan
 
+from ollama_conformance import contracts
+
 NOW = datetime(2026, 1, 2, 3, 4, 5, 500000, tzinfo=UTC)
 
 
@@ -72,7 +74,7 @@ def test_delays_apply_per_chunk_last_repeated() -> None:
 def test_metrics_add_up_and_are_nonzero() -> None:
     m = metrics.compute(b"s", 1_500_000_000, 20, 30)
     fields = m.fields()
-    assert list(fields) == list(metrics.METRIC_KEYS) and all(v > 0 for v in fields.values())
+    assert list(fields) == list(contracts.metric_keys()) and all(v > 0 for v in fields.values())
     assert (
         fields["total_duration"]
         >= fields["load_duration"] + fields["prompt_eval_duration"] + fields["eval_duration"]
