@@ -14,7 +14,7 @@ from ollama_conformance import contracts
 from .. import errors
 from ..go_base64 import base64_error_offset
 from .common import go_json, obj, sort_deep
-from .mapping import tool_parameters_error
+from .mapping import tool_parameters_error, tool_result
 
 _WEB_SEARCH = {
     "type": "function",
@@ -113,7 +113,7 @@ def _convert(message: dict[str, Any]) -> list[dict[str, Any]]:
         elif kind == "tool_result":
             results.append(_tool_result(block))
         elif kind == "web_search_tool_result":
-            results.append(_tool_message(_web_search_text(block.get("content")), [], block))
+            results.append(tool_result(_web_search_text(block.get("content")), [], block.get("tool_use_id")))
         elif kind == "thinking" and isinstance(block.get("thinking"), str):
             thinking = block["thinking"]
     out = results if role == "user" else []
@@ -171,16 +171,7 @@ def _tool_result(block: dict[str, Any]) -> dict[str, Any]:
                 if not isinstance(part.get("source"), dict):
                     raise errors.OllamaError(400, "invalid tool_result image source")
                 images.append(_image(part["source"]))
-    return _tool_message(text, images, block)
-
-
-def _tool_message(text: str, images: list[str], block: dict[str, Any]) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "tool", "content": text}
-    if images:
-        message["images"] = images
-    if block.get("tool_use_id"):
-        message["tool_call_id"] = block["tool_use_id"]
-    return message
+    return tool_result(text, images, block.get("tool_use_id"))
 
 
 def _web_search_text(content: Any) -> str:

@@ -1,7 +1,7 @@
 """Request-side mappings shared by the /v1 layers (reference §3.1, §3.5, §3.6).
 
 Reasoning effort -> `think`, image data URLs -> base64, `stop` -> a list, tool schemas decoded as
-api.ToolFunctionParameters: the same rules apply to several layers, so they live here once.
+api.ToolFunctionParameters, a tool result -> a native `tool` message: the same rules apply to several layers, so they live here once.
 """
 
 from __future__ import annotations
@@ -108,3 +108,14 @@ def go_type(value: Any) -> str:
     if isinstance(value, list):
         return "[]interface {}"
     return "map[string]interface {}"
+
+
+def tool_result(content: str, images: list[str], call_id: Any) -> dict[str, Any]:
+    """The native `tool` message of a tool result (Anthropic tool_result, Responses
+    function_call_output): images and the call's id only when there are any."""
+    message: dict[str, Any] = {"role": "tool", "content": content}
+    if images:
+        message["images"] = images
+    if call_id:
+        message["tool_call_id"] = call_id
+    return message

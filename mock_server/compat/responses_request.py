@@ -13,7 +13,7 @@ from typing import Any
 from .. import errors
 from ..profiles import Profile
 from .common import obj
-from .mapping import image_from_url, think_from_effort, tool_parameters_error
+from .mapping import image_from_url, think_from_effort, tool_parameters_error, tool_result
 
 
 def to_native(body: dict[str, Any], prof: Profile) -> dict[str, Any]:
@@ -300,12 +300,7 @@ def _tool_output(index: int, item: dict[str, Any]) -> dict[str, Any]:
         raise _raw_list_error(index, "output", output)
     if isinstance(output, list):
         output, images = _parts(f"input[{index}]: output", output)
-    message: dict[str, Any] = {"role": "tool", "content": output if isinstance(output, str) else ""}
-    if images:
-        message["images"] = images
-    if item.get("call_id"):
-        message["tool_call_id"] = item["call_id"]
-    return message
+    return tool_result(output if isinstance(output, str) else "", images, item.get("call_id"))
 
 
 def _not_json(name: str) -> Any:
