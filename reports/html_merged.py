@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import htmlkit as k
 from .merge import NO_REGRESSIONS, Merged, Row
 from .model import OUTCOMES
-from .text import SUMMARY_KEYS
+from .text import SUMMARY_KEYS, gap_rows_text
 
 
 def render(merged: Merged) -> str:
@@ -40,10 +40,14 @@ def _targets_section(merged: Merged) -> str:
             '<span class="muted">—</span>' if i == 0 else '<span class="muted">none</span>')
         rows.append(f"<tr><td>{i + 1}</td><td><b>{k.esc(column.label)}</b><br><span class=muted>server "
                     f"{k.esc(report.target.server_version or 'unknown')}{_source(report.source)}</span></td>"
-                    f"{cells}<td>{len(report.results)}</td><td>{mark}</td></tr>")
-    return ('<section id="targets"><h2>Targets<span class="hint">columns left to right; regressions are counted '
-            'against the previous column</span></h2><table class="grid"><thead><tr><th>#</th><th>target</th>'
-            f"{head}<th>total</th><th>regressions</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>")
+                    f"{cells}<td>{len(report.results)}</td><td>{mark}</td>"
+                    f'<td class="rows">{k.esc(gap_rows_text(report))}</td></tr>')
+    # The compat-gaps rows per target: what a comparison of Ollama versions is about (the README's
+    # profile table lists them); the gap counts alone do not say which rows came or went.
+    return ('<section id="targets"><h2>Targets <span class="hint">columns left to right; regressions are counted '
+            'against the previous column</span></h2><div class="scroll-x"><table class="grid"><thead><tr><th>#</th>'
+            f"<th>target</th>{head}<th>total</th><th>regressions</th><th>compat-gaps rows shown</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div></section>")
 
 
 def _source(source: str) -> str:
@@ -60,9 +64,9 @@ def _regressions_section(merged: Merged) -> str:
                      f'<td class="ep mono">{k.esc(after.endpoint)}</td><td class=nw>{_column(merged, i - 1)} '
                      f"{k.badge(before.outcome)}</td><td class=nw>{_column(merged, i)} {k.badge(after.outcome)}</td>"
                      f"<td>{k.esc(after.message)}</td></tr>")
-    return (f'<section id="regressions"><h2>Regressions ({len(found)})</h2><table class="grid"><thead><tr>'
-            "<th>check</th><th>endpoint</th><th>before</th><th>after</th><th>message</th></tr></thead>"
-            f"<tbody>{''.join(items)}</tbody></table></section>")
+    return (f'<section id="regressions"><h2>Regressions ({len(found)})</h2><div class="scroll-x"><table class="grid">'
+            "<thead><tr><th>check</th><th>endpoint</th><th>before</th><th>after</th><th>message</th></tr></thead>"
+            f"<tbody>{''.join(items)}</tbody></table></div></section>")
 
 
 def _column(merged: Merged, i: int) -> str:
@@ -71,12 +75,15 @@ def _column(merged: Merged, i: int) -> str:
 
 
 def _matrix_section(merged: Merged) -> str:
-    head = "".join(f'<th class="col">#{i + 1} {k.esc(c.label)}</th>' for i, c in enumerate(merged.columns))
+    # '#1 ollama-0.4.5', the full label (with the base URL) as a tooltip and in the Targets table:
+    # six '<profile> @ http://127.0.0.1:<port>' headers pushed the last columns off a 1280px screen.
+    head = "".join(f'<th class="col" title="{k.esc(c.label)}">#{i + 1} {k.esc(c.report.target.name)}</th>'
+                   for i, c in enumerate(merged.columns))
     rows = "".join(_rows(i, row, merged) for i, row in enumerate(sorted(merged.rows, key=Row.sort_key)))
-    return ('<section id="results"><h2>Checks × targets<span class="hint">click a row for each target\'s '
+    return ('<section id="results"><h2>Checks × targets <span class="hint">click a row for each target\'s '
             'evidence</span></h2><div id="filters" class="filters" role="search"></div>'
-            '<table class="grid results" id="results-table"><thead><tr><th>check</th><th>endpoint</th>'
-            f"<th>category</th>{head}</tr></thead><tbody>{rows}</tbody></table></section>")
+            '<div class="scroll-x"><table class="grid results" id="results-table"><thead><tr><th>check</th><th>endpoint</th>'
+            f"<th>category</th>{head}</tr></thead><tbody>{rows}</tbody></table></div></section>")
 
 
 def _rows(i: int, row: Row, merged: Merged) -> str:
@@ -90,7 +97,8 @@ def _rows(i: int, row: Row, merged: Merged) -> str:
     return (f'<tr class="check" {attrs} tabindex="0" aria-expanded="false" aria-controls="ev-{i}">'
             f"<td class=id>{k.esc(row.id)}</td><td class=ep>{k.esc(latest.endpoint)}</td><td class=nw>{latest.category}</td>"
             f"{cells}</tr>"
-            f'<tr class="evidence" id="ev-{i}" hidden><td colspan="{3 + len(merged.columns)}">{_evidence(row, merged)}</td></tr>')
+            # not `hidden`: the page script hides it (readable without JavaScript, as in html.py)
+            f'<tr class="evidence" id="ev-{i}"><td colspan="{3 + len(merged.columns)}">{_evidence(row, merged)}</td></tr>')
 
 
 def _cell(row: Row, col: int) -> str:

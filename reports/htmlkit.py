@@ -63,35 +63,43 @@ def badge(outcome: str | None, extra: str = "") -> str:
 
 def counters(counts: dict[str, int], total: int, clickable: bool = True) -> str:
     """Summary cards; a click filters the results table by that outcome (see report.js)."""
+    # The space between the number and its label: the spans are blocks on screen, but a screen reader
+    # reads the button's text as one string ("236checks" without it).
     items = [f'<li><button type="button" class="counter total" data-filter-outcome="">'
-             f'<span class="n">{total}</span><span class="l">checks</span></button></li>']
+             f'<span class="n">{total}</span> <span class="l">checks</span></button></li>']
     for key, label in (("passed", "passed"), ("failed", "failed"), ("gap", "gaps"), ("info", "info"), ("skipped", "skipped")):
         attr = f' data-filter-outcome="{key}"' if clickable else ""
-        items.append(f'<li><button type="button" class="counter o-{key}"{attr}><span class="n">{counts.get(key, 0)}</span>'
+        items.append(f'<li><button type="button" class="counter o-{key}"{attr}><span class="n">{counts.get(key, 0)}</span> '
                      f'<span class="l">{ICONS[key]} {label}</span></button></li>')
     return '<ul class="counters">' + "".join(items) + "</ul>"
 
 
+def gap_rows_line(rows: str) -> str:
+    """Which compat-gaps.md rows the run shows, at a glance (the counters only say how many checks)."""
+    return f'<p class="gap-rows">compat-gaps.md rows shown (not passing): <b>{esc(rows)}</b></p>'
+
+
 def evidence(result: Result) -> str:
-    """The evidence panel of one result: message, JSON path, request, response excerpt, reproduce."""
+    """The evidence panel of one result: message, JSON path, request, response excerpt, reproduce.
+    Its headings are h3: the panel sits under the page's h2 sections (h4 skipped a level)."""
     fallback = "passed; no evidence is kept for a passing check" if result.passed else "no message"
     parts = [f'<p class="msg">{esc(result.message) or f"<span class=muted>{fallback}</span>"}</p>']
     if result.title and result.title != result.id:
-        parts.insert(0, f"<h4>{esc(result.title)}</h4>")
+        parts.insert(0, f"<h3>{esc(result.title)}</h3>")
     ev: Evidence | None = result.evidence
     if ev is None or ev.is_empty():
         if result.outcome != "passed":
             parts.append('<p class="muted">No evidence recorded.</p>')
         return '<div class="ev">' + "".join(parts) + "</div>"
     if ev.json_path:
-        parts.append(f"<h4>JSON path</h4><pre class=path>{esc(ev.json_path)}</pre>")
+        parts.append(f"<h3>JSON path</h3><pre class=path>{esc(ev.json_path)}</pre>")
     request = request_json(ev)
     if request:
-        parts.append(f"<h4>Request</h4><pre>{esc(clip(request, _EVIDENCE_CAP))}</pre>")
+        parts.append(f"<h3>Request</h3><pre>{esc(clip(request, _EVIDENCE_CAP))}</pre>")
     if ev.response_excerpt:
-        parts.append(f"<h4>Response excerpt</h4><pre>{esc(clip(ev.response_excerpt, _EVIDENCE_CAP))}</pre>")
+        parts.append(f"<h3>Response excerpt</h3><pre>{esc(clip(ev.response_excerpt, _EVIDENCE_CAP))}</pre>")
     if ev.reproduce:
-        parts.append('<h4>Reproduce<button type="button" class="copy">copy</button></h4>'
+        parts.append('<h3>Reproduce<button type="button" class="copy">copy</button></h3>'
                      f"<pre class=repro>{esc(clip(ev.reproduce, _EVIDENCE_CAP))}</pre>")
     return '<div class="ev">' + "".join(parts) + "</div>"
 

@@ -11,7 +11,17 @@ from collections.abc import Iterable
 
 from . import mdkit as md
 from .model import CATEGORIES, Report, Result
-from .text import ICONS, SUMMARY_KEYS, clip, duration, gap_note, headline, models_line, request_json
+from .text import (
+    ICONS,
+    SUMMARY_KEYS,
+    clip,
+    duration,
+    gap_note,
+    gap_rows_text,
+    headline,
+    models_line,
+    request_json,
+)
 
 LIMIT = 65_000
 _INLINE_EVIDENCE = 400  # longer request/response text goes into a collapsed <details>
@@ -20,7 +30,7 @@ _EVIDENCE_CAP = 6_000  # one entry's evidence never eats the whole comment
 
 def render(report: Report, limit: int = LIMIT) -> str:
     head = [f"# Ollama conformance: {md.prose(clip(headline(report), 200))}", _meta(report), summary_table(report),
-            category_table(report)]
+            f"compat-gaps.md rows shown (not passing): **{gap_rows_text(report)}**", category_table(report)]
     entries = _section("Failures", [r for r in report.results if r.outcome == "failed"])
     entries += _section("Gaps", [r for r in report.results if r.outcome == "gap"])
     entries += _info_and_skipped(report)
@@ -125,4 +135,4 @@ def _info_and_skipped(report: Report) -> list[str]:
 
 
 def _rows(results: Iterable[Result]) -> list[list[str]]:
-    return [[md.code(r.id), md.cell(r.endpoint), md.cell(clip(r.message, 300))] for r in results]
+    return [[md.code_cell(r.id), md.cell(r.endpoint), md.cell(clip(r.message, 300))] for r in results]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from . import mdkit as md
 from .markdown import LIMIT, fit
 from .merge import NO_REGRESSIONS, Merged, Row
-from .text import ICONS, SUMMARY_KEYS, clip
+from .text import ICONS, SUMMARY_KEYS, clip, gap_rows_text
 
 _CHUNK = 40  # rows per table, so truncation can stop between tables
 
@@ -23,15 +23,16 @@ def render(merged: Merged, limit: int = LIMIT) -> str:
 
 
 def _targets(merged: Merged) -> str:
-    header = ["#", "target", "server"] + [f"{ICONS[key]} {label}" for key, label in SUMMARY_KEYS] + ["regressions"]
+    header = (["#", "target", "server"] + [f"{ICONS[key]} {label}" for key, label in SUMMARY_KEYS]
+              + ["regressions", "compat-gaps rows shown"])
     rows = []
     for i, column in enumerate(merged.columns):
         counts = column.report.counts()
         regressed = merged.regressions_into(i) if i else None
         mark = "—" if regressed is None else (f"**▼ {regressed}**" if regressed else "0")
         rows.append([str(i + 1), md.cell(column.label), md.cell(column.report.target.server_version or "unknown")]
-                    + [str(counts[key]) for key, _ in SUMMARY_KEYS] + [mark])
-    return md.table(header, rows, "rll" + "r" * (len(SUMMARY_KEYS) + 1))
+                    + [str(counts[key]) for key, _ in SUMMARY_KEYS] + [mark, gap_rows_text(column.report)])
+    return md.table(header, rows, "rll" + "r" * (len(SUMMARY_KEYS) + 1) + "l")
 
 
 def _regressions(merged: Merged) -> str:
@@ -40,7 +41,7 @@ def _regressions(merged: Merged) -> str:
         return f"## Regressions\n\n{NO_REGRESSIONS}"
     rows = []
     for row, i, before, after in found:
-        rows.append([md.code(row.id), md.cell(after.endpoint),
+        rows.append([md.code_cell(row.id), md.cell(after.endpoint),
                      f"#{i}: {_outcome(before.outcome)}", f"#{i + 1}: {_outcome(after.outcome)}", md.cell(clip(after.message, 300))])
     return f"## ▼ Regressions ({len(found)})\n\n" + md.table(["check", "endpoint", "before (column)", "after (column)", "message"], rows)
 
@@ -48,8 +49,9 @@ def _regressions(merged: Merged) -> str:
 def _matrix(merged: Merged, rows: list[Row]) -> list[str]:
     if not rows:
         return []
-    header = ["check", "endpoint"] + [f"{i + 1}. {md.cell(c.label)}" for i, c in enumerate(merged.columns)]
-    lines = [[md.code(row.id), md.cell(row.latest.endpoint)] + [_cell(row, i) for i in range(len(merged.columns))]
+    # '1. ollama-0.4.5': the targets table above has the full labels (base URLs made every column wide)
+    header = ["check", "endpoint"] + [f"{i + 1}. {md.cell(c.report.target.name)}" for i, c in enumerate(merged.columns)]
+    lines = [[md.code_cell(row.id), md.cell(row.latest.endpoint)] + [_cell(row, i) for i in range(len(merged.columns))]
              for row in rows]
     tables = [md.table(header, lines[i:i + _CHUNK]) for i in range(0, len(lines), _CHUNK)]
     tables[0] = f"## Checks that differ or do not pass ({len(rows)})\n\n" + tables[0]

@@ -30,6 +30,12 @@ def code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def code_cell(text: str) -> str:
+    """Inline code in a table cell: GFM splits cells on a `|` even inside a code span, so it is written
+    `\\|` (which GitHub shows as `|` there); elsewhere that backslash would show, hence two functions."""
+    return code(text).replace("|", "\\|")
+
+
 def block(text: str, lang: str = "") -> str:
     """A fenced code block that no content can close early."""
     text = clean(text)

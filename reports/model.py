@@ -64,10 +64,14 @@ class Target:
     models: dict[str, str | None] = field(default_factory=dict)
 
     @property
+    def name(self) -> str:
+        """Profile or server version, without the base URL (an embedded mock's is a random port)."""
+        return self.profile or (f"Ollama {self.server_version}" if self.server_version else "unknown server")
+
+    @property
     def label(self) -> str:
         """How a merged report names this target's column: profile or server version, then base URL."""
-        name = self.profile or (f"Ollama {self.server_version}" if self.server_version else "unknown server")
-        return f"{name} @ {self.base_url}"
+        return f"{self.name} @ {self.base_url}"
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,18 @@ def gap_note(result: Result) -> str:
     return f"compat-gaps #{result.gap}" if result.gap is not None else ""
 
 
+def gap_rows(report: Report) -> list[int]:
+    """The compat-gaps.md rows this run shows: those of the checks that did not pass (failed, gap or
+    info), the set the README's profile table lists per Ollama version."""
+    return sorted({r.gap for r in report.results if r.gap is not None and r.outcome in ("failed", "gap", "info")})
+
+
+def gap_rows_text(report: Report) -> str:
+    """gap_rows() as '9, 14, 15' (or 'none')."""
+    rows = gap_rows(report)
+    return ", ".join(map(str, rows)) if rows else "none"
+
+
 def headline(report: Report) -> str:
     """'ollama-0.32 @ http://… (Ollama 0.32.15)': target and server version in one line."""
     target = report.target

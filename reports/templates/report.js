@@ -1,4 +1,4 @@
-/* ollama-conformance report page: draws the matrix, builds the filters, opens evidence.
+/* ollama-conformance report page: builds the filters, opens evidence, wires the matrix's clicks.
    No network, no libraries. URL hash: #open=<check id> opens that check's evidence;
    #outcome=failed&category=stream&endpoint=...&q=text presets the filters. */
 (function () {
@@ -6,8 +6,6 @@
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var merged = data.kind === "merged";
   var rows = Array.prototype.slice.call(document.querySelectorAll("tr.check"));
-  var ICON = { passed: "\u2713", failed: "\u2717", gap: "\u25c6", info: "\u2139", skipped: "\u2013" };
-  var ORDER = ["failed", "gap", "info", "passed", "skipped"];
   var state = { outcome: "", severity: "", category: "", endpoint: "", q: "", regressed: false, changed: false };
   var controls = {};
 
@@ -22,43 +20,14 @@
     return (merged ? row.getAttribute("data-outcomes") : row.getAttribute("data-outcome")).split(" ");
   }
 
-  function countsText(counts) {
-    return ORDER.filter(function (o) { return counts[o]; })
-      .map(function (o) { return counts[o] + " " + o; }).join(" \u00b7 ");
-  }
-
-  function buildMatrix() {
-    var root = document.getElementById("matrix-root");
-    if (!root || !data.matrix) { return; }
-    var m = data.matrix, byKey = {};
-    m.cells.forEach(function (c) { byKey[c.endpoint + "\u0000" + c.category] = c; });
-    var table = el("table", { "class": "grid matrix", id: "matrix-table" });
-    var head = el("tr");
-    head.appendChild(el("th", { scope: "col" }, "endpoint"));
-    m.categories.forEach(function (cat) { head.appendChild(el("th", { scope: "col" }, cat)); });
-    table.appendChild(el("thead")).appendChild(head);
-    var body = table.appendChild(el("tbody"));
-    m.endpoints.forEach(function (ep) {
-      var tr = body.appendChild(el("tr"));
-      tr.appendChild(el("th", { scope: "row", "class": "ep" }, ep));
-      m.categories.forEach(function (cat) {
-        var c = byKey[ep + "\u0000" + cat];
-        if (!c) { tr.appendChild(el("td", { "class": "cell empty muted" }, "")); return; }
-        var td = tr.appendChild(el("td", { "class": "cell" }));
-        var label = ep + ", " + cat + ": worst " + c.worst + "; " + countsText(c.counts);
-        var btn = td.appendChild(el("button", { type: "button", "class": "o-" + c.worst, "aria-label": label,
-          title: label, "data-endpoint": ep, "data-category": cat }));
-        var rest = {};
-        Object.keys(c.counts).forEach(function (o) { if (o !== c.worst) { rest[o] = c.counts[o]; } });
-        btn.appendChild(el("span", { "class": "w" }, ICON[c.worst] + " " + c.counts[c.worst] + " " + c.worst));
-        if (countsText(rest)) { btn.appendChild(el("span", {}, "+ " + countsText(rest))); }
-        btn.addEventListener("click", function () {
-          setFilters({ endpoint: ep, category: cat, outcome: "" });
-          document.getElementById("results").scrollIntoView();
-        });
+  function wireMatrix() {
+    // The matrix is written in the page (it reads without JavaScript); a click filters the results.
+    Array.prototype.forEach.call(document.querySelectorAll("#matrix-table button[data-endpoint]"), function (btn) {
+      btn.addEventListener("click", function () {
+        setFilters({ endpoint: btn.getAttribute("data-endpoint"), category: btn.getAttribute("data-category"), outcome: "" });
+        document.getElementById("results").scrollIntoView();
       });
     });
-    root.appendChild(table);
   }
 
   function distinct(attr) {
@@ -223,10 +192,10 @@
     window.addEventListener("hashchange", readHash);
   }
 
-  buildMatrix();
+  wireMatrix();
   buildFilters();
   wire();
-  apply();
+  apply();  // also hides every evidence row: the HTML leaves them open for readers without JavaScript
   readHash();
   document.body.setAttribute("data-ready", "1");
 })();

@@ -170,3 +170,55 @@ def test_clicks_open_evidence_and_a_matrix_cell_filters(full_report: dict[str, A
     rows = re.findall(r'<tr class="check" data-id="([^"]+)"[^>]*?( hidden="")?>', dom)
     assert [rid for rid, hidden in rows if not hidden] == ["lifecycle.pull.unknown"]  # the cell's filter
     assert re.search(r'<select id="filter-endpoint"[^>]*>', dom) and "showing 1 of 14 checks" in dom
+
+
+MEASURE = """<script>
+(function () {
+  var msg = document.querySelector('tr.check[data-id="contract.chat.role"] td.msg').getBoundingClientRect();
+  var root = document.documentElement;
+  document.body.setAttribute("data-measured", [root.clientWidth, root.scrollWidth, Math.round(msg.left),
+    Math.round(msg.right)].join(","));
+})();
+</script>
+</body>"""
+
+
+def _measure(tmp_path: Path, report: dict[str, Any], width: int) -> tuple[int, int, int, int]:
+    """(viewport width, page width, message cell's left and right) of contract.chat.role's row."""
+    page = _page(tmp_path, report)
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", MEASURE), encoding="utf-8")
+    dom = _run(tmp_path, f"--window-size={width},900", "--dump-dom", page.as_uri()).stdout
+    found = re.search(r'data-measured="(\d+),(\d+),(-?\d+),(-?\d+)"', dom)
+    assert found is not None, "the measuring script did not run"
+    viewport, page_width, left, right = (int(found.group(i)) for i in range(1, 5))
+    return viewport, page_width, left, right
+
+
+def test_on_a_phone_the_message_is_on_screen_and_the_page_does_not_scroll_sideways(
+        full_report: dict[str, Any], tmp_path: Path) -> None:
+    # before: at 375px the results table's six columns made the page ~1150px wide and put the
+    # message, the column a reader needs, 800px to the right of the screen. Headless Chromium's
+    # narrowest window is 500px, under the 800px breakpoint like a phone or 200% zoom.
+    viewport, page_width, left, right = _measure(tmp_path, full_report, 500)
+    assert viewport <= 500 and page_width <= viewport and 0 <= left < right <= viewport
+
+
+def test_one_long_token_in_a_message_does_not_widen_the_page(full_report: dict[str, Any], tmp_path: Path) -> None:
+    # before: a 1,500-character message without a space made the table (and page) ~16,000px wide
+    full_report["results"][1]["message"] = "got " + "A" * 1500
+    viewport, page_width, _, right = _measure(tmp_path, full_report, 1400)
+    assert page_width <= viewport and right <= viewport
+
+
+def test_with_scripts_blocked_the_evidence_is_still_shown(full_report: dict[str, Any], tmp_path: Path) -> None:
+    # before: evidence rows were `hidden` in the HTML, so a viewer that blocks inline scripts (or a
+    # reader without JavaScript) could never see a request or a reproduce command
+    page = _page(tmp_path, full_report)
+    page.write_text(page.read_text(encoding="utf-8").replace("script-src 'unsafe-inline'", "script-src 'none'"),
+                    encoding="utf-8")
+    shot = tmp_path / "blocked.png"
+    proc = _run(tmp_path, f"--screenshot={shot}", "--window-size=1400,2600", page.as_uri())
+    assert shot.exists(), proc.stderr[-500:]
+    _, _, colours = _png_summary(shot.read_bytes())
+    assert (0xFB, 0xFC, 0xFD) in colours  # the evidence rows' background: they are on the page
+    assert (0xFF, 0xEB, 0xE9) in colours  # and the matrix / counters are drawn without the script

@@ -84,7 +84,8 @@ def test_the_tool_calling_table_pairs_native_and_v1(full_report: dict[str, Any])
     page = render_html(full_report)
     section = page[page.index('<section id="tools">'):page.index('<section id="results">')]
     assert '<a class="mono" href="#open=v1.chat.tool-calls.index">' in section and "/v1 differs" in section
-    assert "v1.chat.tool-calls.content-null" not in section  # category openai-compat is not in the table
+    table = section[:section.index("</table>")]
+    assert "v1.chat.tool-calls.content-null" not in table  # category openai-compat is not in the table
 
 
 def test_behaviour_field_wins_and_an_ambiguous_gap_does_not_pair(make_report: Any, make_result: Any) -> None:
@@ -124,3 +125,104 @@ def test_outcome_colours_meet_wcag_aa_contrast() -> None:
         assert ratio >= 4.5, f"{outcome}: contrast {ratio:.2f} < 4.5"
     muted = (_luminance("#ffffff") + 0.05) / (_luminance(css["muted"]) + 0.05)
     assert muted >= 4.5
+
+
+def test_the_matrix_is_written_in_the_page_not_drawn_by_the_script(full_report: dict[str, Any]) -> None:
+    # before: report.js drew the matrix, so without JavaScript (or where a CI viewer blocks inline
+    # scripts) the page's at-a-glance view was one "drawn by the page script" note
+    page = render_html(full_report)
+    html_only = page[:page.index('<script type="application/json"')]
+    matrix = html_only[html_only.index('<table class="grid matrix" id="matrix-table">'):]
+    matrix = matrix[:matrix.index("</table>")]
+    assert matrix.count("<button") == 7 and "<noscript>" not in page
+    assert '<th scope="row" class="ep">POST /api/chat</th>' in matrix
+    assert ('aria-label="POST /api/chat, contract: worst failed; 1 failed · 1 passed"' in matrix
+            and '<span class="w">✗ 1 failed</span><span>+ 1 passed</span>' in matrix)
+    assert '<td class="cell empty muted"></td>' in matrix
+
+
+def test_evidence_rows_are_left_open_for_readers_without_javascript(full_report: dict[str, Any]) -> None:
+    # before: every evidence row was `hidden` in the HTML and only the script could open one
+    page = render_html(full_report)
+    assert page.count('<tr class="evidence"') == 14 and re.search(r'<tr class="evidence"[^>]*hidden', page) is None
+
+
+def test_the_header_names_the_compat_gaps_rows_shown(full_report: dict[str, Any], make_report: Any,
+                                                     make_result: Any) -> None:
+    # before: the counters said "1 gap" and nothing said which compat-gaps.md rows the run shows
+    header = render_html(full_report).split("</header>")[0]
+    assert "compat-gaps.md rows shown (not passing): <b>7, 9, 15</b>" in header  # failed 7, info 9, gap 15
+    assert "rows shown (not passing): <b>none</b>" in render_html(make_report([make_result("a", gap=4)]))
+
+
+def test_heading_and_counter_texts_are_separate_words(full_report: dict[str, Any]) -> None:
+    # before: a screen reader read "Endpoints × categoriesworst outcome per cell" and "14checks"
+    page = render_html(full_report)
+    assert "<h2>Endpoints × categories <span" in page and "<h2>Results <span" in page
+    assert '<span class="n">14</span> <span class="l">checks</span>' in page
+
+
+def _verdicts(page: str) -> dict[str, str]:
+    section = page[page.index('<section id="tools">'):page.index("</table>", page.index('<section id="tools">'))]
+    rows = re.findall(r'<tr><td class="mono">([^<]+)</td>.*?<td class="verdict ?([a-z]*)">([^<]+)</td></tr>', section)
+    return {behaviour: f"{cls}:{verdict}" for behaviour, cls, verdict in rows}
+
+
+def test_the_verdict_colour_follows_the_outcomes_in_the_row(full_report: dict[str, Any], make_result: Any) -> None:
+    # before: a /v1-only failure ("one side only", or "not compared" next to a skip) was neutral black,
+    # and a native side that is only info made "native differs" red on a clean run
+    v1 = "POST /v1/chat/completions"
+    full_report["results"] += [
+        make_result("v1.chat.tool-calls.length-wins", endpoint=v1, category="tool-calling", outcome="failed", gap=6),
+        make_result("native.chat.history-shape", category="tool-calling", severity="info", outcome="info"),
+        make_result("v1.chat.history-shape", endpoint=v1, category="tool-calling"),
+        make_result("native.chat.call-index", category="tool-calling", outcome="failed"),
+        make_result("v1.chat.call-index", endpoint=v1, category="tool-calling", outcome="skipped"),
+    ]
+    verdicts = _verdicts(render_html(full_report))
+    assert verdicts["chat.tool-calls.length-wins"] == "bad:one side only"
+    assert verdicts["chat.call-index"] == "bad:not compared (skipped)"
+    assert verdicts["chat.history-shape"] == ":native differs"
+    assert verdicts["chat.stream.done-marker-tools"] == ":one side only"  # passed: nothing to flag
+    assert verdicts["chat.tool-calls.index"] == "bad:/v1 differs"
+    assert verdicts["chat.tool-calls.arguments-object"] == "ok:same"
+
+
+def test_v1_tool_findings_of_other_categories_are_listed_under_the_table(full_report: dict[str, Any],
+                                                                         make_result: Any) -> None:
+    # before: tool_choice ignored, content "" with calls, ... (category openai-compat) were not in the
+    # tool-calling section at all, which read "same" all the way down on current Ollama
+    v1 = "POST /v1/chat/completions"
+    full_report["results"] += [
+        make_result("v1.chat.tool-choice.none", endpoint=v1, category="openai-compat", severity="gap", outcome="gap",
+                    gap=19, message="tool_choice 'none' but the answer calls a tool"),
+        make_result("v1.chat.tool-choice.required", endpoint=v1, category="openai-compat", severity="gap"),  # passed
+        make_result("v1.chat.param.n", endpoint=v1, category="openai-compat", severity="gap", outcome="gap", gap=33),
+    ]
+    page = render_html(full_report)
+    section = page[page.index('<section id="tools">'):page.index('<section id="results">')]
+    also = section[section.index('<p class="also">'):]
+    assert "(3 tool-calling findings of other categories)" in also
+    assert '<a class="mono" href="#open=v1.chat.tool-choice.none">' in also and "compat-gaps #19" in also
+    assert "tool_choice &#x27;none&#x27; but the answer calls a tool" in also
+    assert "v1.chat.tool-calls.content-null" in also and "v1.chat.stream.tool-calls.fragmented" in also
+    assert "tool-choice.required" not in also and "param.n" not in also  # passed; not about tools
+    assert also.index("content-null") < also.index("fragmented")  # worst first: the gaps before the info
+
+
+def test_the_narrow_layout_also_applies_on_paper() -> None:
+    # before: printed on A4/Letter the results table was cut at the right: the message column was lost
+    from ollama_conformance.reports.htmlkit import template
+
+    css = template("report.css")
+    narrow = css[css.index("@media (max-width: 800px), print {"):]
+    narrow = narrow[:narrow.index("\n}\n")]
+    assert "table.single tr.check { display: flex;" in narrow and "table.single > thead { display: none; }" in narrow
+    printed = css[css.index("@media print {"):]
+    assert ".filters, .ev .copy, h2 .hint { display: none; }" in printed and ".ev pre { max-height: none;" in printed
+
+
+def test_evidence_headings_follow_the_section_headings(full_report: dict[str, Any]) -> None:
+    # before: the evidence panels used h4 under the page's h2 sections (a skipped heading level)
+    page = render_html(full_report)
+    assert "<h4>" not in page and "<h3>JSON path</h3>" in page and "<h3>Reproduce<button" in page

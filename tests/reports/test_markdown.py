@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ollama_conformance.reports import render_markdown
@@ -96,3 +97,23 @@ def test_one_huge_entry_does_not_hide_the_others(make_result: Any, make_report: 
     assert "failed.huge" not in text and "1 more entries" in text
     long_version = render_markdown(make_report([make_result("a")], version="9" * 70_000), limit=5_000)
     assert len(long_version) <= 5_000 and "| 1 | 0 | 0 | 0 | 0 | 1 |" in long_version
+
+
+def _cells(line: str) -> int:
+    """Cells of a GFM table row: split on the pipes that are not escaped (GFM splits inside code too)."""
+    return len(re.split(r"(?<!\\)\|", line.strip()[1:-1]))
+
+
+def test_a_pipe_in_a_check_id_does_not_break_a_table(make_result: Any, make_report: Any) -> None:
+    # before: `a|b` in a table cell was written as is, and GitHub split the row into one cell too many
+    text = render_markdown(make_report([make_result("case[a|b]", outcome="skipped", message="x | y"),
+                                        make_result("info[c|d]", severity="info", outcome="info")]))
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    assert len(rows) == 2 and all(_cells(row) == 3 for row in rows)
+    assert "| `case[a\\|b]` | POST /api/chat | x \\| y |" in text
+
+
+def test_the_compat_gaps_rows_shown_are_named_under_the_summary(full_report: dict[str, Any]) -> None:
+    # before: the summary only counted gaps; which compat-gaps.md rows a run shows had to be collected
+    text = render_markdown(full_report)
+    assert "| 6 | 5 | 1 | 1 | 1 | 14 |\n\ncompat-gaps.md rows shown (not passing): **7, 9, 15**\n" in text

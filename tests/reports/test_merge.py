@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ollama_conformance.reports import html_merged, junit, markdown_merged, parse
@@ -57,7 +58,8 @@ def test_merged_markdown_has_a_column_per_target_and_marks_regressions(make_repo
     assert text.startswith("# Ollama conformance: 3 targets compared")
     assert "| 2 | ollama-0.32 @ http://127.0.0.1:11434 | 0.32.15 | 0 | 2 | 0 | 0 | 1 | **▼ 1** |" in text
     assert "## ▼ Regressions (1)" in text and "| `a.ok` | POST /api/chat | #1: ✓ passed | #2: ✗ failed | a is failed |" in text
-    assert "| check | endpoint | 1. ollama-0.12.9 @ http://127.0.0.1:11434 | 2. ollama-0.32 @" in text
+    # the wide table's headers are short; the targets table above has the labels with their base URL
+    assert "| check | endpoint | 1. ollama-0.12.9 | 2. ollama-0.32 | 3. ollama-0.33 |" in text
     assert "| `a.ok` | POST /api/chat | ✓ passed | **✗ failed ▼ regressed** | ✗ failed |" in text
     assert "| `b.bad` | POST /api/chat | ✗ failed | ✗ failed | ✓ passed ▲ fixed |" in text
     assert "| `d.new` | POST /v1/chat/completions | — not run | — not run | ◆ gap |" in text
@@ -89,3 +91,26 @@ def test_a_repeated_id_in_one_run_is_kept(make_report: Any, make_result: Any) ->
     merged = merge([run, run])
     assert [row.id for row in merged.rows] == ["x", "x #2"]
     assert merged.rows[1].outcomes == ["failed", "failed"]
+
+
+def test_each_target_names_its_compat_gaps_rows(make_report: Any, make_result: Any) -> None:
+    # before: the targets table said how many gaps each version has, not which compat-gaps.md rows,
+    # which is what comparing Ollama versions (or mock profiles) is about
+    merged = merge(_runs(make_report, make_result))
+    text = markdown_merged.render(merged)
+    assert "| regressions | compat-gaps rows shown |" in text
+    assert "| 3 | ollama-0.33 @ http://127.0.0.1:11434 | 0.32.15 | 2 | 1 | 1 | 0 | 0 | 0 | 15 |" in text
+    assert "| 1 | ollama-0.12.9 @ http://127.0.0.1:11434 | 0.32.15 | 2 | 1 | 0 | 0 | 0 | — | none |" in text
+    page = html_merged.render(merged)
+    targets = page[page.index('<section id="targets">'):page.index('<section id="regressions">')]
+    assert "<th>compat-gaps rows shown</th>" in targets and '<td class="rows">15</td>' in targets
+
+
+def test_the_wide_table_heads_its_columns_without_base_urls(make_report: Any, make_result: Any) -> None:
+    # before: each column head was '#1 <profile> @ http://127.0.0.1:<port>': with six mock runs (a
+    # random port each) the table no longer fit a 1280px screen
+    page = html_merged.render(merge(_runs(make_report, make_result)))
+    results = page[page.index('<section id="results">'):]
+    assert '<th class="col" title="ollama-0.32 @ http://127.0.0.1:11434">#2 ollama-0.32</th>' in results
+    head = re.sub(r' title="[^"]*"', "", results[:results.index("</thead>")])
+    assert "@ http" not in head and "#1 ollama-0.12.9</th>" in head
