@@ -121,8 +121,12 @@ class _Scanner:
             raise self._fail("in string escape code")
 
     def _number(self) -> None:
-        if self.text[self.pos] == "-":
-            self._digits("in numeric literal", need=True)
+        if self.text[self.pos] == "-":  # Go's stateNeg: one digit must follow; then 0 or 1-9 as unsigned
+            self.pos += 1
+            if self.pos >= len(self.text):
+                raise OllamaError.of("json_eof")
+            if not self.text[self.pos].isdigit():
+                raise self._fail("in numeric literal")
         if self.text[self.pos] == "0":
             self.pos += 1
         else:

@@ -444,7 +444,9 @@ def template_lines(segments: list[tuple[str, Sequence[int]]], head: str, middle:
             leads += [tail + head + second + "."] * len(micros)
             fractions += [DIGITS[m // 1000] + TRIMMED[m % 1000] if m % 1000 else TRIMMED[m // 1000] for m in micros]
             if micros and micros[0] == 0:  # exactly on the second: Go writes no fraction, no dot
-                leads[start] = tail + head + second
+                # a range holds 0 first at most; tick 0 (Stamps.segments' list) repeats it on every step
+                on = len(micros) if micros[-1] == 0 else 1
+                leads[start:start + on] = [tail + head + second] * on
     leads[0] = leads[0][len(tail):]  # the first line follows no tail
     parts: list[str] = [""] * (4 * count + 1)
     parts[0:-1:4] = leads

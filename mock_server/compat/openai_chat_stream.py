@@ -49,6 +49,10 @@ class ChatStreamer:
         if "error" in record:
             self._error(str(record["error"]), item.delay)
             return False
+        if "_debug_info" in record:
+            # Ollama's done:false debug answer: one chunk, then the stream ends with no finish
+            # chunk and no [DONE], which the grammar has no variant for (as the native record)
+            self.marks.add("_debug_render_only")
         if self.sent_any and self.created and not self.legacy and self._text_piece(record, item.delay, self.created):
             return True
         if self.legacy or not self.created:

@@ -149,6 +149,10 @@ def _stream(request_id: str, result: Outcome, prof: Profile, include_usage: bool
             _error(items, request_id, str(record["error"]), item.delay, prof, marks, zero)
             ended_by_error = True
             break
+        if "_debug_info" in record:
+            # Ollama's done:false debug answer: no finish_reason and no [DONE] follow, which the
+            # grammar has no variant for (marked as the native record is)
+            marks.add("_debug_render_only")
         done = bool(record.get("done"))
         reason = (record.get("done_reason") or None) if done else None
         items.append(Chunk(body=_chunk(request_id, record, reason, zero), delay=item.delay))

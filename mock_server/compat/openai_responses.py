@@ -220,8 +220,8 @@ def _kind(value: Any) -> str:
 
 def _tool_echo(tool: dict[str, Any]) -> dict[str, Any]:
     return {
-        "type": tool.get("type", ""),
-        "name": tool.get("name", ""),
+        "type": tool.get("type") or "",  # Go strings: null decodes to "" (check_tools refused other types)
+        "name": tool.get("name") or "",
         "description": tool.get("description"),
         "strict": tool.get("strict"),
         "parameters": sort_deep(tool.get("parameters")),  # a map[string]any: Go writes its keys sorted

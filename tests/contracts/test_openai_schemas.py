@@ -263,6 +263,9 @@ VALID: list[tuple[str, str, Any]] = [
     ("emb-req-dimensions-negative", "openai/embeddings.request.json", {"model": "m", "input": "a", "dimensions": -1}),
     ("chat-resp-debug-info", "openai/chat.response.json",
      {**_chat({"content": ""}), "_debug_info": {"rendered_template": "x", "image_count": 1}}),
+    # every message with content []: no native message is left, so the native load answer's reason
+    ("chat-resp-load", "openai/chat.response.json", _chat({"content": ""}, "load")),
+    ("chunk-finish-load", "openai/chat.chunk.json", _chunk({}, "load")),
 ]
 
 INVALID: list[tuple[str, str, Any, str]] = [

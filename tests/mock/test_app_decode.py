@@ -28,6 +28,10 @@ def test_native_empty_body_is_missing_request_body(asgi_client, method, path):
     (b'{"model":"x" "y"}', "invalid character '\"' after object key:value pair"),
     (b'{"stream":tru}', "invalid character '}' in literal true (expecting 'e')"),
     (b'{"a":[1 2]}', "invalid character '2' after array element"),
+    # a negative number at the end of the body, or with a leading zero (Go's stateNeg, then state0)
+    (b'{"a": -5', "unexpected EOF"),
+    (b'[-0', "unexpected EOF"),
+    (b'{"a":-05}', "invalid character '5' after object key:value pair"),
 ])
 def test_malformed_json_gets_go_decoder_message(asgi_client, raw, message):
     response = asgi_client.post("/api/show", content=raw)

@@ -157,6 +157,13 @@ def test_text_run_bytes_equal_the_general_encoding(now: datetime, tick: int, pie
     assert stream.items == eager.items and list(stream.items) == eager.items and stream == eager
 
 
+def test_a_run_on_the_second_with_tick_zero_writes_no_dot_on_any_line() -> None:
+    # Stamps.segments gives tick 0 as one list of equal micros: every stamp, not only the first, is on the second
+    run = fast.TextRun("chat", "m", Stamps(datetime(2000, 1, 1, tzinfo=UTC), 0), ["", "a", "b"], [], [{"done": True}])
+    assert run.encode() == encode_items(undelayed(run.bodies()), "ndjson")
+    assert b"00:00:00.Z" not in run.encode()
+
+
 def test_lazy_items_act_as_a_list_whatever_is_used_first() -> None:
     now = datetime(2026, 1, 1, 0, 0, 59, 990_000, tzinfo=UTC)
     run = lambda: fast.TextRun("chat", "m", Stamps(now, 7_000), ["a", "b", "c"], [], [{"done": True}])  # noqa: E731

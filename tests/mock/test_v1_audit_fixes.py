@@ -4,6 +4,7 @@ Responses and Anthropic streams (§2.6) and float64 settings written as Go write
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -294,3 +295,42 @@ def test_responses_item_type_errors_come_in_the_order_sent(asgi_client: Any) -> 
     item = {"type": "function_call", "name": 5, "call_id": 6}
     second = asgi_client.post("/v1/responses", json={"model": "llama3.2", "input": [item]})
     assert second.json() == openai_error("input[0]: " + GO_TYPE.format("number", "ResponsesFunctionCall.name", "string"))
+
+
+# --- found by fuzzing the mock with contract-generated requests ------------------------------------
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_content_arrays_that_leave_no_message_get_the_native_load_reason(asgi_client: Any, stream: bool) -> None:
+    # each part becomes a native message: none is left, so /api/chat loads the model (done_reason load)
+    body = {"model": "llama3.2", "messages": [{"role": "user", "content": []}], "stream": stream}
+    response = asgi_client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 200
+    if stream:
+        assert '"delta":{},"finish_reason":"load"' in response.text and response.text.endswith("data: [DONE]\n\n")
+    else:
+        assert response.json()["choices"][0]["finish_reason"] == "load"
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/v1/chat/completions", {"model": "llama3.2", "messages": HI}),
+    ("/v1/completions", {"model": "llama3.2", "prompt": "hi"}),
+])
+def test_a_debug_render_stream_ends_as_ollamas_unfinished_and_is_marked(asgi_client: Any, path: str, body: Any) -> None:
+    # the native debug answer is done:false: one chunk, no finish reason, no [DONE] (not a contract breach)
+    response = asgi_client.post(path, json={**body, "stream": True, "_debug_render_only": True})
+    assert response.status_code == 200
+    assert response.text.count("data: ") == 1 and "[DONE]" not in response.text
+    assert response.headers["x-ollama-mock-deliberate"] == "_debug_render_only"
+
+
+def test_responses_tools_echo_null_type_and_name_as_go_empty_strings(asgi_client: Any) -> None:
+    tools = [{"type": None, "name": None}, {"type": "function", "name": "f"}]
+    for stream in (False, True):
+        response = asgi_client.post("/v1/responses", json={"model": "llama3.2", "input": "hi", "tools": tools, "stream": stream})
+        assert response.status_code == 200
+        # a stream's events are Go maps (keys sorted): the echo's fields, not its bytes
+        text = response.text if not stream else response.text.split("data: ", 1)[1].split("\n", 1)[0]
+        payload = json.loads(text)
+        echoed = (payload if not stream else payload["response"])["tools"][0]
+        assert (echoed["type"], echoed["name"]) == ("", "")
