@@ -175,6 +175,12 @@ def unix(stamp: Any, fallback: int = 0) -> int:
     return second
 
 
+def unix_fraction(stamp: Any) -> float:
+    """`unix`, with the stamp's fraction of a second."""
+    match = _STAMP.match(stamp) if isinstance(stamp, str) else None
+    return unix(stamp) + (float("0" + match.group(2)) if match and match.group(2) else 0.0)
+
+
 # "YYYY-MM-DDTHH:MM:SS" (UTC) -> unix seconds, filled by `unix` once a stamp of that second parsed:
 # a stream's records and a second's requests share it (the regex and lookup cost more than the rest)
 _UTC_SECONDS: dict[str, int] = {}

@@ -3,8 +3,9 @@
 Current framing (>= v0.32.6): role on the first chunk only, one shared `created`, reasoning split
 from content, a separate finish chunk with `delta: {}`, an optional usage chunk, then `[DONE]`.
 Legacy framing (profile v1_stream_framing="legacy", <= v0.32.5): role on every delta, finish_reason
-on the chunk made from the native done record, `created` per chunk, usage chunk copied from the
-last chunk.
+on the chunk made from the native done record, `created` taken fresh for each chunk (the time it
+is written: the first record's time plus the waits before it, so an unpaced stream shows one
+value and a paced one advances with the clock), usage chunk copied from the last chunk.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from ..outcome import Chunk, Cut, Outcome, Raw, Stream, StreamItem
 from ..profiles import Profile
-from .common import NativeError, marked, native_items, openai_tool_calls, reasoning_field, unix
+from .common import NativeError, marked, native_items, openai_tool_calls, reasoning_field, unix, unix_fraction
 from .sse import DONE, sse
 
 
@@ -28,6 +29,8 @@ class ChatStreamer:
         self.marks: set[str] = {"v1_stream_framing"} if self.legacy else set()
         self.items: list[StreamItem] = []
         self.created: int | None = None
+        self.started: float | None = None  # legacy: the first record's time, unix seconds with the fraction
+        self.waited = 0.0  # legacy: the waits before the chunk in hand, seconds
         self.sent_any = False
         self.tool_sent = False
         self.model = ""  # of the latest native record
@@ -43,6 +46,7 @@ class ChatStreamer:
     def _feed(self, item: StreamItem) -> bool:
         """Handle one native item; False once the stream is over."""
         if isinstance(item, (Raw, Cut)):
+            self.waited += item.delay
             self.items.append(item)
             return isinstance(item, Raw)
         record = item.body
@@ -55,10 +59,12 @@ class ChatStreamer:
             self.marks.add("_debug_render_only")
         if self.sent_any and self.created and not self.legacy and self._text_piece(record, item.delay, self.created):
             return True
-        if self.legacy or not self.created:
-            created = unix(record.get("created_at"))
+        if self.legacy:
+            created = self._written_at(record, item.delay)
             if self.created is None:
                 self.created = created
+        elif not self.created:
+            created = self.created = unix(record.get("created_at"))
         else:  # current framing: every chunk carries the first record's time, no need to parse
             created = self.created
         sent = self._content_chunks(record, item.delay, created)
@@ -66,6 +72,14 @@ class ChatStreamer:
             self._finish(record, created, 0.0 if sent else item.delay)
             return False
         return True
+
+    def _written_at(self, record: dict[str, Any], delay: float) -> int:
+        """Legacy `created`: time.Now().Unix() as each chunk was converted, i.e. the stream's start
+        plus the waits so far (not the native record's created_at, which runs at token time)."""
+        if self.started is None:
+            self.started = unix_fraction(record.get("created_at"))
+        self.waited += delay
+        return int(self.started + self.waited)
 
     def _text_piece(self, record: dict[str, Any], delay: float, created: int) -> bool:
         """The bulk of a current stream, in one step: a text-only record after the first chunk

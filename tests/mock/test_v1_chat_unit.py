@@ -75,9 +75,10 @@ def assert_stream_valid(stream: Stream, request: dict[str, Any] | None = None) -
     assert contracts.validate_stream(ENDPOINT, raw_sse(stream), request=request) == []
 
 
-def translate(records: list[dict[str, Any]], prof: Profile = CURRENT, include_usage: bool = False) -> Stream:
+def translate(records: list[dict[str, Any]], prof: Profile = CURRENT, include_usage: bool = False,
+              delay: float = 0.0) -> Stream:
     return ChatStreamer("chatcmpl-417", prof, include_usage).translate(
-        Stream(items=[Chunk(body=r) for r in records])
+        Stream(items=[Chunk(body=r, delay=delay) for r in records])
     )
 
 
@@ -293,11 +294,14 @@ def test_legacy_framing() -> None:
         record(calls=[call()], at="2026-08-21T17:02:12Z"),
         record(done=True, reason="length", at="2026-08-21T17:02:13Z"),
     ]
-    stream = translate(records, _flag(v1_stream_framing="legacy"), include_usage=True)
+    # created: the time each chunk is written (the first record's, plus the waits before it)
+    stream = translate(records, _flag(v1_stream_framing="legacy"), include_usage=True, delay=1.0)
     chunks = frames(stream)
     assert [c["choices"][0]["delta"].get("role") for c in chunks[:3]] == ["assistant"] * 3
     assert all("content" in c["choices"][0]["delta"] for c in chunks[:3])
-    assert [c["created"] for c in chunks[:3]] == [1787331731, 1787331732, 1787331733]
+    assert [c["created"] for c in chunks[:3]] == [1787331732, 1787331733, 1787331734]  # T0 is :11.5, a 1 s wait each
+    unpaced = frames(translate(records, _flag(v1_stream_framing="legacy"), include_usage=True))
+    assert {c["created"] for c in unpaced[:4]} == {1787331731}  # written at once: one second
     assert [c["choices"][0]["finish_reason"] for c in chunks[:3]] == [
         None,
         None,
@@ -305,7 +309,7 @@ def test_legacy_framing() -> None:
     ]  # forced over length
     assert (
         chunks[3]["choices"] == []
-        and chunks[3]["created"] == 1787331733
+        and chunks[3]["created"] == 1787331734
         and chunks[3]["usage"]["total_tokens"] == 15
     )
     assert chunks[4] == "data: [DONE]\n\n"

@@ -219,3 +219,21 @@ def test_legacy_framing_puts_the_role_on_the_midstream_error_chunk(make_mock: Ca
         raw = response.read().decode()
     chunks = [json.loads(block.removeprefix("data: ")) for block in raw.split("\n\n")[:-1]]
     assert chunks[-1]["model"] == "" and chunks[-1]["choices"][0]["delta"] == {"role": "assistant", "content": ""}
+
+
+def test_legacy_created_is_the_time_each_chunk_is_written(make_mock: Callable[..., Any], tmp_path: Any) -> None:
+    # before v0.32.6 each chunk took time.Now().Unix() as it was converted: one value on a stream
+    # written at once, advancing with the waits of a paced one (virtual time: waits counted, not slept)
+    rules = {"rules": [{"match": {"message": "paced"}, "respond": {"content": "one two three four five", "delays": 0.7}}]}
+    (tmp_path / "paced.json").write_text(json.dumps(rules))
+    url = make_mock(profile="ollama-0.32.5", scenario=str(tmp_path / "paced.json"), virtual_time=True,
+                    clock="2026-01-01T00:00:00Z").base_url
+
+    def created(prompt: str) -> list[int]:
+        _, chunks = frames(url, {"model": "llama3.2", "messages": [{"role": "user", "content": prompt}], "stream": True})
+        return [c["created"] for c in chunks if isinstance(c, dict)]
+
+    unpaced = created("Write a long story about a river.")
+    assert len(unpaced) > 10 and len(set(unpaced)) == 1
+    paced = created("a paced answer")
+    assert paced == sorted(paced) and paced[-1] - paced[0] >= 3  # six waits of 0.7 s

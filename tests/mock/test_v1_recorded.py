@@ -1,13 +1,15 @@
 """Real /v1 chat streams from ../shared/recorded, replayed through the layer: the native records
 each capture implies go through ChatStreamer, and the SSE frames must come out as recorded.
 
-Legacy captures (role on every delta, finish on the last content chunk) use the legacy framing
+Legacy captures (role on every delta, finish on the last content chunk, `created` the time each
+chunk was written: replayed with the recorded seconds between chunks as waits) use the legacy framing
 profile; the v0.32.6+ captures use the current one (their `created` ticks within the stream, which
 HEAD's writer no longer does, so `created` is compared only there)."""
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import os
 from datetime import UTC, datetime
@@ -68,6 +70,10 @@ def _native_records(frames: list[Any], framing: str) -> list[dict[str, Any]]:
     return records
 
 
+def _unix(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
 def _record(frame: dict[str, Any], delta: dict[str, Any], done: bool) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": delta.get("content") or ""}
     if delta.get("reasoning"):
@@ -93,7 +99,12 @@ def test_recorded_stream_is_reproduced(name: str, framing: str) -> None:
     recorded = json.loads((RECORDED / name).read_text())
     frames = _frames(recorded["response_raw"])
     prof = dataclasses.replace(Profile(), v1_stream_framing=framing)
-    native = Stream(items=[Chunk(body=r) for r in _native_records(frames, framing)])
+    records = _native_records(frames, framing)
+    # the legacy writer stamped each chunk with the time it was written: the recorded seconds
+    # between records are the waits a paced stream would have
+    stamps = [_unix(r["created_at"]) for r in records]
+    waits = [0.0] + [b - a for a, b in itertools.pairwise(stamps)] if framing == "legacy" else [0.0] * len(records)
+    native = Stream(items=[Chunk(body=r, delay=w) for r, w in zip(records, waits, strict=True)])
     produced = ChatStreamer(frames[0]["id"], prof, include_usage=True).translate(native)
     ours = [
         item.body if isinstance(item, Chunk) else item.data.decode()[6:].strip() for item in produced.items
