@@ -114,6 +114,9 @@ def _object_or_none(parsed: Parsed, rule: str, index: int, text: str, where: str
     except ValueError as exc:
         _framing_violation(parsed, rule, index, f"{where} is not JSON: {exc}")
         return None
+    except RecursionError:  # [[[[... deeper than json reads: a violation to report, not a crash
+        _framing_violation(parsed, rule, index, f"{where} is nested too deeply to read")
+        return None
     if not isinstance(data, dict):
         _framing_violation(parsed, rule, index, f"{where} is a JSON {type(data).__name__}, not an object")
         return None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import tempfile
@@ -80,6 +81,9 @@ class Exchange:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Exchange:
         req, resp = data["request"], data["response"]
+        if data.get("version", VERSION) != VERSION:
+            raise ValueError(f"version {data['version']!r}: this ollama-mock reads cassette version {VERSION}")
+        _check_request(req)
         _check_response(resp)
         return cls(
             method=str(req["method"]).upper(),
@@ -100,12 +104,35 @@ class Exchange:
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP token
 
 
+def _check_request(req: dict[str, Any]) -> None:
+    """ValueError for a hand-edited request that str() would turn into another one ("None", "5")."""
+    for key in ("method", "path"):
+        if not isinstance(req[key], str):
+            raise ValueError(f"request {key} {req[key]!r} is not a string")
+
+
+def _check_types(resp: dict[str, Any]) -> None:
+    """ValueError for a hand-edited answer that str()/bool() would turn into other bytes:
+    "stream": "false" is true, "data": null would be sent as "None"."""
+    for key, kinds in (("content_type", (str, type(None))), ("body", (str,)), ("stream", (bool,)),
+                       ("records", (list,))):
+        if key in resp and not isinstance(resp[key], kinds):
+            raise ValueError(f"response {key} {resp[key]!r} is not {' or '.join(k.__name__ for k in kinds)}")
+    for record in resp.get("records", []):
+        t = record["t"]
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 <= t < math.inf:  # NaN fails too
+            raise ValueError(f"stream record t {t!r} is not seconds since the answer began (a finite number >= 0)")
+        if not isinstance(record["data"], str):
+            raise ValueError(f"stream record data {record['data']!r} is not a string")
+
+
 def _check_response(resp: dict[str, Any]) -> None:
     """ValueError for what the server could not send back (a hand-edited cassette): a status
     without a reason phrase, a header that is no header."""
     status = resp["status"]
     if not isinstance(status, int) or isinstance(status, bool) or status not in _STATUSES:
         raise ValueError(f"response status {status!r} is not an HTTP status")
+    _check_types(resp)
     headers = resp.get("headers", {})
     if not isinstance(headers, dict):
         raise ValueError(f"response headers are {type(headers).__name__}, not an object")
@@ -143,6 +170,8 @@ class Writer:
     files already in the directory."""
 
     def __init__(self, directory: str | Path) -> None:
+        if not str(directory).strip():  # Path("") is the current directory: not what `--cassette ""` meant
+            raise CassetteError(f"--cassette {str(directory)!r}: expected a folder")
         self.dir = Path(directory)
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -159,6 +188,7 @@ class Writer:
             self._next += 1
         slug = re.sub(r"[^a-z0-9]+", "-", exchange.path.lower()).strip("-") or "root"
         path = self.dir / f"{number:04d}-{exchange.method.lower()}-{slug}.json"
+        self.dir.mkdir(parents=True, exist_ok=True)  # removed while recording (a clean-up step): made again
         write_atomic(path, json.dumps(exchange.to_json(), indent=1, ensure_ascii=False) + "\n")
         return path
 
@@ -194,6 +224,6 @@ def read_all(directory: str | Path) -> list[Exchange]:
     for path in sorted(root.glob("*.json")):
         try:
             out.append(Exchange.from_json(json.loads(path.read_text(encoding="utf-8"))))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:  # RecursionError: [[[[...
             raise CassetteError(f"{path}: not a cassette file ({type(exc).__name__}: {exc})") from None
     return out

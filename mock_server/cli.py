@@ -109,7 +109,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def port_number(text: str) -> int:
-    if not text.isdigit() or int(text) > 65535:
+    # isascii: str.isdigit() also takes '²' (int() then fails) and '٣' (read as 3)
+    if not (text.isascii() and text.isdigit()) or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 0 to 65535")
     return int(text)
 
@@ -145,6 +146,10 @@ def _build(args: argparse.Namespace, err: TextIO) -> tuple[Any, Any, Any] | int:
     from .settings import SettingsError, from_env
 
     try:
+        for flag in ("scenario", "cassette"):  # "" (an unset $VAR) would silently mean none at all
+            if getattr(args, flag) is not None and not getattr(args, flag).strip():
+                raise SettingsError(f"--{flag} has value {getattr(args, flag)!r}: expected a "
+                                    f"{'file' if flag == 'scenario' else 'folder'}")
         settings = from_env(
             host=args.host, port=args.port, clock=args.clock, models_file=args.models, profile=args.profile,
             scenario=args.scenario, seed=args.seed, fault_rate=args.fault_rate, cassette=args.cassette,
@@ -181,6 +186,8 @@ def bind(host: str, port: int) -> Any:
     import socket
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    if not host.strip():  # Python binds '' to every interface: `--host "$UNSET"` must not expose the mock
+        raise OSError(f"{host!r} is no address (all interfaces: 0.0.0.0)")
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # proto set: asyncio then sets TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -188,6 +195,9 @@ def bind(host: str, port: int) -> Any:
     except OSError:
         sock.close()
         raise
+    except (TypeError, ValueError) as exc:  # a host that cannot be encoded ('\udcff', NUL)
+        sock.close()
+        raise OSError(f"not a host name or address ({exc})") from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock

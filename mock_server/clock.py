@@ -22,7 +22,7 @@ class Clock:
 
     @classmethod
     def from_setting(cls, value: str | None) -> Clock:
-        return cls(parse_rfc3339(value) if value else None)
+        return cls(parse_rfc3339(value) if value is not None else None)  # "" (an unset $VAR) is no time
 
     def now(self) -> datetime:
         return self.fixed if self.fixed is not None else datetime.now(UTC)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # a tab is allowed inside a value
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # half a UTF-16 pair ("\\ud800" in JSON): no bytes encode it
 
 
 def header_value_problem(text: str) -> str | None:
@@ -19,6 +20,9 @@ def header_value_problem(text: str) -> str | None:
     found = _CONTROL.search(text)
     if found is not None:
         return f"has the control character {found.group()!r}"
+    found = _SURROGATE.search(text)
+    if found is not None:
+        return f"has the lone surrogate {found.group()!r}"
     if text != text.strip(" \t"):
         return "starts or ends with a space"
     return None

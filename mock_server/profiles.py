@@ -43,7 +43,7 @@ class Profile:
     version: str = "0.32.15"  # what /api/version reports
     description: str = "Current Ollama (v0.32.15 / v0.33.0-rc2), /v1 gaps included"
     # /v1/chat/completions stream framing: "current" (>= 0.32.6) or "legacy" (role on every
-    # delta, finish_reason on the last content chunk, created per chunk; gap 27)
+    # delta, finish_reason on the last content chunk, created taken as each chunk is written; gap 27)
     v1_stream_framing: str = "current"
     # finish_reason of a /v1 stream that sent tool calls: "tool_calls" (>= 0.5.12) or "stop" (gap 5)
     v1_stream_tool_finish_reason: str = "tool_calls"
@@ -190,7 +190,7 @@ def load_file(path: str | Path) -> Profile:
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: [[[[... too deep for json
         raise ProfileError(f"{path}: cannot read profile: {exc}") from None
     if not isinstance(data, dict):
         raise ProfileError(f"{path}: a profile is a JSON object")

@@ -55,10 +55,19 @@ class ValidatingProxy:
         self.exchanges = 0
         self._client: Any = None
         self._routes = _route_table()
+        self._stopping = asyncio.Event()  # set when the server stops: exchanges in flight end then
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def stop_threadsafe(self) -> None:
+        """End the exchanges in flight (none is recorded), from a signal handler or another thread:
+        a stream that an upstream holds open must not hold the stop until uvicorn cancels it."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._stopping.set)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
+        self._loop = self._loop or asyncio.get_running_loop()
         if scope["path"] == "/_mock/violations" and scope["method"] == "GET":
             await _send_json(send, 200, {"exchanges": self.exchanges, "violations": self.violations})
             return
@@ -82,21 +91,27 @@ class ValidatingProxy:
         ex = Exchange(method=scope["method"], path=scope["path"], query=query, body=_parse(self._decoded(scope, body)))
         try:
             request = self._client.build_request(scope["method"], url, headers=headers, content=body)
-            response = await self._client.send(request, stream=True)
+            answered, response = await _unless_interrupted(self._client.send(request, stream=True), receive,
+                                                           self._stopping)
         except httpx.HTTPError as exc:
             message = f"ollama-mock proxy: cannot reach upstream {self.upstream}: {exc or type(exc).__name__}"
             print(message, file=self.out, flush=True)
             await _send_json(send, 502, {"error": message})
             return
-        try:
-            relayed = await _unless_client_leaves(self._relay(response, send, ex), receive)
-        finally:
-            await response.aclose()  # also when the client left: the upstream stops generating
-        if relayed:
+        relayed = False
+        if answered:
+            try:
+                relayed, _ = await _unless_interrupted(self._relay(response, send, ex), receive, self._stopping)
+            finally:
+                await response.aclose()  # also when the client left: the upstream stops generating
+        if answered and relayed:
             self._finish(ex)
-        else:  # what the client never got is not a recording of what it saw
-            print(f"ollama-mock proxy: the client left during {ex.method} {ex.path}: not recorded",
-                  file=self.out, flush=True)
+            return
+        # what the client never got is not a recording of what it saw
+        why = "the proxy stopped" if self._stopping.is_set() else "the client left"
+        print(f"ollama-mock proxy: {why} during {ex.method} {ex.path}: not recorded", file=self.out, flush=True)
+        if not answered and self._stopping.is_set():  # nothing sent yet: say why, rather than uvicorn's 500
+            await _send_json(send, 503, {"error": f"ollama-mock proxy: stopping: {ex.method} {ex.path} not relayed"})
 
     async def _relay(self, response: Any, send: Any, ex: Exchange) -> None:
         ex.status = response.status_code
@@ -135,7 +150,11 @@ class ValidatingProxy:
             self.violations.append({"endpoint": ex.endpoint, "violation": v})
             print(f"ollama-mock: contract violation: {ex.endpoint}: {v}", file=self.out, flush=True)
         if self.on_exchange is not None:
-            self.on_exchange(ex)
+            try:
+                self.on_exchange(ex)
+            except OSError as exc:  # the cassette cannot be written: one line, and the proxy keeps serving
+                print(f"ollama-mock record: cannot write the cassette file of {ex.method} {ex.path}: "
+                      f"{exc.strerror or exc}", file=self.out, flush=True)
 
     def _decoded(self, scope: dict[str, Any], body: bytes) -> bytes:
         """The body as Ollama reads it (a zstd body on a /v1 route decompressed), for the cassette:
@@ -222,22 +241,22 @@ def _is_stream(content_type: str | None) -> bool:
     return ct.startswith("application/x-ndjson") or ct.startswith("text/event-stream")
 
 
-async def _unless_client_leaves(relay: Any, receive: Any) -> bool:
-    """Run `relay` (a coroutine) to its end: True; False when the client disconnected first
-    (then the relay is cancelled)."""
-    relaying = asyncio.ensure_future(relay)
-    watching = asyncio.ensure_future(disconnected(receive))
+async def _unless_interrupted(work: Any, receive: Any, stopping: asyncio.Event) -> tuple[bool, Any]:
+    """Run `work` (a coroutine) to its end: (True, its result); (False, None) when the client
+    disconnected or the server began to stop first (then `work` is cancelled)."""
+    working = asyncio.ensure_future(work)
+    watching = [asyncio.ensure_future(disconnected(receive)), asyncio.ensure_future(stopping.wait())]
     try:
-        await asyncio.wait({relaying, watching}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({working, *watching}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        watching.cancel()
-    if relaying.done():
-        relaying.result()  # its errors are the request's
-        return True
-    relaying.cancel()
+        for task in watching:
+            task.cancel()
+    if working.done():
+        return True, working.result()  # its errors are the request's
+    working.cancel()
     with contextlib.suppress(asyncio.CancelledError):
-        await relaying
-    return False
+        await working
+    return False, None
 
 
 def _parse(body: bytes) -> Any:
@@ -324,4 +343,10 @@ def check_upstream(url: str) -> str | None:
     """One line when `url` is not an http(s) URL."""
     if not re.match(r"^https?://[^/\s]+", url or ""):
         return f"--upstream has value {url!r}: expected an http:// or https:// URL such as http://127.0.0.1:11434"
+    import httpx
+
+    try:  # as the proxy will read it: a URL httpx refuses would fail every request
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        return f"--upstream has value {url!r}: not a URL ({exc})"
     return None

@@ -152,16 +152,22 @@ def _start_problem(line: str, settings: dict[str, Any], source: str | None) -> s
 @pytest.fixture(scope="session")
 def ollama_mock_settings(pytestconfig: pytest.Config) -> dict[str, Any]:
     """Settings of the session server (override this fixture to change them)."""
-    settings: dict[str, Any] = {"profile": pytestconfig.getini("ollama_mock_profile") or "ollama-0.32"}
+    profile = str(pytestconfig.getini("ollama_mock_profile") or "ollama-0.32")
+    if profile.endswith(".json"):  # a profile file: from the rootdir, as the scenario and the marker's
+        profile = str(pytestconfig.rootpath / profile)
+    settings: dict[str, Any] = {"profile": profile}
     scenario = pytestconfig.getini("ollama_mock_scenario")
     if scenario:
         settings["scenario"] = str(pytestconfig.rootpath / scenario)
-    settings["validate_emitted"] = str(pytestconfig.getini("ollama_mock_validate")).lower() in (
-        "1",
-        "true",
-        "yes",
-    )
+    validate = str(pytestconfig.getini("ollama_mock_validate")).strip().lower()
+    if validate not in _TRUE + _FALSE:  # "on" or a typo would otherwise turn the self-check off unseen
+        pytest.fail(f"ini option ollama_mock_validate has value {validate!r} "
+                    f"(valid: {', '.join(v for v in _TRUE + _FALSE if v)})", pytrace=False)
+    settings["validate_emitted"] = validate in _TRUE
     return settings
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 
 @pytest.fixture(scope="session")

@@ -34,14 +34,17 @@ def read(path: str | Path) -> tuple[Any, Lines]:
         raise ScenarioError(f"{path}: cannot read scenario file: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x})") from None
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            line = getattr(exc, "lineno", 0)
-            raise ScenarioError(f"{path}:{line}: invalid JSON: {getattr(exc, 'msg', exc)}") from None
-        return data, _json_lines(text)
-    return _read_yaml(path, text)
+    try:
+        if path.suffix.lower() == ".json":
+            try:
+                data = json.loads(text)
+            except ValueError as exc:  # a JSONDecodeError, or an integer of more than 4300 digits
+                line = getattr(exc, "lineno", 0)
+                raise ScenarioError(f"{path}:{line}: invalid JSON: {getattr(exc, 'msg', exc)}") from None
+            return data, _json_lines(text)
+        return _read_yaml(path, text)
+    except RecursionError:  # json and pyyaml recurse once per level of nesting
+        raise ScenarioError(f"{path}: values nested too deeply to read (no scenario needs more than a few levels)") from None
 
 
 def _read_yaml(path: Path, text: str) -> tuple[Any, Lines]:
@@ -50,23 +53,36 @@ def _read_yaml(path: Path, text: str) -> tuple[Any, Lines]:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
+        lines = _lines(path, node)  # before construction, which merges `<<` keys into the mappings
         data = loader.construct_document(node) if node is not None else None
+    except ScenarioError:
+        raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         raise ScenarioError(f"{path}:{line}: invalid YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: invalid YAML: {exc}") from None
+    except ValueError as exc:  # a constructor's: an integer of more than 4300 digits, a date such as 2024-13-01
+        raise ScenarioError(f"{path}: invalid YAML: {str(exc).splitlines()[0]}") from None
     finally:
         loader.dispose()
+    return data, lines
+
+
+def _lines(path: Path, node: Any) -> Lines:
+    """The line of each value of a composed YAML document (ScenarioError for a key given twice)."""
     lines: Lines = {}
     if node is not None:
         try:
             _walk(node, (), lines)
+        except _Duplicate as exc:
+            line, key, first = exc.args
+            raise ScenarioError(f"{path}:{line}: duplicate key {key!r} (first at line {first})") from None
         except RecursionError:  # an anchor that holds itself (- &a [*a]): no document a rule can be
             raise ScenarioError(f"{path}:{node.start_mark.line + 1}: invalid YAML: a value that contains itself "
                                 "(a recursive anchor)") from None
-    return data, lines
+    return lines
 
 
 def _json_lines(text: str) -> Lines:
@@ -116,18 +132,35 @@ def _json_lines(text: str) -> Lines:
 _SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace
 
 
-def _walk(node: Any, path: tuple[Any, ...], lines: Lines) -> None:
+class _Duplicate(Exception):
+    """A mapping key given twice (line, key, line of the first)."""
+
+
+def _walk(node: Any, path: tuple[Any, ...], lines: Lines, done: dict[int, bool] | None = None) -> None:
     import yaml
 
+    done = {} if done is None else done
     lines[path] = node.start_mark.line + 1
+    if id(node) in done:  # an alias: its values' lines are the anchor's, walked once (nested aliases
+        if not done[id(node)]:  # would otherwise cost exponential time and memory: "billion laughs")
+            raise RecursionError  # an anchor inside itself
+        return
+    done[id(node)] = False
     if isinstance(node, yaml.MappingNode):
+        first: dict[tuple[str, Any], int] = {}
         for key_node, value_node in node.value:
             key = key_node.value
-            lines[path + (key, "<key>")] = key_node.start_mark.line + 1
-            _walk(value_node, (*path, key), lines)
+            line = key_node.start_mark.line + 1
+            if isinstance(key_node, yaml.ScalarNode) and key != "<<":  # "<<": merge keys may repeat
+                if (key_node.tag, key) in first:  # pyyaml keeps the last silently: a second `match:`
+                    raise _Duplicate(line, key, first[(key_node.tag, key)])  # would drop the first unseen
+                first[(key_node.tag, key)] = line
+            lines[path + (key, "<key>")] = line
+            _walk(value_node, (*path, key), lines, done)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, (*path, i), lines)
+            _walk(item, (*path, i), lines, done)
+    done[id(node)] = True
 
 
 def line_of(lines: Lines, path: tuple[Any, ...], *, key: bool = False) -> int:

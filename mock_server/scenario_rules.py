@@ -83,6 +83,9 @@ class Rule:
 def build_rule(data: Any, where: tuple[Any, ...], loc: Loc) -> Rule:
     """A Rule from its dict; ScenarioError "<file:line>: <problem>" on the first problem."""
     _mapping(data, where, loc, "a rule", RULE_KEYS)
+    bad = _non_string_key(data, where)
+    if bad is not None:  # YAML reads `1: x` as a number, which no JSON body or header name can be
+        raise ScenarioError(f"{loc(bad, key=True)}: key {bad[-1]!r} is not a string (quote it in YAML: '{bad[-1]}')")
     # "\\ud800" in a JSON scenario parses to half a surrogate pair, which no answer can be encoded
     # with: read as U+FFFD, as Go reads one (and as the mock reads request bodies)
     data = without_lone_surrogates(data)
@@ -111,6 +114,18 @@ def build_rule(data: Any, where: tuple[Any, ...], loc: Loc) -> Rule:
         )
     matcher = _matcher(data.get("match", {}), (*where, "match"), loc)
     return Rule(name, matcher, responses, after, source=loc(where))
+
+
+def _non_string_key(value: Any, where: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The path to the first mapping key in `value` that is not a string, or None."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(value, dict) and not isinstance(key, str):
+            return (*where, key)
+        found = _non_string_key(item, (*where, key))
+        if found is not None:
+            return found
+    return None
 
 
 def _mapping(data: Any, where: tuple[Any, ...], loc: Loc, what: str, keys: tuple[str, ...]) -> None:

@@ -7,6 +7,7 @@ uvicorn's signal handling stops it cleanly on SIGINT/SIGTERM.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, TextIO
 
 
@@ -33,7 +34,18 @@ def serve(app: Any, host: str, port: int, banner: str, stdout: TextIO, stderr: T
 
     # as `serve`: Ollama's server behaviour, and a stalled upstream must not hold a stop
     config = uvicorn_config(app, log_level="warning", timeout_graceful_shutdown=3)
-    server = uvicorn.Server(config)
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            stop = getattr(app, "stop_threadsafe", None)
+            if stop is not None:  # the proxy ends what it relays now, not when uvicorn cancels it
+                stop()
+                # a stream cut by the stop (as Ollama's server.Close cuts it) is said in one line by
+                # the proxy; uvicorn would add an error line of its own for the unfinished answer
+                logging.getLogger("uvicorn.error").addFilter(_no_unfinished_answer_line)
+            super().handle_exit(sig, frame)
+
+    server = Server(config)
 
     async def main() -> None:
         task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -49,3 +61,7 @@ def serve(app: Any, host: str, port: int, banner: str, stdout: TextIO, stderr: T
     except KeyboardInterrupt:
         return 0
     return 0
+
+
+def _no_unfinished_answer_line(record: logging.LogRecord) -> bool:
+    return record.getMessage() != "ASGI callable returned without completing response."

@@ -88,7 +88,7 @@ def parse_ollama_host(raw: str, warn: Callable[[str], None] | None = None) -> tu
     host, port_text = _split_host_port(rest)
     if port_text is None:
         return host or DEFAULT_HOST, default_port
-    if not port_text.isdigit() or int(port_text) > 65535:
+    if not (port_text.isascii() and port_text.isdigit()) or int(port_text) > 65535:  # Go's Atoi: ASCII only
         if warn is not None:
             warn(f"OLLAMA_HOST has an invalid port {port_text!r}: using the default port {default_port}")
         return host or "0.0.0.0", default_port
@@ -126,6 +126,9 @@ def _env_keep_alive(raw: str) -> float:
         return parse_go_duration(raw)
     except ValueError as exc:
         if re.fullmatch(r"[+-]?[0-9]+", raw) and abs(int(raw)) < 1 << 63:  # strconv.ParseInt
-            return float(int(raw))
+            # time.Duration(n) * time.Second wraps around in int64 as Go's multiplication does (a
+            # negative result means forever); unwrapped, 2**62 seconds overflows Python's timedelta
+            ns = (int(raw) * 1_000_000_000 + (1 << 63)) % (1 << 64) - (1 << 63)
+            return ns / 1e9
         _warn(f"OLLAMA_KEEP_ALIVE has value {raw!r} ({exc}; nor whole seconds): using the default 5m")
         return 300.0

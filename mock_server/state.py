@@ -10,6 +10,7 @@ import builtins
 import hashlib
 import json
 import random
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -88,9 +89,9 @@ class ModelEntry:
         `context` tokens, as Ollama estimates it without a runner's report (PredictServerVRAM:
         2 x layers x KV heads x head size x context x 2 bytes)."""
         info, arch = self.model_info, self.architecture
-        layers = int(info.get(f"{arch}.block_count") or 0)
-        heads = int(info.get(f"{arch}.attention.head_count") or 0)
-        kv_heads = int(info.get(f"{arch}.attention.head_count_kv") or 0) or 1
+        layers = _count(info.get(f"{arch}.block_count"))
+        heads = _count(info.get(f"{arch}.attention.head_count"))
+        kv_heads = _count(info.get(f"{arch}.attention.head_count_kv")) or 1
         head_size = self.embedding_length // heads if heads else 0
         return self.size + 2 * layers * kv_heads * head_size * context * 2
 
@@ -150,6 +151,13 @@ def entry_from_json(item: dict[str, Any]) -> ModelEntry:
     for key, value in model_info.items():  # the lengths the mock computes with
         if key.endswith(("context_length", "embedding_length")) and not _is_int(value):
             raise ValueError(f"{where}: model_info {key!r} has value {value!r}, not an integer")
+        if key.endswith(_COUNT_KEYS) and not _is_count(value):  # ps sizes a loaded model with them
+            raise ValueError(f"{where}: model_info {key!r} has value {value!r}, not an integer (or a list of them)")
+    digest = item.get("digest")
+    if digest is not None and not (isinstance(digest, str) and _HEX64.fullmatch(digest)):
+        raise ValueError(f"{where}: digest has value {digest!r}, not 64 hex digits (a sha256, no 'sha256:')")
+    if not isinstance(item.get("installed", True), bool):  # "false" would be true
+        raise ValueError(f"{where}: installed has value {item['installed']!r}, not true or false")
     capabilities = _typed(item, "capabilities", list, ["completion"], where)
     if not all(isinstance(c, str) for c in capabilities):
         raise ValueError(f"{where}: capabilities has value {capabilities!r}, not a list of strings")
@@ -191,6 +199,20 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+_COUNT_KEYS = ("block_count", "attention.head_count", "attention.head_count_kv")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _is_count(value: Any) -> bool:
+    """An integer, or a list of them (GGUF writes one per layer for some models)."""
+    return _is_int(value) or isinstance(value, list) and bool(value) and all(_is_int(v) for v in value)
+
+
+def _count(value: Any) -> int:
+    """A layer or head count as Ollama's estimate reads it: the largest of a per-layer list."""
+    return max(value) if isinstance(value, list) else int(value or 0)
+
+
 def load_catalog(path: str | None) -> tuple[list[ModelEntry], list[ModelEntry]]:
     """(installed, registry-only) entries from `path`, or the built-in catalogue."""
     try:
@@ -206,11 +228,19 @@ def load_catalog(path: str | None) -> tuple[list[ModelEntry], list[ModelEntry]]:
         if not isinstance(items, list):
             raise TypeError(f"models is {_json_kind(items)}, not an array")
         checked = [(entry_from_json(item), item) for item in items]  # the item is checked first
+        seen: set[str] = set()
+        for entry, _ in checked:  # a pasted entry twice: the later one would hide the first unseen
+            key = names.full_name(entry.name).lower()
+            if key in seen:
+                raise ValueError(f"model {entry.name!r} is listed twice")
+            seen.add(key)
         pairs = [(bool(item.get("installed", True)), entry) for entry, item in checked]
     except OSError as exc:
         raise CatalogError(f"--models file {path!r}: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
         raise CatalogError(f"--models file {path!r}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:  # [[[[... deeper than json reads
+        raise CatalogError(f"--models file {path!r}: values nested too deeply to read") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogError(
             f"--models file {path!r}: {_catalog_problem(exc)}; expected {{\"models\": [{{\"name\", \"size\", "

@@ -133,6 +133,8 @@ def _report_dir_problem(argv: list[str]) -> str | None:
             if i + 1 >= len(argv):
                 return None
             value = argv[i + 1]
+        if not value.strip():  # Path("") is the current directory, whose report.json would be replaced
+            return f"--report-dir {value!r}: expected a folder"
         path = Path(value)
         for part in (path, *path.parents):
             if part.exists() and not part.is_dir():

@@ -69,6 +69,10 @@ def read_json(path: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise UsageError(f"{path}: cannot read: {str(exc).splitlines()[0]}") from None
+    except RecursionError:  # [[[[... deeper than json reads
+        raise UsageError(f"{path}: cannot read: values nested too deeply") from None
 
 
 def validate(args: argparse.Namespace, stdout: TextIO) -> int:

@@ -58,6 +58,10 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     if args.md_limit < 1000:
         stderr.write(f"{PROG}: error: --md-limit must be >= 1000, got {args.md_limit}\n")
         return EXIT_USAGE
+    clash = _clash(args)
+    if clash:  # `--md report.json` would replace the run it renders
+        stderr.write(f"{PROG}: error: {clash}\n")
+        return EXIT_USAGE
     try:
         reports = [load(path) for path in args.files]
         merged = merge(reports) if len(reports) > 1 else None
@@ -75,6 +79,28 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     if args.fail_on_regression and merged is not None and merged.regressions:
         return EXIT_REGRESSION
     return EXIT_OK
+
+
+def _clash(args: argparse.Namespace) -> str | None:
+    """An output that is one of the input files or another output (one line), or None."""
+    seen: dict[Path, str] = {_real(p): "input" for p in args.files}
+    for flag in ("html", "md", "junit"):
+        path = getattr(args, flag)
+        if path is None:
+            continue
+        other = seen.get(_real(path))
+        if other is not None:
+            what = "one of the report files read" if other == "input" else f"the --{other} output too"
+            return f"--{flag} {str(path)!r} is {what}: choose another file"
+        seen[_real(path)] = flag
+    return None
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: compared as written
+        return path.absolute()
 
 
 def _render(first: Report, merged: Merged | None, args: argparse.Namespace) -> dict[Path | None, str]:

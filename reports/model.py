@@ -107,6 +107,10 @@ def load(path: Path) -> Report:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReportError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise ReportError(f"{path}: not a report.json ({str(exc).splitlines()[0]})") from None
+    except RecursionError:  # [[[[... deeper than json can read: no report.json nests more than a few levels
+        raise ReportError(f"{path}: not a report.json (values nested too deeply to read)") from None
     try:
         return parse(data, source=str(path))
     except ReportError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -51,14 +52,32 @@ def config_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Ta
             parser.error(f"unknown --profile {args.profile!r}; valid: {', '.join(known)}")
     if args.repeat < 1:
         parser.error(f"--repeat must be >= 1, got {args.repeat}")
-    if args.timeout <= 0:
+    if not 0 < args.timeout < math.inf:  # float() takes "nan" and "inf", which no socket does
         parser.error(f"--timeout must be > 0, got {args.timeout:g}")
     if args.base_url and not args.base_url.startswith(("http://", "https://")):
         parser.error(f"--base-url {args.base_url!r} must start with http:// or https://")
+    if args.base_url:
+        problem = _url_problem(args.base_url)
+        if problem:
+            parser.error(f"--base-url {args.base_url!r} is not a URL: {problem}")
     models = {cap: getattr(args, f"model_{cap}") for cap in CAPABILITIES if getattr(args, f"model_{cap}")}
+    for cap, name in models.items():
+        if not name.isprintable():  # a shell's undecodable bytes ('\udcff') or a control character
+            parser.error(f"--model-{cap} {name!r} is not a model name")
     return TargetConfig(base_url=args.base_url, profile=args.profile, models=models, timeout=args.timeout,
                         repeat=args.repeat, seed=args.seed, allow_destructive=args.allow_destructive,
                         gaps_only=args.gaps_only)
+
+
+def _url_problem(url: str) -> str | None:
+    """Why httpx cannot use `url` (no host, a port out of range, a host it cannot encode), or None."""
+    import httpx
+
+    try:
+        host = httpx.URL(url).host
+    except httpx.InvalidURL as exc:
+        return str(exc)
+    return None if host else "it names no host"
 
 
 def pytest_args(args: argparse.Namespace) -> list[str]:

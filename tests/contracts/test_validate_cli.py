@@ -135,6 +135,27 @@ def test_a_non_json_file_is_named_with_line_and_column(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(("text", "problem"), [
+    # were tracebacks: json's RecursionError and int()'s digit limit are no JSONDecodeError
+    ("[" * 100_000 + "]" * 100_000, "cannot read: values nested too deeply"),
+    ('{"model": ' + "9" * 5000 + "}", "cannot read: Exceeds the limit (4300 digits)"),
+])
+def test_a_document_json_cannot_read_is_one_line(tmp_path: Path, text: str, problem: str) -> None:
+    path = write(tmp_path, "odd.json", text)
+    for argv in (("request", path), ("stream", write(tmp_path, "s.ndjson", ""), "--request", path)):
+        code, out, err = call("validate", "POST /api/chat", *argv)
+        assert code == 2 and out == "" and err.count("\n") == 1
+        assert err.startswith(f"ollama-conformance validate: {path}: {problem}")
+
+
+def test_a_stream_record_nested_too_deeply_is_a_violation_not_a_crash(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    for endpoint, name, body in (("POST /api/chat", "s.ndjson", deep + "\n"),
+                                 ("POST /v1/chat/completions", "s.sse", f"data: {deep}\n\n")):
+        code, out, err = call("validate", endpoint, "stream", write(tmp_path, name, body))
+        assert code == 1 and err == "" and "is nested too deeply to read" in out.splitlines()[0]
+
+
 def test_an_unreadable_file_is_named(tmp_path: Path) -> None:
     missing = str(tmp_path / "missing.json")
     code, _, err = call("validate", "POST /api/chat", "request", missing)

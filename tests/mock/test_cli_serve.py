@@ -112,6 +112,31 @@ def test_bad_command_lines_are_one_line_and_exit_2(args, needle):
     assert "Traceback" not in err.getvalue()
 
 
+@pytest.mark.parametrize("args,needle", [
+    # str.isdigit() takes these: '²' then failed in int(), '٣' was read as port 3
+    (["--port", "\u00b2"], "'\u00b2' is not a port number"),
+    (["--port", "\u0663"], "'\u0663' is not a port number"),
+    # "" (an unset $VAR in a CI script) was read as no clock, no scenario, no cassette: silently
+    (["--port", "0", "--clock", ""], "--clock has value ''"),
+    (["--port", "0", "--scenario", ""], "--scenario has value '': expected a file"),
+    (["--port", "0", "--cassette", ""], "--cassette has value '': expected a folder"),
+])
+def test_odd_and_empty_values_are_refused_before_anything_listens(args, needle):
+    # parsed and built as `serve` does, without serving: a regression fails here, it does not serve on
+    err = io.StringIO()
+    try:
+        parsed = cli.build_parser("serve").parse_args(["serve", *args])
+    except cli.UsageError as exc:
+        line = f"{exc}\n"
+    else:
+        built = cli._build(parsed, err)
+        if not isinstance(built, int):
+            built[2].close()
+        assert built == cli.EXIT_USAGE
+        line = err.getvalue()
+    assert needle in line and line.count("\n") == 1, line
+
+
 def test_bad_flag_in_a_subprocess_is_one_line():
     done = subprocess.run([sys.executable, "-m", "ollama_conformance.mock_server", "serve", "--nope"],
                           capture_output=True, text=True, timeout=30)
@@ -140,6 +165,44 @@ def test_address_in_use_is_one_line_and_exit_3(mock_server):
 ])
 def test_ollama_host_parsing_matches_ollama(raw, expected):
     assert parse_ollama_host(raw) == expected
+
+
+@pytest.mark.parametrize("host,why", [
+    ("", "'' is no address"),  # Python would bind '' to every interface
+    ("\udcff", "not a host name or address"),  # an undecodable byte: was a TypeError traceback
+    ("a\x00b", "not a host name or address"),
+])
+def test_a_host_that_is_no_address_is_one_line_and_exit_3(host, why):
+    # bind() is what serve, proxy and record listen with; _build() binds without serving
+    with pytest.raises(OSError, match=re.escape(why)):
+        cli.bind(host, 0).close()
+    args = cli.build_parser("serve").parse_args(["serve", "--host", host, "--port", "0"])
+    err = io.StringIO()
+    built = cli._build(args, err)
+    if not isinstance(built, int):
+        built[2].close()
+    assert built == cli.EXIT_STARTUP and err.getvalue().count("\n") == 1 and why in err.getvalue(), err.getvalue()
+
+
+def test_non_ascii_digits_in_ollama_hosts_port_fall_back_as_in_go(capsys):
+    # Go's strconv.Atoi takes ASCII digits only; '²' stopped the mock with an int() error
+    assert parse_ollama_host("127.0.0.1:\u00b2") == ("127.0.0.1", 11434)
+    assert parse_ollama_host("127.0.0.1:\u0663") == ("127.0.0.1", 11434)
+    assert from_env({"OLLAMA_HOST": "127.0.0.1:\u00b2"}, port=0).port == 0
+
+
+@pytest.mark.parametrize("raw,seconds", [
+    ("9223372036854775807", -1.0),  # Go: Duration(n) * Second wraps to -1s: negative is forever
+    ("99999999999", 7766279630.452243),  # wraps to a positive duration, as in Go
+    ("600", 600.0),
+])
+def test_ollama_keep_alive_in_whole_seconds_wraps_as_go_does(raw, seconds):
+    # was: "Python int too large to convert to C int" and no server
+    from ollama_conformance.mock_server.app import create_app
+
+    settings = from_env({"OLLAMA_KEEP_ALIVE": raw}, port=0)
+    assert settings.keep_alive_default == pytest.approx(seconds)
+    create_app(settings)
 
 
 def test_flags_override_the_environment():

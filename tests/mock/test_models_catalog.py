@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -154,6 +155,18 @@ def test_models_file_replaces_the_catalogue(models_file):
      '"capabilities": "completion"}]}', "capabilities is a string, not an array"),
     ('{"models": [{"name": "m", "size": "big", "details": {}, "modified_at": "2026-01-01T00:00:00Z"}]}',
      "size has value 'big', not a number of bytes"),
+    # each of these loaded, then failed requests with a Python message (500) or silently misread
+    ('{"models": [{"name": "m", "size": 1, "details": {}, "modified_at": "2026-01-01T00:00:00Z", "digest": "zz"}]}',
+     "model 'm:latest': digest has value 'zz', not 64 hex digits"),
+    ('{"models": [{"name": "m", "size": 1, "details": {}, "modified_at": "2026-01-01T00:00:00Z", '
+     '"model_info": {"general.architecture": "x", "x.attention.head_count": "32"}}]}',
+     "model_info 'x.attention.head_count' has value '32', not an integer"),
+    ('{"models": [{"name": "m", "size": 1, "details": {}, "modified_at": "2026-01-01T00:00:00Z", "installed": "false"}]}',
+     "installed has value 'false', not true or false"),
+    ('{"models": [{"name": "m", "size": 1, "details": {}, "modified_at": "2026-01-01T00:00:00Z"}, '
+     '{"name": "M:latest", "size": 2, "details": {}, "modified_at": "2026-01-01T00:00:00Z"}]}',
+     "model 'M:latest' is listed twice"),
+    ("[" * 100_000 + "]" * 100_000, "values nested too deeply to read"),  # a RecursionError, no file named
 ])
 def test_bad_models_file_is_one_line_naming_file_and_problem(tmp_path, content, problem):
     path = tmp_path / "bad.json"
@@ -162,3 +175,18 @@ def test_bad_models_file_is_one_line_naming_file_and_problem(tmp_path, content, 
         State(Settings(models_file=str(path)))
     message = str(caught.value)
     assert "\n" not in message and str(path) in message and problem in message
+
+
+def test_per_layer_head_counts_size_a_loaded_model(tmp_path, make_mock):
+    # GGUF writes head_count_kv per layer for some models, as /api/show shows it: ps sizes with the largest
+    import httpx
+
+    item = {"name": "m", "size": 10, "details": {}, "modified_at": "2026-01-01T00:00:00Z",
+            "model_info": {"general.architecture": "x", "x.block_count": 2, "x.attention.head_count": 4,
+                           "x.attention.head_count_kv": [2, 1], "x.embedding_length": 8}}
+    path = tmp_path / "models.json"
+    path.write_text(json.dumps({"models": [item]}))
+    mock = make_mock(models_file=str(path))
+    httpx.post(mock.base_url + "/api/generate", json={"model": "m", "prompt": "", "stream": False})
+    [model] = httpx.get(mock.base_url + "/api/ps").json()["models"]
+    assert model["size"] == 10 + 2 * 2 * 2 * (8 // 4) * model["context_length"] * 2

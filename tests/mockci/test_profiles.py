@@ -131,11 +131,20 @@ def test_a_profile_file_of_your_own_through_the_name(make_mock, tmp_path: Path) 
     assert httpx.get(mock.base_url + "/_mock/info").json()["profile"] == "mine"
 
 
-@pytest.mark.parametrize(("name", "problem"), [("", "is empty"), ("bad\nname", "has the control character '\\n'")])
+@pytest.mark.parametrize(("name", "problem"), [("", "is empty"), ("bad\nname", "has the control character '\\n'"),
+                                             # "\\ud800" in the file: every answer was a 500 (no bytes encode it)
+                                             ("a\ud800", "has the lone surrogate '\\ud800'")])
 def test_a_profile_name_must_fit_the_header_it_goes_out_in(tmp_path: Path, name: str, problem: str) -> None:
     path = tmp_path / "mine.json"
     path.write_text(json.dumps({"name": name}))
     with pytest.raises(profiles.ProfileError, match=re.escape(f"name {name!r} {problem}")):
+        profiles.load(str(path))
+
+
+def test_a_profile_file_nested_too_deeply_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)  # was a RecursionError's message, no file named
+    with pytest.raises(ProfileError, match=r"deep.json: cannot read profile: maximum recursion depth"):
         profiles.load(str(path))
 
 

@@ -104,6 +104,30 @@ def test_file_rules_survive_the_reset(ollama_mock):
     result.assert_outcomes(passed=2)
 
 
+def test_ini_validate_of_an_unknown_value_fails_in_one_line(pytester: pytest.Pytester) -> None:
+    # "on" or a typo turned the self-check off without a word
+    pytester.makeini("[pytest]\nollama_mock_validate = maybe\n")
+    pytester.makepyfile(test_v="def test_a(ollama_mock):\n    pass\n")
+    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["ini option ollama_mock_validate has value 'maybe' (valid: 1, true, yes, on, 0, false, no, off)"])
+
+
+def test_ini_profile_file_is_taken_from_the_rootdir(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    (pytester.path / "mine.json").write_text('{"version": "0.9.9"}')
+    pytester.makeini("[pytest]\nollama_mock_profile = mine.json\nollama_mock_validate = on\n")
+    pytester.makepyfile(test_p="""
+import httpx
+
+def test_profile(ollama_mock):
+    assert httpx.get(ollama_mock.base_url + "/api/version").json() == {"version": "0.9.9"}
+""")
+    monkeypatch.chdir(pytester.mkdir("elsewhere"))  # as the ini's scenario: not from the current directory
+    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider", "--rootdir", str(pytester.path),
+                                          str(pytester.path / "test_p.py"))
+    result.assert_outcomes(passed=1)
+
+
 def test_reset_costs_well_under_a_millisecond(make_mock) -> None:
     import time
 

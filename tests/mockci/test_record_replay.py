@@ -274,6 +274,99 @@ def test_bad_cassette_is_one_line_naming_the_file(tmp_path: Path) -> None:
         cassette.read_all(tmp_path / "missing")
 
 
+_TAGS = {"request": {"method": "GET", "path": "/api/tags", "body": None},
+         "response": {"status": 200, "content_type": "application/json", "body": "{}"}}
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    # each was replayed as other bytes (str(None) == "None", bool("false") is True) or failed each request
+    ({"response": {**_TAGS["response"], "content_type": 123}}, "response content_type 123 is not str or NoneType"),
+    ({"response": {**_TAGS["response"], "body": {"a": 1}}}, "response body {'a': 1} is not str"),
+    ({"response": {**_TAGS["response"], "stream": "false", "records": []}}, "response stream 'false' is not bool"),
+    ({"response": {**_TAGS["response"], "stream": True, "records": [{"t": 0, "data": None}]}},
+     "stream record data None is not a string"),
+    ({"response": {**_TAGS["response"], "stream": True, "records": [{"t": float("nan"), "data": "{}\n"}]}},
+     "stream record t nan is not seconds"),
+    ({"request": {**_TAGS["request"], "path": None}}, "request path None is not a string"),
+    ({"version": 2}, "version 2: this ollama-mock reads cassette version 1"),
+])
+def test_a_hand_edited_cassette_of_the_wrong_types_is_refused_when_read(tmp_path: Path, change, problem) -> None:
+    (tmp_path / "0000-x.json").write_text(json.dumps({**_TAGS, **change}))
+    with pytest.raises(cassette.CassetteError, match="0000-x.json: not a cassette file") as caught:
+        cassette.read_all(tmp_path)
+    assert problem in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_cassette_nested_too_deeply_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "0000-x.json").write_text("[" * 100_000 + "]" * 100_000)  # was a RecursionError, no file named
+    with pytest.raises(cassette.CassetteError, match="0000-x.json: not a cassette file .RecursionError"):
+        cassette.read_all(tmp_path)
+
+
+def test_a_cassette_folder_removed_while_recording_is_made_again(tmp_path: Path) -> None:
+    writer = cassette.Writer(tmp_path / "c")
+    (tmp_path / "c").rmdir()  # a clean-up step between two tests: the next exchange was a traceback, and lost
+    ex = cassette.Exchange(method="GET", path="/api/tags", text="{}", content_type="application/json")
+    assert writer.write(ex).name == "0000-get-api-tags.json"
+
+
+def test_a_cassette_that_cannot_be_written_is_one_line_and_the_proxy_serves_on(make_mock, tmp_path: Path) -> None:
+    upstream = make_mock()
+    out = io.StringIO()
+    with serving(record.recording_proxy(upstream.base_url, str(tmp_path / "c"), out=out)) as url:
+        (tmp_path / "c").rmdir()
+        (tmp_path / "c").write_text("")  # the folder is a file now: no cassette file can be written
+        first = httpx.get(url + "/api/tags")
+        second = httpx.get(url + "/api/version")
+    assert first.status_code == 200 and second.status_code == 200
+    assert out.getvalue().splitlines()[0].startswith("ollama-mock record: cannot write the cassette file of GET /api/tags")
+
+
+def test_a_stop_while_the_upstream_streams_is_one_line_and_prompt(make_mock, tmp_path: Path) -> None:
+    # SIGTERM during a record: uvicorn waited 3 s, then cancelled the relay with two tracebacks
+    upstream = make_mock()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ollama_conformance.mock_server", "record", "--upstream", upstream.base_url,
+         "--cassette", str(tmp_path), "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = process.stdout.readline().split()[4]
+        cut: dict[str, Any] = {}
+
+        def stream() -> None:
+            try:
+                with httpx.stream("POST", url + "/api/chat", json=CHAT, timeout=20,
+                                  headers={"X-Ollama-Mock-Fault": "stall;after=2;seconds=20"}) as r:
+                    for _ in r.iter_lines():
+                        cut.setdefault("started", True)
+            except httpx.HTTPError as exc:
+                cut["error"] = exc
+
+        reader = threading.Thread(target=stream)
+        reader.start()
+        deadline = time.monotonic() + 10
+        while "started" not in cut and time.monotonic() < deadline:
+            time.sleep(0.01)
+        started = time.monotonic()
+        process.terminate()
+        assert process.wait(timeout=10) == 0
+        assert time.monotonic() - started < 2.5
+        reader.join(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.stderr.read() == "ollama-mock proxy: the proxy stopped during POST /api/chat: not recorded\n"
+    assert isinstance(cut.get("error"), httpx.RemoteProtocolError)  # the client sees the cut, as from Ollama
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_cassette_folder_and_an_upstream_httpx_cannot_read_are_refused_up_front() -> None:
+    # `--cassette ""` recorded into the current folder; `http://[::1` made every request a traceback
+    with pytest.raises(cassette.CassetteError, match="--cassette '': expected a folder"):
+        cassette.Writer("")
+    assert proxy.check_upstream("http://[::1") == "--upstream has value 'http://[::1': not a URL (Invalid port: ':1')"
+    assert proxy.check_upstream("http://127.0.0.1:11434") is None
+
+
 def test_cli_rejects_a_bad_upstream_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from ollama_conformance.mock_server import cli
 

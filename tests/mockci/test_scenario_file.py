@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,11 @@ def test_unknown_key_names_file_line_and_valid_keys(tmp_path: Path) -> None:
         ("- respond:\n    content: y\n    delays: [0.1, .nan]\n", 3, "'delays' must be seconds"),
         ("- name: \"a\\nb\"\n  respond: {content: y}\n", 1, "has the control character"),
         ("- &a [*a]\n", 1, "a value that contains itself (a recursive anchor)"),
+        # pyyaml keeps the last of two equal keys: the first `match` was dropped unseen
+        ("- match: {model: a}\n  match: {model: b}\n  respond: {content: y}\n", 2,
+         "duplicate key 'match' (first at line 1)"),
+        # a number as a key: was "expected string or bytes-like object, got 'int'", no file or line
+        ("- match:\n    1: x\n  respond: {content: y}\n", 2, "key 1 is not a string (quote it in YAML: '1')"),
     ],
 )
 def test_bad_files_give_one_line_with_the_line_number(
@@ -103,6 +109,37 @@ def test_json_files_load_and_report_lines(tmp_path: Path) -> None:
     bad = '{\n  "rules": [\n    {"respond": {"content": "x"}, "extra": 1}\n  ]\n}\n'
     with pytest.raises(ScenarioError, match=r"s2.json:3: unknown key 'extra'"):
         Scenario.load(_write(tmp_path, bad, "s2.json"))
+
+
+@pytest.mark.parametrize(("name", "text", "fragment"), [
+    # RecursionError and int()'s digit limit escaped the reader: a line without the file's name
+    ("deep.json", "[" * 100_000 + "]" * 100_000, "values nested too deeply to read"),
+    ("deep.yaml", "[" * 100_000 + "]" * 100_000, "values nested too deeply to read"),
+    ("big.yaml", "- respond: {content: x, chunk_sizes: [" + "9" * 5000 + "]}\n", "invalid YAML: Exceeds the limit"),
+])
+def test_unreadable_documents_are_one_line_naming_the_file(tmp_path: Path, name: str, text: str, fragment: str) -> None:
+    path = _write(tmp_path, text, name)
+    with pytest.raises(ScenarioError) as info:
+        Scenario.load(path)
+    assert str(info.value).startswith(f"{path}: ") and fragment in str(info.value) and "\n" not in str(info.value)
+
+
+def test_nested_yaml_aliases_are_read_once_not_expanded(tmp_path: Path) -> None:
+    # "billion laughs": 9 levels of 9 aliases took all the memory before the file was even checked;
+    # 7 levels of 8 (2 million values when expanded) took seconds and hundreds of megabytes
+    text = "a: &a [x, x, x, x, x, x, x, x]\n"
+    for level, prev in zip("bcdefg", "abcdef", strict=True):
+        text += f"{level}: &{level} [{', '.join(['*' + prev] * 8)}]\n"
+    started = time.monotonic()
+    with pytest.raises(ScenarioError, match="unknown key 'a'"):
+        Scenario.load(_write(tmp_path, text))
+    assert time.monotonic() - started < 1.0
+
+
+def test_merge_keys_may_repeat_and_override(tmp_path: Path) -> None:
+    text = ("rules:\n  - &base {name: a, respond: {content: x}}\n"
+            "  - <<: *base\n    <<: *base\n    name: b\n    match: {model: m}\n")
+    assert [r.name for r in Scenario.load(_write(tmp_path, text), warn=False).rules] == ["a", "b"]
 
 
 def test_missing_file_is_one_line(tmp_path: Path) -> None:

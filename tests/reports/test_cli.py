@@ -53,6 +53,9 @@ def test_without_outputs_the_markdown_goes_to_stdout(full_report: dict[str, Any]
     ('{"target": {"base_url": "x"}, "results": [{"id": "a", "endpoint": "GET /", "category": "contract", '
      '"severity": "failure", "outcome": "ok"}]}', "bad.json: results[0] (a): outcome is 'ok'; valid: passed,"),
     ("[1, 2]", "bad.json: the document is a list; expected a JSON object"),
+    # were tracebacks: json's RecursionError and int()'s digit limit are no JSONDecodeError
+    ("[" * 100_000 + "]" * 100_000, "bad.json: not a report.json (values nested too deeply to read)"),
+    ('{"results": [], "target": {"base_url": "x"}, "n": ' + "9" * 5000 + "}", "bad.json: not a report.json (Exceeds"),
 ])
 def test_a_bad_input_file_is_one_line_and_exit_2(write_json: Any, tmp_path: Path, content: str, expected: str) -> None:
     path = write_json("bad.json", content)
@@ -74,6 +77,17 @@ def test_missing_file_unwritable_output_and_usage_errors(full_report: dict[str, 
     code, _, err = _main([str(src), "--colour"])
     assert code == 2 and err == "ollama-conformance report: error: unrecognized arguments: --colour\n"
     assert _main([str(src), "--md-limit", "10"])[2] == "ollama-conformance report: error: --md-limit must be >= 1000, got 10\n"
+
+
+def test_an_output_that_is_an_input_or_another_output_is_refused(full_report: dict[str, Any], write_json: Any,
+                                                                  tmp_path: Path) -> None:
+    src = write_json("report.json", full_report)
+    before = src.read_bytes()
+    code, out, err = _main([str(src), "--md", str(tmp_path / "." / "report.json")])  # replaced the run it renders
+    assert code == 2 and out == "" and src.read_bytes() == before
+    assert err == f"ollama-conformance report: error: --md '{tmp_path}/report.json' is one of the report files read: choose another file\n"
+    code, _, err = _main([str(src), "--html", str(tmp_path / "r.out"), "--junit", str(tmp_path / "r.out")])
+    assert code == 2 and "--junit" in err and "is the --html output too" in err and not (tmp_path / "r.out").exists()
 
 
 def test_the_top_level_cli_dispatches_to_it(full_report: dict[str, Any], write_json: Any, tmp_path: Path) -> None:

@@ -30,6 +30,13 @@ def test_unreachable_server_is_one_line_and_exit_2(capsys: pytest.CaptureFixture
     (["--repeat", "many"], "argument --repeat: invalid int value: 'many'"),
     (["--no-such-flag"], "unrecognized arguments: --no-such-flag (valid options: --allow-destructive, --base-url, "),
     (["--profile", "nope"], "unknown --profile 'nope'; valid: ollama-0.12.9, ollama-0.32, "),
+    # each was a traceback: float() takes nan and inf, httpx refuses these URLs with InvalidURL (no HTTPError)
+    (["--timeout", "nan"], "--timeout must be > 0, got nan"),
+    (["--timeout", "inf"], "--timeout must be > 0, got inf"),
+    (["--base-url", "http://[::1"], "--base-url 'http://[::1' is not a URL: Invalid port: ':1'"),
+    (["--base-url", "http://\udcff"], "--base-url 'http://\\udcff' is not a URL: Invalid IDNA hostname"),
+    (["--base-url", "http://"], "--base-url 'http://' is not a URL: it names no host"),
+    (["--model-chat", "\udcff"], "--model-chat '\\udcff' is not a model name"),
 ])
 def test_usage_errors_exit_2_with_one_line(argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
@@ -79,3 +86,15 @@ def test_a_report_dir_that_is_a_file_is_one_line_before_any_check_runs(flag: str
         assert cli_run(argv, out, err) == 2
         assert err.getvalue() == f"ollama-conformance run: --report-dir {str(target)!r} is not a directory: {where}\n"
         assert out.getvalue() == ""  # refused up front: the suite did not run (it used to, then "File exists")
+
+
+def test_an_empty_report_dir_is_refused_before_any_check_runs() -> None:
+    import io
+
+    from ollama_conformance.cli import run as cli_run
+
+    # `--report-dir "$UNSET"`: Path("") is the current folder, whose report.json the run replaced
+    for argv in (["run", "--report-dir", ""], ["run", "--report-dir="]):
+        out, err = io.StringIO(), io.StringIO()
+        assert cli_run(argv, out, err) == 2
+        assert err.getvalue() == "ollama-conformance run: --report-dir '': expected a folder\n" and out.getvalue() == ""
