@@ -41,7 +41,11 @@ def read(path: str | Path) -> tuple[Any, Lines]:
             except ValueError as exc:  # a JSONDecodeError, or an integer of more than 4300 digits
                 line = getattr(exc, "lineno", 0)
                 raise ScenarioError(f"{path}:{line}: invalid JSON: {getattr(exc, 'msg', exc)}") from None
-            return data, _json_lines(text)
+            try:
+                return data, _json_lines(text)
+            except _Duplicate as exc:  # json.loads keeps the last of two equal keys: the first was dropped unseen
+                line, key, first = exc.args
+                raise ScenarioError(f"{path}:{line}: duplicate key {key!r} (first at line {first})") from None
         return _read_yaml(path, text)
     except RecursionError:  # json and pyyaml recurse once per level of nesting
         raise ScenarioError(f"{path}: values nested too deeply to read (no scenario needs more than a few levels)") from None
@@ -102,11 +106,15 @@ def _json_lines(text: str) -> Lines:
             return int(scanstring(text, at + 1)[1])
         if char in "[{":
             close, index = ("]", 0) if char == "[" else ("}", None)
+            keys: dict[str, int] = {}  # this object's keys: their lines
             at = skip(at + 1)
             while text[at] != close:
-                if index is None:  # a key, then ':' and its value (a later duplicate wins, as in json)
+                if index is None:  # a key, then ':' and its value
                     key, end = scanstring(text, at + 1)
-                    lines[(*path, key, "<key>")] = bisect.bisect_left(breaks, at) + 1
+                    line = lines[(*path, key, "<key>")] = bisect.bisect_left(breaks, at) + 1
+                    if key in keys:
+                        raise _Duplicate(line, key, keys[key])
+                    keys[key] = line
                     at = skip(value(skip(end) + 1, (*path, key)))
                 else:
                     at = skip(value(at, (*path, index)))

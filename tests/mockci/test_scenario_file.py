@@ -245,3 +245,17 @@ def test_a_json_scenario_is_read_without_pyyaml(tmp_path: Path) -> None:
             "print(rules[0].source, 'yaml' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == [f"{path}:1", "False"]
+
+
+def test_a_json_key_given_twice_is_refused_as_in_yaml(tmp_path: Path) -> None:
+    # json.loads keeps the last of two equal keys: the first `match` would be dropped unseen
+    text = '[\n  {"match": {"model": "a"},\n   "match": {"model": "b"},\n   "respond": {"content": "y"}}\n]\n'
+    with pytest.raises(ScenarioError) as info:
+        Scenario.load(_write(tmp_path, text, "scenario.json"))
+    assert str(info.value).endswith("scenario.json:3: duplicate key 'match' (first at line 2)")
+    nested = '{"rules": [{"match": {"model": "a"}, "respond": {"content": "y", "content": "z"}}]}'
+    with pytest.raises(ScenarioError, match="duplicate key 'content'"):
+        Scenario.load(_write(tmp_path, nested, "nested.json"))
+    # the same key in two objects is no duplicate
+    fine = '[{"match": {"model": "a"}, "respond": {"content": "y"}}, {"match": {"model": "b"}, "respond": {"content": "z"}}]'
+    assert len(Scenario.load(_write(tmp_path, fine, "fine.json")).rules) == 2
