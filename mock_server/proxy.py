@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 from .cassette import CassetteError, Exchange
 from .mock_routes import read_body
-from .wire import disconnected
+from .wire import Waits, disconnected
 
 HOP_HEADERS = {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "accept-encoding"}
 DROP_BACK = {
@@ -55,19 +55,16 @@ class ValidatingProxy:
         self.exchanges = 0
         self._client: Any = None
         self._routes = _route_table()
-        self._stopping = asyncio.Event()  # set when the server stops: exchanges in flight end then
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self.waits = Waits()  # the server's stop ends the exchanges in flight
 
     def stop_threadsafe(self) -> None:
         """End the exchanges in flight (none is recorded), from a signal handler or another thread:
         a stream that an upstream holds open must not hold the stop until uvicorn cancels it."""
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._stopping.set)
+        self.waits.stop_threadsafe()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        self._loop = self._loop or asyncio.get_running_loop()
         if scope["path"] == "/_mock/violations" and scope["method"] == "GET":
             await _send_json(send, 200, {"exchanges": self.exchanges, "violations": self.violations})
             return
@@ -92,7 +89,7 @@ class ValidatingProxy:
         try:
             request = self._client.build_request(scope["method"], url, headers=headers, content=body)
             answered, response = await _unless_interrupted(self._client.send(request, stream=True), receive,
-                                                           self._stopping)
+                                                           self.waits)
         except httpx.HTTPError as exc:
             message = f"ollama-mock proxy: cannot reach upstream {self.upstream}: {exc or type(exc).__name__}"
             print(message, file=self.out, flush=True)
@@ -101,16 +98,16 @@ class ValidatingProxy:
         relayed = False
         if answered:
             try:
-                relayed, _ = await _unless_interrupted(self._relay(response, send, ex), receive, self._stopping)
+                relayed, _ = await _unless_interrupted(self._relay(response, send, ex), receive, self.waits)
             finally:
                 await response.aclose()  # also when the client left: the upstream stops generating
         if answered and relayed:
             self._finish(ex)
             return
         # what the client never got is not a recording of what it saw
-        why = "the proxy stopped" if self._stopping.is_set() else "the client left"
+        why = "the proxy stopped" if self.waits.stopping else "the client left"
         print(f"ollama-mock proxy: {why} during {ex.method} {ex.path}: not recorded", file=self.out, flush=True)
-        if not answered and self._stopping.is_set():  # nothing sent yet: say why, rather than uvicorn's 500
+        if not answered and self.waits.stopping:  # nothing sent yet: say why, rather than uvicorn's 500
             await _send_json(send, 503, {"error": f"ollama-mock proxy: stopping: {ex.method} {ex.path} not relayed"})
 
     async def _relay(self, response: Any, send: Any, ex: Exchange) -> None:
@@ -241,16 +238,17 @@ def _is_stream(content_type: str | None) -> bool:
     return ct.startswith("application/x-ndjson") or ct.startswith("text/event-stream")
 
 
-async def _unless_interrupted(work: Any, receive: Any, stopping: asyncio.Event) -> tuple[bool, Any]:
+async def _unless_interrupted(work: Any, receive: Any, waits: Waits) -> tuple[bool, Any]:
     """Run `work` (a coroutine) to its end: (True, its result); (False, None) when the client
     disconnected or the server began to stop first (then `work` is cancelled)."""
     working = asyncio.ensure_future(work)
-    watching = [asyncio.ensure_future(disconnected(receive)), asyncio.ensure_future(stopping.wait())]
+    leaving = asyncio.ensure_future(disconnected(receive))
+    either = asyncio.ensure_future(asyncio.wait({working, leaving}, return_when=asyncio.FIRST_COMPLETED))
     try:
-        await asyncio.wait({working, *watching}, return_when=asyncio.FIRST_COMPLETED)
+        await waits.until_stop(either)
     finally:
-        for task in watching:
-            task.cancel()
+        leaving.cancel()
+        either.cancel()  # only the wait: asyncio.wait leaves `working` running
     if working.done():
         return True, working.result()  # its errors are the request's
     working.cancel()

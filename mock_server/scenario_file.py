@@ -41,12 +41,11 @@ def read(path: str | Path) -> tuple[Any, Lines]:
             except ValueError as exc:  # a JSONDecodeError, or an integer of more than 4300 digits
                 line = getattr(exc, "lineno", 0)
                 raise ScenarioError(f"{path}:{line}: invalid JSON: {getattr(exc, 'msg', exc)}") from None
-            try:
-                return data, _json_lines(text)
-            except _Duplicate as exc:  # json.loads keeps the last of two equal keys: the first was dropped unseen
-                line, key, first = exc.args
-                raise ScenarioError(f"{path}:{line}: duplicate key {key!r} (first at line {first})") from None
+            return data, _json_lines(text)
         return _read_yaml(path, text)
+    except _Duplicate as exc:  # json.loads and pyyaml keep the last of two equal keys: the first was dropped unseen
+        line, key, first = exc.args
+        raise ScenarioError(f"{path}:{line}: duplicate key {key!r} (first at line {first})") from None
     except RecursionError:  # json and pyyaml recurse once per level of nesting
         raise ScenarioError(f"{path}: values nested too deeply to read (no scenario needs more than a few levels)") from None
 
@@ -75,14 +74,11 @@ def _read_yaml(path: Path, text: str) -> tuple[Any, Lines]:
 
 
 def _lines(path: Path, node: Any) -> Lines:
-    """The line of each value of a composed YAML document (ScenarioError for a key given twice)."""
+    """The line of each value of a composed YAML document (_Duplicate for a key given twice)."""
     lines: Lines = {}
     if node is not None:
         try:
             _walk(node, (), lines)
-        except _Duplicate as exc:
-            line, key, first = exc.args
-            raise ScenarioError(f"{path}:{line}: duplicate key {key!r} (first at line {first})") from None
         except RecursionError:  # an anchor that holds itself (- &a [*a]): no document a rule can be
             raise ScenarioError(f"{path}:{node.start_mark.line + 1}: invalid YAML: a value that contains itself "
                                 "(a recursive anchor)") from None
