@@ -18,7 +18,6 @@ import argparse
 import importlib
 import sys
 from contextlib import redirect_stderr, redirect_stdout
-from pathlib import Path
 from typing import NoReturn, TextIO
 
 EXIT_OK = 0
@@ -100,10 +99,6 @@ def run(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Tex
     argv = list(sys.argv[1:] if argv is None else argv)
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     if argv and argv[0] in DELEGATED:
-        problem = _report_dir_problem(argv[1:]) if argv[0] == "run" else None
-        if problem:  # said before the run, not after minutes of checks
-            stderr.write(f"ollama-conformance run: {problem}\n")
-            return EXIT_USAGE
         with redirect_stdout(stdout), redirect_stderr(stderr):
             return _delegate(argv[0], argv[1:], stderr)
     try:
@@ -119,28 +114,6 @@ def run(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Tex
     from . import validate_cmd
 
     return validate_cmd.dispatch(args, stdout, stderr)
-
-
-def _report_dir_problem(argv: list[str]) -> str | None:
-    """`run --report-dir X` where X, or a folder above it, is an existing file (one line, or None)."""
-    for i, arg in enumerate(argv):
-        flag, sep, value = arg.partition("=")
-        if flag == "--":
-            return None
-        if len(flag) < len("--repo") or not "--report-dir".startswith(flag):  # argparse takes --repo too
-            continue
-        if not sep:
-            if i + 1 >= len(argv):
-                return None
-            value = argv[i + 1]
-        if not value.strip():  # Path("") is the current directory, whose report.json would be replaced
-            return f"--report-dir {value!r}: expected a folder"
-        path = Path(value)
-        for part in (path, *path.parents):
-            if part.exists() and not part.is_dir():
-                where = "it" if part == path else repr(str(part))
-                return f"--report-dir {value!r} is not a directory: {where} is a file"
-    return None
 
 
 def _refuse_unknown_flags(parser: argparse.ArgumentParser, argv: list[str]) -> None:

@@ -88,11 +88,12 @@ def _clash(args: argparse.Namespace) -> str | None:
         path = getattr(args, flag)
         if path is None:
             continue
-        other = seen.get(_real(path))
+        real = _real(path)
+        other = seen.get(real)
         if other is not None:
             what = "one of the report files read" if other == "input" else f"the --{other} output too"
             return f"--{flag} {str(path)!r} is {what}: choose another file"
-        seen[_real(path)] = flag
+        seen[real] = flag
     return None
 
 

@@ -70,7 +70,8 @@ def _matrix_cell(endpoint: str, category: str, cell: matrix_mod.Cell | None) -> 
         return " · ".join(f"{cell.counts[o]} {o}" for o in SEVERITY_ORDER if cell.counts[o] and o != skip)
 
     label = k.esc(f"{endpoint}, {category}: worst {worst}; {counts()}")
-    rest = f"<span>+ {counts(worst)}</span>" if counts(worst) else ""
+    others = counts(worst)
+    rest = f"<span>+ {others}</span>" if others else ""
     return (f'<td class="cell"><button type="button" class="o-{worst}" aria-label="{label}" title="{label}" '
             f'data-endpoint="{k.esc(endpoint)}" data-category="{k.esc(category)}">'
             f'<span class="w">{ICONS[worst]} {cell.counts[worst]} {worst}</span>{rest}</button></td>')

@@ -288,7 +288,8 @@ def test_history_object_arguments(api, target) -> None:
     messages = [{"role": "user", "content": WEATHER_PROMPT}, {"role": "assistant", "content": "", "tool_calls": [call]}]
     ex = api.post("/v1/chat/completions", {"model": model, "messages": messages, "max_tokens": 8})
     expect(ex.status == 400, f"status {ex.status} for object-valued arguments, expected 400", excerpt=ex.text)
-    error = body_json(ex).get("error") if isinstance(body_json(ex), dict) else None
+    payload = body_json(ex)
+    error = payload.get("error") if isinstance(payload, dict) else None
     expect(isinstance(error, dict) and bool(error.get("message")), "the 400 has no error.message",
            path="$.error", excerpt=ex.text)
 

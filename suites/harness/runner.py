@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn
 
+import httpx
+
 from .results import build_report
 from .target import CAPABILITIES, TargetConfig, TargetError, open_target, profile_names
 
@@ -28,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Run the conformance suite against an Ollama server (default: the embedded mock).")
     p.add_argument("--base-url", help="server to test, e.g. http://127.0.0.1:11434 (default: start the embedded mock)")
-    p.add_argument("--report-dir", type=Path, help="write report.json, junit.xml, report.md and report.html here")
+    p.add_argument("--report-dir", help="write report.json, junit.xml, report.md and report.html here")
     for cap in CAPABILITIES:
         p.add_argument(f"--model-{cap}", metavar="NAME", help=f"model for {cap} checks (default: discovered)")
     p.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds (default 30)")
@@ -69,10 +71,20 @@ def config_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Ta
                         gaps_only=args.gaps_only)
 
 
+def _report_dir_problem(value: str) -> str | None:
+    """`--report-dir` names an existing file, or a folder below one, or nothing (one line, or None)."""
+    if not value.strip():  # Path("") is the current directory, whose report.json would be replaced
+        return f"--report-dir {value!r}: expected a folder"
+    path = Path(value)
+    for part in (path, *path.parents):
+        if part.exists() and not part.is_dir():
+            where = "it" if part == path else repr(str(part))
+            return f"--report-dir {value!r} is not a directory: {where} is a file"
+    return None
+
+
 def _url_problem(url: str) -> str | None:
     """Why httpx cannot use `url` (no host, a port out of range, a host it cannot encode), or None."""
-    import httpx
-
     try:
         host = httpx.URL(url).host
     except httpx.InvalidURL as exc:
@@ -156,6 +168,12 @@ def write(report: dict[str, Any], out_dir: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.report_dir is not None:
+        problem = _report_dir_problem(args.report_dir)
+        if problem:  # said before the run, not after minutes of checks
+            print(f"{PROG}: {problem}", file=sys.stderr)
+            return 2
+        args.report_dir = Path(args.report_dir)
     config = config_from(args, parser)
     code, report = run(config, args)
     if report is None:

@@ -12,8 +12,6 @@ from typing import Any
 
 import httpx
 
-from .expect import safe_text
-
 CAPABILITIES = ("chat", "tools", "thinking", "vision", "embedding", "insert")
 # Internal slot: a chat model without tools, to provoke "does not support tools".
 NO_TOOLS = "no-tools"
@@ -81,6 +79,8 @@ def probe(base_url: str, timeout: float) -> tuple[str, str | None]:
         version = str(resp.json()["version"])
     except (ValueError, KeyError, TypeError):
         raise TargetError(f"{url}/api/version did not answer {{\"version\": ...}}: not an Ollama server?") from None
+    from .expect import safe_text  # here: expect imports pytest, which `run --help` must not load
+
     return safe_text(version, 200), profile and safe_text(profile, 200)
 
 
