@@ -90,12 +90,15 @@ def decode_body(endpoint: str, api: str, raw: bytes, unknown: frozenset[str] = f
 _JSON_SPACE = b" \t\r\n"
 _FLOAT64_DIGITS = 308  # an integer of more digits is past every float64
 _DIGITS = b"0123456789"
-_DIGIT_RUN = re.compile(rb"[0-9]{309}")
+_DIGIT_MASK = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # a digit -> "0", the rest -> " "
+_LONG_RUN = b"0" * (_FLOAT64_DIGITS + 1)
 
 
 def _long_integer(raw: bytes) -> bool:
-    """Whether `raw` has a run of more than 308 digits (counted first: one C pass, rarely enough)."""
-    return len(raw) - len(raw.translate(None, _DIGITS)) > _FLOAT64_DIGITS and _DIGIT_RUN.search(raw) is not None
+    """Whether `raw` has a run of more than 308 digits (counted first: one C pass, rarely enough;
+    then a substring search of the masked bytes, several times faster than a regex over a body
+    with base64 images, which always has that many digits)."""
+    return len(raw) - len(raw.translate(None, _DIGITS)) > _FLOAT64_DIGITS and _LONG_RUN in raw.translate(_DIGIT_MASK)
 
 
 def _plan(endpoint: str, api: str, unknown: frozenset[str]) -> tuple[GoType, _Check] | None:

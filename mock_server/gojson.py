@@ -122,11 +122,7 @@ class _Scanner:
 
     def _number(self) -> None:
         if self.text[self.pos] == "-":  # Go's stateNeg: one digit must follow; then 0 or 1-9 as unsigned
-            self.pos += 1
-            if self.pos >= len(self.text):
-                raise OllamaError.of("json_eof")
-            if not self.text[self.pos].isdigit():
-                raise self._fail("in numeric literal")
+            self._need_digit("in numeric literal")
         if self.text[self.pos] == "0":
             self.pos += 1
         else:
@@ -141,13 +137,17 @@ class _Scanner:
     def _at(self, ch: str) -> bool:
         return self.pos < len(self.text) and self.text[self.pos] == ch
 
+    def _need_digit(self, context: str) -> None:
+        """Step past the current character onto a digit: Go's EOF or syntax error otherwise."""
+        self.pos += 1
+        if self.pos >= len(self.text):
+            raise OllamaError.of("json_eof")
+        if not self.text[self.pos].isdigit():
+            raise self._fail(context)
+
     def _digits(self, context: str, need: bool) -> None:
         if need:
-            self.pos += 1
-            if self.pos >= len(self.text):
-                raise OllamaError.of("json_eof")
-            if not self.text[self.pos].isdigit():
-                raise self._fail(context)
+            self._need_digit(context)
         while self.pos < len(self.text) and self.text[self.pos].isdigit():
             self.pos += 1
 

@@ -23,7 +23,6 @@ from typing import Any
 
 from ollama_conformance import contracts
 
-from .gotypes import NO_THINK_MAX
 from .header_text import header_value_problem
 from .settings import SettingsError
 
@@ -148,6 +147,9 @@ def unknown_fields(profile: Profile, endpoint: str) -> frozenset[str]:
                for field in by_endpoint.get(endpoint, ())}
     ours = release(profile.version)
     if "think" not in lacking and endpoint in _NEWER_FIELDS["thinking"] and (0, 0, 0) < ours < _THINK_MAX_SINCE:
+        # imported here: the CLI's parser imports profiles, and only serving needs gotypes
+        from .gotypes import NO_THINK_MAX
+
         lacking.add(NO_THINK_MAX)
     return frozenset(lacking)
 

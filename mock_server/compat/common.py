@@ -231,6 +231,13 @@ def usage_counts(record: dict[str, Any]) -> tuple[int, int]:
     return int(record.get("prompt_eval_count", 0) or 0), int(record.get("eval_count", 0) or 0)
 
 
+def debug_render(result: Outcome) -> bool:
+    """Whether the native answer is Ollama's done:false `_debug_render_only` one (render.debug_record
+    marks it): its /v1 stream ends with no finish chunk and no [DONE], which the grammar has no
+    variant for, so the translation is marked as the native answer is."""
+    return "_debug_render_only" in result.headers.get(DELIBERATE, "")
+
+
 def marked(headers: dict[str, str], flags: set[str]) -> dict[str, str]:
     """Outcome headers, with the deliberate-deviation marker when a profile flag changed the output."""
     out = dict(headers) if headers else {}

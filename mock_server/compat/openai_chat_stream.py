@@ -14,7 +14,16 @@ from typing import Any
 
 from ..outcome import Chunk, Cut, Outcome, Raw, Stream, StreamItem
 from ..profiles import Profile
-from .common import NativeError, marked, native_items, openai_tool_calls, reasoning_field, unix, unix_fraction
+from .common import (
+    NativeError,
+    debug_render,
+    marked,
+    native_items,
+    openai_tool_calls,
+    reasoning_field,
+    unix,
+    unix_fraction,
+)
 from .sse import DONE, sse
 
 
@@ -37,6 +46,8 @@ class ChatStreamer:
 
     def translate(self, result: Outcome) -> Stream:
         ended_by_error = False
+        if debug_render(result):
+            self.marks.add("_debug_render_only")
         for item in native_items(result):
             if not self._feed(item):
                 ended_by_error = item.__class__ is Chunk and "error" in item.body  # type: ignore[union-attr]
@@ -53,10 +64,6 @@ class ChatStreamer:
         if "error" in record:
             self._error(str(record["error"]), item.delay)
             return False
-        if "_debug_info" in record:
-            # Ollama's done:false debug answer: one chunk, then the stream ends with no finish
-            # chunk and no [DONE], which the grammar has no variant for (as the native record)
-            self.marks.add("_debug_render_only")
         if self.sent_any and self.created and not self.legacy and self._text_piece(record, item.delay, self.created):
             return True
         if self.legacy:

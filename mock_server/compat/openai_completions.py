@@ -18,6 +18,7 @@ from .common import (
     NativeError,
     as_late_as,
     call_native,
+    debug_render,
     go_decode,
     marked,
     native_items,
@@ -131,7 +132,7 @@ def _chunk(
 
 
 def _stream(request_id: str, result: Outcome, prof: Profile, include_usage: bool) -> Outcome:
-    marks: set[str] = set()
+    marks: set[str] = {"_debug_render_only"} if debug_render(result) else set()
     if include_usage and not prof.v1_usage_chunk:
         marks.add("v1_usage_chunk")
     with_usage = include_usage and prof.v1_usage_chunk
@@ -149,10 +150,6 @@ def _stream(request_id: str, result: Outcome, prof: Profile, include_usage: bool
             _error(items, request_id, str(record["error"]), item.delay, prof, marks, zero)
             ended_by_error = True
             break
-        if "_debug_info" in record:
-            # Ollama's done:false debug answer: no finish_reason and no [DONE] follow, which the
-            # grammar has no variant for (marked as the native record is)
-            marks.add("_debug_render_only")
         done = bool(record.get("done"))
         reason = (record.get("done_reason") or None) if done else None
         items.append(Chunk(body=_chunk(request_id, record, reason, zero), delay=item.delay))

@@ -65,17 +65,14 @@ def as_go_float32(value: float) -> float:
     1, not 1.0, for a whole number)."""
     pack, unpack = _F32.pack, _F32.unpack
     single = unpack(pack(value))[0]
-
-    def reads_back(digits: int) -> bool:
-        return bool(unpack(pack(float(f"{single:.{digits}g}")))[0] == single)
-
-    # most components need 7 or 8 digits: try those first; fewer digits read back or not, in order
-    if reads_back(7):
+    # whether `digits` significant digits read back as `single`, written inline (no closure built per
+    # component of a 768-wide vector); most components need 7 or 8 digits: those are tried first
+    if unpack(pack(float(f"{single:.7g}")))[0] == single:
         digits = 7
-        while digits > 1 and reads_back(digits - 1):
+        while digits > 1 and unpack(pack(float(f"{single:.{digits - 1}g}")))[0] == single:
             digits -= 1
     else:
-        digits = 8 if reads_back(8) else 9  # 9 always reads back
+        digits = 8 if unpack(pack(float(f"{single:.8g}")))[0] == single else 9  # 9 always reads back
     shortest = float(f"{single:.{digits}g}")
     return int(shortest) if shortest.is_integer() else shortest
 
