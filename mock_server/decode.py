@@ -67,7 +67,10 @@ def decode_body(endpoint: str, api: str, raw: bytes, unknown: frozenset[str] = f
         _refuse_number(raw, text, _plan(endpoint, api, unknown))
     if value is None:
         return {}
-    plan = _plan(endpoint, api, unknown)
+    try:  # _plan's lookup, inline: this runs on every request
+        plan = _PLANS[endpoint, api] if not unknown else _PLANS[endpoint, api, unknown]
+    except KeyError:
+        plan = _new_plan(endpoint, api, unknown)
     if plan is None:
         return value
     root, check = plan
