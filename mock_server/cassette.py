@@ -15,17 +15,16 @@ message roles lower-cased, volatile request fields dropped: VOLATILE_REQUEST_FIE
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import os
 import re
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+
+from ollama_conformance.files import write_atomic
 
 from .header_text import header_value_problem
 
@@ -189,7 +188,7 @@ class Writer:
         slug = re.sub(r"[^a-z0-9]+", "-", exchange.path.lower()).strip("-") or "root"
         path = self.dir / f"{number:04d}-{exchange.method.lower()}-{slug}.json"
         self.dir.mkdir(parents=True, exist_ok=True)  # removed while recording (a clean-up step): made again
-        write_atomic(path, json.dumps(exchange.to_json(), indent=1, ensure_ascii=False) + "\n")
+        write_atomic(path, (json.dumps(exchange.to_json(), indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
         return path
 
 
@@ -198,21 +197,6 @@ def _after_last(directory: Path) -> int:
     goes on after the last file, whatever was deleted in between, and never replaces one."""
     numbers = [int(m.group(1)) for p in directory.glob("*.json") if (m := re.match(r"(\d+)-", p.name))]
     return max(numbers) + 1 if numbers else 0
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """`text` into `path`: a temp file in the same directory, fsynced, then os.replace."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def read_all(directory: str | Path) -> list[Exchange]:

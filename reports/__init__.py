@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ollama_conformance.files import write_atomic
+
 from . import html as _html
 from . import junit as _junit
 from . import markdown as _markdown
@@ -44,7 +46,7 @@ def write_reports(report: dict[str, Any], out_dir: Path) -> list[Path]:
     paths = []
     for name, text in zip(FILES, texts, strict=True):
         path = out_dir / name
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text.encode("utf-8"))
         paths.append(path)
     return paths
 

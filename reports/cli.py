@@ -15,6 +15,8 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from typing import NoReturn, TextIO
 
+from ollama_conformance.files import write_atomic
+
 from . import html, html_merged, junit, markdown, markdown_merged
 from .merge import Merged, merge
 from .model import Report, ReportError, load
@@ -122,7 +124,7 @@ def _write(path: Path | None, text: str) -> None:
     if path is None:
         return
     try:
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text.encode("utf-8"))
     except OSError as exc:
         raise ReportError(f"{path}: cannot write ({exc.strerror or exc})") from None
 

@@ -78,3 +78,12 @@ def test_reports_use_only_the_standard_library() -> None:
 def test_no_module_imports_the_design_folders_as_top_level_names(folder: str) -> None:
     forbidden = ("contracts", "mock_server", "suites", "reports")
     assert _violations(folder, forbidden) == []
+
+
+def test_the_shared_file_writer_uses_only_the_standard_library() -> None:
+    import sys
+
+    path = ROOT / "ollama_conformance" / "files.py"
+    outside = sorted(n for n in _imports(path) if n.split(".")[0] not in sys.stdlib_module_names
+                     and n != "__future__" and not n.startswith("__future__."))
+    assert outside == []

@@ -150,15 +150,14 @@ def run(config: TargetConfig, args: argparse.Namespace) -> tuple[int, dict[str, 
 
 
 def write(report: dict[str, Any], out_dir: Path) -> None:
+    from ollama_conformance.reports import write_reports
+
+    from ollama_conformance.files import write_atomic
+
     out_dir.mkdir(parents=True, exist_ok=True)
     # backslashreplace: a lone surrogate left anywhere is written as its JSON escape, never a crash
     text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-    (out_dir / "report.json").write_bytes(text.encode("utf-8", "backslashreplace"))
-    try:
-        from ollama_conformance.reports import write_reports
-    except ImportError:
-        print(f"{PROG}: report renderers unavailable: wrote report.json only", file=sys.stderr)
-        return
+    write_atomic(out_dir / "report.json", text.encode("utf-8", "backslashreplace"))
     try:
         write_reports(report, out_dir)
     except Exception as exc:  # a renderer bug must not hide the run's result; report.json is written
