@@ -17,6 +17,7 @@ from .results import build_report
 from .target import CAPABILITIES, TargetConfig, TargetError, open_target, profile_names
 
 PROG = "ollama-conformance run"
+MAX_REPEAT = 100  # pass@100 is already far past what a flaky model needs
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     for cap in CAPABILITIES:
         p.add_argument(f"--model-{cap}", metavar="NAME", help=f"model for {cap} checks (default: discovered)")
     p.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds (default 30)")
-    p.add_argument("--repeat", type=int, default=1, metavar="N", help="attempts for model-dependent checks (pass@N)")
+    p.add_argument("--repeat", type=int, default=1, metavar="N", help=f"attempts for model-dependent checks (pass@N, N up to {MAX_REPEAT})")
     p.add_argument("--seed", type=int, default=0, help="seed of the generated (hypothesis) requests (default 0)")
     p.add_argument("--allow-destructive", action="store_true", help="allow lifecycle checks that pull or push")
     p.add_argument("-k", dest="keyword", help="pytest -k expression selecting checks")
@@ -52,8 +53,8 @@ def config_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Ta
         known = profile_names()
         if known and args.profile not in known:
             parser.error(f"unknown --profile {args.profile!r}; valid: {', '.join(known)}")
-    if args.repeat < 1:
-        parser.error(f"--repeat must be >= 1, got {args.repeat}")
+    if not 1 <= args.repeat <= MAX_REPEAT:  # each attempt is a generation: a typo must not run for days
+        parser.error(f"--repeat must be from 1 to {MAX_REPEAT}, got {args.repeat}")
     if not 0 < args.timeout < math.inf:  # float() takes "nan" and "inf", which no socket does
         parser.error(f"--timeout must be > 0, got {args.timeout:g}")
     if args.base_url and not args.base_url.startswith(("http://", "https://")):

@@ -24,7 +24,8 @@ def test_unreachable_server_is_one_line_and_exit_2(capsys: pytest.CaptureFixture
 
 @pytest.mark.parametrize("argv,needle", [
     (["--base-url", "http://127.0.0.1:1", "--profile", "ollama-0.32"], "--profile applies to the embedded mock only"),
-    (["--repeat", "0"], "--repeat must be >= 1, got 0"),
+    (["--repeat", "0"], "--repeat must be from 1 to 100, got 0"),
+    (["--repeat", "1000000"], "--repeat must be from 1 to 100, got 1000000"),
     (["--timeout", "-1"], "--timeout must be > 0, got -1"),
     (["--base-url", "127.0.0.1:11434"], "--base-url '127.0.0.1:11434' must start with http:// or https://"),
     (["--repeat", "many"], "argument --repeat: invalid int value: 'many'"),
