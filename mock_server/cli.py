@@ -204,38 +204,17 @@ def bind(host: str, port: int) -> Any:
 
 
 def _run_server(app: Any, sock: Any, log_level: str, out: TextIO) -> int:
-    import asyncio
-    import signal
+    from .serve_plain import run
 
-    import uvicorn
+    def listening() -> None:
+        gc.freeze()  # what start-up built lives as long as the process: never collect it
+        gc.enable()
 
-    # uvicorn re-raises a caught signal after its graceful shutdown; with these handlers in place
-    # that re-raise is harmless, so SIGINT/SIGTERM end with exit status 0.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: None)
-    from .go_server import uvicorn_config
-
-    config = uvicorn_config(app, log_level=log_level, timeout_graceful_shutdown=3)
-
-    class Server(uvicorn.Server):
-        def handle_exit(self, sig: int, frame: Any) -> None:
-            # paced streams and delayed answers end now, not at the graceful timeout; through the loop:
-            # a signal handler runs between any two bytecodes, and an asyncio.Event set there can
-            # miss a waiter that Event.wait() was just adding (it then sat out its whole timeout)
-            app.state.mock.waits.stop_threadsafe()
-            super().handle_exit(sig, frame)
-
-        async def startup(self, sockets: Any = None) -> None:
-            await super().startup(sockets=sockets)
-            gc.freeze()  # what start-up built lives as long as the process: never collect it
-            gc.enable()
-            if self.started:  # the event loop accepts connections on `sock` now: say so at once
-                host, port = sock.getsockname()[:2]
-                shown = f"[{host}]" if ":" in host else host
-                print(f"ollama-mock listening on http://{shown}:{port}", file=out, flush=True)
-
-    asyncio.run(Server(config).serve(sockets=[sock]))
-    return EXIT_OK
+    # paced streams and delayed answers end at a stop, not at the graceful timeout; through the loop:
+    # a signal handler runs between any two bytecodes, and an asyncio.Event set there can miss a
+    # waiter that Event.wait() was just adding (it then sat out its whole timeout)
+    return run(app, sock, log_level, "ollama-mock listening on {url}", out,
+               on_stop=app.state.mock.waits.stop_threadsafe, on_listen=listening)
 
 
 def _optional(name: str) -> Any:

@@ -332,3 +332,20 @@ def test_a_stop_while_a_body_is_still_coming_drops_that_connection_at_once():
     assert b" 500 " not in answer
     err = process.stderr.read()
     assert "Traceback" not in err and "ERROR" not in err, err
+
+
+def test_proxy_prints_a_usable_url_on_ipv6_loopback_and_stops_cleanly(mock_server):
+    # the proxy's ready line wrote `http://::1:PORT`, which no client can parse; it now comes from
+    # the same server runner as `serve`'s, which brackets an IPv6 address
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ollama_conformance.mock_server", "proxy", "--upstream", mock_server.base_url,
+         "--host", "::1", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        match = re.fullmatch(r"ollama-mock proxy listening on (http://\[::1\]:\d+) \(upstream (\S+)\)\n", line)
+        assert match and match.group(2) == mock_server.base_url, line
+        assert httpx.get(match.group(1) + "/api/version").json() == {"version": "0.32.15"}
+    finally:
+        code = _stop(process, signal.SIGTERM)
+    assert code == 0
+    assert "Traceback" not in process.stderr.read()
