@@ -2,7 +2,8 @@
 
 The model calls the tool the user's message names (else the first one), fills the arguments
 from the parameter schema (required properties, enums, defaults, types, nesting) and, for
-string fields, from what the user wrote ("weather in Paris" -> location "Paris"). After tool
+string fields, from what the user wrote ("weather in Paris" -> location "Paris"; a place written in
+lower case at the end, "the weather in tokyo?", -> "Tokyo", as docs/api.md's examples write it). After tool
 results it answers in text that quotes them.
 """
 
@@ -116,6 +117,9 @@ def _tool_name(msg: dict[str, Any], messages: list[dict[str, Any]]) -> str:
 
 def hinter(user_text: str, place: str | None = None) -> structured.Hint:
     places = [place] if place else _proper_nouns(user_text)
+    written = None if places else _place_written_lowercase(user_text)
+    if written:
+        places = [written]  # for a place field only: "the weather in tokyo?" -> city "Tokyo"
     quoted = re.findall(r"[\"'`“‘]([^\"'`”’]{1,80})[\"'`”’]", user_text)
     topics = text.topic_words(user_text, 4)
 
@@ -127,7 +131,7 @@ def hinter(user_text: str, place: str | None = None) -> structured.Hint:
             return quoted[0]
         if any(k == key or key.endswith("_" + k) or key.startswith(k) for k in _TEXT_KEYS) and topics:
             return " ".join(topics)
-        if places and "name" in key:
+        if places and "name" in key and places[0] != written:
             return places[0]
         return None
 
@@ -143,6 +147,24 @@ def _proper_nouns(sentence: str) -> list[str]:
             if not _INTRODUCED.search(text[: match.start()]):  # "I am Bob": a person, not a place
                 found.append(match.group(1))
     return found
+
+
+_TIME_WORDS = {"today", "tonight", "tomorrow", "now", "currently", "right", "please", "yesterday"}
+
+
+def _place_written_lowercase(sentence: str) -> str | None:
+    """The words after a closing "in"/"at", when the user wrote the place in lower case:
+    "what is the weather in tokyo?" -> "Tokyo", "in new york right now" -> "New York"."""
+    tail = sentence.strip()[-60:]  # a place of three words at the end fits: the search stays short on long texts
+    match = re.match(r".*\b(?:in|at)\s+([a-z][a-z' -]*?)[\s?.!]*$", tail, re.DOTALL)  # the last "in"
+    if not match:
+        return None
+    words = match.group(1).split()
+    while words and words[-1] in _TIME_WORDS:
+        words.pop()
+    if not words or len(words) > 3 or any(w in ("the", "a", "an", "my", "this", "that", "it") for w in words):
+        return None
+    return " ".join(w.capitalize() for w in words)
 
 
 _INTRODUCED = re.compile(r"\b(?:i am|i'm|my name is|call me)\s+$", re.IGNORECASE)  # not "a town called X"
