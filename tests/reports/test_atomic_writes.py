@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ollama_conformance import files
 from ollama_conformance.reports import write_reports
 from ollama_conformance.suites.harness import runner
+
+from ollama_conformance import files
 
 
 def _disk_full(monkeypatch: pytest.MonkeyPatch) -> None:
