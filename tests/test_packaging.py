@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parents[1]
 MOUNTS = {"ollama_conformance": "ollama_conformance", "contracts": "contracts", "mock_server": "mock_server", "suites": "suites", "reports": "reports"}
@@ -53,3 +57,27 @@ def test_contract_documents_are_reachable_through_the_package() -> None:
 
     assert resources.files(contracts).joinpath("index.json").is_file()
     assert len(contracts.operations()) >= 25
+
+
+def _declared_versions() -> dict[str, SpecifierSet]:
+    """pyproject's requirements that carry a version ("test extra: " before the test extra's)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = {}
+    for prefix, lines in (("", project["dependencies"]), ("test extra: ", project["optional-dependencies"]["test"])):
+        for line in lines:
+            req = Requirement(line)
+            if req.specifier:
+                declared[prefix + req.name + "".join(f"[{e}]" for e in sorted(req.extras))] = req.specifier
+    return declared
+
+
+def _readme_floor_table() -> dict[str, str]:
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("#### Lowest versions", 1)[1].split("\n#", 1)[0]
+    return dict(re.findall(r"^\| ([^|`]+?) \| `([^`]+)` \|", section, re.M))
+
+
+def test_readme_lists_the_floors_pyproject_declares() -> None:
+    declared, table = _declared_versions(), _readme_floor_table()
+    assert set(table) == set(declared)
+    assert {name: SpecifierSet(spec) for name, spec in table.items()} == declared
+    assert all(any(s.operator == ">=" for s in spec) for spec in declared.values())  # each names its floor

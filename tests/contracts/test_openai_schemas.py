@@ -474,7 +474,11 @@ def _object(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     props = {k: _strategy(v) for k, v in schema.get("properties", {}).items()}
     required = schema.get("required", [])
     if not props:
-        return st.dictionaries(st.text(min_size=1, max_size=6), st.integers() | st.text(max_size=4), max_size=2)
+        # values follow an additionalProperties schema (tool parameters' properties: objects only);
+        # arbitrary ones drew e.g. {"0": 0} there, failing this test depending on what else was collected
+        extra = schema.get("additionalProperties")
+        values = _strategy(extra) if isinstance(extra, dict) else st.integers() | st.text(max_size=4)
+        return st.dictionaries(st.text(min_size=1, max_size=6), values, max_size=2)
     return st.fixed_dictionaries({k: props[k] for k in required}, optional={k: v for k, v in props.items() if k not in required})
 
 
