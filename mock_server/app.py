@@ -290,6 +290,8 @@ class _Adapter:
         when the caller has them already."""
         state = self.state
         state.in_flight += 1
+        held: list[Any] = []  # the runners this request loads
+        busy = False  # they stay in use until its answer is sent (or its client has gone)
         body: Any = None
         params = scope.get("path_params")
         shared = request_headers(scope) if headers is None else headers
@@ -311,7 +313,10 @@ class _Adapter:
                     body = decode.decode_body(self.endpoint, self.api, raw, decoded_as[2])
                 else:
                     body = await request_body.parse_form(scope, raw) if self.convention == "form" else {}
-                outcome = self._run(info, body, raw)
+                outcome = self._run(info, body, raw, held)
+                if held and (outcome.__class__ is not Single or outcome.delay):  # answered over time
+                    state.models.hold(held)
+                    busy = True
             except OllamaError as exc:
                 outcome = self._error(exc)
             except (request_body.ServerStopping, asyncio.CancelledError):
@@ -328,9 +333,12 @@ class _Adapter:
             await send_outcome(outcome, self.api, scope, receive, send, extra, settings.virtual_time, checker,
                                settings.chunk_per_record, state.waits)
         finally:
+            if busy:  # answered, or the client left: the runners go idle
+                state.models.release(held)
             state.in_flight -= 1
 
-    def _run(self, info: RequestInfo, body: Any, raw: bytes) -> Outcome:
+    def _run(self, info: RequestInfo, body: Any, raw: bytes, held: list[Any]) -> Outcome:
+        """The outcome of the request; the runners its handler loads are added to `held`."""
         state = self.state
         outcome: Outcome | None = None
         for intercept in state.interceptors:
@@ -338,10 +346,14 @@ class _Adapter:
             if outcome is not None:
                 break
         if outcome is None:
+            models = state.models
+            models.serving = held  # handlers are synchronous: whatever loads until they return is this request's
             try:
                 outcome = self._call(info, body, raw)
             except OllamaError as exc:  # an error answer is labelled like any other (the rule that gave it)
                 outcome = self._error(exc)
+            finally:
+                models.serving = None
         for transform in state.transformers:
             outcome = transform(info, outcome)
         return outcome

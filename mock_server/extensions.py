@@ -47,8 +47,12 @@ _ELIGIBLE = (
     "POST /v1/messages",
 )
 _NATIVE_STREAMING = ("POST /api/chat", "POST /api/generate")
-_BY_SETTINGS: dict[int, Extensions] = {}
-_BY_STATE: weakref.WeakKeyDictionary[Any, Extensions] = weakref.WeakKeyDictionary()
+# id(settings) / id(state) -> the Extensions installed with them, held weakly: a mock that is gone
+# is freed (its State keeps its Extensions alive through the hooks, and the Extensions its State and
+# settings, so an id cannot be reused while its entry lives; a dict, or a WeakKeyDictionary whose
+# value refers to its key, kept every mock a test suite made)
+_BY_SETTINGS: weakref.WeakValueDictionary[int, Extensions] = weakref.WeakValueDictionary()
+_BY_STATE: weakref.WeakValueDictionary[int, Extensions] = weakref.WeakValueDictionary()
 
 
 class _Journal(Journal):
@@ -249,16 +253,18 @@ def install(state: Any, settings: Any) -> Extensions:
     state.extra_routes.extend(routes(ext))
     _ErrorTap.attach()
     _BY_SETTINGS[id(settings)] = ext
-    _BY_STATE[state] = ext
+    _BY_STATE[id(state)] = ext
     return ext
 
 
 def for_settings(settings: Any) -> Extensions | None:
-    return _BY_SETTINGS.get(id(settings))
+    ext = _BY_SETTINGS.get(id(settings))
+    return ext if ext is not None and ext.settings is settings else None
 
 
 def for_state(state: Any) -> Extensions | None:
-    return _BY_STATE.get(state)
+    ext = _BY_STATE.get(id(state))
+    return ext if ext is not None and ext.state is state else None
 
 
 class _ErrorTap(logging.Handler):

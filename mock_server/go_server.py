@@ -12,6 +12,7 @@ finish: a 500). Without its WebSocket protocol uvicorn also starts faster.
 from __future__ import annotations
 
 import logging
+from functools import cache
 from typing import Any
 
 NO_IDLE_TIMEOUT = 365 * 24 * 3600  # seconds: uvicorn needs a number; a year is as good as Go's none
@@ -33,9 +34,32 @@ def uvicorn_config(app: Any, **options: Any) -> Any:
     """A uvicorn.Config of `app` with UVICORN_OPTIONS (and `options`: host, port, log level...)."""
     import uvicorn
 
+    options = {"http": http_protocol(), **options}
     config = uvicorn.Config(app, **UVICORN_OPTIONS, **options)  # sets up uvicorn's loggers
     _quiet_upgrades(logging.getLogger("uvicorn.error"))
     return config
+
+
+@cache
+def http_protocol() -> type:
+    """uvicorn's HTTP protocol (httptools when installed, else h11, as its "auto" picks), with the
+    keep-alive timer cancelled however the connection ends. uvicorn cancels it only when the
+    connection closes cleanly: one the client resets after a complete answer (an RST: a socket
+    closed with unread bytes, a client killed) leaves the timer armed, and the timer holds the
+    protocol, its transport and the last request until it fires. With uvicorn's 5 s that is
+    nothing; with NO_IDLE_TIMEOUT it is a year, so every such connection stayed in memory."""
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    class Protocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
+        def connection_lost(self, exc: Exception | None) -> None:
+            super().connection_lost(exc)
+            timer = getattr(self, "timeout_keep_alive_task", None)
+            if timer is not None:
+                timer.cancel()
+                self.timeout_keep_alive_task = None
+
+    Protocol.__qualname__ = f"{AutoHTTPProtocol.__name__}WithIdleTimerFreed"
+    return Protocol
 
 
 class _UpgradeNotice(logging.Filter):

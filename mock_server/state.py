@@ -262,14 +262,31 @@ def _catalog_problem(exc: Exception) -> str:
 
 @dataclass
 class Loaded:
+    """A runner, as Ollama's scheduler keeps it (server/sched.go runnerRef)."""
+
     entry: ModelEntry
-    expires_at: datetime
+    expires_at: datetime | None  # when an idle runner unloads; None: busy since it loaded (ps: now + session)
     context_length: int
-    session: timedelta  # its keep_alive: the scheduler makes room by unloading the shortest first
+    session: timedelta  # its keep_alive (0: unload once idle); room is made by unloading the shortest first
+    key: str = ""  # its model path, the scheduler's key
+    refs: int = 0  # requests using it now (refCount): it is not unloaded while they run
+    expire_on_idle: bool = False  # an unload was asked for while it was busy: it goes when they end
+    fresh: bool = True  # no request of it has ended yet
+    idle_until: datetime | None = None  # expires_at before the latest request was given it
+
+    def gone(self, now: datetime) -> bool:
+        """Idle past its expiry: the scheduler's timer unloaded it."""
+        return self.refs <= 0 and self.expires_at is not None and self.expires_at <= now
 
 
 class ModelStore:
     """Installed models by case-insensitive full name; the fake registry; loaded models."""
+
+    uploads: Blobs | None = None  # the uploaded blobs, which a deleted model's layers leave (State sets it)
+    # The runners loaded for the request whose handler is running: the route adapter sets its list
+    # around the handler call, which is synchronous, so no other request's loads come between, and
+    # `hold`s them when the answer takes time. None outside a request.
+    serving: builtins.list[Loaded] | None = None
 
     def __init__(self, installed: list[ModelEntry], registry: list[ModelEntry], clock: Clock,
                  keep_alive_default: float = 300.0, max_loaded: int = 0) -> None:
@@ -277,7 +294,7 @@ class ModelStore:
         # OLLAMA_MAX_LOADED_MODELS; 0: the scheduler's automatic 3 per GPU (3 with none)
         self._max_loaded = max_loaded or DEFAULT_MODELS_PER_GPU
         self._keep_alive_default = keep_alive_default
-        self._default_span = _expiry_span(keep_alive_default)  # made once: most requests send no keep_alive
+        self._default_span = _session(keep_alive_default)  # made once: most requests send no keep_alive
         self._lock = threading.Lock()
         self._models = {names.full_name(e.name).lower(): e for e in installed}
         self._registry = {names.full_name(e.name).lower(): e for e in [*registry, *installed]}
@@ -333,63 +350,139 @@ class ModelStore:
     def delete(self, entry: ModelEntry) -> None:
         key = names.full_name(entry.name).lower()
         with self._lock:
-            self._models.pop(key, None)  # the scheduler is not told: a loaded model stays until it expires
+            removed = self._models.pop(key, None)  # the scheduler is not told: a loaded model stays until it expires
+        uploads = self.uploads
+        if removed is None or uploads is None:
+            return
+        # Ollama's RemoveLayers: the deleted manifest's layer and config files go too, unless another
+        # manifest names them (a copy, a model created from the same upload); here only uploads are files
+        files = {digest for _, digest, _ in removed.blobs() if uploads.has(digest)}
+        if files:
+            with self._lock:
+                others = list(self._models.values())
+            uploads.discard(files - {digest for other in others for _, digest, _ in other.blobs()})
+
+    def hold(self, runners: builtins.list[Loaded]) -> None:
+        """The request that loaded `runners` answers over time (a stream, a delay): they are in use
+        (the scheduler's refCount) until `release`. A request answered at once needs neither: its
+        runners went idle again as `load` gave them to it."""
+        with self._lock:
+            for runner in runners:
+                if not runner.refs:  # ps shows the expiry it had when it went idle last (useLoadedRunner
+                    # stops the timer), or, never idle since it loaded, now + keep_alive
+                    runner.expires_at = None if runner.fresh else runner.idle_until
+                runner.refs += 1
+
+    def release(self, runners: builtins.list[Loaded]) -> None:
+        """The request `hold` marked them for is over (answered, or its client gone), as the
+        scheduler's processCompleted sees its context end: a runner whose last request it was goes
+        idle now, unloaded (a keep_alive of 0, or an unload asked for meanwhile) or its expiry starting."""
+        now = self._clock.now()
+        with self._lock:
+            for runner in runners:
+                runner.refs -= 1
+                if runner.refs > 0:
+                    continue
+                runner.fresh = False
+                if runner.expire_on_idle or not runner.session:
+                    runner.expire_on_idle = False
+                    if self._loaded.get(runner.key) is runner:
+                        del self._loaded[runner.key]
+                else:
+                    runner.expires_at = now + runner.session
 
     def load(self, entry: ModelEntry, keep_alive: Any = None, num_ctx: int | None = None,
              now: datetime | None = None) -> int:
-        """Mark `entry` loaded (at `now`, the clock's time when not given); the load_duration (ns)
-        to report: seconds cold, milliseconds warm."""
+        """Give the request being answered `entry`'s runner (at `now`, the clock's time when not
+        given), loading it when it is not; the load_duration (ns) to report: seconds cold,
+        milliseconds warm.
+
+        As Ollama's scheduler: a request without keep_alive leaves a loaded runner's keep_alive as
+        it is (the server's default applies to a new runner only); the expiry starts when the
+        runner goes idle, not when a request starts; a runner in use is never unloaded. The route
+        adapter collects the runners in `serving` and `hold`s them for an answer that takes time."""
         key = entry.model_path
         if now is None:
             now = self._clock.now()
-        span = self._default_span if keep_alive is None else _expiry_span(self._keep_alive_seconds(keep_alive))
+        given = None if keep_alive is None else _session(self._keep_alive_seconds(keep_alive))
         context = int(num_ctx or min(entry.context_length, DEFAULT_NUM_CTX))
         with self._lock:
             current = self._loaded.get(key)
-            alive = current is not None and current.expires_at > now
+            # not gone (in use, or idle and unexpired), without a method call: this runs on every request
+            alive = current is not None and (current.refs > 0 or current.expires_at is None or current.expires_at > now)
             # another context size is a load-time option the scheduler reloads the runner for
+            # (Ollama's request waits for the old runner's requests to end; the mock's does not)
             warm = alive and current.context_length == context  # type: ignore[union-attr]
-            if not alive:  # a new runner: room for it first
-                self._make_room(key, now)
-            if span is None:
-                self._loaded.pop(key, None)  # keep_alive 0: unloaded once the request is done
-            elif warm:  # the runner serves this name too; ps keeps the name that loaded it
-                current.expires_at, current.session = now + span, span  # type: ignore[union-attr]
+            if warm:  # the runner serves this name too; ps keeps the name that loaded it
+                runner: Loaded = current  # type: ignore[assignment]
+                if given is not None:
+                    runner.session = given
+                if not runner.refs:
+                    runner.fresh = False  # the request that had it is over: it went idle then
             else:
-                self._loaded[key] = Loaded(entry, now + span, context, span)
+                self._loaded.pop(key, None)
+                self._make_room(key, now)  # a new runner: room for it first
+                runner = Loaded(entry, None, context, self._default_span if given is None else given, key)
+                self._loaded[key] = runner
+            if not runner.refs:  # answered at once (`hold` says otherwise): idle again from now
+                runner.idle_until, runner.expires_at = runner.expires_at, now + runner.session  # 0: unloaded
+        held = self.serving
+        if held is not None:
+            held.append(runner)
         return _load_ns(entry.digest, warm)
 
     def _make_room(self, key: str, now: datetime) -> None:
         """Unload runners while the loaded ones are at the limit, as the scheduler's
-        findRunnerToUnload picks them: the shortest keep_alive first, then by model path (the
-        weights blob); every runner is idle between the mock's requests."""
-        live = [(k, v) for k, v in self._loaded.items() if k != key and v.expires_at > now]
-        live.sort(key=lambda item: (item[1].session, item[0]))
-        for victim, _ in live[: max(0, len(live) - self._max_loaded + 1)]:
-            del self._loaded[victim]
+        findRunnerToUnload picks each: the shortest keep_alive first, then by model path (the
+        weights blob), an idle one before any in use. One in use is unloaded once its requests
+        end (Ollama's new request waits for that; the mock's loads at once, over the limit)."""
+        for gone in [k for k, v in self._loaded.items() if v.gone(now)]:
+            del self._loaded[gone]
+        live = sorted(((k, v) for k, v in self._loaded.items() if k != key and not v.expire_on_idle),
+                      key=lambda item: (item[1].session, item[0]))
+        for _ in range(max(0, len(live) - self._max_loaded + 1)):
+            victim = next((item for item in live if item[1].refs <= 0), live[0])
+            live.remove(victim)
+            if victim[1].refs <= 0:
+                del self._loaded[victim[0]]
+            else:
+                victim[1].session, victim[1].expire_on_idle = _span(0), True
 
     def unload(self, entry: ModelEntry) -> None:
-        with self._lock:
-            self._loaded.pop(entry.model_path, None)
-
-    def loaded(self) -> builtins.list[tuple[ModelEntry, datetime, int, int]]:
-        """(entry, expires_at, size in memory, context_length), latest expiry first, expired ones dropped."""
+        """An unload request (keep_alive 0, nothing to generate): the scheduler's expireRunner.
+        An idle runner goes now; one in use stays, its expires_at set to now, until its requests end."""
         now = self._clock.now()
         with self._lock:
-            for key in [k for k, v in self._loaded.items() if v.expires_at <= now]:
+            runner = self._loaded.get(entry.model_path)
+            if runner is None:
+                return
+            runner.expires_at, runner.session = now, _span(0)
+            if runner.refs > 0:
+                runner.expire_on_idle = True
+            else:
+                del self._loaded[runner.key]
+
+    def loaded(self) -> builtins.list[tuple[ModelEntry, datetime, int, int]]:
+        """(entry, expires_at, size in memory, context_length), latest expiry first, expired ones
+        dropped. A runner in use is listed even past its expires_at; one not idle since it loaded
+        shows now + its keep_alive (PsHandler's fallback for a zero expiresAt)."""
+        now = self._clock.now()
+        with self._lock:
+            for key in [k for k, v in self._loaded.items() if v.gone(now)]:
                 del self._loaded[key]
-            items = sorted(self._loaded.values(), key=lambda v: v.expires_at, reverse=True)
-        return [(v.entry, v.expires_at, v.entry.loaded_size(v.context_length), v.context_length) for v in items]
+            items = [(v, now + v.session if v.expires_at is None else v.expires_at) for v in self._loaded.values()]
+        items.sort(key=lambda item: item[1], reverse=True)
+        return [(v.entry, expires, v.entry.loaded_size(v.context_length), v.context_length) for v, expires in items]
 
     def _keep_alive_seconds(self, keep_alive: Any) -> float:
         seconds = keep_alive_seconds(keep_alive)
         return self._keep_alive_default if seconds is None else seconds
 
 
-def _expiry_span(seconds: float) -> timedelta | None:
-    """How long a load keeps the model for `seconds` of keep_alive: None for 0 (unload), Go's
-    longest duration for a negative one (forever)."""
-    return FOREVER if seconds < 0 else _span(seconds) if seconds else None
+def _session(seconds: float) -> timedelta:
+    """A runner's session for `seconds` of keep_alive: 0 (unload once idle) for 0, Go's longest
+    duration for a negative one (forever)."""
+    return FOREVER if seconds < 0 else _span(seconds)
 
 
 @lru_cache(maxsize=256)  # the same keep_alive comes with every request
@@ -422,6 +515,10 @@ class Blobs:
     def digests(self) -> set[str]:
         return set(self._data)
 
+    def discard(self, digests: set[str]) -> None:
+        for digest in digests:
+            self._data.pop(digest, None)
+
     def clear(self) -> None:
         self._data.clear()
 
@@ -441,6 +538,7 @@ class State:
         self.models = ModelStore(installed, registry, self.clock, settings.keep_alive_default,
                                  settings.max_loaded_models)
         self.blobs = Blobs()
+        self.models.uploads = self.blobs  # a deleted model's uploaded layers are removed with it
         self.waits = Waits()  # paced streams and delayed answers in progress: a stop ends them
         self.default_responder: Responder | None = _default_responder()
         self.responders: list[Responder] = [self.default_responder] if self.default_responder else []

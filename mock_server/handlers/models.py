@@ -285,5 +285,5 @@ def run_delete(state: State, body: dict[str, Any], info: RequestInfo) -> Single:
     entry = state.models.get(base)
     if entry is None:
         raise OllamaError.of("model_not_found", model=requested)
-    state.models.delete(entry)  # only the manifest: a loaded model stays in /api/ps until it expires
+    state.models.delete(entry)  # the manifest and its unshared uploads: a loaded model stays in /api/ps until it expires
     return Single(None, content_type=None)
