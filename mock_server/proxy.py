@@ -16,6 +16,7 @@ import json
 import re
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -34,6 +35,7 @@ DROP_BACK = {
     "server",
 }
 DEFAULT_PORT = 11435  # beside the upstream's 11434
+KEPT_VIOLATIONS = 10_000  # GET /_mock/violations lists the latest ones; violations_total counts all
 
 
 class ValidatingProxy:
@@ -51,7 +53,10 @@ class ValidatingProxy:
         self.on_exchange = on_exchange
         self.out = out if out is not None else sys.stderr
         self.timeout = timeout
-        self.violations: list[dict[str, Any]] = []
+        # the latest KEPT_VIOLATIONS: a long-running proxy before a server that breaks a contract on
+        # every answer would otherwise grow without end (the journal is bounded the same way)
+        self.violations: deque[dict[str, Any]] = deque(maxlen=KEPT_VIOLATIONS)
+        self.violations_total = 0
         self.exchanges = 0
         self._client: Any = None
         self._routes = _route_table()
@@ -66,7 +71,8 @@ class ValidatingProxy:
         if scope["type"] != "http":
             return
         if scope["path"] == "/_mock/violations" and scope["method"] == "GET":
-            await _send_json(send, 200, {"exchanges": self.exchanges, "violations": self.violations})
+            await _send_json(send, 200, {"exchanges": self.exchanges, "violations_total": self.violations_total,
+                                         "violations": list(self.violations)})
             return
         if scope["path"].lstrip("/").startswith("_mock/"):  # the mock's own routes: never Ollama's, never recorded
             await _send_json(send, 404, {"error": f"{scope['path']}: the proxy has only GET /_mock/violations"})
@@ -143,6 +149,7 @@ class ValidatingProxy:
         ex.endpoint = self._endpoint(ex.method, ex.path)
         ex.violations = validate_exchange(ex) if ex.endpoint else []
         self.exchanges += 1
+        self.violations_total += len(ex.violations)
         for v in ex.violations:
             self.violations.append({"endpoint": ex.endpoint, "violation": v})
             print(f"ollama-mock: contract violation: {ex.endpoint}: {v}", file=self.out, flush=True)

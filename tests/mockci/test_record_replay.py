@@ -55,7 +55,7 @@ def test_proxy_passes_streams_through_unchanged_and_validates(make_mock) -> None
     assert via.status_code == 200 and via.text == direct.text
     assert via.headers["content-type"] == "application/x-ndjson"
     assert tags.json()["models"]
-    assert report == {"exchanges": 2, "violations": []} and out.getvalue() == ""
+    assert report == {"exchanges": 2, "violations_total": 0, "violations": []} and out.getvalue() == ""
 
 
 def test_proxy_prints_and_keeps_violations(make_mock) -> None:
@@ -74,6 +74,19 @@ def test_proxy_prints_and_keeps_violations(make_mock) -> None:
     assert "POST /api/generate" in endpoints and "POST /api/chat" in endpoints
     assert any(v["violation"].startswith("request $.model") for v in report["violations"])
     assert "ollama-mock: contract violation: POST /api/generate: stream" in out.getvalue()
+    assert report["violations_total"] == len(report["violations"])
+
+
+def test_the_proxy_keeps_only_the_latest_violations(monkeypatch) -> None:
+    # a proxy before a server that breaks a contract on every answer grew by every violation
+    monkeypatch.setattr(proxy, "KEPT_VIOLATIONS", 3)
+    app = proxy.ValidatingProxy("http://127.0.0.1:9", out=io.StringIO())
+    for number in range(5):
+        exchange = cassette.Exchange(method="POST", path="/api/chat", body={"model": number},
+                                     status=200, content_type="application/json", text="{}")
+        app._finish(exchange)
+    assert app.violations_total >= 5 and len(app.violations) == 3
+    assert all(v["endpoint"] == "POST /api/chat" for v in app.violations)
 
 
 def test_unreachable_upstream_is_a_502_with_one_line() -> None:
