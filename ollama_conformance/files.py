@@ -10,17 +10,32 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 from pathlib import Path
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """`data` into `path` through a temp file in the same folder, then os.replace (all or nothing)."""
+    """`data` into `path` through a temp file in the same folder, then os.replace (all or nothing).
+    A symlink is written through (the link stays); a path that is no regular file (/dev/stdout,
+    /dev/null, a FIFO) is written to directly: renaming over it would replace the device itself."""
+    try:
+        kind = os.stat(path).st_mode
+    except FileNotFoundError:
+        kind = None
+    if kind is not None and not stat.S_ISREG(kind):
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return
+    if os.path.islink(path):
+        path = Path(os.path.realpath(path))
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    # 0o666 less the umask, as open() gives: tempfile.mkstemp's 0o600 would hide a report from
-    # the web server or CI artifact step that publishes it
+    # a new file: 0o666 less the umask, as open() gives (tempfile.mkstemp's 0o600 would hide a
+    # report from the web server or CI artifact step that publishes it)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
+            if kind is not None:  # the file it replaces keeps its mode, as a write in place did
+                os.fchmod(handle.fileno(), stat.S_IMODE(kind))
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from .cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
@@ -139,9 +140,10 @@ def openapi(args: argparse.Namespace, stdout: TextIO) -> int:
     if not args.output:
         stdout.write(text)
         return EXIT_OK
-    try:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+    from .files import write_atomic
+
+    try:  # whole or not at all: a full disk leaves the previous document, not half a new one
+        write_atomic(Path(args.output), text.encode("utf-8"))
     except OSError as exc:
         raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     stdout.write(f"wrote {args.output}\n")

@@ -186,6 +186,19 @@ def test_openapi_prints_or_writes_the_document(tmp_path: Path) -> None:
     assert code == 2 and "cannot write" in err
 
 
+def test_openapi_output_that_cannot_be_written_whole_leaves_the_previous_file(tmp_path: Path) -> None:
+    # a full disk (here: a file size limit) while writing: the previous document stays, not half a new one
+    target = tmp_path / "openapi.json"
+    target.write_text('{"previous": true}\n', encoding="utf-8")
+    limit = "import resource, signal; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))"
+    code = f"{limit}; from ollama_conformance.cli import main; main()"
+    done = subprocess.run([sys.executable, "-c", code, "openapi", "--output", str(target)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "cannot write" in done.stderr, done.stderr
+    assert target.read_text(encoding="utf-8") == '{"previous": true}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["openapi.json"]
+
+
 def test_run_and_report_are_dispatched_with_their_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[list[str]] = []
 

@@ -70,3 +70,39 @@ def test_an_interrupt_while_writing_removes_the_temp_file(tmp_path: Path, monkey
     with pytest.raises(KeyboardInterrupt):
         files.write_atomic(target, b"new")
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"] and target.read_bytes() == b"old"
+
+
+def test_a_symlink_is_written_through_not_replaced(tmp_path: Path) -> None:
+    # a report path that links elsewhere (a web root, a CI artifact folder) keeps its link
+    target = tmp_path / "published.md"
+    target.write_bytes(b"old")
+    link = tmp_path / "report.md"
+    link.symlink_to(target)
+    files.write_atomic(link, b"new")
+    assert link.is_symlink() and target.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["published.md", "report.md"]
+
+
+def test_a_path_that_is_no_regular_file_is_written_to_not_renamed_over(tmp_path: Path) -> None:
+    # `report --md /dev/stdout` or `--html /dev/null`: renaming a temp file over the device (which
+    # root may do) replaced it with a file and wrote nothing where asked; a FIFO stands in for both
+    fifo = tmp_path / "report.md"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader, so that opening to write does not block
+    try:
+        files.write_atomic(fifo, b"new")
+        assert os.read(reader, 100) == b"new"
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]
+
+
+def test_a_replaced_file_keeps_its_mode(tmp_path: Path) -> None:
+    # a report made private (chmod 600: its evidence holds the prompts sent) stays private, as
+    # writing it in place kept it before
+    target = tmp_path / "report.json"
+    target.write_bytes(b"old")
+    target.chmod(0o600)
+    files.write_atomic(target, b"new")
+    assert target.read_bytes() == b"new" and stat.S_IMODE(target.stat().st_mode) == 0o600
