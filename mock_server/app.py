@@ -291,7 +291,7 @@ class _Adapter:
         state = self.state
         state.in_flight += 1
         held: list[Any] = []  # the runners this request loads
-        busy = False  # they stay in use until its answer is sent (or its client has gone)
+        busy: tuple[Any, ...] = ()  # those in use until its answer is sent (or its client has gone)
         body: Any = None
         params = scope.get("path_params")
         shared = request_headers(scope) if headers is None else headers
@@ -315,8 +315,7 @@ class _Adapter:
                     body = await request_body.parse_form(scope, raw) if self.convention == "form" else {}
                 outcome = self._run(info, body, raw, held)
                 if held and (outcome.__class__ is not Single or outcome.delay):  # answered over time
-                    state.models.hold(held)
-                    busy = True
+                    busy = state.models.hold(held)
             except OllamaError as exc:
                 outcome = self._error(exc)
             except (request_body.ServerStopping, asyncio.CancelledError):
@@ -334,7 +333,7 @@ class _Adapter:
                                settings.chunk_per_record, state.waits)
         finally:
             if busy:  # answered, or the client left: the runners go idle
-                state.models.release(held)
+                state.models.release(busy)
             state.in_flight -= 1
 
     def _run(self, info: RequestInfo, body: Any, raw: bytes, held: list[Any]) -> Outcome:

@@ -270,7 +270,7 @@ class Loaded:
     session: timedelta  # its keep_alive (0: unload once idle); room is made by unloading the shortest first
     key: str = ""  # its model path, the scheduler's key
     refs: int = 0  # requests using it now (refCount): it is not unloaded while they run
-    expire_on_idle: bool = False  # an unload was asked for while it was busy: it goes when they end
+    evicted: bool = False  # made room while in use, for a runner loaded at once: it goes when they end
     fresh: bool = True  # no request of it has ended yet
     idle_until: datetime | None = None  # expires_at before the latest request was given it
 
@@ -292,7 +292,7 @@ class ModelStore:
                  keep_alive_default: float = 300.0, max_loaded: int = 0) -> None:
         self._clock = clock
         # OLLAMA_MAX_LOADED_MODELS; 0: the scheduler's automatic 3 per GPU (3 with none)
-        self._max_loaded = max_loaded or DEFAULT_MODELS_PER_GPU
+        self._max_loaded = max_loaded if max_loaded > 0 else DEFAULT_MODELS_PER_GPU  # as Go's envconfig: no negative
         self._keep_alive_default = keep_alive_default
         self._default_span = _session(keep_alive_default)  # made once: most requests send no keep_alive
         self._lock = threading.Lock()
@@ -362,21 +362,26 @@ class ModelStore:
                 others = list(self._models.values())
             uploads.discard(files - {digest for other in others for _, digest, _ in other.blobs()})
 
-    def hold(self, runners: builtins.list[Loaded]) -> None:
+    def hold(self, runners: builtins.list[Loaded]) -> tuple[Loaded, ...]:
         """The request that loaded `runners` answers over time (a stream, a delay): they are in use
-        (the scheduler's refCount) until `release`. A request answered at once needs neither: its
-        runners went idle again as `load` gave them to it."""
+        (the scheduler's refCount) until `release` is given what this returns. A request answered
+        at once needs neither: its runners went idle again as `load` gave them to it."""
         with self._lock:
-            for runner in runners:
+            # exactly these are released later: a load from another thread (a test beside the
+            # plugin's server thread) may still append to `runners`, and must not be released unheld
+            held = tuple(runners)
+            for runner in held:
                 if not runner.refs:  # ps shows the expiry it had when it went idle last (useLoadedRunner
                     # stops the timer), or, never idle since it loaded, now + keep_alive
                     runner.expires_at = None if runner.fresh else runner.idle_until
                 runner.refs += 1
+        return held
 
-    def release(self, runners: builtins.list[Loaded]) -> None:
+    def release(self, runners: tuple[Loaded, ...]) -> None:
         """The request `hold` marked them for is over (answered, or its client gone), as the
         scheduler's processCompleted sees its context end: a runner whose last request it was goes
-        idle now, unloaded (a keep_alive of 0, or an unload asked for meanwhile) or its expiry starting."""
+        idle now, unloaded (its keep_alive 0: asked for, or set by an unload meanwhile that no later
+        request's keep_alive undid; or evicted) or its expiry starting."""
         now = self._clock.now()
         with self._lock:
             for runner in runners:
@@ -384,8 +389,7 @@ class ModelStore:
                 if runner.refs > 0:
                     continue
                 runner.fresh = False
-                if runner.expire_on_idle or not runner.session:
-                    runner.expire_on_idle = False
+                if runner.evicted or not runner.session:
                     if self._loaded.get(runner.key) is runner:
                         del self._loaded[runner.key]
                 else:
@@ -434,11 +438,17 @@ class ModelStore:
     def _make_room(self, key: str, now: datetime) -> None:
         """Unload runners while the loaded ones are at the limit, as the scheduler's
         findRunnerToUnload picks each: the shortest keep_alive first, then by model path (the
-        weights blob), an idle one before any in use. One in use is unloaded once its requests
-        end (Ollama's new request waits for that; the mock's loads at once, over the limit)."""
+        weights blob), an idle one before any in use. Every loaded runner counts, one that an
+        unload request will unload when its requests end too (expireRunner leaves it in the
+        scheduler's map). One in use is `evicted`: unloaded once its requests end (Ollama's new
+        request waits for that; the mock's loads at once, over the limit), and no longer counted
+        (by the time Ollama's waiting load happens it is gone). It goes even if a request given it
+        meanwhile brought a keep_alive: the mock's choice where Ollama's versions differ (once
+        GetRunner served loaded runners without the queue, such a request could keep it, and the
+        waiting load waits for its timer; before, every request queued behind that load)."""
         for gone in [k for k, v in self._loaded.items() if v.gone(now)]:
             del self._loaded[gone]
-        live = sorted(((k, v) for k, v in self._loaded.items() if k != key and not v.expire_on_idle),
+        live = sorted(((k, v) for k, v in self._loaded.items() if k != key and not v.evicted),
                       key=lambda item: (item[1].session, item[0]))
         for _ in range(max(0, len(live) - self._max_loaded + 1)):
             victim = next((item for item in live if item[1].refs <= 0), live[0])
@@ -446,20 +456,21 @@ class ModelStore:
             if victim[1].refs <= 0:
                 del self._loaded[victim[0]]
             else:
-                victim[1].session, victim[1].expire_on_idle = _span(0), True
+                victim[1].session, victim[1].evicted = _span(0), True
 
     def unload(self, entry: ModelEntry) -> None:
         """An unload request (keep_alive 0, nothing to generate): the scheduler's expireRunner.
-        An idle runner goes now; one in use stays, its expires_at set to now, until its requests end."""
+        An idle runner goes now; one in use stays, its expires_at set to now and its keep_alive to
+        0, until its requests end. That is all expireRunner marks: a request given the runner
+        meanwhile with a keep_alive of its own sets its keep_alive again (useLoadedRunner), and
+        then it stays loaded once idle."""
         now = self._clock.now()
         with self._lock:
             runner = self._loaded.get(entry.model_path)
             if runner is None:
                 return
             runner.expires_at, runner.session = now, _span(0)
-            if runner.refs > 0:
-                runner.expire_on_idle = True
-            else:
+            if runner.refs <= 0:
                 del self._loaded[runner.key]
 
     def loaded(self) -> builtins.list[tuple[ModelEntry, datetime, int, int]]:

@@ -203,3 +203,65 @@ def test_of_overlapping_keep_alives_the_last_request_to_start_wins(make_mock: An
         late = httpx.post(url + "/api/generate", json={**GENERATE, "stream": False}, timeout=5)  # no keep_alive
         assert late.json()["done"] is True
     assert ps_when(url, lambda found: bool(found)) == [("llama3.2:latest", "2026-01-01T00:10:00Z")]
+
+
+def test_a_keep_alive_brought_after_an_unload_keeps_the_model(make_mock: Any) -> None:
+    # expireRunner only sets expiresAt = now and sessionDuration = 0; a request given the runner
+    # meanwhile with a keep_alive sets sessionDuration again (useLoadedRunner), so when the last
+    # request ends processCompleted starts its timer instead of unloading it
+    url = make_mock(clock=CLOCK).base_url
+    with streaming(url, "/api/generate", GENERATE):
+        unload = httpx.post(url + "/api/generate", json={"model": "llama3.2", "keep_alive": 0}, timeout=5).json()
+        assert unload["done_reason"] == "unload"
+        kept = httpx.post(url + "/api/generate", json={**GENERATE, "keep_alive": "1h", "stream": False}, timeout=5)
+        assert kept.json()["done"] is True
+        assert ps(url) == [("llama3.2:latest", "2026-01-01T00:00:00Z")]  # the unload's expiresAt, in use
+    assert ps_when(url, lambda found: found != [("llama3.2:latest", "2026-01-01T00:00:00Z")]) == [
+        ("llama3.2:latest", "2026-01-01T01:00:00Z")]
+
+
+def test_a_model_an_unload_waits_for_still_counts_toward_the_limit(make_mock: Any) -> None:
+    # expireRunner leaves a runner in use in the scheduler's map: at OLLAMA_MAX_LOADED_MODELS a new
+    # model makes findRunnerToUnload take an idle one (gemma3), although llama3.2 will go soon
+    url = make_mock(clock=CLOCK, max_loaded_models=2).base_url
+    load(url, "gemma3:1b", "1h")
+    with streaming(url, "/api/generate", GENERATE):
+        assert httpx.post(url + "/api/generate", json={"model": "llama3.2", "keep_alive": 0}, timeout=5).status_code == 200
+        load(url, "qwen3:8b", "1h")
+        assert sorted(name for name, _ in ps(url)) == ["llama3.2:latest", "qwen3:8b"]
+    assert ps_when(url, lambda found: len(found) == 1) == [("qwen3:8b", "2026-01-01T01:00:00Z")]
+
+
+def _store(max_loaded: int = 0) -> Any:
+    from ollama_conformance.mock_server.clock import Clock
+    from ollama_conformance.mock_server.state import ModelStore, load_catalog
+
+    installed, registry = load_catalog(None)
+    return ModelStore(installed, registry, Clock(fixed=datetime.fromisoformat("2026-01-01T00:00:00+00:00")),
+                      max_loaded=max_loaded)
+
+
+def test_a_load_from_another_thread_after_the_hold_is_never_released_unheld() -> None:
+    # the plugin serves in a thread while a test may load directly: its runner can land in the
+    # request's list after `hold`; releasing it with the request took its refCount to -1
+    store = _store()
+    entries = store.list()
+    held: list[Any] = []
+    store.serving = held
+    store.load(entries[0])
+    busy = store.hold(held)
+    store.load(entries[1])  # another thread's load while the handler's list is still set
+    store.serving = None
+    store.release(busy)
+    assert [runner.refs for runner in held] == [0, 0]
+    assert {entry.name for entry, *_ in store.loaded()} == {entries[0].name, entries[1].name}
+
+
+@pytest.mark.parametrize("limit", [-1, 0])
+def test_a_limit_below_one_is_the_automatic_one(limit: int) -> None:
+    # Go's envconfig reads no negative count; a Python-made Settings(max_loaded_models=-1) made
+    # every cold load an IndexError (a 500)
+    store = _store(limit)
+    for entry in store.list()[:4]:
+        store.load(entry)
+    assert len(store.loaded()) == 3
