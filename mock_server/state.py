@@ -271,8 +271,8 @@ class Loaded:
     key: str = ""  # its model path, the scheduler's key
     refs: int = 0  # requests using it now (refCount): it is not unloaded while they run
     evicted: bool = False  # made room while in use, for a runner loaded at once: it goes when they end
-    fresh: bool = True  # no request of it has ended yet
-    idle_until: datetime | None = None  # expires_at before the latest request was given it
+    # expires_at before the latest request was given it: None while no request of it has ended
+    idle_until: datetime | None = None
 
     def gone(self, now: datetime) -> bool:
         """Idle past its expiry: the scheduler's timer unloaded it."""
@@ -372,8 +372,8 @@ class ModelStore:
             held = tuple(runners)
             for runner in held:
                 if not runner.refs:  # ps shows the expiry it had when it went idle last (useLoadedRunner
-                    # stops the timer), or, never idle since it loaded, now + keep_alive
-                    runner.expires_at = None if runner.fresh else runner.idle_until
+                    # stops the timer), or, never idle since it loaded (None), now + keep_alive
+                    runner.expires_at = runner.idle_until
                 runner.refs += 1
         return held
 
@@ -388,7 +388,6 @@ class ModelStore:
                 runner.refs -= 1
                 if runner.refs > 0:
                     continue
-                runner.fresh = False
                 if runner.evicted or not runner.session:
                     if self._loaded.get(runner.key) is runner:
                         del self._loaded[runner.key]
@@ -421,8 +420,6 @@ class ModelStore:
                 runner: Loaded = current  # type: ignore[assignment]
                 if given is not None:
                     runner.session = given
-                if not runner.refs:
-                    runner.fresh = False  # the request that had it is over: it went idle then
             else:
                 self._loaded.pop(key, None)
                 self._make_room(key, now)  # a new runner: room for it first

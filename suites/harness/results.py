@@ -106,9 +106,8 @@ def build_report(target: dict[str, Any], results: list[CheckResult], duration_s:
 
 
 def non_passing_gaps(report: dict[str, Any]) -> set[int]:
-    """Gap numbers of the checks that did not pass (failed, gap or info)."""
-    return {
-        int(r["gap"])
-        for r in report["results"]
-        if r["gap"] is not None and r["outcome"] in ("failed", "gap", "info")
-    }
+    """Gap numbers of the checks that did not pass (failed, gap or info): the rows the reports show."""
+    from ollama_conformance.reports import parse
+    from ollama_conformance.reports.text import gap_rows
+
+    return set(gap_rows(parse(report)))
