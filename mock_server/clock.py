@@ -63,11 +63,6 @@ def _trim_fraction(text: str) -> str:
     return f"{head}.{(digits + '000000')[:6]}{zone}"
 
 
-def format_utc(moment: datetime) -> str:
-    """Go's time.RFC3339Nano in UTC: "2026-08-21T17:02:11.512309Z"."""
-    return _format(moment.astimezone(UTC))[:-6] + "Z"
-
-
 def format_local(moment: datetime, zone: timezone | None) -> str:
     """Go's time.RFC3339Nano in `zone`: "2025-05-10T08:06:48.639712-07:00" ("Z" for UTC)."""
     text = _format(moment.astimezone(zone))

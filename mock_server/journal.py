@@ -123,12 +123,6 @@ class Journal:
                                                           f"the newest {self._max_body_bytes} bytes of bodies>"), None
             self._body_bytes = total
 
-    def annotate_last(self, **fields: Any) -> None:
-        """Add fields to the newest entry (e.g. the status once it is known)."""
-        with self._lock:
-            if self._raw:
-                self._raw[-1].update(fields)
-
     def clear(self) -> None:
         with self._lock:
             self._raw.clear()

@@ -106,11 +106,6 @@ class Scenario:
             for rule in self.rules:
                 rule.calls = 0
 
-    def reset_counters(self) -> None:
-        with self._lock:
-            for rule in self.rules:
-                rule.calls = 0
-
     def overlaps(self) -> list[str]:
         """One message per pair of rules that can match the same request."""
         return overlap_warnings(self.rules)

@@ -128,13 +128,9 @@ def phrase(r: random.Random, length: int) -> str:
     return " ".join(r.choice(WORDS) for _ in range(max(1, length)))
 
 
-def sentence(r: random.Random, extra: list[str] | None = None) -> str:
-    """One capitalised sentence from a fixed shape; the prompt's topic words stand in as nouns."""
-    return _sentence(r, extra)[0]
-
-
 def _sentence(r: random.Random, extra: list[str] | None) -> tuple[str, int]:
-    """The sentence and its word count. `r.choice(pool)` is `pool[r._randbelow(len(pool))]`, and
+    """One capitalised sentence from a fixed shape (the prompt's topic words stand in as nouns) and
+    its word count. `r.choice(pool)` is `pool[r._randbelow(len(pool))]`, and
     _randbelow draws getrandbits(len(pool).bit_length()) until the draw is below the length: done
     here inline, the same draws in the same order (a fresh answer picks ~30 words)."""
     bits = r.getrandbits
