@@ -185,11 +185,16 @@ class Writer:
         with self._lock:
             number = self._next
             self._next += 1
-        slug = re.sub(r"[^a-z0-9]+", "-", exchange.path.lower()).strip("-") or "root"
-        path = self.dir / f"{number:04d}-{exchange.method.lower()}-{slug}.json"
+        # names from the request, cut: a file name has 255 bytes at most (a longer one loses the exchange)
+        slug = re.sub(r"[^a-z0-9]+", "-", exchange.path.lower())[:_SLUG_CHARS].strip("-") or "root"
+        method = re.sub(r"[^a-z0-9]+", "-", exchange.method.lower())[:_SLUG_CHARS].strip("-") or "method"
+        path = self.dir / f"{number:04d}-{method}-{slug}.json"
         self.dir.mkdir(parents=True, exist_ok=True)  # removed while recording (a clean-up step): made again
         write_atomic(path, (json.dumps(exchange.to_json(), indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
         return path
+
+
+_SLUG_CHARS = 64  # of the method and of the path, in a cassette file's name
 
 
 def _after_last(directory: Path) -> int:

@@ -19,7 +19,6 @@ from a seed: the n-th eligible request of a run always gets the same fault.
 
 from __future__ import annotations
 
-import math
 import random
 import threading
 from dataclasses import dataclass, replace
@@ -29,6 +28,7 @@ from ollama_conformance import contracts
 
 from . import errors
 from .fault_streams import break_stream
+from .go_duration import MAX_DURATION_S
 from .outcome import Cut, Outcome, RequestInfo, Single, Stream
 
 HEADER = "x-ollama-mock-fault"
@@ -43,6 +43,7 @@ _PARAMS: dict[str, dict[str, type]] = {
     "malformed": {"after": int},
     "stall": {"after": int, "seconds": float},
 }
+MAX_INT = 2**63 - 1  # Go's int64
 RUNNER_ERROR = "an error was encountered while running the model"
 
 
@@ -141,7 +142,8 @@ def _convert(kind: str, key: str, raw: Any, typ: type) -> Any:
         value = typ(raw) if not isinstance(raw, bool) else None
     except (TypeError, ValueError):
         value = None
-    if value is None or (typ is not str and not 0 <= value < math.inf):  # not NaN, not forever either
+    # not NaN, not forever either: an int64 (Go's), a wait no longer than Go's longest time.Duration
+    if value is None or (typ is not str and not 0 <= value <= (MAX_INT if typ is int else MAX_DURATION_S)):
         raise FaultError(f"fault {kind} has {key}={raw!r} (expected a finite non-negative {typ.__name__})")
     return value
 

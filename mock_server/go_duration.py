@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 _UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_MAX_DURATION_S = (2**63 - 1) / 1e9  # Go's time.Duration: int64 nanoseconds
+MAX_DURATION_S = (2**63 - 1) / 1e9  # Go's time.Duration: int64 nanoseconds
 
 
 def keep_alive_seconds(value: Any) -> float | None:
@@ -26,7 +26,7 @@ def keep_alive_seconds(value: Any) -> float | None:
             return -1.0
     else:
         seconds = parse_go_duration(str(value))
-    if seconds < 0 or seconds > _MAX_DURATION_S:
+    if seconds < 0 or seconds > MAX_DURATION_S:
         return -1.0
     return int(seconds * 1e9) / 1e9
 
@@ -56,7 +56,7 @@ def parse_go_duration(text: str) -> float:
         if unit not in _UNITS:
             raise ValueError(f"time: unknown unit {_time_quote(unit)} in duration {quoted}")
         total += float(f"{whole or 0}.{frac or 0}") * _UNITS[unit]
-    if total > _MAX_DURATION_S:  # Go's int64 nanoseconds overflow
+    if total > MAX_DURATION_S:  # Go's int64 nanoseconds overflow
         raise ValueError(f"time: invalid duration {quoted}")
     return sign * total
 

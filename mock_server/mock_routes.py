@@ -16,6 +16,7 @@ import warnings
 from typing import Any
 from urllib.parse import parse_qs
 
+from .request_body import TOO_LARGE
 from .scenario_file import ScenarioError
 from .wire import dumps, plain
 
@@ -27,6 +28,16 @@ _FILTERS = ("path", "method", "endpoint", "rule", "model")  # GET /_mock/request
 
 def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
     """(path, {method: ASGI app}) pairs for State.extra_routes."""
+    limit = int(getattr(ext.settings, "max_body_bytes", 0) or 0) or None  # the API routes' limit: kept rules stay bounded
+
+    async def bounded_body(scope: dict[str, Any], receive: Any, send: Any) -> bytes | None:
+        """The body, or None once a 413 was sent (a body over the limit is not read further)."""
+        length = next((v for k, v in scope.get("headers", ()) if k.lower() == b"content-length"), b"")
+        told = limit is not None and length.isdigit() and int(length) > limit
+        body = None if told else await read_body_within(receive, limit)
+        if body is None:
+            await plain(send, 413, JSON, dumps({"error": f"ollama-mock: {TOO_LARGE} (over {limit} bytes)"}))
+        return body
 
     async def requests(scope: dict[str, Any], receive: Any, send: Any) -> None:
         query = {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
@@ -47,7 +58,8 @@ def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
         await plain(send, 200, JSON, body)
 
     async def reset(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await read_body(receive)
+        if await bounded_body(scope, receive, send) is None:
+            return
         ext.reset()
         await plain(send, 200, JSON, dumps({"reset": True}))
 
@@ -56,8 +68,11 @@ def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
         await plain(send, 200, JSON, dumps({"strict": ext.scenario.strict, "rules": rules}))
 
     async def scenario_post(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        raw = await bounded_body(scope, receive, send)
+        if raw is None:
+            return
         try:
-            data = json.loads(await read_body(receive) or b"null")  # build_rule reads "\ud800" as U+FFFD
+            data = json.loads(raw or b"null")  # build_rule reads "\ud800" as U+FFFD
             # one rule, {"rules": [...]} or a list of rules, as a scenario file may hold them
             if isinstance(data, dict) and "rules" in data and set(data) != {"rules"}:
                 extra = sorted(set(data) - {"rules"})[0]
@@ -88,7 +103,8 @@ def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
         await plain(send, 200, JSON, dumps({"added": added, **({"warnings": notes} if notes else {})}))
 
     async def scenario_delete(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await read_body(receive)
+        if await bounded_body(scope, receive, send) is None:
+            return
         ext.scenario.clear(keep=ext.file_rules)
         await plain(send, 200, JSON, dumps({"rules": len(ext.scenario.rules)}))
 
@@ -100,10 +116,22 @@ def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
 
 
 async def read_body(receive: Any) -> bytes:
-    """The whole request body (these routes and the proxy need no size limit)."""
+    """The whole request body, of any size (the proxy's: it passes on what the client sent)."""
+    body = await read_body_within(receive, None)
+    assert body is not None
+    return body
+
+
+async def read_body_within(receive: Any, limit: int | None) -> bytes | None:
+    """The whole request body; None as soon as it is over `limit` bytes (None: no limit)."""
     parts = []
+    size = 0
     while True:
         message = await receive()
-        parts.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            return None
+        parts.append(chunk)
         if not message.get("more_body"):
             return b"".join(parts)

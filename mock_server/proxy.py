@@ -70,6 +70,11 @@ class ValidatingProxy:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
+        target = _origin_form(scope)
+        if target is None:  # "@host:port/x" would follow the upstream's authority and name another host
+            await _send_json(send, 400, {"error": "ollama-mock proxy: invalid URI for request"})
+            return
+        scope = target
         if scope["path"] == "/_mock/violations" and scope["method"] == "GET":
             await _send_json(send, 200, {"exchanges": self.exchanges, "violations_total": self.violations_total,
                                          "violations": list(self.violations)})
@@ -262,6 +267,25 @@ async def _unless_interrupted(work: Any, receive: Any, waits: Waits) -> tuple[bo
     with contextlib.suppress(asyncio.CancelledError):
         await working
     return False, None
+
+
+def _origin_form(scope: dict[str, Any]) -> dict[str, Any] | None:
+    """The request with a target that is a path, as sent and decoded: an absolute-form target
+    (`GET http://host/api/tags`) read as net/http reads it, for its path; None for any other
+    (`@host:port/x`, `%2F@host/x`, `*`), which net/http refuses (url.ParseRequestURI) and which,
+    appended to the upstream URL, would name another host."""
+    raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+    path = scope["path"]
+    if path.startswith("/") and raw.startswith("/"):
+        return scope
+    absolute = ("http://", "https://")
+    if path.startswith(absolute) and raw.startswith(absolute):
+        from urllib.parse import urlsplit
+
+        path, raw = urlsplit(path).path or "/", urlsplit(raw).path or "/"
+        if path.startswith("/") and raw.startswith("/"):
+            return {**scope, "path": path, "raw_path": raw.encode("latin-1")}
+    return None
 
 
 def _parse(body: bytes) -> Any:

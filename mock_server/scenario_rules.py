@@ -7,13 +7,13 @@ compiled regexes: scenario_match) because it runs on every generation request.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from .decode import without_lone_surrogates
+from .go_duration import MAX_DURATION_S  # the longest wait: Go's longest time.Duration (~292 years)
 from .header_text import header_value_problem
 from .reply import ReplyContext
 from .scenario_file import ScenarioError
@@ -263,8 +263,8 @@ def _chunk_sizes(value: Any, where: str) -> tuple[int, ...] | None:
 
 
 def _delays(value: Any, where: str) -> float | tuple[float, ...]:
-    def ok(x: Any) -> bool:  # .nan and .inf are YAML floats too: neither is a wait
-        return isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x < math.inf
+    def ok(x: Any) -> bool:  # .nan and .inf are YAML floats too: neither is a wait; nor is one Go cannot hold
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x <= MAX_DURATION_S
 
     if ok(value):
         return float(value)
@@ -278,8 +278,11 @@ def _error(data: Any, where: tuple[Any, ...], loc: Loc) -> tuple[int, str, int |
     from ollama_conformance import contracts
 
     if "key" in data:
+        values = data.get("values", {})
+        if not isinstance(values, dict):
+            raise ScenarioError(f"{loc((*where, 'values'))}: 'values' must map names to values, got {values!r}")
         try:
-            message = contracts.message(str(data["key"]), **dict(data.get("values", {})))
+            message = contracts.message(str(data["key"]), **values)
             status = int(data.get("status", contracts.message_status(str(data["key"]))))
         except KeyError as exc:
             keys = sorted(contracts.errors_catalog()["messages"])

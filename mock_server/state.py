@@ -506,15 +506,24 @@ def _load_ns(digest: str, warm: bool) -> int:
 
 
 class Blobs:
-    """Uploaded blobs by "sha256:<hex>" (kept in memory: tests upload small files)."""
+    """Uploaded blobs by "sha256:<hex>" (kept in memory: tests upload small files), MAX_BYTES in all:
+    Ollama's store is a disk, which fills up too, and this one is the machine's memory."""
+
+    MAX_BYTES = 1 << 30
 
     def __init__(self) -> None:
         self._data: dict[str, bytes] = {}
+        self.size = 0  # bytes kept
 
     def has(self, digest: str) -> bool:
         return digest in self._data
 
+    def fits(self, size: int) -> bool:
+        """Whether `size` more bytes fit in the store."""
+        return self.size + size <= self.MAX_BYTES
+
     def put(self, digest: str, data: bytes) -> None:
+        self.size += len(data) - len(self._data.get(digest, b""))
         self._data[digest] = data
 
     def get(self, digest: str) -> bytes | None:
@@ -525,10 +534,11 @@ class Blobs:
 
     def discard(self, digests: set[str]) -> None:
         for digest in digests:
-            self._data.pop(digest, None)
+            self.size -= len(self._data.pop(digest, b""))
 
     def clear(self) -> None:
         self._data.clear()
+        self.size = 0
 
 
 Interceptor = Callable[[RequestInfo, Any], "Outcome | None"]

@@ -40,6 +40,11 @@ def run_post_blob(state: State, digest: str, data: bytes, info: RequestInfo) -> 
     if state.has_blob(key):  # the file is there already
         return Single(None, status=200, content_type=None)
     actual = "sha256:" + hashlib.sha256(data).hexdigest()
+    if not state.blobs.has(actual) and not state.blobs.fits(len(data)):  # Ollama's store is a disk, which fills up: NewLayer's write fails
+        from ..wire import DELIBERATE  # lazily: a rare answer
+
+        temp = f"/root/.ollama/models/blobs/sha256-{int(actual[7:16], 16)}"  # os.CreateTemp(blobs, "sha256-")
+        raise OllamaError(500, f"write {temp}: no space left on device", {DELIBERATE: "blob_budget"})
     state.blobs.put(actual, data)  # NewLayer stores the bytes under their own digest before the comparison
     if actual != digest:  # verbatim, as Go's `layer.Digest != c.Param("digest")`
         raise OllamaError.of("blob_digest_mismatch", expected=digest, actual=actual)
