@@ -336,11 +336,17 @@ def _body(body: Any) -> Any:
     if isinstance(body, (bytes, bytearray)):
         if not body:
             return None
+        from .decode import MOCK_MAX_DEPTH, too_deep
+        from .errors import OllamaError
+
         text = bytes(body).decode("utf-8", errors="replace")
         try:
+            # nested deeper than the mock reads: refused, whether or not this Python's parser gives
+            # out first (3.11's near 1000 levels; 3.12's C recursion limit reads far deeper)
+            too_deep(text, MOCK_MAX_DEPTH)
             value = json.loads(text)
             json.dumps(value, allow_nan=False)  # 1e400 reads as infinity, which the journal's JSON cannot hold
-        except (ValueError, RecursionError):  # not JSON, or JSON the mock refused: the text as sent
+        except (ValueError, RecursionError, OllamaError):  # not JSON, or JSON the mock refused: the text as sent
             return text
         return value
     if isinstance(body, dict) and any(isinstance(v, (bytes, bytearray)) for v in body.values()):
