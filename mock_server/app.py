@@ -14,7 +14,7 @@ import re
 import weakref
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -28,6 +28,7 @@ from .errors import OllamaError, envelope
 from .handlers import HANDLERS, resolve
 from .outcome import Chunk, Outcome, RequestInfo, Single, Stream, request_info
 from .profiles import routes_since, serves_route, unknown_fields
+from .request_target import absolute_form, as_origin_form, options_star
 from .settings import Settings
 from .state import State
 from .wire import DELIBERATE, drop_connection, dumps, plain, send_outcome
@@ -65,7 +66,9 @@ class _MockApp(Starlette):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:  # Any: Starlette types it loosely
         dispatch = self.static.get(scope["path"]) if scope["type"] == "http" and not scope.get("root_path") else None
         if dispatch is None:
-            if scope["type"] == "http" and _from_absolute_form(scope):
+            if scope["type"] == "http" and scope.get("raw_path") == b"*" and scope.get("method") == "OPTIONS":
+                await options_star(send)  # net/http answers it before the handler (no CORS, no Host check)
+            elif scope["type"] == "http" and _from_absolute_form(scope):
                 await self(scope, receive, send)  # as the request for its path, as net/http reads it
             elif scope["type"] != "http" or not await self.moved(scope, send):
                 await super().__call__(scope, receive, send)
@@ -80,14 +83,12 @@ class _MockApp(Starlette):
 def _from_absolute_form(scope: dict[str, Any]) -> bool:
     """An absolute-form request target (`GET http://host:port/api/tags`, as sent to a proxy) read
     as net/http reads it: the URL's path is the path, its host the Host. True when it was one."""
-    path = scope.get("path", "")
-    if not path.startswith(("http://", "https://")):
+    found = absolute_form((scope.get("raw_path") or scope.get("path", "").encode()).decode("latin-1"))
+    if found is None:
         return False
-    url = urlsplit(path)
-    scope["path"] = url.path or "/"
-    scope["raw_path"] = (urlsplit((scope.get("raw_path") or b"").decode("latin-1")).path or "/").encode("latin-1")
+    as_origin_form(scope, found[0])
     scope["headers"] = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"host"]
-    scope["headers"].append((b"host", url.netloc.encode("latin-1")))
+    scope["headers"].append((b"host", found[1].encode("latin-1")))
     return True
 
 

@@ -246,6 +246,8 @@ _STEPS = {"[": 1, "{": 1, "]": -1, "}": -1}
 def too_deep(text: str, limit: int) -> None:
     """OllamaError(400) when `text` nests deeper than `limit` levels (0: Go's limit alone): Go's
     syntax error beyond 10000 levels, else the mock's own refusal, marked deliberate."""
+    if text.count("[") + text.count("{") <= limit:  # two counts: no deeper nesting is possible
+        return
     brackets = _NOT_BRACKETS.sub("", _JSON_STRINGS.sub("", text))
     depths = list(itertools.accumulate(map(_STEPS.__getitem__, brackets)))
     depth = max(depths, default=0)

@@ -44,6 +44,7 @@ _PARAMS: dict[str, dict[str, type]] = {
     "stall": {"after": int, "seconds": float},
 }
 MAX_INT = 2**63 - 1  # Go's int64
+_LIMITS = {"ms": MAX_DURATION_S * 1000}  # a latency in milliseconds is a wait too
 RUNNER_ERROR = "an error was encountered while running the model"
 
 
@@ -143,7 +144,7 @@ def _convert(kind: str, key: str, raw: Any, typ: type) -> Any:
     except (TypeError, ValueError):
         value = None
     # not NaN, not forever either: an int64 (Go's), a wait no longer than Go's longest time.Duration
-    if value is None or (typ is not str and not 0 <= value <= (MAX_INT if typ is int else MAX_DURATION_S)):
+    if value is None or (typ is not str and not 0 <= value <= _LIMITS.get(key, MAX_INT if typ is int else MAX_DURATION_S)):
         raise FaultError(f"fault {kind} has {key}={raw!r} (expected a finite non-negative {typ.__name__})")
     return value
 

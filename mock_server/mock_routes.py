@@ -16,9 +16,10 @@ import warnings
 from typing import Any
 from urllib.parse import parse_qs
 
-from .request_body import TOO_LARGE
+from . import request_body
+from .errors import OllamaError
 from .scenario_file import ScenarioError
-from .wire import dumps, plain
+from .wire import drop_connection, dumps, plain
 
 JSON = "application/json; charset=utf-8"
 
@@ -28,16 +29,19 @@ _FILTERS = ("path", "method", "endpoint", "rule", "model")  # GET /_mock/request
 
 def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
     """(path, {method: ASGI app}) pairs for State.extra_routes."""
-    limit = int(getattr(ext.settings, "max_body_bytes", 0) or 0) or None  # the API routes' limit: kept rules stay bounded
-
     async def bounded_body(scope: dict[str, Any], receive: Any, send: Any) -> bytes | None:
-        """The body, or None once a 413 was sent (a body over the limit is not read further)."""
+        """The body, within the API routes' size limit (kept rules stay bounded); None once the
+        answer was sent instead: their 413, or a dropped connection when the server stops."""
         length = next((v for k, v in scope.get("headers", ()) if k.lower() == b"content-length"), b"")
-        told = limit is not None and length.isdigit() and int(length) > limit
-        body = None if told else await read_body_within(receive, limit)
-        if body is None:
-            await plain(send, 413, JSON, dumps({"error": f"ollama-mock: {TOO_LARGE} (over {limit} bytes)"}))
-        return body
+        state = ext.state
+        try:
+            return await request_body.read_body(receive, state.settings.max_body_bytes,
+                                                length.decode("latin-1"), state.waits)
+        except OllamaError as exc:
+            await plain(send, exc.status, JSON, dumps({"error": f"ollama-mock: {exc.message}"}))
+        except request_body.ServerStopping:
+            await drop_connection(send)
+        return None
 
     async def requests(scope: dict[str, Any], receive: Any, send: Any) -> None:
         query = {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
@@ -117,21 +121,9 @@ def routes(ext: Any) -> list[tuple[str, dict[str, Any]]]:
 
 async def read_body(receive: Any) -> bytes:
     """The whole request body, of any size (the proxy's: it passes on what the client sent)."""
-    body = await read_body_within(receive, None)
-    assert body is not None
-    return body
-
-
-async def read_body_within(receive: Any, limit: int | None) -> bytes | None:
-    """The whole request body; None as soon as it is over `limit` bytes (None: no limit)."""
     parts = []
-    size = 0
     while True:
         message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if limit is not None and size > limit:
-            return None
-        parts.append(chunk)
+        parts.append(message.get("body", b""))
         if not message.get("more_body"):
             return b"".join(parts)

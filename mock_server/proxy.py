@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 from .cassette import CassetteError, Exchange
 from .mock_routes import read_body
+from .request_target import absolute_form, as_origin_form, options_star
 from .wire import Waits, disconnected
 
 HOP_HEADERS = {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "accept-encoding"}
@@ -69,6 +70,9 @@ class ValidatingProxy:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
+            return
+        if scope["method"] == "OPTIONS" and scope.get("raw_path") == b"*":  # Go's server answers it itself
+            await options_star(send)
             return
         target = _origin_form(scope)
         if target is None:  # "@host:port/x" would follow the upstream's authority and name another host
@@ -270,22 +274,20 @@ async def _unless_interrupted(work: Any, receive: Any, waits: Waits) -> tuple[bo
 
 
 def _origin_form(scope: dict[str, Any]) -> dict[str, Any] | None:
-    """The request with a target that is a path, as sent and decoded: an absolute-form target
-    (`GET http://host/api/tags`) read as net/http reads it, for its path; None for any other
-    (`@host:port/x`, `%2F@host/x`, `*`), which net/http refuses (url.ParseRequestURI) and which,
-    appended to the upstream URL, would name another host."""
+    """The request with a target that is a path: an absolute-form target (`GET http://host/api/tags`)
+    read for its path, as net/http reads it; None for any other (`@host:port/x`, `%2F@host/x`), which
+    net/http refuses (url.ParseRequestURI) and which, appended to the upstream URL, would name another
+    host. Path and raw path both come from the target as sent (they are what is checked, recorded
+    and forwarded)."""
     raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
-    path = scope["path"]
-    if path.startswith("/") and raw.startswith("/"):
+    if raw.startswith("/"):
         return scope
-    absolute = ("http://", "https://")
-    if path.startswith(absolute) and raw.startswith(absolute):
-        from urllib.parse import urlsplit
-
-        path, raw = urlsplit(path).path or "/", urlsplit(raw).path or "/"
-        if path.startswith("/") and raw.startswith("/"):
-            return {**scope, "path": path, "raw_path": raw.encode("latin-1")}
-    return None
+    found = absolute_form(raw)
+    if found is None:
+        return None
+    scope = dict(scope)
+    as_origin_form(scope, found[0])
+    return scope
 
 
 def _parse(body: bytes) -> Any:

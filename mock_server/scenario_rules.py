@@ -278,7 +278,7 @@ def _error(data: Any, where: tuple[Any, ...], loc: Loc) -> tuple[int, str, int |
     from ollama_conformance import contracts
 
     if "key" in data:
-        values = data.get("values", {})
+        values = data.get("values") or {}  # `values:` left empty in YAML is null: none
         if not isinstance(values, dict):
             raise ScenarioError(f"{loc((*where, 'values'))}: 'values' must map names to values, got {values!r}")
         try:

@@ -43,9 +43,14 @@ def run_post_blob(state: State, digest: str, data: bytes, info: RequestInfo) -> 
     if not state.blobs.has(actual) and not state.blobs.fits(len(data)):  # Ollama's store is a disk, which fills up: NewLayer's write fails
         from ..wire import DELIBERATE  # lazily: a rare answer
 
-        temp = f"/root/.ollama/models/blobs/sha256-{int(actual[7:16], 16)}"  # os.CreateTemp(blobs, "sha256-")
+        temp = blob_path(f"sha256:{int(actual[7:15], 16)}")  # os.CreateTemp(blobs, "sha256-"): a uint32 suffix
         raise OllamaError(500, f"write {temp}: no space left on device", {DELIBERATE: "blob_budget"})
     state.blobs.put(actual, data)  # NewLayer stores the bytes under their own digest before the comparison
     if actual != digest:  # verbatim, as Go's `layer.Digest != c.Param("digest")`
         raise OllamaError.of("blob_digest_mismatch", expected=digest, actual=actual)
     return Single(None, status=201, content_type=None)
+
+
+def blob_path(digest: str) -> str:
+    """Where Ollama keeps the blob `digest` ("sha256:<hex>") on disk."""
+    return "/root/.ollama/models/blobs/" + digest.replace(":", "-")

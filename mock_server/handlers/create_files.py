@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import OllamaError
 from ..state import State
-from .blobs import stored_key
+from .blobs import blob_path, stored_key
 from .create_rules import valid_path
 
 
@@ -55,8 +55,7 @@ def read_blob(state: State, digest: str) -> bytes:
         raise OllamaError(500, "invalid digest format")
     data = state.blobs.get(key)
     if data is None:
-        path = "/root/.ollama/models/blobs/" + digest.replace(":", "-")
-        raise OllamaError(500, f"open {path}: no such file or directory")
+        raise OllamaError(500, f"open {blob_path(digest)}: no such file or directory")
     return data
 
 

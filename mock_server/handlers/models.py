@@ -15,6 +15,7 @@ from ..errors import OllamaError
 from ..outcome import RequestInfo, Single
 from ..state import ModelEntry, State
 from ..wire import DELIBERATE
+from .blobs import blob_path
 
 # show leaves long model_info arrays out unless verbose: the model is read with a cap on array
 # sizes (1024), and an array past it marshals as null. The recorded shows have the tokenizer's
@@ -226,8 +227,8 @@ def modelfile(entry: ModelEntry, system: str, parameters: dict[str, Any]) -> str
 def _commands(entry: ModelEntry, system: str, parameters: dict[str, Any]) -> list[str]:
     """Model.String(): FROM, ADAPTER, TEMPLATE, SYSTEM, PARAMETER, LICENSE and MESSAGE, in that order."""
     layers = entry.layers()
-    lines = [f"FROM {_blob_path(layers[0][1])}"]
-    lines += [f"ADAPTER {modelfile_quote(_blob_path(digest))}" for kind, digest, _ in layers if kind == "adapter"]
+    lines = [f"FROM {blob_path(layers[0][1])}"]
+    lines += [f"ADAPTER {modelfile_quote(blob_path(digest))}" for kind, digest, _ in layers if kind == "adapter"]
     if entry.template:
         lines.append(f"TEMPLATE {modelfile_quote(entry.template)}")
     if system:
@@ -255,8 +256,6 @@ def _go_plain(value: Any) -> str:
     return value if isinstance(value, str) else go_value(value)
 
 
-def _blob_path(digest: str) -> str:
-    return "/root/.ollama/models/blobs/" + digest.replace(":", "-")
 
 
 def run_copy(state: State, body: dict[str, Any], info: RequestInfo) -> Single:

@@ -136,3 +136,64 @@ def test_waits_longer_than_go_can_say_are_refused_where_they_are_given(make_mock
                     headers={"X-Ollama-Mock-Fault": "stall;after=1;seconds=3600"})
     assert ok.status_code == 200 and ok.headers["x-ollama-mock-virtual-delay-ms"] == "3600000"
 
+
+
+@pytest.mark.parametrize(("target", "recorded"), [
+    (b"POST http://a%2Fapi%3F/_mock/reset", ("POST", "/_mock/reset")),  # an escaped / or ? of the host
+    (b"GET http://a/api/tags%3Fz", ("GET", "/api/tags?z")),
+])
+def test_proxy_checks_records_and_forwards_one_path(make_mock, tmp_path: Path, target: bytes,
+                                                    recorded: tuple[str, str]) -> None:
+    # the path came from the decoded target, what was forwarded from the target as sent: with an
+    # escaped "/" or "?" in the host they differed (the proxy's own /_mock/ check saw /api while
+    # /_mock/reset went upstream and wiped its journal; /api/tags?z was recorded as /api/tags)
+    upstream = make_mock()
+    httpx.get(upstream.base_url + "/api/version")
+    app = record.recording_proxy(upstream.base_url, str(tmp_path), out=io.StringIO())
+    with serving(app) as (_, port):
+        answer = raw_request(port, target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
+    journal = httpx.get(upstream.base_url + "/_mock/requests").json()["requests"]
+    assert journal[0]["path"] == "/api/version", "the upstream's journal was reset through the proxy"
+    if recorded[1].startswith("/_mock/"):
+        assert answer.startswith(b"HTTP/1.1 404 ") and list(tmp_path.glob("*.json")) == []
+    else:
+        assert answer.startswith(b"HTTP/1.1 404 ")  # upstream: no route /api/tags?z (an escaped ?)
+        assert [(e.method, e.path) for e in cassette.read_all(tmp_path)] == [recorded]
+        assert journal[-1]["path"] == "/api/tags?z"
+
+
+@pytest.mark.parametrize("proxied", [False, True])
+def test_options_star_is_answered_as_gos_server_answers_it(make_mock, tmp_path: Path, proxied: bool) -> None:
+    # net/http's globalOptionsHandler, before any handler or middleware: 200, Content-Length 0
+    mock = make_mock()
+    port = int(mock.base_url.rsplit(":", 1)[1])
+    with contextlib.ExitStack() as stack:
+        if proxied:
+            app = record.recording_proxy(mock.base_url, str(tmp_path), out=io.StringIO())
+            port = stack.enter_context(serving(app))[1]
+        answer = raw_request(port, b"OPTIONS * HTTP/1.1\r\nHost: evil.example\r\n\r\n")
+    head = answer.split(b"\r\n\r\n", 1)[0].lower()
+    assert head.startswith(b"http/1.1 200 ") and b"content-length: 0" in head.split(b"\r\n")
+    assert httpx.get(mock.base_url + "/_mock/requests").json()["requests"] == []
+
+
+def test_scenario_route_refuses_a_chunked_body_over_the_size_limit(make_mock) -> None:
+    # no Content-Length to go by: the limit holds while the body is read
+    mock = make_mock(max_body_bytes=4096)
+    rule = b'{"name":"big","match":{"message":"x"},"respond":{"content":"' + b"y" * 8192 + b'"}}'
+    answer = httpx.post(mock.base_url + "/_mock/scenario", content=iter([rule[:3000], rule[3000:]]))
+    assert answer.status_code == 413 and answer.json() == {"error": "ollama-mock: http: request body too large"}
+    assert httpx.get(mock.base_url + "/_mock/scenario").json()["rules"] == []
+
+
+def test_a_latency_fault_is_no_longer_than_gos_longest_duration(make_mock) -> None:
+    mock = make_mock()
+    answer = httpx.post(mock.base_url + "/api/chat", json=CHAT,
+                        headers={"X-Ollama-Mock-Fault": "latency;ms=9223372036854775807"})
+    assert answer.status_code == 400 and "ms=" in answer.json()["error"]
+
+
+def test_scenario_error_values_left_empty_are_none(make_mock) -> None:
+    mock = make_mock()
+    rule = {"match": {}, "respond": {"error": {"key": "server_busy", "values": None}}}
+    assert httpx.post(mock.base_url + "/_mock/scenario", json=rule).status_code == 200
