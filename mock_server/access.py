@@ -138,6 +138,12 @@ def _origin_pattern(origin: str) -> re.Pattern[str]:
     return re.compile(".*".join(re.escape(part) for part in origin.split("*")))
 
 
+def host_refused(bind: str, host_header: str) -> bool:
+    """Whether Ollama's Host guard answers 403 to a request with this Host header on a server
+    bound to `bind` (it guards loopback binds only)."""
+    return _is_loopback(bind) and _host_kind(host_header) is None
+
+
 def _is_loopback(host: str) -> bool:
     if host in ("localhost", ""):
         return host == "localhost"

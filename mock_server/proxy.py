@@ -20,7 +20,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from .cassette import CassetteError, Exchange
+from .access import host_refused
+from .cassette import UNPARSED_BODY_ENDPOINTS, CassetteError, Exchange
 from .mock_routes import read_body
 from .request_target import absolute_form, as_origin_form, options_star
 from .wire import Waits, disconnected
@@ -74,6 +75,12 @@ class ValidatingProxy:
         if scope["method"] == "OPTIONS" and scope.get("raw_path") == b"*":  # Go's server answers it itself
             await options_star(send)
             return
+        host = next((v for k, v in scope.get("headers", ()) if k == b"host"), b"").decode("latin-1")
+        if host_refused(str((scope.get("server") or ("",))[0]), host):
+            # the upstream sees the proxy's own Host, so its guard cannot: a page that rebinds a name to
+            # 127.0.0.1 would read the upstream through the proxy. The proxy guards as Ollama does.
+            await _send_empty(send, 403)
+            return
         target = _origin_form(scope)
         if target is None:  # "@host:port/x" would follow the upstream's authority and name another host
             await _send_json(send, 400, {"error": "ollama-mock proxy: invalid URI for request"})
@@ -100,7 +107,11 @@ class ValidatingProxy:
         headers = [
             (k, v) for k, v in scope.get("headers", []) if k.decode("latin-1").lower() not in HOP_HEADERS
         ]
-        ex = Exchange(method=scope["method"], path=scope["path"], query=query, body=_parse(self._decoded(scope, body)))
+        sent = self._decoded(scope, body)
+        # a blob's or an audio file's bytes: a summary, as the cassette keeps them (even when they are text)
+        unparsed = self._endpoint(scope["method"], scope["path"]) in UNPARSED_BODY_ENDPOINTS
+        ex = Exchange(method=scope["method"], path=scope["path"], query=query,
+                      body=_summary(sent) if unparsed and sent else _parse(sent))
         try:
             request = self._client.build_request(scope["method"], url, headers=headers, content=body)
             answered, response = await _unless_interrupted(self._client.send(request, stream=True), receive,
@@ -304,7 +315,16 @@ def _parse(body: bytes) -> Any:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
-        return f"<{len(body)} bytes, sha256:{hashlib.sha256(body).hexdigest()}>"
+        return _summary(body)
+
+
+def _summary(body: bytes) -> str:
+    return f"<{len(body)} bytes, sha256:{hashlib.sha256(body).hexdigest()}>"
+
+
+async def _send_empty(send: Any, status: int) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": [(b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _send_json(send: Any, status: int, body: Any) -> None:

@@ -197,3 +197,31 @@ def test_scenario_error_values_left_empty_are_none(make_mock) -> None:
     mock = make_mock()
     rule = {"match": {}, "respond": {"error": {"key": "server_busy", "values": None}}}
     assert httpx.post(mock.base_url + "/_mock/scenario", json=rule).status_code == 200
+
+
+def test_a_recorded_blob_upload_keeps_a_summary_even_of_text(make_mock, tmp_path: Path) -> None:
+    # cassette.UNPARSED_BODY_ENDPOINTS: a blob's bytes are kept as a summary; a text file (a
+    # template, a license) was written whole into the cassette
+    import hashlib
+
+    upstream = make_mock()
+    data = b"TEMPLATE {{ .Prompt }}\n" * 100
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    app = record.recording_proxy(upstream.base_url, str(tmp_path), out=io.StringIO())
+    with serving(app) as (base, _):
+        assert httpx.post(f"{base}/api/blobs/{digest}", content=data).status_code == 201
+    [exchange] = cassette.read_all(tmp_path)
+    assert exchange.body == f"<{len(data)} bytes, {digest}>"
+
+
+def test_proxy_on_loopback_guards_the_host_as_ollama_does(make_mock, tmp_path: Path) -> None:
+    # the upstream sees the proxy's own Host, so its guard never fired: a page that rebinds its
+    # name to 127.0.0.1 read /api/tags through the proxy (reference §0.1: 403 on a loopback bind)
+    upstream = make_mock()
+    app = record.recording_proxy(upstream.base_url, str(tmp_path), out=io.StringIO())
+    with serving(app) as (_, port):
+        refused = raw_request(port, b"GET /api/tags HTTP/1.1\r\nHost: rebind.example:%d\r\n\r\n" % port)
+        allowed = raw_request(port, b"GET /api/tags HTTP/1.1\r\nHost: localhost:%d\r\n\r\n" % port)
+    assert refused.startswith(b"HTTP/1.1 403 ") and refused.endswith(b"\r\n\r\n")  # an empty body
+    assert allowed.startswith(b"HTTP/1.1 200 ")
+    assert [e["path"] for e in httpx.get(upstream.base_url + "/_mock/requests").json()["requests"]] == ["/api/tags"]
