@@ -6,29 +6,21 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
 import { APICallError, embed, embedMany, generateText, stepCountIs, streamText, tool } from 'ai'
 import { createOllama } from 'ollama-ai-provider-v2'
 import { z } from 'zod'
+import { baseUrl, getWeather, recordingFetch, runSections } from './harness.mjs'
 
-const host = process.argv[2]
-if (!host) {
-  console.error('usage: node drive_ai_sdk.mjs <base_url>')
-  process.exit(2)
-}
-// The bodies the providers sent, by path, to see what they ask for when the caller does not choose.
+const host = baseUrl('drive_ai_sdk.mjs')
 const sent = []
-const recordingFetch = async (url, init) => {
-  sent.push({ path: new URL(url).pathname, body: typeof init?.body === 'string' ? JSON.parse(init.body) : null })
-  return fetch(url, init)
-}
 const lastSent = (suffix) => sent.filter((s) => s.path.endsWith(suffix)).at(-1)?.body ?? null
 
-const ollama = createOllama({ baseURL: `${host}/api`, fetch: recordingFetch })
-const compat = createOpenAICompatible({ name: 'ollama', baseURL: `${host}/v1`, apiKey: 'ollama', includeUsage: true, fetch: recordingFetch })
+const ollama = createOllama({ baseURL: `${host}/api`, fetch: recordingFetch(sent) })
+const compat = createOpenAICompatible({ name: 'ollama', baseURL: `${host}/v1`, apiKey: 'ollama', includeUsage: true, fetch: recordingFetch(sent) })
 
 const PROMPT = 'Why is the sky blue?'
 const weatherTool = () =>
   tool({
     description: 'Get the current weather for a city.',
     inputSchema: z.object({ city: z.string().describe('The name of the city') }),
-    execute: async ({ city }) => JSON.stringify({ city, temperature_c: 21, sky: 'clear' }),
+    execute: async (input) => getWeather(input),
   })
 
 const usageOf = (u) => ({ inputTokens: u?.inputTokens ?? null, outputTokens: u?.outputTokens ?? null, totalTokens: u?.totalTokens ?? null })
@@ -221,17 +213,4 @@ const sections = {
   },
 }
 
-const observed = {}
-let failed = false
-for (const [name, run] of Object.entries(sections)) {
-  try {
-    observed[name] = await run()
-  } catch (err) {
-    failed = true
-    observed[name] = { unexpected: `${err.name}: ${err.message}`, status: err.statusCode ?? null }
-    console.error(err)
-  }
-}
-console.log(JSON.stringify(observed))
-// exitCode, not process.exit(): stdout to a pipe may still be flushing (asynchronously on macOS).
-process.exitCode = failed ? 1 : 0
+await runSections(sections, (err) => ({ status: err.statusCode ?? null }))

@@ -2,35 +2,12 @@
 // Usage: node drive_mock.mjs <base_url>
 // Prints one JSON object of what was observed; exits 1 if anything threw unexpectedly.
 import { Ollama } from 'ollama'
+import { WEATHER_TOOL, baseUrl, collect, getWeather, runSections } from './harness.mjs'
 
-const host = process.argv[2]
-if (!host) {
-  console.error('usage: node drive_mock.mjs <base_url>')
-  process.exit(2)
-}
+const host = baseUrl('drive_mock.mjs')
 const ollama = new Ollama({ host })
 
 const PROMPT = 'Why is the sky blue?'
-const WEATHER_TOOL = {
-  type: 'function',
-  function: {
-    name: 'get_weather',
-    description: 'Get the current weather for a city.',
-    parameters: {
-      type: 'object',
-      properties: { city: { type: 'string', description: 'The name of the city' } },
-      required: ['city'],
-    },
-  },
-}
-const getWeather = ({ city }) => JSON.stringify({ city, temperature_c: 21, sky: 'clear' })
-
-const collect = async (iterator) => {
-  const parts = []
-  for await (const part of iterator) parts.push(part)
-  return parts
-}
-
 // Only the client's own ResponseError counts: it is not exported, so recognise it by name and status.
 const rejection = async (promise) => {
   try {
@@ -198,17 +175,4 @@ const sections = {
   },
 }
 
-const observed = {}
-let failed = false
-for (const [name, run] of Object.entries(sections)) {
-  try {
-    observed[name] = await run()
-  } catch (err) {
-    failed = true
-    observed[name] = { unexpected: `${err.name}: ${err.message}`, status_code: err.status_code ?? null }
-    console.error(err)
-  }
-}
-console.log(JSON.stringify(observed))
-// exitCode, not process.exit(): stdout to a pipe may still be flushing (asynchronously on macOS).
-process.exitCode = failed ? 1 : 0
+await runSections(sections, (err) => ({ status_code: err.status_code ?? null }))

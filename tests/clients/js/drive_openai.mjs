@@ -4,41 +4,14 @@
 import OpenAI from 'openai'
 import { zodResponseFormat } from 'openai/helpers/zod'
 import { z } from 'zod'
+import { WEATHER_TOOL, baseUrl, collect, getWeather, recordingFetch, runSections } from './harness.mjs'
 
-const host = process.argv[2]
-if (!host) {
-  console.error('usage: node drive_openai.mjs <base_url>')
-  process.exit(2)
-}
-// The bodies the SDK sent, by path, to see what it asks for when the caller does not choose.
+const host = baseUrl('drive_openai.mjs')
 const sent = []
-const recordingFetch = async (url, init) => {
-  sent.push({ path: new URL(url).pathname, body: typeof init?.body === 'string' ? JSON.parse(init.body) : null })
-  return fetch(url, init)
-}
 // Default retries (2): the 4xx asked for below are not retried, and nothing here should get a 5xx.
-const client = new OpenAI({ baseURL: `${host}/v1`, apiKey: 'ollama', timeout: 20_000, fetch: recordingFetch })
+const client = new OpenAI({ baseURL: `${host}/v1`, apiKey: 'ollama', timeout: 20_000, fetch: recordingFetch(sent) })
 
-const WEATHER_TOOL = {
-  type: 'function',
-  function: {
-    name: 'get_weather',
-    description: 'Get the current weather for a city.',
-    parameters: {
-      type: 'object',
-      properties: { city: { type: 'string', description: 'The name of the city' } },
-      required: ['city'],
-    },
-  },
-}
-const getWeather = ({ city }) => JSON.stringify({ city, temperature_c: 21, sky: 'clear' })
 const user = (content) => [{ role: 'user', content }]
-
-const collect = async (iterator) => {
-  const parts = []
-  for await (const part of iterator) parts.push(part)
-  return parts
-}
 
 const rejection = async (promise) => {
   try {
@@ -284,17 +257,4 @@ const sections = {
   },
 }
 
-const observed = {}
-let failed = false
-for (const [name, run] of Object.entries(sections)) {
-  try {
-    observed[name] = await run()
-  } catch (err) {
-    failed = true
-    observed[name] = { unexpected: `${err.name}: ${err.message}`, status: err.status ?? null }
-    console.error(err)
-  }
-}
-console.log(JSON.stringify(observed))
-// exitCode, not process.exit(): stdout to a pipe may still be flushing (asynchronously on macOS).
-process.exitCode = failed ? 1 : 0
+await runSections(sections, (err) => ({ status: err.status ?? null }))
