@@ -185,7 +185,7 @@ class Extensions:
         delay = (
             fault.ms / 1000.0 if fault.kind == "latency" else fault.seconds if fault.kind == "stall" else 0.0
         )
-        if isinstance(outcome, Single) and delay and outcome.status < 400:
+        if isinstance(outcome, Single) and delay:  # an error answer too: a slow server is slow to refuse
             return replace(outcome, delay=delay)  # the whole answer comes late, headers included
         return faults.apply(fault, outcome, info, self.state.profile)
 

@@ -407,3 +407,14 @@ def test_stopping_a_test_mock_ends_its_stalled_streams_quietly() -> None:
     finally:
         uvicorn_log.removeHandler(kept)
     assert kept.messages == []  # no "graceful shutdown exceeded", no "returned without completing"
+
+
+def test_a_latency_fault_delays_an_error_answer_too(make_mock) -> None:
+    # README: `latency;ms=N` is "the answer, N ms late", whatever the answer (an unknown model's 404
+    # came at once, though its headers said the fault was applied)
+    mock = make_mock(virtual_time=True)
+    answer = httpx.post(mock.base_url + "/api/chat", headers={"X-Ollama-Mock-Fault": "latency;ms=800"},
+                        json={"model": "nope", "stream": False, "messages": [{"role": "user", "content": "hi"}]})
+    assert answer.status_code == 404
+    assert answer.headers["x-ollama-mock-fault-applied"] == "latency;ms=800"
+    assert answer.headers["x-ollama-mock-virtual-delay-ms"] == "800"
